@@ -40,7 +40,10 @@ pub struct Alert {
 impl Alert {
     /// An alert for an errored event; `None` for any other state.
     pub fn from_event(event: &Event, received_at_ms: u64) -> Option<Self> {
-        let error = event.error.as_ref().filter(|_| event.state == State::Errored)?;
+        let error = event
+            .error
+            .as_ref()
+            .filter(|_| event.state == State::Errored)?;
         let digest = Sha256::digest(event.event_id.as_bytes());
         let id: String = digest.iter().take(12).map(|b| format!("{b:02x}")).collect();
         Some(Alert {
@@ -70,10 +73,9 @@ impl Alert {
     }
 }
 
-/// Which stored keys to delete so at most `MAX_ALERTS` remain. `keys` are oldest first.
-pub fn keys_to_prune(keys_oldest_first: &[String]) -> &[String] {
-    let excess = keys_oldest_first.len().saturating_sub(MAX_ALERTS);
-    keys_oldest_first.get(..excess).unwrap_or(&[])
+/// How many of the oldest alerts to delete so at most [`MAX_ALERTS`] remain.
+pub fn excess_alerts(count: usize) -> usize {
+    count.saturating_sub(MAX_ALERTS)
 }
 
 #[cfg(test)]
@@ -138,10 +140,9 @@ mod tests {
     }
 
     #[test]
-    fn pruning_keeps_the_newest() {
-        let keys: Vec<String> = (0..MAX_ALERTS + 3).map(|i| format!("k{i:05}")).collect();
-        let prune = keys_to_prune(&keys);
-        assert_eq!(prune, &keys[..3]);
-        assert!(keys_to_prune(&keys[..10]).is_empty());
+    fn pruning_keeps_at_most_max_alerts() {
+        assert_eq!(excess_alerts(MAX_ALERTS + 3), 3);
+        assert_eq!(excess_alerts(MAX_ALERTS), 0);
+        assert_eq!(excess_alerts(10), 0);
     }
 }

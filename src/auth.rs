@@ -57,7 +57,10 @@ pub enum AuthError {
 /// Constant-time equality of two secrets of any length.
 pub fn secrets_equal(a: &[u8], b: &[u8]) -> bool {
     let (da, db) = (Sha256::digest(a), Sha256::digest(b));
-    da.iter().zip(db.iter()).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+    da.iter()
+        .zip(db.iter())
+        .fold(0u8, |acc, (x, y)| acc | (x ^ y))
+        == 0
 }
 
 /// Cloudflare Notifications: the destination's secret is sent verbatim in `cf-webhook-auth`.
@@ -184,11 +187,15 @@ impl Cidr {
         };
         match (self.addr, ip) {
             (IpAddr::V4(net), IpAddr::V4(ip)) => {
-                let mask = u32::MAX.checked_shl(32 - u32::from(self.prefix)).unwrap_or(0);
+                let mask = u32::MAX
+                    .checked_shl(32 - u32::from(self.prefix))
+                    .unwrap_or(0);
                 u32::from(net) & mask == u32::from(ip) & mask
             }
             (IpAddr::V6(net), IpAddr::V6(ip)) => {
-                let mask = u128::MAX.checked_shl(128 - u32::from(self.prefix)).unwrap_or(0);
+                let mask = u128::MAX
+                    .checked_shl(128 - u32::from(self.prefix))
+                    .unwrap_or(0);
                 u128::from(net) & mask == u128::from(ip) & mask
             }
             _ => false,
@@ -226,11 +233,23 @@ mod tests {
         let wrong_key = sign_fastpix(b"another-key", FP_BODY).unwrap();
         let truncated = &FP_SIG[..20];
         let invalid = Err(AuthError::Invalid("FastPix-Signature header"));
-        assert_eq!(verify_fastpix(s.as_ref(), Some(&wrong_key), FP_BODY), invalid);
-        assert_eq!(verify_fastpix(s.as_ref(), Some(truncated), FP_BODY), invalid);
-        assert_eq!(verify_fastpix(s.as_ref(), Some("not base64!"), FP_BODY), invalid);
+        assert_eq!(
+            verify_fastpix(s.as_ref(), Some(&wrong_key), FP_BODY),
+            invalid
+        );
+        assert_eq!(
+            verify_fastpix(s.as_ref(), Some(truncated), FP_BODY),
+            invalid
+        );
+        assert_eq!(
+            verify_fastpix(s.as_ref(), Some("not base64!"), FP_BODY),
+            invalid
+        );
         assert_eq!(verify_fastpix(s.as_ref(), Some(""), FP_BODY), invalid);
-        assert_eq!(verify_fastpix(s.as_ref(), Some(FP_SIG), b"{\"type\":\"x\"}"), invalid);
+        assert_eq!(
+            verify_fastpix(s.as_ref(), Some(FP_SIG), b"{\"type\":\"x\"}"),
+            invalid
+        );
         assert_eq!(
             verify_fastpix(s.as_ref(), None, FP_BODY),
             Err(AuthError::Missing("FastPix-Signature header"))
@@ -250,20 +269,44 @@ mod tests {
     fn cloudflare_compares_the_shared_secret() {
         let s = secret("cf-secret");
         assert_eq!(verify_cloudflare(s.as_ref(), Some("cf-secret")), Ok(()));
-        assert!(matches!(verify_cloudflare(s.as_ref(), Some("cf-secreT")), Err(AuthError::Invalid(_))));
-        assert!(matches!(verify_cloudflare(s.as_ref(), Some("cf-secret ")), Err(AuthError::Invalid(_))));
-        assert!(matches!(verify_cloudflare(s.as_ref(), Some("")), Err(AuthError::Invalid(_))));
-        assert!(matches!(verify_cloudflare(s.as_ref(), None), Err(AuthError::Missing(_))));
-        assert!(matches!(verify_cloudflare(None, Some("x")), Err(AuthError::NotConfigured(_))));
-        assert!(matches!(verify_cloudflare(secret("  ").as_ref(), Some("  ")), Err(AuthError::NotConfigured(_))));
+        assert!(matches!(
+            verify_cloudflare(s.as_ref(), Some("cf-secreT")),
+            Err(AuthError::Invalid(_))
+        ));
+        assert!(matches!(
+            verify_cloudflare(s.as_ref(), Some("cf-secret ")),
+            Err(AuthError::Invalid(_))
+        ));
+        assert!(matches!(
+            verify_cloudflare(s.as_ref(), Some("")),
+            Err(AuthError::Invalid(_))
+        ));
+        assert!(matches!(
+            verify_cloudflare(s.as_ref(), None),
+            Err(AuthError::Missing(_))
+        ));
+        assert!(matches!(
+            verify_cloudflare(None, Some("x")),
+            Err(AuthError::NotConfigured(_))
+        ));
+        assert!(matches!(
+            verify_cloudflare(secret("  ").as_ref(), Some("  ")),
+            Err(AuthError::NotConfigured(_))
+        ));
     }
 
     #[test]
     fn gcore_needs_the_token_and_an_address_in_range() {
         let t = secret("tok");
         let cidrs = Cidr::parse_list("92.223.123.0/24").unwrap();
-        assert_eq!(verify_gcore(t.as_ref(), &cidrs, "tok", Some("92.223.123.7")), Ok(()));
-        assert_eq!(verify_gcore(t.as_ref(), &cidrs, "tok", Some("::ffff:92.223.123.7")), Ok(()));
+        assert_eq!(
+            verify_gcore(t.as_ref(), &cidrs, "tok", Some("92.223.123.7")),
+            Ok(())
+        );
+        assert_eq!(
+            verify_gcore(t.as_ref(), &cidrs, "tok", Some("::ffff:92.223.123.7")),
+            Ok(())
+        );
         assert_eq!(
             verify_gcore(t.as_ref(), &cidrs, "tok", Some("92.223.124.7")),
             Err(AuthError::IpNotAllowed)
@@ -272,7 +315,10 @@ mod tests {
             verify_gcore(t.as_ref(), &cidrs, "tok", Some("garbage")),
             Err(AuthError::IpNotAllowed)
         );
-        assert!(matches!(verify_gcore(t.as_ref(), &cidrs, "tok", None), Err(AuthError::Missing(_))));
+        assert!(matches!(
+            verify_gcore(t.as_ref(), &cidrs, "tok", None),
+            Err(AuthError::Missing(_))
+        ));
         assert!(matches!(
             verify_gcore(t.as_ref(), &cidrs, "tok2", Some("92.223.123.7")),
             Err(AuthError::Invalid(_))
@@ -281,7 +327,10 @@ mod tests {
             verify_gcore(None, &cidrs, "tok", Some("92.223.123.7")),
             Err(AuthError::NotConfigured(_))
         ));
-        assert_eq!(verify_gcore(t.as_ref(), &[], "tok", Some("92.223.123.7")), Err(AuthError::IpNotAllowed));
+        assert_eq!(
+            verify_gcore(t.as_ref(), &[], "tok", Some("92.223.123.7")),
+            Err(AuthError::IpNotAllowed)
+        );
     }
 
     #[test]
@@ -291,8 +340,14 @@ mod tests {
         assert!(verify_bearer(t.as_ref(), Some("Bearer apI")).is_err());
         assert!(verify_bearer(t.as_ref(), Some("Basic api")).is_err());
         assert!(verify_bearer(t.as_ref(), Some("api")).is_err());
-        assert!(matches!(verify_bearer(t.as_ref(), None), Err(AuthError::Missing(_))));
-        assert!(matches!(verify_bearer(None, Some("Bearer api")), Err(AuthError::NotConfigured(_))));
+        assert!(matches!(
+            verify_bearer(t.as_ref(), None),
+            Err(AuthError::Missing(_))
+        ));
+        assert!(matches!(
+            verify_bearer(None, Some("Bearer api")),
+            Err(AuthError::NotConfigured(_))
+        ));
     }
 
     #[test]
@@ -300,17 +355,28 @@ mod tests {
         let c = Cidr::parse("10.1.0.0/16").unwrap();
         assert!(c.contains("10.1.255.3".parse().unwrap()));
         assert!(!c.contains("10.2.0.1".parse().unwrap()));
-        assert!(Cidr::parse("0.0.0.0/0").unwrap().contains("8.8.8.8".parse().unwrap()));
-        assert!(Cidr::parse("127.0.0.1").unwrap().contains("127.0.0.1".parse().unwrap()));
+        assert!(Cidr::parse("0.0.0.0/0")
+            .unwrap()
+            .contains("8.8.8.8".parse().unwrap()));
+        assert!(Cidr::parse("127.0.0.1")
+            .unwrap()
+            .contains("127.0.0.1".parse().unwrap()));
         let v6 = Cidr::parse("2001:db8::/32").unwrap();
         assert!(v6.contains("2001:db8::1".parse().unwrap()));
         assert!(!v6.contains("2001:db9::1".parse().unwrap()));
         assert!(!v6.contains("10.1.0.1".parse().unwrap()));
-        assert!(Cidr::parse("::/0").unwrap().contains("::1".parse().unwrap()));
+        assert!(Cidr::parse("::/0")
+            .unwrap()
+            .contains("::1".parse().unwrap()));
         for bad in ["10.0.0.0/33", "::/129", "10.0.0/8", "x", "10.0.0.0/-1", ""] {
             assert_eq!(Cidr::parse(bad), None, "{bad}");
         }
-        assert_eq!(Cidr::parse_list("92.223.123.0/24, 127.0.0.1/32").unwrap().len(), 2);
+        assert_eq!(
+            Cidr::parse_list("92.223.123.0/24, 127.0.0.1/32")
+                .unwrap()
+                .len(),
+            2
+        );
         assert_eq!(Cidr::parse_list("92.223.123.0/24,nope"), None);
     }
 

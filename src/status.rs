@@ -147,7 +147,11 @@ impl StreamState {
             };
         }
         let received = millis_to_nanos(received_at_ms);
-        self.record = Some(StatusRecord::from_event(event, self.record.as_ref(), received));
+        self.record = Some(StatusRecord::from_event(
+            event,
+            self.record.as_ref(),
+            received,
+        ));
         self.order = Some(key);
         self.version += 1;
         Applied {
@@ -220,7 +224,8 @@ impl StreamState {
     /// When the Durable Object's alarm must fire next, if anything is pending.
     pub fn next_alarm_ms(&self, now_ms: u64) -> Option<u64> {
         let kv = self.kv_dirty().then(|| self.kv_due_ms().max(now_ms));
-        let outbox = (!self.outbox.is_empty()).then(|| self.outbox_retry_ms.unwrap_or(now_ms).max(now_ms));
+        let outbox =
+            (!self.outbox.is_empty()).then(|| self.outbox_retry_ms.unwrap_or(now_ms).max(now_ms));
         match (kv, outbox) {
             (Some(a), Some(b)) => Some(a.min(b)),
             (a, b) => a.or(b),
@@ -265,8 +270,14 @@ mod tests {
     #[test]
     fn older_event_never_overwrites_newer_status() {
         let mut s = StreamState::default();
-        assert_eq!(s.apply(&ev("b", 20, State::Live), 1).outcome, Outcome::Applied);
-        assert_eq!(s.apply(&ev("a", 10, State::Connected), 2).outcome, Outcome::Stale);
+        assert_eq!(
+            s.apply(&ev("b", 20, State::Live), 1).outcome,
+            Outcome::Applied
+        );
+        assert_eq!(
+            s.apply(&ev("a", 10, State::Connected), 2).outcome,
+            Outcome::Stale
+        );
         assert_eq!(state_of(&s), State::Live);
         assert_eq!(s.version, 1);
     }
@@ -276,7 +287,10 @@ mod tests {
         let mut s = StreamState::default();
         s.apply(&ev("a", 10, State::Live), 1);
         let before = s.clone();
-        assert_eq!(s.apply(&ev("a", 10, State::Live), 2).outcome, Outcome::Duplicate);
+        assert_eq!(
+            s.apply(&ev("a", 10, State::Live), 2).outcome,
+            Outcome::Duplicate
+        );
         assert_eq!(s, before);
     }
 
@@ -333,11 +347,23 @@ mod tests {
     #[test]
     fn receipt_timed_events_follow_arrival_and_drop_only_an_immediate_repeat() {
         let mut s = StreamState::default();
-        assert_eq!(s.apply(&gcore("live", State::Live), 1).outcome, Outcome::Applied);
-        assert_eq!(s.apply(&gcore("live", State::Live), 2).outcome, Outcome::Duplicate);
-        assert_eq!(s.apply(&gcore("off", State::Disconnected), 3).outcome, Outcome::Applied);
+        assert_eq!(
+            s.apply(&gcore("live", State::Live), 1).outcome,
+            Outcome::Applied
+        );
+        assert_eq!(
+            s.apply(&gcore("live", State::Live), 2).outcome,
+            Outcome::Duplicate
+        );
+        assert_eq!(
+            s.apply(&gcore("off", State::Disconnected), 3).outcome,
+            Outcome::Applied
+        );
         // Live again after going offline is a real change, not a duplicate.
-        assert_eq!(s.apply(&gcore("live", State::Live), 4).outcome, Outcome::Applied);
+        assert_eq!(
+            s.apply(&gcore("live", State::Live), 4).outcome,
+            Outcome::Applied
+        );
         assert_eq!(state_of(&s), State::Live);
     }
 
@@ -355,12 +381,24 @@ mod tests {
         let mut s = StreamState::default();
         s.apply(&ev("new", 20, State::Live), 0);
         let r = s.apply(&ev("old-err", 10, State::Errored), 5);
-        assert_eq!(r, Applied { outcome: Outcome::Stale, alert_queued: true });
+        assert_eq!(
+            r,
+            Applied {
+                outcome: Outcome::Stale,
+                alert_queued: true
+            }
+        );
         assert_eq!(state_of(&s), State::Live);
         assert_eq!(s.outbox.len(), 1);
         // The same errored event again: no second alert.
         let r = s.apply(&ev("old-err", 10, State::Errored), 6);
-        assert_eq!(r, Applied { outcome: Outcome::Duplicate, alert_queued: false });
+        assert_eq!(
+            r,
+            Applied {
+                outcome: Outcome::Duplicate,
+                alert_queued: false
+            }
+        );
         assert_eq!(s.outbox.len(), 1);
     }
 

@@ -217,6 +217,9 @@ mod tests {
 
     #[test]
     fn millis_convert_to_nanos() {
-        assert_eq!(millis_to_nanos(1_700_000_000_123), 1_700_000_000_123_000_000);
+        assert_eq!(
+            millis_to_nanos(1_700_000_000_123),
+            1_700_000_000_123_000_000
+        );
     }
 }

@@ -175,7 +175,10 @@ mod tests {
     #[test]
     fn seed_000_disconnected_normalizes() {
         let e = event("seed-000-disconnected.json");
-        assert_eq!(e.stream.kv_key(), "status:cloudflare:live_input:eb222fcca08eeb1ae84c981ebe8aeeb6");
+        assert_eq!(
+            e.stream.kv_key(),
+            "status:cloudflare:live_input:eb222fcca08eeb1ae84c981ebe8aeeb6"
+        );
         assert_eq!(e.state, State::Disconnected);
         assert_eq!(e.event_type, "live_input.disconnected");
         assert_eq!(e.occurred_at, 1_642_074_221_855_717_910);
@@ -235,7 +238,12 @@ mod tests {
             assert_ne!(h, generic, "{code}");
             assert!(seen.insert(h), "{code} shares a hint");
         }
-        for name in ["errored-unsupported-video-codec.json", "errored-unsupported-audio-codec.json", "errored-storage-quota-exhausted.json", "errored-missing-subscription.json"] {
+        for name in [
+            "errored-unsupported-video-codec.json",
+            "errored-unsupported-audio-codec.json",
+            "errored-storage-quota-exhausted.json",
+            "errored-missing-subscription.json",
+        ] {
             let e = event(name);
             let err = e.error.unwrap();
             assert!(codes.contains(&err.code.as_str()), "{name}");
@@ -271,7 +279,8 @@ mod tests {
 
     #[test]
     fn falls_back_to_ts_then_receipt_time() {
-        let with_ts = br#"{"data":{"input_id":"abc","event_type":"live_input.connected"},"ts":1642074233}"#;
+        let with_ts =
+            br#"{"data":{"input_id":"abc","event_type":"live_input.connected"},"ts":1642074233}"#;
         let Parsed::Event(e) = parse_any(Provider::Cloudflare, with_ts, 9).unwrap() else {
             panic!()
         };
@@ -288,12 +297,16 @@ mod tests {
         let bad_id = br#"{"data":{"input_id":"../../etc","event_type":"live_input.connected","updated_at":"2024-07-09T18:07:51Z"}}"#;
         assert_eq!(
             parse_any(Provider::Cloudflare, bad_id, 0),
-            Err(ParseError::InvalidId { field: "data.input_id" })
+            Err(ParseError::InvalidId {
+                field: "data.input_id"
+            })
         );
         let bad_time = br#"{"data":{"input_id":"abc","event_type":"live_input.connected","updated_at":"yesterday"}}"#;
         assert_eq!(
             parse_any(Provider::Cloudflare, bad_time, 0),
-            Err(ParseError::InvalidTime { field: "data.updated_at" })
+            Err(ParseError::InvalidTime {
+                field: "data.updated_at"
+            })
         );
         assert!(parse_any(Provider::Cloudflare, b"{}", 0).is_err());
     }

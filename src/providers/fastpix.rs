@@ -100,7 +100,12 @@ pub(super) fn parse(body: &[u8], received_at: Nanos) -> Result<Parsed, ParseErro
         "simulcast_target.starting" => Some((Kind::SimulcastTarget, State::Connected, None)),
         "simulcast_target.broadcasting" => Some((Kind::SimulcastTarget, State::Live, None)),
         "simulcast_target.deleted" => Some((Kind::SimulcastTarget, State::Deleted, None)),
-        _ => return Ok(ignored(env.event_type, "unknown FastPix live stream event type")),
+        _ => {
+            return Ok(ignored(
+                env.event_type,
+                "unknown FastPix live stream event type",
+            ))
+        }
     };
     let Some((kind, state, recording)) = mapped else {
         return Ok(ignored(env.event_type, "no recognisable data.status"));
@@ -176,28 +181,86 @@ mod tests {
     fn all_fourteen_seed_events_normalize() {
         use State::*;
         let table = [
-            ("live-stream-created.json", Kind::LiveInput, Created, Some(false)),
-            ("live-stream-connected.json", Kind::LiveInput, Connected, None),
-            ("live-stream-recording.json", Kind::LiveInput, Live, Some(true)),
+            (
+                "live-stream-created.json",
+                Kind::LiveInput,
+                Created,
+                Some(false),
+            ),
+            (
+                "live-stream-connected.json",
+                Kind::LiveInput,
+                Connected,
+                None,
+            ),
+            (
+                "live-stream-recording.json",
+                Kind::LiveInput,
+                Live,
+                Some(true),
+            ),
             ("live-stream-active.json", Kind::LiveInput, Live, None),
-            ("live-stream-disconnected.json", Kind::LiveInput, Disconnected, Some(false)),
+            (
+                "live-stream-disconnected.json",
+                Kind::LiveInput,
+                Disconnected,
+                Some(false),
+            ),
             ("live-stream-idle.json", Kind::LiveInput, Idle, Some(false)),
             ("live-stream-updated.json", Kind::LiveInput, Idle, None),
             ("live-stream-enabled.json", Kind::LiveInput, Idle, None),
-            ("live-stream-disabled.json", Kind::LiveInput, Disabled, Some(false)),
-            ("live-stream-deleted.json", Kind::LiveInput, Deleted, Some(false)),
-            ("simulcast-target-created.json", Kind::SimulcastTarget, Created, None),
-            ("simulcast-target-starting.json", Kind::SimulcastTarget, Connected, None),
-            ("simulcast-target-broadcasting.json", Kind::SimulcastTarget, Live, None),
-            ("simulcast-target-deleted.json", Kind::SimulcastTarget, Deleted, None),
+            (
+                "live-stream-disabled.json",
+                Kind::LiveInput,
+                Disabled,
+                Some(false),
+            ),
+            (
+                "live-stream-deleted.json",
+                Kind::LiveInput,
+                Deleted,
+                Some(false),
+            ),
+            (
+                "simulcast-target-created.json",
+                Kind::SimulcastTarget,
+                Created,
+                None,
+            ),
+            (
+                "simulcast-target-starting.json",
+                Kind::SimulcastTarget,
+                Connected,
+                None,
+            ),
+            (
+                "simulcast-target-broadcasting.json",
+                Kind::SimulcastTarget,
+                Live,
+                None,
+            ),
+            (
+                "simulcast-target-deleted.json",
+                Kind::SimulcastTarget,
+                Deleted,
+                None,
+            ),
         ];
         assert_eq!(table.len(), fixtures("fastpix").len());
         for (name, kind, state, recording) in table {
             let e = event(name);
-            assert_eq!((e.stream.kind, e.state, e.recording), (kind, state, recording), "{name}");
+            assert_eq!(
+                (e.stream.kind, e.state, e.recording),
+                (kind, state, recording),
+                "{name}"
+            );
             assert_eq!(e.time_source, TimeSource::Provider, "{name}");
             assert!(e.event_type.starts_with(PREFIX), "{name}");
-            let want_id = if kind == Kind::SimulcastTarget { TARGET } else { STREAM };
+            let want_id = if kind == Kind::SimulcastTarget {
+                TARGET
+            } else {
+                STREAM
+            };
             assert_eq!(e.stream.id, want_id, "{name}");
         }
     }
@@ -211,7 +274,10 @@ mod tests {
     fn simulcast_targets_know_their_live_stream() {
         let e = event("simulcast-target-broadcasting.json");
         assert_eq!(e.parent_id.as_deref(), Some(STREAM));
-        assert_eq!(e.stream.kv_key(), format!("status:fastpix:simulcast_target:{TARGET}"));
+        assert_eq!(
+            e.stream.kv_key(),
+            format!("status:fastpix:simulcast_target:{TARGET}")
+        );
     }
 
     #[test]
@@ -229,7 +295,11 @@ mod tests {
                 panic!("{name}")
             };
             let dbg = format!("{e:?}{}", serde_json::to_string(&e).unwrap());
-            for secret in ["fpx-live-sk-DO-NOT-LEAK", "81ta-sr0p-hrpr-t5tt-6bed", "DuM8W004MoZY"] {
+            for secret in [
+                "fpx-live-sk-DO-NOT-LEAK",
+                "81ta-sr0p-hrpr-t5tt-6bed",
+                "DuM8W004MoZY",
+            ] {
                 assert!(!dbg.contains(secret), "{name} leaks {secret}");
             }
         }
@@ -241,8 +311,12 @@ mod tests {
         let mut v: serde_json::Value = serde_json::from_slice(&body).unwrap();
         v["attempts"] = serde_json::json!([{"status": 500}]);
         let again = serde_json::to_vec(&v).unwrap();
-        let Parsed::Event(a) = parse_any(Provider::Fastpix, &body, 0).unwrap() else { panic!() };
-        let Parsed::Event(b) = parse_any(Provider::Fastpix, &again, 0).unwrap() else { panic!() };
+        let Parsed::Event(a) = parse_any(Provider::Fastpix, &body, 0).unwrap() else {
+            panic!()
+        };
+        let Parsed::Event(b) = parse_any(Provider::Fastpix, &again, 0).unwrap() else {
+            panic!()
+        };
         assert_eq!(a.event_id, b.event_id);
     }
 
@@ -265,18 +339,29 @@ mod tests {
     #[test]
     fn missing_id_bad_id_and_bad_time_are_refused() {
         let no_id = br#"{"type":"video.live_stream.active","data":{}}"#;
-        assert!(matches!(parse_any(Provider::Fastpix, no_id, 0), Err(ParseError::Shape { .. })));
+        assert!(matches!(
+            parse_any(Provider::Fastpix, no_id, 0),
+            Err(ParseError::Shape { .. })
+        ));
         let bad_id = br#"{"type":"video.live_stream.active","data":{"streamId":"a b"}}"#;
         assert_eq!(
             parse_any(Provider::Fastpix, bad_id, 0),
-            Err(ParseError::InvalidId { field: "data.streamId" })
+            Err(ParseError::InvalidId {
+                field: "data.streamId"
+            })
         );
-        let bad_time = br#"{"type":"video.live_stream.active","data":{"streamId":"ab"},"created_at":"noon"}"#;
+        let bad_time =
+            br#"{"type":"video.live_stream.active","data":{"streamId":"ab"},"created_at":"noon"}"#;
         assert_eq!(
             parse_any(Provider::Fastpix, bad_time, 0),
-            Err(ParseError::InvalidTime { field: "created_at" })
+            Err(ParseError::InvalidTime {
+                field: "created_at"
+            })
         );
         let no_type = br#"{"data":{"streamId":"ab"}}"#;
-        assert!(matches!(parse_any(Provider::Fastpix, no_type, 0), Err(ParseError::Shape { .. })));
+        assert!(matches!(
+            parse_any(Provider::Fastpix, no_type, 0),
+            Err(ParseError::Shape { .. })
+        ));
     }
 }

@@ -68,7 +68,9 @@ pub(super) fn parse(body: &[u8], received_at: Nanos) -> Result<Parsed, ParseErro
     // (kind, raw id, state, recording, our event-type name)
     let (kind, id, state, recording, event_type) = match env.message_type.as_str() {
         "stream" => {
-            let s = message.and_then(|m| m.stream).ok_or_else(|| missing("stream"))?;
+            let s = message
+                .and_then(|m| m.stream)
+                .ok_or_else(|| missing("stream"))?;
             let on_air = s.live || s.backup_live == Some(true);
             let (state, name) = if on_air {
                 (State::Live, "stream.live")
@@ -78,7 +80,9 @@ pub(super) fn parse(body: &[u8], received_at: Nanos) -> Result<Parsed, ParseErro
             (Kind::LiveInput, s.id, state, s.recording, name.to_owned())
         }
         "video" => {
-            let v = message.and_then(|m| m.video).ok_or_else(|| missing("video"))?;
+            let v = message
+                .and_then(|m| m.video)
+                .ok_or_else(|| missing("video"))?;
             let state = match v.status.as_str() {
                 "empty" => State::Created,
                 "pending" => State::Processing,
@@ -91,7 +95,13 @@ pub(super) fn parse(body: &[u8], received_at: Nanos) -> Result<Parsed, ParseErro
                     })
                 }
             };
-            (Kind::Video, v.id, state, None, format!("video.{}", v.status))
+            (
+                Kind::Video,
+                v.id,
+                state,
+                None,
+                format!("video.{}", v.status),
+            )
         }
         "broadcast" => {
             let b = message
@@ -109,7 +119,13 @@ pub(super) fn parse(body: &[u8], received_at: Nanos) -> Result<Parsed, ParseErro
                     })
                 }
             };
-            (Kind::Broadcast, b.id, state, None, format!("broadcast.{}", b.status))
+            (
+                Kind::Broadcast,
+                b.id,
+                state,
+                None,
+                format!("broadcast.{}", b.status),
+            )
         }
         _ => {
             return Ok(Parsed::Ignored {
@@ -155,21 +171,111 @@ mod tests {
     fn every_seed_example_normalizes() {
         use State::*;
         let table = [
-            ("stream-started.json", "status:gcore:live_input:12345", Live, Some(false), "stream.live"),
-            ("stream-paused.json", "status:gcore:live_input:12345", Disconnected, Some(false), "stream.offline"),
-            ("stream-recording-started.json", "status:gcore:live_input:12345", Live, Some(true), "stream.live"),
-            ("stream-recording-finished.json", "status:gcore:live_input:12345", Live, Some(false), "stream.live"),
-            ("recording-processing-started.json", "status:gcore:video:12345", Processing, None, "video.pending"),
-            ("recording-partially-processed.json", "status:gcore:video:12345", Viewable, None, "video.viewable"),
-            ("recording-processed.json", "status:gcore:video:12345", Ready, None, "video.ready"),
-            ("broadcast-pending.json", "status:gcore:broadcast:12345", Idle, None, "broadcast.pending"),
-            ("broadcast-live.json", "status:gcore:broadcast:12345", Live, None, "broadcast.live"),
-            ("broadcast-paused.json", "status:gcore:broadcast:12345", Paused, None, "broadcast.paused"),
-            ("broadcast-finished.json", "status:gcore:broadcast:12345", Finished, None, "broadcast.finished"),
-            ("video-uploaded.json", "status:gcore:video:54321", Created, None, "video.empty"),
-            ("video-processing-started.json", "status:gcore:video:784280", Processing, None, "video.pending"),
-            ("video-partially-processed.json", "status:gcore:video:784280", Viewable, None, "video.viewable"),
-            ("video-processed.json", "status:gcore:video:784280", Ready, None, "video.ready"),
+            (
+                "stream-started.json",
+                "status:gcore:live_input:12345",
+                Live,
+                Some(false),
+                "stream.live",
+            ),
+            (
+                "stream-paused.json",
+                "status:gcore:live_input:12345",
+                Disconnected,
+                Some(false),
+                "stream.offline",
+            ),
+            (
+                "stream-recording-started.json",
+                "status:gcore:live_input:12345",
+                Live,
+                Some(true),
+                "stream.live",
+            ),
+            (
+                "stream-recording-finished.json",
+                "status:gcore:live_input:12345",
+                Live,
+                Some(false),
+                "stream.live",
+            ),
+            (
+                "recording-processing-started.json",
+                "status:gcore:video:12345",
+                Processing,
+                None,
+                "video.pending",
+            ),
+            (
+                "recording-partially-processed.json",
+                "status:gcore:video:12345",
+                Viewable,
+                None,
+                "video.viewable",
+            ),
+            (
+                "recording-processed.json",
+                "status:gcore:video:12345",
+                Ready,
+                None,
+                "video.ready",
+            ),
+            (
+                "broadcast-pending.json",
+                "status:gcore:broadcast:12345",
+                Idle,
+                None,
+                "broadcast.pending",
+            ),
+            (
+                "broadcast-live.json",
+                "status:gcore:broadcast:12345",
+                Live,
+                None,
+                "broadcast.live",
+            ),
+            (
+                "broadcast-paused.json",
+                "status:gcore:broadcast:12345",
+                Paused,
+                None,
+                "broadcast.paused",
+            ),
+            (
+                "broadcast-finished.json",
+                "status:gcore:broadcast:12345",
+                Finished,
+                None,
+                "broadcast.finished",
+            ),
+            (
+                "video-uploaded.json",
+                "status:gcore:video:54321",
+                Created,
+                None,
+                "video.empty",
+            ),
+            (
+                "video-processing-started.json",
+                "status:gcore:video:784280",
+                Processing,
+                None,
+                "video.pending",
+            ),
+            (
+                "video-partially-processed.json",
+                "status:gcore:video:784280",
+                Viewable,
+                None,
+                "video.viewable",
+            ),
+            (
+                "video-processed.json",
+                "status:gcore:video:784280",
+                Ready,
+                None,
+                "video.ready",
+            ),
         ];
         assert_eq!(table.len(), fixtures("gcore").len());
         for (name, key, state, recording, last) in table {
@@ -177,13 +283,20 @@ mod tests {
             assert_eq!(e.stream.kv_key(), key, "{name}");
             assert_eq!((e.state, e.recording), (state, recording), "{name}");
             assert_eq!(e.event_type, last, "{name}");
-            assert_eq!((e.occurred_at, e.time_source), (42, TimeSource::Receipt), "{name}");
+            assert_eq!(
+                (e.occurred_at, e.time_source),
+                (42, TimeSource::Receipt),
+                "{name}"
+            );
         }
     }
 
     #[test]
     fn the_same_message_twice_has_the_same_event_id_and_a_change_does_not() {
-        assert_eq!(event("stream-started.json").event_id, event("stream-started.json").event_id);
+        assert_eq!(
+            event("stream-started.json").event_id,
+            event("stream-started.json").event_id
+        );
         assert_ne!(
             event("stream-started.json").event_id,
             event("stream-recording-started.json").event_id
@@ -193,14 +306,18 @@ mod tests {
     #[test]
     fn a_live_backup_ingest_keeps_the_stream_live() {
         let body = br#"{"type":"stream","message":{"stream":{"id":1,"live":false,"backup_live":true,"recording":false}}}"#;
-        let Parsed::Event(e) = parse_any(Provider::Gcore, body, 0).unwrap() else { panic!() };
+        let Parsed::Event(e) = parse_any(Provider::Gcore, body, 0).unwrap() else {
+            panic!()
+        };
         assert_eq!(e.state, State::Live);
     }
 
     #[test]
     fn string_ids_are_accepted() {
         let body = br#"{"type":"broadcast","message":{"broadcast":{"id":"777","status":"live"}}}"#;
-        let Parsed::Event(e) = parse_any(Provider::Gcore, body, 0).unwrap() else { panic!() };
+        let Parsed::Event(e) = parse_any(Provider::Gcore, body, 0).unwrap() else {
+            panic!()
+        };
         assert_eq!(e.stream.id, "777");
     }
 

@@ -130,9 +130,15 @@ pub(crate) mod test_support {
 
     /// Reads `tests/fixtures/{provider}/{name}`: the same files the JS tests load.
     pub fn fixture(provider: &str, name: &str) -> Vec<u8> {
-        let path: PathBuf = [env!("CARGO_MANIFEST_DIR"), "tests", "fixtures", provider, name]
-            .iter()
-            .collect();
+        let path: PathBuf = [
+            env!("CARGO_MANIFEST_DIR"),
+            "tests",
+            "fixtures",
+            provider,
+            name,
+        ]
+        .iter()
+        .collect();
         std::fs::read(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
     }
 

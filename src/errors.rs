@@ -1,0 +1,107 @@
+//! The HTTP boundary's one error enum, mapped to a status code and a short JSON body in exactly
+//! one place ([`ApiError::status`], [`ApiError::body`]). Bodies never echo secrets or payload
+//! values: parse and auth errors only name fields and headers.
+
+use crate::auth::AuthError;
+use crate::providers::ParseError;
+
+/// Largest webhook body accepted. Provider payloads are a few KB.
+pub const MAX_BODY_BYTES: usize = 64 * 1024;
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ApiError {
+    #[error("no such route")]
+    NotFound,
+    #[error("no such stream")]
+    StreamNotFound,
+    #[error("method not allowed (allowed: {allow})")]
+    MethodNotAllowed { allow: &'static str },
+    #[error("body larger than {MAX_BODY_BYTES} bytes")]
+    PayloadTooLarge,
+    #[error(transparent)]
+    Parse(#[from] ParseError),
+    #[error(transparent)]
+    Auth(#[from] AuthError),
+    #[error("{0}")]
+    BadRequest(String),
+    /// Storage or a Durable Object failed: retrying is the right answer for the sender.
+    #[error("temporarily unavailable, retry")]
+    Unavailable,
+}
+
+impl ApiError {
+    pub fn status(&self) -> u16 {
+        match self {
+            ApiError::NotFound | ApiError::StreamNotFound => 404,
+            ApiError::MethodNotAllowed { .. } => 405,
+            ApiError::PayloadTooLarge => 413,
+            ApiError::Parse(_) | ApiError::BadRequest(_) => 400,
+            ApiError::Auth(AuthError::Missing(_) | AuthError::Invalid(_)) => 401,
+            ApiError::Auth(AuthError::NotConfigured(_) | AuthError::IpNotAllowed) => 403,
+            ApiError::Unavailable => 503,
+        }
+    }
+
+    pub fn code(&self) -> &'static str {
+        match self {
+            ApiError::NotFound | ApiError::StreamNotFound => "not_found",
+            ApiError::MethodNotAllowed { .. } => "method_not_allowed",
+            ApiError::PayloadTooLarge => "payload_too_large",
+            ApiError::Parse(ParseError::Empty) => "empty_body",
+            ApiError::Parse(ParseError::Json { .. }) => "invalid_json",
+            ApiError::Parse(_) => "invalid_payload",
+            ApiError::Auth(AuthError::NotConfigured(_)) => "not_configured",
+            ApiError::Auth(AuthError::IpNotAllowed) => "forbidden",
+            ApiError::Auth(_) => "unauthorized",
+            ApiError::BadRequest(_) => "bad_request",
+            ApiError::Unavailable => "unavailable",
+        }
+    }
+
+    /// `{"error":"<code>","message":"<text>"}`.
+    pub fn body(&self) -> String {
+        serde_json::json!({ "error": self.code(), "message": self.to_string() }).to_string()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_error_maps_to_a_4xx_except_unavailable() {
+        let cases = [
+            (ApiError::NotFound, 404, "not_found"),
+            (ApiError::StreamNotFound, 404, "not_found"),
+            (
+                ApiError::MethodNotAllowed { allow: "POST" },
+                405,
+                "method_not_allowed",
+            ),
+            (ApiError::PayloadTooLarge, 413, "payload_too_large"),
+            (ParseError::Empty.into(), 400, "empty_body"),
+            (
+                ParseError::Json { line: 1, column: 2 }.into(),
+                400,
+                "invalid_json",
+            ),
+            (
+                ParseError::InvalidId { field: "f" }.into(),
+                400,
+                "invalid_payload",
+            ),
+            (AuthError::Missing("h").into(), 401, "unauthorized"),
+            (AuthError::Invalid("h").into(), 401, "unauthorized"),
+            (AuthError::IpNotAllowed.into(), 403, "forbidden"),
+            (AuthError::NotConfigured("S").into(), 403, "not_configured"),
+            (ApiError::BadRequest("x".into()), 400, "bad_request"),
+            (ApiError::Unavailable, 503, "unavailable"),
+        ];
+        for (err, status, code) in cases {
+            assert_eq!((err.status(), err.code()), (status, code), "{err:?}");
+            let body: serde_json::Value = serde_json::from_str(&err.body()).unwrap();
+            assert_eq!(body["error"], code);
+            assert!(body["message"].as_str().is_some_and(|m| !m.is_empty()));
+        }
+    }
+}

@@ -1,0 +1,441 @@
+//! The worker's HTTP surface: a `match` over method and path, one handler per route, each a few
+//! lines over the pure core. Every failure is an [`ApiError`], turned into a response in
+//! [`error_response`] only. One JSON log line per webhook; it never contains a secret.
+//!
+//! | route                              | handler       |
+//! |------------------------------------|---------------|
+//! | `POST /webhooks/cloudflare`        | [`webhook`]   |
+//! | `POST /webhooks/fastpix`           | [`webhook`]   |
+//! | `POST /webhooks/gcore/{token}`     | [`webhook`]   |
+//! | `GET /streams`                     | [`list_streams`] |
+//! | `GET /streams/{provider}/{id}`     | [`get_stream`] |
+//! | `GET /alerts`                      | [`list_alerts`] |
+//! | `GET /healthz`                     | health        |
+
+use futures_util::StreamExt;
+use serde_json::{json, Value};
+use worker::{event, Context, Env, Method, Request, RequestInit, Response, Result};
+
+use crate::auth::{self, AuthError};
+use crate::config::{Config, ALERT_HUB_DO, ALERT_HUB_NAME, STATUS_KV, STREAMS_DO};
+use crate::errors::{ApiError, MAX_BODY_BYTES};
+use crate::model::{Kind, Provider, State, StatusRecord, StreamKey};
+use crate::providers::{self, Parsed};
+use crate::stream_status::{Ingest, IngestReply};
+use crate::time::millis_to_nanos;
+
+/// `GET /streams` page size: default and maximum.
+pub const DEFAULT_PAGE: u64 = 50;
+pub const MAX_PAGE: u64 = 100;
+
+#[event(start)]
+fn start() {
+    console_error_panic_hook::set_once();
+}
+
+#[event(fetch)]
+async fn fetch(req: Request, env: Env, _ctx: Context) -> Result<Response> {
+    let started = now_ms();
+    let method = req.method();
+    let path = req.path();
+    let segments: Vec<&str> = path.trim_start_matches('/').split('/').collect();
+    let result = match segments.as_slice() {
+        ["webhooks", "cloudflare"] => {
+            post(
+                &method,
+                webhook(req, &env, Provider::Cloudflare, None, started),
+            )
+            .await
+        }
+        ["webhooks", "fastpix"] => {
+            post(
+                &method,
+                webhook(req, &env, Provider::Fastpix, None, started),
+            )
+            .await
+        }
+        ["webhooks", "gcore", token] => {
+            post(
+                &method,
+                webhook(req, &env, Provider::Gcore, Some(token), started),
+            )
+            .await
+        }
+        ["streams"] => get(&method, authorized(&req, &env, list_streams(&req, &env))).await,
+        ["streams", provider, id] => {
+            get(
+                &method,
+                authorized(&req, &env, get_stream(&req, &env, provider, id)),
+            )
+            .await
+        }
+        ["alerts"] => get(&method, authorized(&req, &env, list_alerts(&req, &env))).await,
+        ["healthz"] => {
+            get(&method, async {
+                Ok(json_response(200, &Config::from_env(&env).health()))
+            })
+            .await
+        }
+        _ => Err(ApiError::NotFound),
+    };
+    Ok(result.unwrap_or_else(|e| error_response(&e)))
+}
+
+fn now_ms() -> u64 {
+    worker::Date::now().as_millis()
+}
+
+async fn post(
+    method: &Method,
+    handler: impl std::future::Future<Output = std::result::Result<Response, ApiError>>,
+) -> std::result::Result<Response, ApiError> {
+    match method {
+        Method::Post => handler.await,
+        _ => Err(ApiError::MethodNotAllowed { allow: "POST" }),
+    }
+}
+
+async fn get(
+    method: &Method,
+    handler: impl std::future::Future<Output = std::result::Result<Response, ApiError>>,
+) -> std::result::Result<Response, ApiError> {
+    match method {
+        Method::Get | Method::Head => handler.await,
+        _ => Err(ApiError::MethodNotAllowed { allow: "GET" }),
+    }
+}
+
+async fn authorized(
+    req: &Request,
+    env: &Env,
+    handler: impl std::future::Future<Output = std::result::Result<Response, ApiError>>,
+) -> std::result::Result<Response, ApiError> {
+    let cfg = Config::from_env(env);
+    auth::verify_bearer(
+        cfg.api_token.as_ref(),
+        header(req, "Authorization").as_deref(),
+    )?;
+    handler.await
+}
+
+/// The one place an [`ApiError`] becomes HTTP.
+pub fn error_response(err: &ApiError) -> Response {
+    let mut resp = text_response(err.status(), err.body());
+    if let ApiError::MethodNotAllowed { allow } = err {
+        let _ = resp.headers_mut().set("Allow", allow);
+    }
+    resp
+}
+
+fn json_response(status: u16, value: &Value) -> Response {
+    text_response(status, value.to_string())
+}
+
+fn text_response(status: u16, body: String) -> Response {
+    let mut resp = Response::builder()
+        .with_status(status)
+        .fixed(body.into_bytes());
+    let _ = resp.headers_mut().set("Content-Type", "application/json");
+    let _ = resp.headers_mut().set("Cache-Control", "no-store");
+    resp
+}
+
+fn header(req: &Request, name: &str) -> Option<String> {
+    req.headers().get(name).ok().flatten()
+}
+
+fn infra<E: std::fmt::Display>(what: &'static str) -> impl FnOnce(E) -> ApiError {
+    move |e| {
+        worker::console_error!("{}", json!({ "msg": what, "error": e.to_string() }));
+        ApiError::Unavailable
+    }
+}
+
+/// Reads at most [`MAX_BODY_BYTES`], refusing larger bodies without buffering them.
+async fn read_body(req: &mut Request) -> std::result::Result<Vec<u8>, ApiError> {
+    if let Some(len) = header(req, "Content-Length").and_then(|v| v.trim().parse::<u64>().ok()) {
+        if len > MAX_BODY_BYTES as u64 {
+            return Err(ApiError::PayloadTooLarge);
+        }
+    }
+    let mut body = Vec::new();
+    let Ok(mut stream) = req.stream() else {
+        return Ok(body); // no body at all
+    };
+    while let Some(chunk) = stream.next().await {
+        let chunk = chunk.map_err(|_| ApiError::BadRequest("could not read body".into()))?;
+        if body.len() + chunk.len() > MAX_BODY_BYTES {
+            return Err(ApiError::PayloadTooLarge);
+        }
+        body.extend_from_slice(&chunk);
+    }
+    Ok(body)
+}
+
+/// Everything the log line says about one webhook.
+#[derive(Default)]
+struct WebhookLog {
+    stream: Option<String>,
+    event: Option<String>,
+    outcome: &'static str,
+}
+
+async fn webhook(
+    mut req: Request,
+    env: &Env,
+    provider: Provider,
+    gcore_token: Option<&str>,
+    started: u64,
+) -> std::result::Result<Response, ApiError> {
+    let mut log = WebhookLog::default();
+    let result = handle_webhook(&mut req, env, provider, gcore_token, &mut log).await;
+    let status = result
+        .as_ref()
+        .map_or_else(ApiError::status, |r| r.status_code());
+    let outcome = match &result {
+        Ok(_) => log.outcome,
+        Err(e) => e.code(),
+    };
+    worker::console_log!(
+        "{}",
+        json!({
+            "msg": "webhook",
+            "provider": provider.as_str(),
+            "stream": log.stream,
+            "event": log.event,
+            "outcome": outcome,
+            "status": status,
+            "latency_ms": now_ms().saturating_sub(started),
+        })
+    );
+    result
+}
+
+async fn handle_webhook(
+    req: &mut Request,
+    env: &Env,
+    provider: Provider,
+    gcore_token: Option<&str>,
+    log: &mut WebhookLog,
+) -> std::result::Result<Response, ApiError> {
+    let cfg = Config::from_env(env);
+    // Header-only checks run before the body is read.
+    match provider {
+        Provider::Cloudflare => auth::verify_cloudflare(
+            cfg.cf_secret.as_ref(),
+            header(req, "cf-webhook-auth").as_deref(),
+        )?,
+        Provider::Gcore => auth::verify_gcore(
+            cfg.gcore_token.as_ref(),
+            cfg.gcore_cidrs
+                .as_deref()
+                .ok_or(AuthError::NotConfigured("GCORE_ALLOWED_CIDRS"))?,
+            gcore_token.unwrap_or_default(),
+            header(req, "CF-Connecting-IP").as_deref(),
+        )?,
+        Provider::Fastpix => {}
+    }
+    let body = read_body(req).await?;
+    if provider == Provider::Fastpix {
+        auth::verify_fastpix(
+            cfg.fastpix_secret.as_ref(),
+            header(req, "FastPix-Signature").as_deref(),
+            &body,
+        )?;
+    }
+    let received_at_ms = now_ms();
+    let event = match providers::parse(provider, &body, millis_to_nanos(received_at_ms))? {
+        Parsed::Test => {
+            log.outcome = "test";
+            return Ok(json_response(
+                200,
+                &json!({ "ok": true, "outcome": "test" }),
+            ));
+        }
+        Parsed::Ignored { event_type, reason } => {
+            log.outcome = "ignored";
+            log.event = event_type;
+            return Ok(json_response(
+                200,
+                &json!({ "ok": true, "outcome": "ignored", "reason": reason }),
+            ));
+        }
+        Parsed::Event(event) => *event,
+    };
+    log.stream = Some(event.stream.to_string());
+    log.event = Some(event.event_type.clone());
+    let stream = event.stream.to_string();
+    let reply = send_to_stream(
+        env,
+        Ingest {
+            event,
+            received_at_ms,
+        },
+    )
+    .await?;
+    log.outcome = match reply.outcome {
+        crate::status::Outcome::Applied => "applied",
+        crate::status::Outcome::Duplicate => "duplicate",
+        crate::status::Outcome::Stale => "stale",
+    };
+    Ok(json_response(
+        200,
+        &json!({ "ok": true, "outcome": reply.outcome, "stream": stream, "alert_queued": reply.alert_queued }),
+    ))
+}
+
+async fn send_to_stream(env: &Env, ingest: Ingest) -> std::result::Result<IngestReply, ApiError> {
+    let stub = env
+        .durable_object(STREAMS_DO)
+        .and_then(|ns| ns.get_by_name(&ingest.event.stream.to_string()))
+        .map_err(infra("stream object unavailable"))?;
+    let body = serde_json::to_string(&ingest).map_err(infra("serialize ingest"))?;
+    let mut init = RequestInit::new();
+    init.with_method(Method::Post).with_body(Some(body.into()));
+    let req =
+        Request::new_with_init("https://stream/event", &init).map_err(infra("build request"))?;
+    let mut resp = stub
+        .fetch_with_request(req)
+        .await
+        .map_err(infra("stream object fetch"))?;
+    if resp.status_code() != 200 {
+        return Err(infra("stream object status")(resp.status_code()));
+    }
+    resp.json::<IngestReply>()
+        .await
+        .map_err(infra("stream object reply"))
+}
+
+fn query(req: &Request) -> Vec<(String, String)> {
+    req.url()
+        .map(|u| {
+            u.query_pairs()
+                .map(|(k, v)| (k.into_owned(), v.into_owned()))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+fn param<'a>(q: &'a [(String, String)], name: &str) -> Option<&'a str> {
+    q.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str())
+}
+
+fn parse_param<T>(
+    q: &[(String, String)],
+    name: &str,
+    f: impl Fn(&str) -> Option<T>,
+) -> std::result::Result<Option<T>, ApiError> {
+    param(q, name)
+        .map(|v| f(v).ok_or_else(|| ApiError::BadRequest(format!("invalid `{name}`"))))
+        .transpose()
+}
+
+async fn list_streams(req: &Request, env: &Env) -> std::result::Result<Response, ApiError> {
+    let q = query(req);
+    let provider = parse_param(&q, "provider", Provider::parse)?;
+    let state = parse_param(&q, "state", State::parse)?;
+    let kind = parse_param(&q, "kind", Kind::parse)?;
+    let limit = parse_param(&q, "limit", |v| {
+        v.parse::<u64>().ok().filter(|n| (1..=MAX_PAGE).contains(n))
+    })?
+    .unwrap_or(DEFAULT_PAGE);
+    let kv = env.kv(STATUS_KV).map_err(infra("kv binding"))?;
+    let mut list = kv
+        .list()
+        .prefix(StreamKey::kv_prefix(provider))
+        .limit(limit);
+    if let Some(cursor) = param(&q, "cursor").filter(|c| !c.is_empty()) {
+        list = list.cursor(cursor.to_owned());
+    }
+    let page = list.execute().await.map_err(infra("kv list"))?;
+    // Filters use the metadata stored with each key, so only matching records are fetched.
+    let wanted: Vec<String> = page
+        .keys
+        .into_iter()
+        .filter(|k| {
+            let meta = k.metadata.as_ref();
+            let matches = |field: &str, want: Option<&str>| {
+                want.is_none_or(|w| {
+                    meta.and_then(|m| m.get(field)).and_then(Value::as_str) == Some(w)
+                })
+            };
+            matches("state", state.map(State::as_str)) && matches("kind", kind.map(Kind::as_str))
+        })
+        .map(|k| k.name)
+        .collect();
+    let mut streams: Vec<StatusRecord> = Vec::with_capacity(wanted.len());
+    if !wanted.is_empty() {
+        let values = kv
+            .get_bulk(&wanted)
+            .json::<StatusRecord>()
+            .await
+            .map_err(infra("kv get_bulk"))?;
+        for name in &wanted {
+            if let Some(Some(rec)) = values.get(name) {
+                streams.push(rec.clone());
+            }
+        }
+    }
+    let cursor = if page.list_complete {
+        None
+    } else {
+        page.cursor
+    };
+    Ok(json_response(
+        200,
+        &json!({ "streams": streams, "cursor": cursor, "list_complete": cursor.is_none() }),
+    ))
+}
+
+async fn get_stream(
+    req: &Request,
+    env: &Env,
+    provider: &str,
+    id: &str,
+) -> std::result::Result<Response, ApiError> {
+    let provider = Provider::parse(provider).ok_or(ApiError::StreamNotFound)?;
+    let q = query(req);
+    let kind = parse_param(&q, "kind", Kind::parse)?.unwrap_or(Kind::LiveInput);
+    let id = urlencoding_decode(id);
+    let key = StreamKey::new(provider, kind, &id).ok_or(ApiError::StreamNotFound)?;
+    let kv = env.kv(STATUS_KV).map_err(infra("kv binding"))?;
+    let record = kv
+        .get(&key.kv_key())
+        .json::<StatusRecord>()
+        .await
+        .map_err(infra("kv get"))?
+        .ok_or(ApiError::StreamNotFound)?;
+    Ok(json_response(
+        200,
+        &serde_json::to_value(record).map_err(infra("serialize"))?,
+    ))
+}
+
+/// Path segments arrive percent-encoded; stream ids only use unreserved characters, but a
+/// client may still encode `:` as `%3A`.
+fn urlencoding_decode(s: &str) -> String {
+    worker::Url::parse(&format!("http://x/?v={s}"))
+        .ok()
+        .and_then(|u| u.query_pairs().next().map(|(_, v)| v.into_owned()))
+        .unwrap_or_else(|| s.to_owned())
+}
+
+async fn list_alerts(req: &Request, env: &Env) -> std::result::Result<Response, ApiError> {
+    let q = query(req);
+    let limit = parse_param(&q, "limit", |v| {
+        v.parse::<usize>()
+            .ok()
+            .filter(|n| (1..=crate::alert_hub::MAX_LIMIT).contains(n))
+    })?
+    .unwrap_or(crate::alert_hub::DEFAULT_LIMIT);
+    let stub = env
+        .durable_object(ALERT_HUB_DO)
+        .and_then(|ns| ns.get_by_name(ALERT_HUB_NAME))
+        .map_err(infra("alert hub unavailable"))?;
+    let mut resp = stub
+        .fetch_with_str(&format!("https://alert-hub/alerts?limit={limit}"))
+        .await
+        .map_err(infra("alert hub fetch"))?;
+    let body: Value = resp.json().await.map_err(infra("alert hub reply"))?;
+    Ok(json_response(200, &body))
+}

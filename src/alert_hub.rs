@@ -31,7 +31,7 @@ impl DurableObject for AlertHub {
     async fn fetch(&self, mut req: Request) -> Result<Response> {
         match (req.method(), req.path().as_str()) {
             (Method::Post, "/alerts") => {
-                let alert: Alert = req.json().await?;
+                let alert: Alert = serde_json::from_str(&req.text().await?)?;
                 let stored = self.store(&alert).await?;
                 Response::from_json(&serde_json::json!({ "id": alert.id, "stored": stored }))
             }

@@ -8,8 +8,8 @@
 
 use serde::{Deserialize, Serialize};
 use worker::{
-    durable_object, DurableObject, Env, Method, Request, RequestInit, Response, Result, State,
-    Storage,
+    durable_object, DurableObject, Env, Method, Request, RequestInit, Response, Result,
+    ScheduledTime, State, Storage,
 };
 
 use crate::alerts::Alert;
@@ -46,7 +46,8 @@ impl DurableObject for StreamStatus {
     async fn fetch(&self, mut req: Request) -> Result<Response> {
         match (req.method(), req.path().as_str()) {
             (Method::Post, "/event") => {
-                let ingest: Ingest = req.json().await?;
+                // Parsed with serde_json, not `req.json()`: JS numbers would round the nanosecond times.
+                let ingest: Ingest = serde_json::from_str(&req.text().await?)?;
                 let reply = self.ingest(ingest).await?;
                 Response::from_json(&reply)
             }
@@ -152,7 +153,9 @@ impl StreamStatus {
         if let Some(at) = next {
             let current = self.storage().get_alarm().await?;
             if current.is_none_or(|c| c > at as i64 || c < now as i64) {
-                self.storage().set_alarm(at as i64).await?;
+                // An absolute time: `set_alarm(i64)` would take the number as an offset.
+                let when = worker::js_sys::Date::new(&(at as f64).into());
+                self.storage().set_alarm(ScheduledTime::new(when)).await?;
             }
         }
         Ok(())

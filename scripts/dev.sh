@@ -1,0 +1,11 @@
+#!/usr/bin/env bash
+# `npm run dev`: local worker on 127.0.0.1:${PORT:-8787} with local KV and Durable Objects.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/setup.sh
+if [ ! -f .dev.vars ]; then
+  cp .dev.vars.example .dev.vars
+  echo "dev: no .dev.vars found, using the harmless values of .dev.vars.example" >&2
+fi
+export CLOUDFLARE_CF_FETCH_ENABLED=false WRANGLER_SEND_METRICS=false LIVEHOOK_NO_OPT=1
+exec npx wrangler dev --ip 127.0.0.1 --port "${PORT:-8787}" "$@"

@@ -1,0 +1,121 @@
+// Shared setup for the miniflare specs: the real built worker (build/index.js + the optimized
+// build/index_bg.wasm) with local KV and SQLite-backed Durable Objects, plus request helpers.
+import { Miniflare } from "miniflare";
+import { createHmac } from "node:crypto";
+import { readFileSync, readdirSync } from "node:fs";
+import { fileURLToPath } from "node:url";
+import path from "node:path";
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
+
+export const SECRETS = {
+  CF_WEBHOOK_SECRET: "test-cf-secret",
+  // base64 of "livehook-fastpix-test-key"
+  FASTPIX_WEBHOOK_SECRET: "bGl2ZWhvb2stZmFzdHBpeC10ZXN0LWtleQ==",
+  GCORE_WEBHOOK_TOKEN: "test-gcore-token",
+  STATUS_API_TOKEN: "test-api-token",
+};
+export const FASTPIX_KEY = Buffer.from(SECRETS.FASTPIX_WEBHOOK_SECRET, "base64");
+export const GCORE_IP = "92.223.123.10";
+export const STREAM_KEY_SENTINELS = ["fpx-live-sk-DO-NOT-LEAK", "81ta-sr0p-hrpr-t5tt-6bed", "DuM8W004MoZY"];
+
+export async function startWorker({ bindings = SECRETS, vars = {} } = {}) {
+  const logs = [];
+  const mf = new Miniflare({
+    modulesRoot: path.join(root, "build"),
+    modules: [
+      { type: "ESModule", path: path.join(root, "build/index.js") },
+      { type: "CompiledWasm", path: path.join(root, "build/index_bg.wasm") },
+    ],
+    compatibilityDate: "2026-04-01",
+    kvNamespaces: ["STREAM_STATUS"],
+    durableObjects: {
+      STREAMS: { className: "StreamStatus", useSQLite: true },
+      ALERT_HUB: { className: "AlertHub", useSQLite: true },
+    },
+    bindings: { GCORE_ALLOWED_CIDRS: "92.223.123.0/24", ...bindings, ...vars },
+    cf: false,
+    handleRuntimeStdio(stdout, stderr) {
+      for (const s of [stdout, stderr]) s.on("data", (d) => logs.push(String(d)));
+    },
+  });
+  await mf.ready;
+  const kv = await mf.getKVNamespace("STREAM_STATUS");
+  const call = (p, init = {}) => mf.dispatchFetch(`http://localhost${p}`, init);
+  return {
+    mf,
+    kv,
+    logs,
+    call,
+    async api(p) {
+      const res = await call(p, { headers: { Authorization: `Bearer ${SECRETS.STATUS_API_TOKEN}` } });
+      return { status: res.status, body: await res.json() };
+    },
+    async kvKeys() {
+      return (await kv.list()).keys.map((k) => k.name);
+    },
+    async record(key) {
+      return kv.get(key, "json");
+    },
+    async streamState(name) {
+      const ns = await mf.getDurableObjectNamespace("STREAMS");
+      const res = await ns.get(ns.idFromName(name)).fetch("http://do/state");
+      return res.json();
+    },
+    dispose: () => mf.dispose(),
+  };
+}
+
+export function fixture(provider, name) {
+  return readFileSync(path.join(root, "tests/fixtures", provider, name));
+}
+
+export function fixtureNames(provider) {
+  return readdirSync(path.join(root, "tests/fixtures", provider)).sort();
+}
+
+export function fastpixSignature(body, key = FASTPIX_KEY) {
+  return createHmac("sha256", key).update(body).digest("base64");
+}
+
+export function cloudflare(body, secret = SECRETS.CF_WEBHOOK_SECRET) {
+  const headers = { "Content-Type": "application/json" };
+  if (secret !== null) headers["cf-webhook-auth"] = secret;
+  return ["/webhooks/cloudflare", { method: "POST", headers, body }];
+}
+
+export function fastpix(body, signature = fastpixSignature(body)) {
+  const headers = { "Content-Type": "application/json" };
+  if (signature !== null) headers["FastPix-Signature"] = signature;
+  return ["/webhooks/fastpix", { method: "POST", headers, body }];
+}
+
+export function gcore(body, { token = SECRETS.GCORE_WEBHOOK_TOKEN, ip = GCORE_IP } = {}) {
+  const headers = { "Content-Type": "application/json" };
+  if (ip !== null) headers["CF-Connecting-IP"] = ip;
+  return [`/webhooks/gcore/${token}`, { method: "POST", headers, body }];
+}
+
+export async function send(w, [p, init]) {
+  const res = await w.call(p, init);
+  const text = await res.text();
+  let body;
+  try {
+    body = JSON.parse(text);
+  } catch {
+    body = text;
+  }
+  return { status: res.status, body, text, headers: res.headers };
+}
+
+/** Polls `fn` until it returns a truthy value or `ms` pass (KV writes coalesced by an alarm). */
+export async function eventually(fn, ms = 5000) {
+  const end = Date.now() + ms;
+  let last;
+  while (Date.now() < end) {
+    last = await fn();
+    if (last) return last;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  return last;
+}

@@ -1,0 +1,169 @@
+// Each provider end to end: seed payload in, normalized record in KV and in the stream's
+// Durable Object, alerts in the hub.
+import { test, before, after } from "node:test";
+import assert from "node:assert/strict";
+import {
+  startWorker, fixture, fixtureNames, cloudflare, fastpix, gcore, send, eventually,
+  STREAM_KEY_SENTINELS, SECRETS,
+} from "./helpers.mjs";
+
+let w;
+before(async () => { w = await startWorker(); });
+after(async () => { await w.dispose(); });
+
+const CF_INPUT = "status:cloudflare:live_input:eb222fcca08eeb1ae84c981ebe8aeeb6";
+
+test("cloudflare seed 000 disconnected lands in KV with the provider's time", async () => {
+  const r = await send(w, cloudflare(fixture("cloudflare", "seed-000-disconnected.json")));
+  assert.equal(r.status, 200);
+  assert.equal(r.body.outcome, "applied");
+  const rec = await w.record(CF_INPUT);
+  assert.equal(rec.state, "disconnected");
+  assert.equal(rec.provider, "cloudflare");
+  assert.equal(rec.kind, "live_input");
+  assert.equal(rec.stream_id, "eb222fcca08eeb1ae84c981ebe8aeeb6");
+  assert.equal(rec.updated_at, "2022-01-13T11:43:41.855717910Z");
+  assert.equal(rec.last_event, "live_input.disconnected");
+  assert.equal(rec.recording, null);
+  assert.match(rec.received_at, /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z$/);
+  const st = await w.streamState("cloudflare:live_input:eb222fcca08eeb1ae84c981ebe8aeeb6");
+  assert.equal(st.record.state, "disconnected");
+  assert.equal(st.kv_version, st.version);
+});
+
+test("cloudflare seed 001 errored (fixed) is stored with code, message, hint and becomes an alert", async () => {
+  const r = await send(w, cloudflare(fixture("cloudflare", "seed-001-errored-fixed.json")));
+  assert.equal(r.status, 200);
+  assert.equal(r.body.alert_queued, true);
+  const rec = await eventually(async () => {
+    const x = await w.record(CF_INPUT);
+    return x?.state === "errored" && x;
+  });
+  assert.equal(rec.error.code, "ERR_GOP_OUT_OF_RANGE");
+  assert.equal(rec.error.message, "Input GOP size or keyframe interval is out of range.");
+  assert.match(rec.error.hint, /keyframe interval/i);
+  const alerts = await w.api("/alerts");
+  assert.equal(alerts.status, 200);
+  const a = alerts.body.alerts.find((x) => x.code === "ERR_GOP_OUT_OF_RANGE");
+  assert.ok(a, "alert stored in the hub");
+  assert.equal(a.stream_id, "eb222fcca08eeb1ae84c981ebe8aeeb6");
+  assert.equal(a.occurred_at, "2024-07-09T18:07:51.077371662Z");
+  // The outbox emptied: the hub confirmed.
+  const st = await w.streamState("cloudflare:live_input:eb222fcca08eeb1ae84c981ebe8aeeb6");
+  assert.deepEqual(st.outbox, []);
+});
+
+test("every cloudflare error code fixture produces an alert with a hint", async () => {
+  for (const name of fixtureNames("cloudflare").filter((n) => n.startsWith("errored-"))) {
+    const r = await send(w, cloudflare(fixture("cloudflare", name)));
+    assert.equal(r.status, 200, name);
+  }
+  const { body } = await w.api("/alerts?limit=200");
+  for (const code of ["ERR_UNSUPPORTED_VIDEO_CODEC", "ERR_UNSUPPORTED_AUDIO_CODEC", "ERR_STORAGE_QUOTA_EXHAUSTED", "ERR_MISSING_SUBSCRIPTION"]) {
+    const a = body.alerts.find((x) => x.code === code);
+    assert.ok(a, code);
+    assert.ok(a.hint.length > 20, code);
+  }
+  // Newest first.
+  const times = body.alerts.map((a) => a.received_at_ms);
+  assert.deepEqual(times, [...times].sort((x, y) => y - x));
+});
+
+test("cloudflare Save and Test and other alert types get 2xx and store nothing", async () => {
+  const before = await w.kvKeys();
+  const t = await send(w, cloudflare(fixture("cloudflare", "save-and-test.json")));
+  assert.equal(t.status, 200);
+  assert.equal(t.body.outcome, "test");
+  const o = await send(w, cloudflare(fixture("cloudflare", "other-alert-type.json")));
+  assert.equal(o.status, 200);
+  assert.equal(o.body.outcome, "ignored");
+  assert.deepEqual(await w.kvKeys(), before);
+});
+
+test("all 14 fastpix seed events are accepted and normalized; stream keys never stored", async () => {
+  const expected = {
+    "live-stream-created.json": "created", "live-stream-connected.json": "connected",
+    "live-stream-recording.json": "live", "live-stream-active.json": "live",
+    "live-stream-disconnected.json": "disconnected", "live-stream-idle.json": "idle",
+    "live-stream-updated.json": "idle", "live-stream-enabled.json": "idle",
+    "live-stream-disabled.json": "disabled", "live-stream-deleted.json": "deleted",
+    "simulcast-target-created.json": "created", "simulcast-target-starting.json": "connected",
+    "simulcast-target-broadcasting.json": "live", "simulcast-target-deleted.json": "deleted",
+  };
+  assert.deepEqual(Object.keys(expected).sort(), fixtureNames("fastpix"));
+  for (const [name, state] of Object.entries(expected)) {
+    const body = fixture("fastpix", name);
+    const r = await send(w, fastpix(body));
+    assert.equal(r.status, 200, name);
+    assert.equal(r.body.outcome, "applied", name);
+    const kind = name.startsWith("simulcast") ? "simulcast_target" : "live_input";
+    const id = kind === "simulcast_target" ? "314a486a-3dc7-4cf5-9fcc-1708a4683f21" : "a0ba2bf6-fe6b-441c-a9be-bf910d223218";
+    const st = await w.streamState(`fastpix:${kind}:${id}`);
+    assert.equal(st.record.state, state, name);
+    assert.equal(st.record.last_event, JSON.parse(body).type, name);
+  }
+  const live = await eventually(async () => {
+    const x = await w.record("status:fastpix:live_input:a0ba2bf6-fe6b-441c-a9be-bf910d223218");
+    return x?.state === "deleted" && x;
+  });
+  assert.equal(live.updated_at, "2023-12-06T09:12:19.808Z");
+  const target = await eventually(async () => {
+    const x = await w.record("status:fastpix:simulcast_target:314a486a-3dc7-4cf5-9fcc-1708a4683f21");
+    return x?.state === "deleted" && x;
+  });
+  assert.equal(target.parent_id, "a0ba2bf6-fe6b-441c-a9be-bf910d223218");
+  const dump = JSON.stringify(await Promise.all((await w.kvKeys()).map((k) => w.record(k))));
+  for (const s of STREAM_KEY_SENTINELS) assert.ok(!dump.includes(s), `KV leaks ${s}`);
+});
+
+test("every gcore seed message is accepted; ids of different kinds do not collide", async () => {
+  // The doc's order (seed 003): Gcore has no event time, so arrival order decides.
+  const docOrder = [
+    "stream-started.json", "stream-paused.json", "stream-recording-started.json", "stream-recording-finished.json",
+    "recording-processing-started.json", "recording-partially-processed.json", "recording-processed.json",
+    "broadcast-pending.json", "broadcast-live.json", "broadcast-finished.json", "broadcast-paused.json",
+    "video-uploaded.json", "video-processing-started.json", "video-partially-processed.json", "video-processed.json",
+  ];
+  assert.deepEqual([...docOrder].sort(), fixtureNames("gcore"));
+  for (const name of docOrder) {
+    const r = await send(w, gcore(fixture("gcore", name)));
+    assert.equal(r.status, 200, name);
+    assert.notEqual(r.body.outcome, "ignored", name);
+  }
+  const states = await eventually(async () => {
+    const s = {
+      stream: (await w.record("status:gcore:live_input:12345"))?.state,
+      recording: (await w.record("status:gcore:video:12345"))?.state,
+      broadcast: (await w.record("status:gcore:broadcast:12345"))?.state,
+      upload: (await w.record("status:gcore:video:54321"))?.state,
+      video: (await w.record("status:gcore:video:784280"))?.state,
+    };
+    return s.broadcast === "paused" && s.video === "ready" && s.recording === "ready" && s;
+  });
+  // The last message of each kind, in the doc's order, wins (Gcore has no event time).
+  assert.deepEqual(states, { stream: "live", recording: "ready", broadcast: "paused", upload: "created", video: "ready" });
+  const stream = await w.record("status:gcore:live_input:12345");
+  assert.equal(stream.recording, false);
+  assert.equal(stream.last_event, "stream.live");
+});
+
+test("a gcore stream going live is readable through the API", async () => {
+  await send(w, gcore(fixture("gcore", "stream-paused.json")));
+  await send(w, gcore(fixture("gcore", "stream-recording-started.json")));
+  const rec = await eventually(async () => {
+    const r = await w.api("/streams/gcore/12345");
+    return r.body.state === "live" && r.body.recording === true && r.body;
+  });
+  assert.equal(rec.kind, "live_input");
+});
+
+test("one JSON log line per webhook, never a secret or a stream key", async () => {
+  const n = w.logs.join("").split("\n").filter((l) => l.includes('"msg":"webhook"'));
+  assert.ok(n.length >= 30, `got ${n.length} webhook log lines`);
+  for (const line of n) {
+    const entry = JSON.parse(line.slice(line.indexOf("{")));
+    for (const k of ["provider", "stream", "event", "outcome", "status", "latency_ms"]) assert.ok(k in entry, k);
+  }
+  const all = w.logs.join("");
+  for (const s of [...Object.values(SECRETS), ...STREAM_KEY_SENTINELS]) assert.ok(!all.includes(s), `log leaks ${s}`);
+});

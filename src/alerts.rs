@@ -81,24 +81,10 @@ pub fn excess_alerts(count: usize) -> usize {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::{ErrorInfo, StreamKey, TimeSource};
+    use crate::model::errored_event_for_tests;
 
     fn errored(event_id: &str) -> Event {
-        Event {
-            stream: StreamKey::new(Provider::Cloudflare, Kind::LiveInput, "in1").unwrap(),
-            parent_id: None,
-            state: State::Errored,
-            recording: None,
-            occurred_at: 1_720_548_471_077_371_662,
-            time_source: TimeSource::Provider,
-            event_type: "live_input.errored".into(),
-            event_id: event_id.into(),
-            error: Some(ErrorInfo {
-                code: "ERR_GOP_OUT_OF_RANGE".into(),
-                message: "m".into(),
-                hint: "h".into(),
-            }),
-        }
+        errored_event_for_tests("in1", event_id)
     }
 
     #[test]

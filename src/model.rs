@@ -292,26 +292,32 @@ impl StatusRecord {
     }
 }
 
+/// An errored Cloudflare event for unit tests of the modules built on this one.
+#[cfg(test)]
+pub(crate) fn errored_event_for_tests(stream_id: &str, event_id: &str) -> Event {
+    Event {
+        stream: StreamKey::new(Provider::Cloudflare, Kind::LiveInput, stream_id).unwrap(),
+        parent_id: None,
+        state: State::Errored,
+        recording: None,
+        occurred_at: 1_720_548_471_077_371_662,
+        time_source: TimeSource::Provider,
+        event_type: "live_input.errored".into(),
+        event_id: event_id.into(),
+        error: Some(ErrorInfo {
+            code: "ERR_GOP_OUT_OF_RANGE".into(),
+            message: "m".into(),
+            hint: "h".into(),
+        }),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
     fn errored_event() -> Event {
-        Event {
-            stream: StreamKey::new(Provider::Cloudflare, Kind::LiveInput, "abc").unwrap(),
-            parent_id: None,
-            state: State::Errored,
-            recording: None,
-            occurred_at: 1_720_548_471_077_371_662,
-            time_source: TimeSource::Provider,
-            event_type: "live_input.errored".into(),
-            event_id: "x".into(),
-            error: Some(ErrorInfo {
-                code: "ERR_GOP_OUT_OF_RANGE".into(),
-                message: "m".into(),
-                hint: "h".into(),
-            }),
-        }
+        errored_event_for_tests("abc", "x")
     }
 
     /// Golden: the stored JSON. Changing it breaks records written by an older deploy.

@@ -330,6 +330,14 @@ fn parse_param<T>(
         .transpose()
 }
 
+/// `GET /streams` body.
+#[derive(serde::Serialize)]
+struct StreamsPage {
+    streams: Vec<StatusRecord>,
+    cursor: Option<String>,
+    list_complete: bool,
+}
+
 async fn list_streams(req: &Request, env: &Env) -> std::result::Result<Response, ApiError> {
     let q = query(req);
     let provider = parse_param(&q, "provider", Provider::parse)?;
@@ -381,9 +389,14 @@ async fn list_streams(req: &Request, env: &Env) -> std::result::Result<Response,
     } else {
         page.cursor
     };
-    Ok(json_response(
+    let page = StreamsPage {
+        list_complete: cursor.is_none(),
+        streams,
+        cursor,
+    };
+    Ok(text_response(
         200,
-        &json!({ "streams": streams, "cursor": cursor, "list_complete": cursor.is_none() }),
+        serde_json::to_string(&page).map_err(infra("serialize"))?,
     ))
 }
 

@@ -347,23 +347,20 @@ mod tests {
     #[test]
     fn receipt_timed_events_follow_arrival_and_drop_only_an_immediate_repeat() {
         let mut s = StreamState::default();
-        assert_eq!(
-            s.apply(&gcore("live", State::Live), 1).outcome,
-            Outcome::Applied
-        );
-        assert_eq!(
-            s.apply(&gcore("live", State::Live), 2).outcome,
-            Outcome::Duplicate
-        );
-        assert_eq!(
-            s.apply(&gcore("off", State::Disconnected), 3).outcome,
-            Outcome::Applied
-        );
-        // Live again after going offline is a real change, not a duplicate.
-        assert_eq!(
-            s.apply(&gcore("live", State::Live), 4).outcome,
-            Outcome::Applied
-        );
+        let steps = [
+            ("live", State::Live, Outcome::Applied),
+            ("live", State::Live, Outcome::Duplicate),
+            ("off", State::Disconnected, Outcome::Applied),
+            // Live again after going offline is a real change, not a duplicate.
+            ("live", State::Live, Outcome::Applied),
+        ];
+        for (i, (id, state, want)) in steps.into_iter().enumerate() {
+            assert_eq!(
+                s.apply(&gcore(id, state), i as u64).outcome,
+                want,
+                "step {i}"
+            );
+        }
         assert_eq!(state_of(&s), State::Live);
     }
 

@@ -17,12 +17,16 @@ use serde_json::{json, Value};
 use worker::{event, Context, Env, Method, Request, RequestInit, Response, Result};
 
 use crate::auth::{self, AuthError};
-use crate::config::{Config, ALERT_HUB_DO, ALERT_HUB_NAME, STATUS_KV, STREAMS_DO};
+use crate::config::{
+    Config, ALERT_HUB_DO, ALERT_HUB_NAME, GCORE_ALLOWED_CIDRS, STATUS_KV, STREAMS_DO,
+};
 use crate::errors::{ApiError, MAX_BODY_BYTES};
 use crate::model::{Kind, Provider, State, StatusRecord, StreamKey};
 use crate::providers::{self, Parsed};
 use crate::stream_status::{Ingest, IngestReply};
 use crate::time::millis_to_nanos;
+
+type ApiResult = std::result::Result<Response, ApiError>;
 
 /// `GET /streams` page size: default and maximum.
 pub const DEFAULT_PAGE: u64 = 50;
@@ -41,37 +45,55 @@ async fn fetch(req: Request, env: Env, _ctx: Context) -> Result<Response> {
     let segments: Vec<&str> = path.trim_start_matches('/').split('/').collect();
     let result = match segments.as_slice() {
         ["webhooks", "cloudflare"] => {
-            post(
+            only(
+                Method::Post,
                 &method,
                 webhook(req, &env, Provider::Cloudflare, None, started),
             )
             .await
         }
         ["webhooks", "fastpix"] => {
-            post(
+            only(
+                Method::Post,
                 &method,
                 webhook(req, &env, Provider::Fastpix, None, started),
             )
             .await
         }
         ["webhooks", "gcore", token] => {
-            post(
+            only(
+                Method::Post,
                 &method,
                 webhook(req, &env, Provider::Gcore, Some(token), started),
             )
             .await
         }
-        ["streams"] => get(&method, authorized(&req, &env, list_streams(&req, &env))).await,
+        ["streams"] => {
+            only(
+                Method::Get,
+                &method,
+                authorized(&req, &env, list_streams(&req, &env)),
+            )
+            .await
+        }
         ["streams", provider, id] => {
-            get(
+            only(
+                Method::Get,
                 &method,
                 authorized(&req, &env, get_stream(&req, &env, provider, id)),
             )
             .await
         }
-        ["alerts"] => get(&method, authorized(&req, &env, list_alerts(&req, &env))).await,
+        ["alerts"] => {
+            only(
+                Method::Get,
+                &method,
+                authorized(&req, &env, list_alerts(&req, &env)),
+            )
+            .await
+        }
         ["healthz"] => {
-            get(&method, async {
+            only(Method::Get, &method, async {
                 Ok(json_response(200, &Config::from_env(&env).health()))
             })
             .await
@@ -85,31 +107,25 @@ fn now_ms() -> u64 {
     worker::Date::now().as_millis()
 }
 
-async fn post(
+/// Runs `handler` if `method` is the route's method (GET routes also answer HEAD), else 405.
+async fn only(
+    allowed: Method,
     method: &Method,
-    handler: impl std::future::Future<Output = std::result::Result<Response, ApiError>>,
-) -> std::result::Result<Response, ApiError> {
-    match method {
-        Method::Post => handler.await,
-        _ => Err(ApiError::MethodNotAllowed { allow: "POST" }),
-    }
-}
-
-async fn get(
-    method: &Method,
-    handler: impl std::future::Future<Output = std::result::Result<Response, ApiError>>,
-) -> std::result::Result<Response, ApiError> {
-    match method {
-        Method::Get | Method::Head => handler.await,
-        _ => Err(ApiError::MethodNotAllowed { allow: "GET" }),
+    handler: impl std::future::Future<Output = ApiResult>,
+) -> ApiResult {
+    let ok = *method == allowed || (allowed == Method::Get && *method == Method::Head);
+    match (ok, allowed) {
+        (true, _) => handler.await,
+        (false, Method::Post) => Err(ApiError::MethodNotAllowed { allow: "POST" }),
+        (false, _) => Err(ApiError::MethodNotAllowed { allow: "GET" }),
     }
 }
 
 async fn authorized(
     req: &Request,
     env: &Env,
-    handler: impl std::future::Future<Output = std::result::Result<Response, ApiError>>,
-) -> std::result::Result<Response, ApiError> {
+    handler: impl std::future::Future<Output = ApiResult>,
+) -> ApiResult {
     let cfg = Config::from_env(env);
     auth::verify_bearer(
         cfg.api_token.as_ref(),
@@ -186,7 +202,7 @@ async fn webhook(
     provider: Provider,
     gcore_token: Option<&str>,
     started: u64,
-) -> std::result::Result<Response, ApiError> {
+) -> ApiResult {
     let mut log = WebhookLog::default();
     let result = handle_webhook(&mut req, env, provider, gcore_token, &mut log).await;
     let status = result
@@ -217,7 +233,7 @@ async fn handle_webhook(
     provider: Provider,
     gcore_token: Option<&str>,
     log: &mut WebhookLog,
-) -> std::result::Result<Response, ApiError> {
+) -> ApiResult {
     let cfg = Config::from_env(env);
     // Header-only checks run before the body is read.
     match provider {
@@ -229,7 +245,7 @@ async fn handle_webhook(
             cfg.gcore_token.as_ref(),
             cfg.gcore_cidrs
                 .as_deref()
-                .ok_or(AuthError::NotConfigured("GCORE_ALLOWED_CIDRS"))?,
+                .ok_or(AuthError::NotConfigured(GCORE_ALLOWED_CIDRS))?,
             gcore_token.unwrap_or_default(),
             header(req, "CF-Connecting-IP").as_deref(),
         )?,
@@ -262,9 +278,9 @@ async fn handle_webhook(
         }
         Parsed::Event(event) => *event,
     };
-    log.stream = Some(event.stream.to_string());
-    log.event = Some(event.event_type.clone());
     let stream = event.stream.to_string();
+    log.stream = Some(stream.clone());
+    log.event = Some(event.event_type.clone());
     let reply = send_to_stream(
         env,
         Ingest {
@@ -273,11 +289,7 @@ async fn handle_webhook(
         },
     )
     .await?;
-    log.outcome = match reply.outcome {
-        crate::status::Outcome::Applied => "applied",
-        crate::status::Outcome::Duplicate => "duplicate",
-        crate::status::Outcome::Stale => "stale",
-    };
+    log.outcome = reply.outcome.as_str();
     Ok(json_response(
         200,
         &json!({ "ok": true, "outcome": reply.outcome, "stream": stream, "alert_queued": reply.alert_queued }),
@@ -338,7 +350,7 @@ struct StreamsPage {
     list_complete: bool,
 }
 
-async fn list_streams(req: &Request, env: &Env) -> std::result::Result<Response, ApiError> {
+async fn list_streams(req: &Request, env: &Env) -> ApiResult {
     let q = query(req);
     let provider = parse_param(&q, "provider", Provider::parse)?;
     let state = parse_param(&q, "state", State::parse)?;
@@ -400,12 +412,7 @@ async fn list_streams(req: &Request, env: &Env) -> std::result::Result<Response,
     ))
 }
 
-async fn get_stream(
-    req: &Request,
-    env: &Env,
-    provider: &str,
-    id: &str,
-) -> std::result::Result<Response, ApiError> {
+async fn get_stream(req: &Request, env: &Env, provider: &str, id: &str) -> ApiResult {
     let provider = Provider::parse(provider).ok_or(ApiError::StreamNotFound)?;
     let q = query(req);
     let kind = parse_param(&q, "kind", Kind::parse)?.unwrap_or(Kind::LiveInput);
@@ -433,7 +440,7 @@ fn urlencoding_decode(s: &str) -> String {
         .unwrap_or_else(|| s.to_owned())
 }
 
-async fn list_alerts(req: &Request, env: &Env) -> std::result::Result<Response, ApiError> {
+async fn list_alerts(req: &Request, env: &Env) -> ApiResult {
     let q = query(req);
     let limit = parse_param(&q, "limit", |v| {
         v.parse::<usize>()

@@ -43,6 +43,17 @@ pub enum Outcome {
     Stale,
 }
 
+impl Outcome {
+    /// The same name serde gives it (used in the log line).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Outcome::Applied => "applied",
+            Outcome::Duplicate => "duplicate",
+            Outcome::Stale => "stale",
+        }
+    }
+}
+
 /// The order of two events for one stream: provider time, then lifecycle stage, then id.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 pub struct OrderKey {
@@ -459,6 +470,16 @@ mod tests {
         assert_eq!(s.begin_kv_write(11_000), None);
         assert_eq!(s.next_alarm_ms(11_000), Some(12_000));
         assert!(s.begin_kv_write(12_000).is_some());
+    }
+
+    #[test]
+    fn outcome_names_match_their_json() {
+        for o in [Outcome::Applied, Outcome::Duplicate, Outcome::Stale] {
+            assert_eq!(
+                serde_json::to_string(&o).unwrap(),
+                format!("\"{}\"", o.as_str())
+            );
+        }
     }
 
     #[test]

@@ -11,12 +11,15 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 use crate::model::{Event, Kind, Provider, State};
+use crate::subscribers::hex;
 use crate::time::{format_rfc3339, millis_to_nanos};
 
 /// How many alerts the hub keeps; older ones are pruned.
 pub const MAX_ALERTS: usize = 1000;
 /// Storage-key prefix of alerts in the hub.
 pub const ALERT_PREFIX: &str = "alert:";
+/// Storage-key prefix of open incidents (the de-duplication window) in the hub.
+pub const INCIDENT_PREFIX: &str = "incident:";
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Alert {
@@ -25,9 +28,11 @@ pub struct Alert {
     pub stream_id: String,
     pub kind: Kind,
     pub state: State,
-    pub code: String,
-    pub message: String,
-    pub hint: String,
+    /// The provider's error code, message and livehook's hint: set for `errored` alerts, null
+    /// for state-change notifications.
+    pub code: Option<String>,
+    pub message: Option<String>,
+    pub hint: Option<String>,
     /// The provider's event time (RFC 3339).
     pub occurred_at: String,
     /// When livehook received it (RFC 3339).
@@ -40,26 +45,48 @@ pub struct Alert {
 impl Alert {
     /// An alert for an errored event; `None` for any other state.
     pub fn from_event(event: &Event, received_at_ms: u64) -> Option<Self> {
-        let error = event
+        event
             .error
             .as_ref()
             .filter(|_| event.state == State::Errored)?;
+        Some(Self::state_change(event, received_at_ms))
+    }
+
+    /// A notification that the stream reached `event.state` (any state; errors carry their code).
+    pub fn state_change(event: &Event, received_at_ms: u64) -> Self {
         let digest = Sha256::digest(event.event_id.as_bytes());
-        let id: String = digest.iter().take(12).map(|b| format!("{b:02x}")).collect();
-        Some(Alert {
-            id: format!("alr_{id}"),
+        let error = event
+            .error
+            .as_ref()
+            .filter(|_| event.state == State::Errored);
+        Alert {
+            id: format!("alr_{}", hex(&digest[..12])),
             provider: event.stream.provider,
             stream_id: event.stream.id.clone(),
             kind: event.stream.kind,
             state: event.state,
-            code: error.code.clone(),
-            message: error.message.clone(),
-            hint: error.hint.clone(),
+            code: error.map(|e| e.code.clone()),
+            message: error.map(|e| e.message.clone()),
+            hint: error.map(|e| e.hint.clone()),
             occurred_at: format_rfc3339(event.occurred_at),
             received_at: format_rfc3339(millis_to_nanos(received_at_ms)),
             received_at_ms,
             event_type: event.event_type.clone(),
-        })
+        }
+    }
+
+    /// Errored alerts for the same input and code are one incident: `incident:{stream}:{code}`.
+    pub fn incident_key(&self) -> Option<String> {
+        let code = self
+            .code
+            .as_deref()
+            .filter(|_| self.state == State::Errored)?;
+        Some(format!(
+            "{INCIDENT_PREFIX}{}:{}:{}:{code}",
+            self.provider.as_str(),
+            self.kind.as_str(),
+            self.stream_id
+        ))
     }
 
     /// `alert:{received_at_ms, zero-padded}:{id}`: lexicographic order is time order.

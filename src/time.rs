@@ -109,6 +109,41 @@ pub fn format_rfc3339(ns: Nanos) -> String {
     out
 }
 
+/// Parses an HTTP date in the IMF-fixdate form (`Wed, 21 Oct 2015 07:28:00 GMT`, as in
+/// `Retry-After`) to seconds since the epoch.
+pub fn parse_http_date(s: &str) -> Option<u64> {
+    const MONTHS: [&str; 12] = [
+        "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+    ];
+    let mut parts = s.split_ascii_whitespace();
+    let (_weekday, day, month, year, hms, zone) = (
+        parts.next()?,
+        parts.next()?,
+        parts.next()?,
+        parts.next()?,
+        parts.next()?,
+        parts.next()?,
+    );
+    if zone != "GMT" || parts.next().is_some() || day.len() != 2 || year.len() != 4 {
+        return None;
+    }
+    let month = MONTHS.iter().position(|m| *m == month)? as i64 + 1;
+    let b = hms.as_bytes();
+    if b.len() != 8 || b[2] != b':' || b[5] != b':' {
+        return None;
+    }
+    let (y, d) = (
+        digits(year.as_bytes(), 0, 4)?,
+        digits(day.as_bytes(), 0, 2)?,
+    );
+    let (h, mi, se) = (digits(b, 0, 2)?, digits(b, 3, 2)?, digits(b, 6, 2)?);
+    if d < 1 || d > days_in_month(y, month) || h > 23 || mi > 59 || se > 60 {
+        return None;
+    }
+    let secs = days_from_civil(y, month, d) * 86_400 + h * 3600 + mi * 60 + se;
+    u64::try_from(secs).ok()
+}
+
 fn digits(b: &[u8], at: usize, n: usize) -> Option<i64> {
     let slice = b.get(at..at + n)?;
     slice.iter().try_fold(0i64, |acc, c| {
@@ -221,5 +256,24 @@ mod tests {
             millis_to_nanos(1_700_000_000_123),
             1_700_000_000_123_000_000
         );
+    }
+
+    #[test]
+    fn http_dates() {
+        assert_eq!(
+            parse_http_date("Wed, 21 Oct 2015 07:28:00 GMT"),
+            Some(1_445_412_480)
+        );
+        assert_eq!(parse_http_date("Thu, 01 Jan 1970 00:00:00 GMT"), Some(0));
+        for bad in [
+            "Wed, 21 Oct 2015 07:28:00 UTC",
+            "Wed, 21 Foo 2015 07:28:00 GMT",
+            "Wed, 32 Oct 2015 07:28:00 GMT",
+            "Wed, 21 Oct 2015 7:28:00 GMT",
+            "Wednesday, 21-Oct-15 07:28:00 GMT",
+            "",
+        ] {
+            assert_eq!(parse_http_date(bad), None, "{bad}");
+        }
     }
 }

@@ -149,6 +149,19 @@ pub fn verify_bearer(token: Option<&Secret>, authorization: Option<&str>) -> Res
     }
 }
 
+/// Browsers cannot set headers on a WebSocket: the live feed also takes the token as a
+/// subprotocol `bearer.<base64url(token)>` in `Sec-WebSocket-Protocol`. Returns the equivalent
+/// `Authorization` value.
+pub fn bearer_from_protocols(protocols: &str) -> Option<String> {
+    use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+    let encoded = protocols
+        .split(',')
+        .map(str::trim)
+        .find_map(|p| p.strip_prefix("bearer."))?;
+    let token = URL_SAFE_NO_PAD.decode(encoded.trim_end_matches('=')).ok()?;
+    Some(format!("Bearer {}", String::from_utf8(token).ok()?))
+}
+
 /// An IPv4 or IPv6 network.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Cidr {
@@ -384,5 +397,17 @@ mod tests {
     fn secrets_never_print() {
         let s = secret("hunter2").unwrap();
         assert!(!format!("{s:?}").contains("hunter2"));
+    }
+
+    #[test]
+    fn websocket_subprotocol_carries_the_bearer_token() {
+        let token = Secret::new(Some("local-api-token".into()));
+        // base64url("local-api-token") = bG9jYWwtYXBpLXRva2Vu
+        let auth = bearer_from_protocols("livehook, bearer.bG9jYWwtYXBpLXRva2Vu").unwrap();
+        assert_eq!(verify_bearer(token.as_ref(), Some(&auth)), Ok(()));
+        let wrong = bearer_from_protocols("bearer.d3Jvbmc").unwrap();
+        assert!(verify_bearer(token.as_ref(), Some(&wrong)).is_err());
+        assert_eq!(bearer_from_protocols("livehook"), None);
+        assert_eq!(bearer_from_protocols("bearer.***"), None);
     }
 }

@@ -334,6 +334,9 @@ pub struct AlertRecord {
     pub repeat_count: u32,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub last_repeat_at: Option<String>,
+    /// Alert ids folded in as repeats (the most recent ones), so a re-sent repeat counts once.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub repeat_ids: Vec<String>,
     /// Repeats folded into the previous alert for this input and code, told in this one.
     #[serde(default)]
     pub previous_repeat_count: u32,
@@ -359,6 +362,7 @@ impl AlertRecord {
             alert,
             repeat_count: 0,
             last_repeat_at: None,
+            repeat_ids: Vec::new(),
             previous_repeat_count,
             deliveries,
         }

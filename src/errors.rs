@@ -4,6 +4,7 @@
 
 use crate::auth::AuthError;
 use crate::providers::ParseError;
+use crate::subscribers::SubscriberError;
 
 /// Largest webhook body accepted. Provider payloads are a few KB.
 pub const MAX_BODY_BYTES: usize = 64 * 1024;
@@ -12,8 +13,9 @@ pub const MAX_BODY_BYTES: usize = 64 * 1024;
 pub enum ApiError {
     #[error("no such route")]
     NotFound,
-    #[error("no such stream")]
-    StreamNotFound,
+    /// A stream, alert or subscriber that does not exist.
+    #[error("no such {0}")]
+    NoSuch(&'static str),
     #[error("method not allowed (allowed: {allow})")]
     MethodNotAllowed { allow: &'static str },
     #[error("body larger than {MAX_BODY_BYTES} bytes")]
@@ -24,6 +26,12 @@ pub enum ApiError {
     Auth(#[from] AuthError),
     #[error("{0}")]
     BadRequest(String),
+    #[error(transparent)]
+    Subscriber(#[from] SubscriberError),
+    #[error("{0}")]
+    Conflict(String),
+    #[error("this route is a WebSocket: send `Upgrade: websocket`")]
+    UpgradeRequired,
     /// Storage or a Durable Object failed: retrying is the right answer for the sender.
     #[error("temporarily unavailable, retry")]
     Unavailable,
@@ -32,10 +40,12 @@ pub enum ApiError {
 impl ApiError {
     pub fn status(&self) -> u16 {
         match self {
-            ApiError::NotFound | ApiError::StreamNotFound => 404,
+            ApiError::NotFound | ApiError::NoSuch(_) => 404,
             ApiError::MethodNotAllowed { .. } => 405,
             ApiError::PayloadTooLarge => 413,
-            ApiError::Parse(_) | ApiError::BadRequest(_) => 400,
+            ApiError::Parse(_) | ApiError::BadRequest(_) | ApiError::Subscriber(_) => 400,
+            ApiError::Conflict(_) => 409,
+            ApiError::UpgradeRequired => 426,
             ApiError::Auth(AuthError::Missing(_) | AuthError::Invalid(_)) => 401,
             ApiError::Auth(AuthError::NotConfigured(_) | AuthError::IpNotAllowed) => 403,
             ApiError::Unavailable => 503,
@@ -44,7 +54,7 @@ impl ApiError {
 
     pub fn code(&self) -> &'static str {
         match self {
-            ApiError::NotFound | ApiError::StreamNotFound => "not_found",
+            ApiError::NotFound | ApiError::NoSuch(_) => "not_found",
             ApiError::MethodNotAllowed { .. } => "method_not_allowed",
             ApiError::PayloadTooLarge => "payload_too_large",
             ApiError::Parse(ParseError::Empty) => "empty_body",
@@ -54,6 +64,9 @@ impl ApiError {
             ApiError::Auth(AuthError::IpNotAllowed) => "forbidden",
             ApiError::Auth(_) => "unauthorized",
             ApiError::BadRequest(_) => "bad_request",
+            ApiError::Subscriber(_) => "invalid_subscriber",
+            ApiError::Conflict(_) => "conflict",
+            ApiError::UpgradeRequired => "upgrade_required",
             ApiError::Unavailable => "unavailable",
         }
     }
@@ -72,7 +85,14 @@ mod tests {
     fn every_error_maps_to_a_4xx_except_unavailable() {
         let cases = [
             (ApiError::NotFound, 404, "not_found"),
-            (ApiError::StreamNotFound, 404, "not_found"),
+            (ApiError::NoSuch("stream"), 404, "not_found"),
+            (
+                SubscriberError::Url("must be https").into(),
+                400,
+                "invalid_subscriber",
+            ),
+            (ApiError::Conflict("x".into()), 409, "conflict"),
+            (ApiError::UpgradeRequired, 426, "upgrade_required"),
             (
                 ApiError::MethodNotAllowed { allow: "POST" },
                 405,

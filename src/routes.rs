@@ -10,6 +10,11 @@
 //! | `GET /streams`                     | [`list_streams`] |
 //! | `GET /streams/{provider}/{id}`     | [`get_stream`] |
 //! | `GET /alerts`                      | [`list_alerts`] |
+//! | `GET /alerts/live` (WebSocket)     | [`live_feed`] |
+//! | `GET /alerts/{id}`                 | hub           |
+//! | `POST /alerts/{id}/retry`          | hub           |
+//! | `GET, POST /subscriptions`         | hub, [`create_subscription`] |
+//! | `GET, DELETE /subscriptions/{id}`  | hub           |
 //! | `GET /healthz`                     | health        |
 
 use futures_util::StreamExt;
@@ -43,7 +48,18 @@ async fn fetch(req: Request, env: Env, _ctx: Context) -> Result<Response> {
     let method = req.method();
     let path = req.path();
     let segments: Vec<&str> = path.trim_start_matches('/').split('/').collect();
-    let result = match segments.as_slice() {
+    let result = route(req, env, method, &segments, started).await;
+    Ok(result.unwrap_or_else(|e| error_response(&e)))
+}
+
+async fn route(
+    req: Request,
+    env: Env,
+    method: Method,
+    segments: &[&str],
+    started: u64,
+) -> ApiResult {
+    match segments {
         ["webhooks", "cloudflare"] => {
             only(
                 Method::Post,
@@ -72,25 +88,54 @@ async fn fetch(req: Request, env: Env, _ctx: Context) -> Result<Response> {
             only(
                 Method::Get,
                 &method,
-                authorized(&req, &env, list_streams(&req, &env)),
+                api(&req, &env, list_streams(&req, &env)),
             )
             .await
         }
         ["streams", provider, id] => {
-            only(
-                Method::Get,
-                &method,
-                authorized(&req, &env, get_stream(&req, &env, provider, id)),
-            )
-            .await
+            let handler = get_stream(&req, &env, provider, id);
+            only(Method::Get, &method, api(&req, &env, handler)).await
         }
         ["alerts"] => {
             only(
                 Method::Get,
                 &method,
-                authorized(&req, &env, list_alerts(&req, &env)),
+                api(&req, &env, list_alerts(&req, &env)),
             )
             .await
+        }
+        ["alerts", "live"] => only(Method::Get, &method, live_feed(req, &env)).await,
+        ["alerts", id] => {
+            let handler = hub(&env, Method::Get, format!("/alerts/{}", hub_id(id)?), None);
+            only(Method::Get, &method, api(&req, &env, handler)).await
+        }
+        ["alerts", id, "retry"] => {
+            let path = format!("/alerts/{}/retry", hub_id(id)?);
+            let handler = hub(&env, Method::Post, path, None);
+            only(Method::Post, &method, api(&req, &env, handler)).await
+        }
+        ["subscriptions"] => match method {
+            Method::Post => {
+                authorize(&req, &env)?;
+                create_subscription(req, &env).await
+            }
+            Method::Get | Method::Head => {
+                let handler = hub(&env, Method::Get, "/subscriptions".into(), None);
+                api(&req, &env, handler).await
+            }
+            _ => Err(ApiError::MethodNotAllowed { allow: "GET, POST" }),
+        },
+        ["subscriptions", id] => {
+            let path = format!("/subscriptions/{}", hub_id(id)?);
+            match method {
+                Method::Get | Method::Head => {
+                    api(&req, &env, hub(&env, Method::Get, path, None)).await
+                }
+                Method::Delete => api(&req, &env, hub(&env, Method::Delete, path, None)).await,
+                _ => Err(ApiError::MethodNotAllowed {
+                    allow: "GET, DELETE",
+                }),
+            }
         }
         ["healthz"] => {
             only(Method::Get, &method, async {
@@ -99,8 +144,7 @@ async fn fetch(req: Request, env: Env, _ctx: Context) -> Result<Response> {
             .await
         }
         _ => Err(ApiError::NotFound),
-    };
-    Ok(result.unwrap_or_else(|e| error_response(&e)))
+    }
 }
 
 fn now_ms() -> u64 {
@@ -121,16 +165,22 @@ async fn only(
     }
 }
 
-async fn authorized(
+/// The bearer check of every API route.
+fn authorize(req: &Request, env: &Env) -> std::result::Result<(), ApiError> {
+    let cfg = Config::from_env(env);
+    Ok(auth::verify_bearer(
+        cfg.api_token.as_ref(),
+        header(req, "Authorization").as_deref(),
+    )?)
+}
+
+/// Runs `handler` once the request carries the API token.
+async fn api(
     req: &Request,
     env: &Env,
     handler: impl std::future::Future<Output = ApiResult>,
 ) -> ApiResult {
-    let cfg = Config::from_env(env);
-    auth::verify_bearer(
-        cfg.api_token.as_ref(),
-        header(req, "Authorization").as_deref(),
-    )?;
+    authorize(req, env)?;
     handler.await
 }
 
@@ -413,18 +463,18 @@ async fn list_streams(req: &Request, env: &Env) -> ApiResult {
 }
 
 async fn get_stream(req: &Request, env: &Env, provider: &str, id: &str) -> ApiResult {
-    let provider = Provider::parse(provider).ok_or(ApiError::StreamNotFound)?;
+    let provider = Provider::parse(provider).ok_or(ApiError::NoSuch("stream"))?;
     let q = query(req);
     let kind = parse_param(&q, "kind", Kind::parse)?.unwrap_or(Kind::LiveInput);
     let id = urlencoding_decode(id);
-    let key = StreamKey::new(provider, kind, &id).ok_or(ApiError::StreamNotFound)?;
+    let key = StreamKey::new(provider, kind, &id).ok_or(ApiError::NoSuch("stream"))?;
     let kv = env.kv(STATUS_KV).map_err(infra("kv binding"))?;
     let record = kv
         .get(&key.kv_key())
         .json::<StatusRecord>()
         .await
         .map_err(infra("kv get"))?
-        .ok_or(ApiError::StreamNotFound)?;
+        .ok_or(ApiError::NoSuch("stream"))?;
     Ok(json_response(
         200,
         &serde_json::to_value(record).map_err(infra("serialize"))?,
@@ -448,14 +498,84 @@ async fn list_alerts(req: &Request, env: &Env) -> ApiResult {
             .filter(|n| (1..=crate::alert_hub::MAX_LIMIT).contains(n))
     })?
     .unwrap_or(crate::alert_hub::DEFAULT_LIMIT);
-    let stub = env
-        .durable_object(ALERT_HUB_DO)
+    let delivery = parse_param(&q, "delivery", |v| {
+        ["dead", "pending"].into_iter().find(|d| *d == v)
+    })?;
+    let mut path = format!("/alerts?limit={limit}");
+    if let Some(d) = delivery {
+        path.push_str("&delivery=");
+        path.push_str(d);
+    }
+    hub(env, Method::Get, path, None).await
+}
+
+/// Ids in hub paths are our own (`alr_…`, `sub_…`): anything else cannot exist.
+fn hub_id(id: &str) -> std::result::Result<&str, ApiError> {
+    let ok = !id.is_empty()
+        && id.len() <= 64
+        && id.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_');
+    if ok {
+        Ok(id)
+    } else {
+        Err(ApiError::NotFound)
+    }
+}
+
+fn hub_stub(env: &Env) -> std::result::Result<worker::Stub, ApiError> {
+    env.durable_object(ALERT_HUB_DO)
         .and_then(|ns| ns.get_by_name(ALERT_HUB_NAME))
-        .map_err(infra("alert hub unavailable"))?;
-    let mut resp = stub
-        .fetch_with_str(&format!("https://alert-hub/alerts?limit={limit}"))
+        .map_err(infra("alert hub unavailable"))
+}
+
+/// Calls the alert hub and maps its answer: 2xx passes through, 404/409 become [`ApiError`]s.
+async fn hub(env: &Env, method: Method, path: String, body: Option<String>) -> ApiResult {
+    let mut init = RequestInit::new();
+    init.with_method(method).with_body(body.map(Into::into));
+    let req = Request::new_with_init(&format!("https://alert-hub{path}"), &init)
+        .map_err(infra("build request"))?;
+    let mut resp = hub_stub(env)?
+        .fetch_with_request(req)
         .await
         .map_err(infra("alert hub fetch"))?;
-    let body: Value = resp.json().await.map_err(infra("alert hub reply"))?;
-    Ok(json_response(200, &body))
+    let status = resp.status_code();
+    let text = resp.text().await.map_err(infra("alert hub reply"))?;
+    let message = || {
+        serde_json::from_str::<Value>(&text)
+            .ok()
+            .and_then(|v| v["message"].as_str().map(str::to_owned))
+            .unwrap_or_default()
+    };
+    match status {
+        200..=299 => Ok(text_response(status, text)),
+        404 if path.starts_with("/subscriptions") => Err(ApiError::NoSuch("subscriber")),
+        404 => Err(ApiError::NoSuch("alert")),
+        409 => Err(ApiError::Conflict(message())),
+        _ => Err(infra("alert hub status")(status)),
+    }
+}
+
+async fn create_subscription(mut req: Request, env: &Env) -> ApiResult {
+    let body = read_body(&mut req).await?;
+    let cfg = Config::from_env(env);
+    let new = crate::subscribers::parse_create(&body, cfg.alerts.allow_loopback)?;
+    let body = serde_json::to_string(&new).map_err(infra("serialize"))?;
+    hub(env, Method::Post, "/subscriptions".into(), Some(body)).await
+}
+
+/// `GET /alerts/live`: a WebSocket served by the hub. The token comes in `Authorization` or,
+/// for browsers, as the subprotocol `bearer.<base64url(token)>`.
+async fn live_feed(req: Request, env: &Env) -> ApiResult {
+    let cfg = Config::from_env(env);
+    let authorization = header(&req, "Authorization").or_else(|| {
+        header(&req, "Sec-WebSocket-Protocol").and_then(|p| auth::bearer_from_protocols(&p))
+    });
+    auth::verify_bearer(cfg.api_token.as_ref(), authorization.as_deref())?;
+    let upgrade = header(&req, "Upgrade").unwrap_or_default();
+    if !upgrade.eq_ignore_ascii_case("websocket") {
+        return Err(ApiError::UpgradeRequired);
+    }
+    hub_stub(env)?
+        .fetch_with_request(req)
+        .await
+        .map_err(infra("alert hub live"))
 }

@@ -20,7 +20,7 @@ use std::collections::VecDeque;
 use serde::{Deserialize, Serialize};
 
 use crate::alerts::Alert;
-use crate::model::{Event, StatusRecord, TimeSource};
+use crate::model::{Event, State, StatusRecord, TimeSource};
 use crate::time::{millis_to_nanos, Nanos};
 
 /// Workers KV: at most one write per second to the same key.
@@ -116,8 +116,9 @@ fn backoff_ms(failures: u32) -> u64 {
 }
 
 impl StreamState {
-    /// Applies one event received at `received_at_ms`.
-    pub fn apply(&mut self, event: &Event, received_at_ms: u64) -> Applied {
+    /// Applies one event received at `received_at_ms`. `notify` lists the non-error states some
+    /// subscriber wants to hear about: reaching one of them queues a notification too.
+    pub fn apply(&mut self, event: &Event, received_at_ms: u64, notify: &[State]) -> Applied {
         let duplicate = match event.time_source {
             TimeSource::Provider => self.seen.contains(&event.event_id),
             TimeSource::Receipt => self
@@ -137,7 +138,7 @@ impl StreamState {
             }
             self.seen.push_back(event.event_id.clone());
         }
-        let alert_queued = match Alert::from_event(event, received_at_ms) {
+        let mut alert_queued = match Alert::from_event(event, received_at_ms) {
             Some(alert) if !self.outbox.iter().any(|a| a.id == alert.id) => {
                 self.outbox.push(alert);
                 true
@@ -156,6 +157,11 @@ impl StreamState {
                 outcome: Outcome::Stale,
                 alert_queued,
             };
+        }
+        let changed = self.record.as_ref().is_none_or(|r| r.state != event.state);
+        if changed && event.state != State::Errored && notify.contains(&event.state) {
+            self.outbox.push(Alert::state_change(event, received_at_ms));
+            alert_queued = true;
         }
         let received = millis_to_nanos(received_at_ms);
         self.record = Some(StatusRecord::from_event(
@@ -247,7 +253,7 @@ impl StreamState {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::{ErrorInfo, Kind, Provider, State, StreamKey};
+    use crate::model::{ErrorInfo, Kind, Provider, StreamKey};
 
     fn ev(id: &str, at: Nanos, state: State) -> Event {
         Event {
@@ -282,11 +288,11 @@ mod tests {
     fn older_event_never_overwrites_newer_status() {
         let mut s = StreamState::default();
         assert_eq!(
-            s.apply(&ev("b", 20, State::Live), 1).outcome,
+            s.apply(&ev("b", 20, State::Live), 1, &[]).outcome,
             Outcome::Applied
         );
         assert_eq!(
-            s.apply(&ev("a", 10, State::Connected), 2).outcome,
+            s.apply(&ev("a", 10, State::Connected), 2, &[]).outcome,
             Outcome::Stale
         );
         assert_eq!(state_of(&s), State::Live);
@@ -296,10 +302,10 @@ mod tests {
     #[test]
     fn redelivered_event_changes_nothing() {
         let mut s = StreamState::default();
-        s.apply(&ev("a", 10, State::Live), 1);
+        s.apply(&ev("a", 10, State::Live), 1, &[]);
         let before = s.clone();
         assert_eq!(
-            s.apply(&ev("a", 10, State::Live), 2).outcome,
+            s.apply(&ev("a", 10, State::Live), 2, &[]).outcome,
             Outcome::Duplicate
         );
         assert_eq!(s, before);
@@ -310,11 +316,11 @@ mod tests {
         let a = ev("a", 10, State::Connected);
         let b = ev("b", 10, State::Live);
         let mut s1 = StreamState::default();
-        s1.apply(&a, 1);
-        s1.apply(&b, 2);
+        s1.apply(&a, 1, &[]);
+        s1.apply(&b, 2, &[]);
         let mut s2 = StreamState::default();
-        s2.apply(&b, 1);
-        s2.apply(&a, 2);
+        s2.apply(&b, 1, &[]);
+        s2.apply(&a, 2, &[]);
         assert_eq!(state_of(&s1), State::Live);
         assert_eq!(state_of(&s2), State::Live);
     }
@@ -334,7 +340,7 @@ mod tests {
         permute(&mut idx, 0, &mut |order| {
             let mut s = StreamState::default();
             for &i in order.iter().chain(order.iter().rev()) {
-                s.apply(&events[i], 0);
+                s.apply(&events[i], 0, &[]);
             }
             assert_eq!(state_of(&s), State::Idle, "{order:?}");
             assert_eq!(s.record.as_ref().unwrap().last_event, "t.idle");
@@ -367,7 +373,7 @@ mod tests {
         ];
         for (i, (id, state, want)) in steps.into_iter().enumerate() {
             assert_eq!(
-                s.apply(&gcore(id, state), i as u64).outcome,
+                s.apply(&gcore(id, state), i as u64, &[]).outcome,
                 want,
                 "step {i}"
             );
@@ -379,7 +385,7 @@ mod tests {
     fn the_seen_set_is_bounded() {
         let mut s = StreamState::default();
         for i in 0..(SEEN_CAPACITY as i64 + 10) {
-            s.apply(&ev(&i.to_string(), i, State::Live), 0);
+            s.apply(&ev(&i.to_string(), i, State::Live), 0, &[]);
         }
         assert_eq!(s.seen.len(), SEEN_CAPACITY);
     }
@@ -387,8 +393,8 @@ mod tests {
     #[test]
     fn errored_events_queue_one_alert_even_when_stale() {
         let mut s = StreamState::default();
-        s.apply(&ev("new", 20, State::Live), 0);
-        let r = s.apply(&ev("old-err", 10, State::Errored), 5);
+        s.apply(&ev("new", 20, State::Live), 0, &[]);
+        let r = s.apply(&ev("old-err", 10, State::Errored), 5, &[]);
         assert_eq!(
             r,
             Applied {
@@ -399,7 +405,7 @@ mod tests {
         assert_eq!(state_of(&s), State::Live);
         assert_eq!(s.outbox.len(), 1);
         // The same errored event again: no second alert.
-        let r = s.apply(&ev("old-err", 10, State::Errored), 6);
+        let r = s.apply(&ev("old-err", 10, State::Errored), 6, &[]);
         assert_eq!(
             r,
             Applied {
@@ -413,7 +419,7 @@ mod tests {
     #[test]
     fn the_outbox_empties_only_on_confirmed_hand_off() {
         let mut s = StreamState::default();
-        s.apply(&ev("e", 10, State::Errored), 0);
+        s.apply(&ev("e", 10, State::Errored), 0, &[]);
         s.kv_written(s.version);
         let id = s.outbox[0].id.clone();
         assert!(s.outbox_due(0));
@@ -432,12 +438,12 @@ mod tests {
     #[test]
     fn kv_is_written_at_most_once_a_second_and_ends_at_the_newest() {
         let mut s = StreamState::default();
-        s.apply(&ev("1", 1, State::Connected), 0);
+        s.apply(&ev("1", 1, State::Connected), 0, &[]);
         let (v1, r1) = s.begin_kv_write(1_000).unwrap();
         assert_eq!(r1.state, State::Connected);
         // A burst inside the same second: no second write, an alarm instead.
-        s.apply(&ev("2", 2, State::Live), 0);
-        s.apply(&ev("3", 3, State::Disconnected), 0);
+        s.apply(&ev("2", 2, State::Live), 0, &[]);
+        s.apply(&ev("3", 3, State::Disconnected), 0, &[]);
         assert_eq!(s.begin_kv_write(1_500), None);
         s.kv_written(v1);
         assert!(s.kv_dirty());
@@ -452,9 +458,9 @@ mod tests {
     #[test]
     fn a_late_confirmation_of_an_old_write_keeps_the_newer_record_dirty() {
         let mut s = StreamState::default();
-        s.apply(&ev("1", 1, State::Connected), 0);
+        s.apply(&ev("1", 1, State::Connected), 0, &[]);
         let (v1, _) = s.begin_kv_write(0).unwrap();
-        s.apply(&ev("2", 2, State::Live), 0);
+        s.apply(&ev("2", 2, State::Live), 0, &[]);
         s.kv_written(v1);
         assert!(s.kv_dirty());
     }
@@ -462,7 +468,7 @@ mod tests {
     #[test]
     fn failed_kv_writes_back_off() {
         let mut s = StreamState::default();
-        s.apply(&ev("1", 1, State::Live), 0);
+        s.apply(&ev("1", 1, State::Live), 0, &[]);
         s.begin_kv_write(10_000).unwrap();
         s.kv_failed();
         s.kv_failed();
@@ -490,8 +496,30 @@ mod tests {
     #[test]
     fn stored_state_round_trips_as_json() {
         let mut s = StreamState::default();
-        s.apply(&ev("e", 10, State::Errored), 0);
+        s.apply(&ev("e", 10, State::Errored), 0, &[]);
         let json = serde_json::to_string(&s).unwrap();
         assert_eq!(serde_json::from_str::<StreamState>(&json).unwrap(), s);
+    }
+
+    #[test]
+    fn wanted_state_changes_queue_a_notification_once() {
+        let mut s = StreamState::default();
+        let notify = [State::Disconnected];
+        let r = s.apply(&ev("1", 1, State::Live), 0, &notify);
+        assert!(!r.alert_queued, "live is not wanted");
+        let r = s.apply(&ev("2", 2, State::Disconnected), 0, &notify);
+        assert!(r.alert_queued);
+        assert_eq!(s.outbox.len(), 1);
+        assert_eq!(s.outbox[0].state, State::Disconnected);
+        assert_eq!(s.outbox[0].code, None);
+        // Not a change: disconnected again (a different event) does not notify twice.
+        let r = s.apply(&ev("3", 3, State::Disconnected), 0, &notify);
+        assert!(!r.alert_queued);
+        // A stale disconnect is old news.
+        s.apply(&ev("4", 10, State::Live), 0, &notify);
+        let r = s.apply(&ev("5", 5, State::Disconnected), 0, &notify);
+        assert_eq!(r.outcome, Outcome::Stale);
+        assert!(!r.alert_queued);
+        assert_eq!(s.outbox.len(), 1);
     }
 }

@@ -12,9 +12,12 @@ use worker::{
     ScheduledTime, State, Storage,
 };
 
+use std::cell::RefCell;
+
+use crate::alert_hub::NOTIFY_STATES_KEY;
 use crate::alerts::Alert;
 use crate::config::{ALERT_HUB_DO, ALERT_HUB_NAME, STATUS_KV};
-use crate::model::{Event, StatusRecord};
+use crate::model::{Event, State as ModelState, StatusRecord};
 use crate::status::{Outcome, StreamState};
 
 const STATE_KEY: &str = "state";
@@ -36,11 +39,20 @@ pub struct IngestReply {
 pub struct StreamStatus {
     state: State,
     env: Env,
+    /// The non-error states some subscriber wants, and when they were read from KV.
+    notify: RefCell<Option<(u64, Vec<ModelState>)>>,
 }
+
+/// How long a stream object trusts its copy of the wanted states.
+const NOTIFY_STATES_TTL_MS: u64 = 30_000;
 
 impl DurableObject for StreamStatus {
     fn new(state: State, env: Env) -> Self {
-        Self { state, env }
+        Self {
+            state,
+            env,
+            notify: RefCell::new(None),
+        }
     }
 
     async fn fetch(&self, mut req: Request) -> Result<Response> {
@@ -93,9 +105,44 @@ impl StreamStatus {
         Ok(out)
     }
 
+    /// Errors always notify; other states only if some subscriber asked (a KV list written by
+    /// the alert hub, cached here for 30 s).
+    async fn notify_states(&self, state: ModelState) -> Vec<ModelState> {
+        if state == ModelState::Errored {
+            return Vec::new();
+        }
+        let now = now_ms();
+        if let Some((at, states)) = self.notify.borrow().as_ref() {
+            if now.saturating_sub(*at) < NOTIFY_STATES_TTL_MS {
+                return states.clone();
+            }
+        }
+        let read = async {
+            self.env
+                .kv(STATUS_KV)?
+                .get(NOTIFY_STATES_KEY)
+                .json::<Vec<ModelState>>()
+                .await
+                .map_err(worker::Error::from)
+        };
+        let states = match read.await {
+            Ok(states) => states.unwrap_or_default(),
+            Err(e) => {
+                worker::console_error!(
+                    "{{\"msg\":\"notify states unreadable\",\"error\":{:?}}}",
+                    e.to_string()
+                );
+                Vec::new()
+            }
+        };
+        *self.notify.borrow_mut() = Some((now, states.clone()));
+        states
+    }
+
     async fn ingest(&self, ingest: Ingest) -> Result<IngestReply> {
+        let notify = self.notify_states(ingest.event.state).await;
         let applied = self
-            .update(|st| st.apply(&ingest.event, ingest.received_at_ms))
+            .update(|st| st.apply(&ingest.event, ingest.received_at_ms, &notify))
             .await?;
         // The event (and any alert) is durable now; the I/O below may fail and be retried.
         if applied.outcome != Outcome::Duplicate {

@@ -21,7 +21,8 @@ use std::collections::HashMap;
 use std::rc::Rc;
 use std::time::Duration;
 
-use futures_util::future::{join_all, select, Either};
+use futures_util::future::{select, Either};
+use futures_util::stream::{FuturesUnordered, StreamExt};
 use serde::de::DeserializeOwned;
 use serde_json::{json, Value};
 use worker::wasm_bindgen::JsCast;
@@ -230,8 +231,11 @@ async fn get_records(s: &Storage, keys: Vec<String>) -> Result<Vec<(String, Aler
         .collect())
 }
 
+/// Keys and values for one atomic write.
+type Writes = Vec<(String, JsValue)>;
+
 /// One atomic write of several keys.
-async fn put_all(s: &Storage, entries: Vec<(String, JsValue)>) -> Result<()> {
+async fn put_all(s: &Storage, entries: Writes) -> Result<()> {
     let obj = js_sys::Object::new();
     for (k, v) in &entries {
         js_sys::Reflect::set(&obj, &k.into(), v)?;
@@ -245,7 +249,7 @@ fn text(value: &impl serde::Serialize) -> Result<JsValue> {
 
 /// The writes that store a record together with its `pending:`/`dead:` index entries, and
 /// the index keys to delete.
-fn record_writes(key: &str, rec: &AlertRecord) -> Result<(Vec<(String, JsValue)>, Vec<String>)> {
+fn record_writes(key: &str, rec: &AlertRecord) -> Result<(Writes, Vec<String>)> {
     let mut puts = vec![(key.to_owned(), text(rec)?)];
     let mut deletes = Vec::new();
     match rec.next_due_ms() {
@@ -643,10 +647,21 @@ impl AlertHub {
         if !deletes.is_empty() {
             s.delete_multiple(deletes).await?;
         }
+        // All attempts run at once; each result is recorded as soon as it arrives, one at a
+        // time (two deliveries of one alert share a record), so a slow subscriber holds up nobody.
         let timeout = cfg.attempt_timeout_ms;
-        let results = join_all(jobs.iter().map(|(_, _, out)| attempt(out, timeout))).await;
-        for ((key, sub_id, _), result) in jobs.iter().zip(results) {
-            self.record_result(&cfg, key, sub_id, &result).await?;
+        let mut running: FuturesUnordered<_> = jobs
+            .iter()
+            .map(|job| async move { (job, attempt(&job.2, timeout).await) })
+            .collect();
+        while let Some(((key, sub_id, _), result)) = running.next().await {
+            if let Err(e) = self.record_result(&cfg, key, sub_id, &result).await {
+                // The lease runs out and the attempt is repeated: at least once, never lost.
+                worker::console_error!(
+                    "{}",
+                    json!({ "msg": "attempt result not stored", "error": e.to_string() })
+                );
+            }
         }
         Ok(())
     }

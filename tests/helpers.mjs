@@ -19,7 +19,15 @@ export const FASTPIX_KEY = Buffer.from(SECRETS.FASTPIX_WEBHOOK_SECRET, "base64")
 export const GCORE_IP = "92.223.123.10";
 export const STREAM_KEY_SENTINELS = ["fpx-live-sk-DO-NOT-LEAK", "81ta-sr0p-hrpr-t5tt-6bed", "DuM8W004MoZY"];
 
-export async function startWorker({ bindings = SECRETS, vars = {} } = {}) {
+/** Settings that make the alert fan-out testable in seconds (loopback receivers, short schedule). */
+export const FAST_ALERTS = {
+  ALERT_ALLOW_LOOPBACK: "true",
+  ALERT_RETRY_SCHEDULE: "0,300ms,300ms,300ms",
+  ALERT_ATTEMPT_TIMEOUT: "1s",
+  ALERT_DEDUPE_SECONDS: "2",
+};
+
+export async function startWorker({ bindings = SECRETS, vars = {}, persist } = {}) {
   const logs = [];
   const mf = new Miniflare({
     modulesRoot: path.join(root, "build"),
@@ -35,6 +43,7 @@ export async function startWorker({ bindings = SECRETS, vars = {} } = {}) {
     },
     bindings: { GCORE_ALLOWED_CIDRS: "92.223.123.0/24", ...bindings, ...vars },
     cf: false,
+    ...(persist ? { durableObjectsPersist: persist, kvPersist: persist } : {}),
     handleRuntimeStdio(stdout, stderr) {
       for (const s of [stdout, stderr]) s.on("data", (d) => logs.push(String(d)));
     },
@@ -47,9 +56,15 @@ export async function startWorker({ bindings = SECRETS, vars = {} } = {}) {
     kv,
     logs,
     call,
-    async api(p) {
-      const res = await call(p, { headers: { Authorization: `Bearer ${SECRETS.STATUS_API_TOKEN}` } });
-      return { status: res.status, body: await res.json() };
+    /** An authenticated API call: `api(path)` or `api(path, { method, body })`. */
+    async api(p, { method = "GET", body, headers = {} } = {}) {
+      const init = { method, headers: { Authorization: `Bearer ${SECRETS.STATUS_API_TOKEN}`, ...headers } };
+      if (body !== undefined) init.body = typeof body === "string" ? body : JSON.stringify(body);
+      const res = await call(p, init);
+      const text = await res.text();
+      let json;
+      try { json = JSON.parse(text); } catch { json = text; }
+      return { status: res.status, body: json, text };
     },
     async kvKeys() {
       return (await kv.list()).keys.map((k) => k.name);
@@ -119,3 +134,31 @@ export async function eventually(fn, ms = 5000) {
   }
   return last;
 }
+
+/** A Cloudflare `live_input.errored` notification for `input`, with `code`, at `at` (RFC 3339). */
+export function cfErrored({ input = "a1b2c3d4e5f60718293a4b5c6d7e8f90", code = "ERR_GOP_OUT_OF_RANGE", at = new Date().toISOString(), message = "Keyframe interval too long" } = {}) {
+  return JSON.stringify({
+    name: "Stream Live alerts",
+    text: `Input ID: ${input}`,
+    data: {
+      notification_name: "Stream Live Input",
+      input_id: input,
+      event_type: "live_input.errored",
+      updated_at: at,
+      live_input_errored: { error: { code, message }, video_codec: "", audio_codec: "" },
+    },
+    ts: Math.floor(Date.parse(at) / 1000),
+  });
+}
+
+/** A Cloudflare `live_input.disconnected` notification. */
+export function cfDisconnected({ input = "a1b2c3d4e5f60718293a4b5c6d7e8f90", at = new Date().toISOString() } = {}) {
+  return JSON.stringify({
+    name: "Stream Live alerts",
+    text: `Input ID: ${input}`,
+    data: { notification_name: "Stream Live Input", input_id: input, event_type: "live_input.disconnected", updated_at: at },
+    ts: Math.floor(Date.parse(at) / 1000),
+  });
+}
+
+export const sleep = (ms) => new Promise((r) => setTimeout(r, ms));

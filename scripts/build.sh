@@ -17,3 +17,14 @@ if [ "${LIVEHOOK_NO_OPT:-0}" = "1" ]; then
   args+=(--no-opt)
 fi
 worker-build "${args[@]}"
+
+# Strip the names and producers sections worker-build keeps (smaller upload, faster start);
+# panics still print their Rust message through console_error_panic_hook.
+if [ "${LIVEHOOK_NO_OPT:-0}" != "1" ]; then
+  features=()
+  for f in mutable-globals sign-ext nontrapping-float-to-int bulk-memory multivalue reference-types exception-handling; do
+    features+=("--enable-$f")
+  done
+  "$WASM_OPT_BIN" "${features[@]}" --strip-debug --strip-producers build/index_bg.wasm -o build/index_bg.wasm
+fi
+

@@ -1,0 +1,14 @@
+#!/usr/bin/env bash
+# `npm run bench`: builds the optimized Wasm, makes sure wrk is there, runs bench/run.mjs.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/build.sh
+if ! command -v wrk >/dev/null; then
+  if [ "$(id -u)" = "0" ] && command -v apt-get >/dev/null; then
+    apt-get install -y wrk >/dev/null || { apt-get update >/dev/null && apt-get install -y wrk >/dev/null; }
+  else
+    echo "bench: wrk is missing: install it (Debian: sudo apt-get install wrk)" >&2
+    exit 1
+  fi
+fi
+exec node bench/run.mjs "$@"

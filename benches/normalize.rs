@@ -56,35 +56,34 @@ fn normalize(b: Bencher, name: &str) {
     let events = corpus(name);
     let p = provider(name);
     let cf = Secret::new(Some(CF_SECRET.into()));
-    let fastpix = Secret::new(Some(
-        base64::Engine::encode(&base64::engine::general_purpose::STANDARD, FASTPIX_KEY),
-    ));
+    let fastpix = Secret::new(Some(base64::Engine::encode(
+        &base64::engine::general_purpose::STANDARD,
+        FASTPIX_KEY,
+    )));
     let gcore = Secret::new(Some(GCORE_TOKEN.into()));
     let cidrs = Cidr::parse_list("92.223.123.0/24").unwrap_or_default();
-    b.counter(ItemsCount::new(events.len()))
-        .bench_local(|| {
-            for (body, credential) in &events {
-                let ok = match name {
-                    "cloudflare" => auth::verify_cloudflare(cf.as_ref(), Some(credential)),
-                    "fastpix" => auth::verify_fastpix(fastpix.as_ref(), Some(credential), body),
-                    _ => auth::verify_gcore(gcore.as_ref(), &cidrs, credential, Some("92.223.123.10")),
-                };
-                assert!(ok.is_ok());
-                black_box(providers::parse(p, black_box(body), NOW).is_ok());
-            }
-        });
+    b.counter(ItemsCount::new(events.len())).bench_local(|| {
+        for (body, credential) in &events {
+            let ok = match name {
+                "cloudflare" => auth::verify_cloudflare(cf.as_ref(), Some(credential)),
+                "fastpix" => auth::verify_fastpix(fastpix.as_ref(), Some(credential), body),
+                _ => auth::verify_gcore(gcore.as_ref(), &cidrs, credential, Some("92.223.123.10")),
+            };
+            assert!(ok.is_ok());
+            black_box(providers::parse(p, black_box(body), NOW).is_ok());
+        }
+    });
 }
 
 /// The floor: the same bytes parsed into a `serde_json::Value` and nothing else.
 #[divan::bench(args = ["cloudflare", "fastpix", "gcore"])]
 fn json_value_floor(b: Bencher, name: &str) {
     let events = corpus(name);
-    b.counter(ItemsCount::new(events.len()))
-        .bench_local(|| {
-            for (body, _) in &events {
-                black_box(serde_json::from_slice::<serde_json::Value>(black_box(body)).is_ok());
-            }
-        });
+    b.counter(ItemsCount::new(events.len())).bench_local(|| {
+        for (body, _) in &events {
+            black_box(serde_json::from_slice::<serde_json::Value>(black_box(body)).is_ok());
+        }
+    });
 }
 
 /// FastPix events of one stream, each a minute apart, for the stateful benchmarks.

@@ -287,7 +287,7 @@ impl AlertHub {
     }
 
     fn config(&self) -> AlertConfig {
-        Config::from_env(&self.env).alerts
+        Config::from_env(&self.env).alerts.clone()
     }
 
     /// A handle to this object that a `'static` future can own.

@@ -131,12 +131,21 @@ impl Config {
         }
     }
 
-    pub fn from_env(env: &worker::Env) -> Self {
-        Self::from_lookup(|name| {
-            env.secret(name)
-                .map(|s| s.to_string())
-                .or_else(|_| env.var(name).map(|v| v.to_string()))
-                .ok()
+    /// Read once per isolate: secrets and vars cannot change without a new isolate.
+    pub fn from_env(env: &worker::Env) -> std::rc::Rc<Self> {
+        thread_local! {
+            static CONFIG: std::cell::OnceCell<std::rc::Rc<Config>> = const { std::cell::OnceCell::new() };
+        }
+        CONFIG.with(|c| {
+            c.get_or_init(|| {
+                std::rc::Rc::new(Self::from_lookup(|name| {
+                    env.secret(name)
+                        .map(|s| s.to_string())
+                        .or_else(|_| env.var(name).map(|v| v.to_string()))
+                        .ok()
+                }))
+            })
+            .clone()
         })
     }
 

@@ -1,18 +1,23 @@
 //! `StreamStatus`: one Durable Object per stream (named `{provider}:{kind}:{id}`), the source
 //! of truth for that stream's ordering and de-duplication. A thin shell over
-//! [`crate::status::StreamState`]: load, apply with `now`, persist, then do the I/O it asks for
-//! (a KV write at most once a second, the alert hand-off to `ALERT_HUB`) and set the alarm that
-//! retries whatever is still pending. KV is eventually consistent; this object is not.
+//! [`crate::status::StreamState`]: apply with `now`, persist, then do the I/O it asks for (a KV
+//! write at most once a second, the alert hand-off to `ALERT_HUB`) and set the alarm that retries
+//! whatever is still pending. KV is eventually consistent; this object is not.
+//!
+//! The state lives in memory while the object does, and is read from storage once per
+//! instance. An event costs one storage write (the event, its alert if any, and the KV write
+//! slot, together) and one KV write. A confirmed KV write is persisted with the next change:
+//! losing it in a restart only means the record is written once more.
 //!
 //! Internal route: `POST /event` with an [`Ingest`] body → [`IngestReply`].
 
 use serde::{Deserialize, Serialize};
 use worker::{
-    durable_object, DurableObject, Env, Method, Request, RequestInit, Response, Result,
+    durable_object, Delay, DurableObject, Env, Method, Request, RequestInit, Response, Result,
     ScheduledTime, State, Storage,
 };
 
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 
 use crate::alert_hub::NOTIFY_STATES_KEY;
 use crate::alerts::Alert;
@@ -39,19 +44,31 @@ pub struct IngestReply {
 pub struct StreamStatus {
     state: State,
     env: Env,
-    /// The non-error states some subscriber wants, and when they were read from KV.
-    notify: RefCell<Option<(u64, Vec<ModelState>)>>,
+    /// The stream's state, once read from storage.
+    current: RefCell<Option<StreamState>>,
+    /// The in-memory state has changes storage does not have yet (only KV confirmations).
+    unsaved: Cell<bool>,
 }
 
-/// How long a stream object trusts its copy of the wanted states.
+/// Longest wait for the alert hub to confirm a hand-off.
+const HAND_OFF_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(5);
+
+/// How long the wanted states read from KV are trusted.
 const NOTIFY_STATES_TTL_MS: u64 = 30_000;
+
+thread_local! {
+    /// The non-error states some subscriber wants, and when they were read: one copy per isolate,
+    /// shared by every stream object in it.
+    static NOTIFY_STATES: RefCell<Option<(u64, Vec<ModelState>)>> = const { RefCell::new(None) };
+}
 
 impl DurableObject for StreamStatus {
     fn new(state: State, env: Env) -> Self {
         Self {
             state,
             env,
-            notify: RefCell::new(None),
+            current: RefCell::new(None),
+            unsaved: Cell::new(false),
         }
     }
 
@@ -63,13 +80,19 @@ impl DurableObject for StreamStatus {
                 let reply = self.ingest(ingest).await?;
                 Response::from_json(&reply)
             }
-            (Method::Get, "/state") => Response::from_json(&self.load().await?),
+            (Method::Get, "/state") => {
+                let st = self.with_state(|st| st.clone()).await?;
+                Response::from_json(&st)
+            }
             _ => Response::error("not found", 404),
         }
     }
 
     async fn alarm(&self) -> Result<Response> {
         self.flush(now_ms()).await?;
+        if self.unsaved.get() {
+            self.save().await?;
+        }
         Response::ok("ok")
     }
 }
@@ -83,39 +106,53 @@ impl StreamStatus {
         self.state.storage()
     }
 
-    async fn load(&self) -> Result<StreamState> {
-        match self.storage().get::<String>(STATE_KEY).await? {
-            Some(json) => Ok(serde_json::from_str(&json)?),
-            None => Ok(StreamState::default()),
+    /// Runs `f` on the state (read from storage on first use) with no await inside, so
+    /// concurrent requests to this object never interleave within a change.
+    async fn with_state<T>(&self, f: impl FnOnce(&mut StreamState) -> T) -> Result<T> {
+        if self.current.borrow().is_none() {
+            let loaded = match self.storage().get::<String>(STATE_KEY).await? {
+                Some(json) => serde_json::from_str(&json)?,
+                None => StreamState::default(),
+            };
+            // Another request may have loaded it while this one waited.
+            let mut current = self.current.borrow_mut();
+            if current.is_none() {
+                *current = Some(loaded);
+            }
         }
+        let mut current = self.current.borrow_mut();
+        let st = current.get_or_insert_with(StreamState::default);
+        Ok(f(st))
     }
 
-    async fn save(&self, st: &StreamState) -> Result<()> {
-        self.storage()
-            .put(STATE_KEY, serde_json::to_string(st)?)
-            .await
-    }
-
-    /// Loads, changes and saves the state with no other await in between, so concurrent
-    /// requests to this object cannot interleave inside (the runtime's input gate).
-    async fn update<T>(&self, f: impl FnOnce(&mut StreamState) -> T) -> Result<T> {
-        let mut st = self.load().await?;
-        let out = f(&mut st);
-        self.save(&st).await?;
-        Ok(out)
+    /// Writes the in-memory state to storage.
+    async fn save(&self) -> Result<()> {
+        let json = {
+            let current = self.current.borrow();
+            match current.as_ref() {
+                Some(st) => serde_json::to_string(st)?,
+                None => return Ok(()),
+            }
+        };
+        self.unsaved.set(false);
+        self.storage().put(STATE_KEY, json).await
     }
 
     /// Errors always notify; other states only if some subscriber asked (a KV list written by
-    /// the alert hub, cached here for 30 s).
+    /// the alert hub, cached per isolate for 30 s).
     async fn notify_states(&self, state: ModelState) -> Vec<ModelState> {
         if state == ModelState::Errored {
             return Vec::new();
         }
         let now = now_ms();
-        if let Some((at, states)) = self.notify.borrow().as_ref() {
-            if now.saturating_sub(*at) < NOTIFY_STATES_TTL_MS {
-                return states.clone();
-            }
+        let cached = NOTIFY_STATES.with(|c| {
+            c.borrow()
+                .as_ref()
+                .filter(|(at, _)| now.saturating_sub(*at) < NOTIFY_STATES_TTL_MS)
+                .map(|(_, states)| states.clone())
+        });
+        if let Some(states) = cached {
+            return states;
         }
         let read = async {
             self.env
@@ -135,18 +172,29 @@ impl StreamStatus {
                 Vec::new()
             }
         };
-        *self.notify.borrow_mut() = Some((now, states.clone()));
+        NOTIFY_STATES.with(|c| *c.borrow_mut() = Some((now, states.clone())));
         states
     }
 
     async fn ingest(&self, ingest: Ingest) -> Result<IngestReply> {
         let notify = self.notify_states(ingest.event.state).await;
-        let applied = self
-            .update(|st| st.apply(&ingest.event, ingest.received_at_ms, &notify))
+        let now = now_ms();
+        // Apply and reserve the KV write slot in one change, persisted in one write.
+        let (applied, kv_write) = self
+            .with_state(|st| {
+                let applied = st.apply(&ingest.event, ingest.received_at_ms, &notify);
+                let kv_write = if applied.outcome == Outcome::Duplicate {
+                    None
+                } else {
+                    st.begin_kv_write(now)
+                };
+                (applied, kv_write)
+            })
             .await?;
-        // The event (and any alert) is durable now; the I/O below may fail and be retried.
         if applied.outcome != Outcome::Duplicate {
-            self.flush(now_ms()).await?;
+            self.save().await?;
+            // The event (and any alert) is durable now; the I/O below may fail and be retried.
+            self.finish(now, kv_write).await?;
         }
         Ok(IngestReply {
             outcome: applied.outcome,
@@ -154,15 +202,26 @@ impl StreamStatus {
         })
     }
 
-    /// Writes KV and hands alerts off if due, then schedules the alarm for whatever is left.
+    /// The alarm: writes KV and hands alerts off if due.
     async fn flush(&self, now: u64) -> Result<()> {
-        if let Some((version, record)) = self.update(|st| st.begin_kv_write(now)).await? {
+        let kv_write = self.with_state(|st| st.begin_kv_write(now)).await?;
+        if kv_write.is_some() {
+            self.unsaved.set(true); // the reserved slot
+        }
+        self.finish(now, kv_write).await
+    }
+
+    /// Performs a reserved KV write, hands the outbox over if due, and sets the alarm for what
+    /// is left.
+    async fn finish(&self, now: u64, kv_write: Option<(u64, StatusRecord)>) -> Result<()> {
+        if let Some((version, record)) = kv_write {
             let ok = self.write_kv(&record).await;
-            self.update(|st| match ok {
+            self.with_state(|st| match ok {
                 Ok(()) => st.kv_written(version),
                 Err(_) => st.kv_failed(),
             })
             .await?;
+            self.unsaved.set(true);
             if let Err(e) = ok {
                 worker::console_error!(
                     "{{\"msg\":\"kv write failed\",\"error\":{:?}}}",
@@ -170,14 +229,15 @@ impl StreamStatus {
                 );
             }
         }
-        let outbox: Vec<Alert> = {
-            let st = self.load().await?;
-            if st.outbox_due(now) {
-                st.outbox.clone()
-            } else {
-                Vec::new()
-            }
-        };
+        let outbox: Vec<Alert> = self
+            .with_state(|st| {
+                if st.outbox_due(now) {
+                    st.outbox.clone()
+                } else {
+                    Vec::new()
+                }
+            })
+            .await?;
         if !outbox.is_empty() {
             let mut delivered = Vec::new();
             for alert in &outbox {
@@ -186,7 +246,7 @@ impl StreamStatus {
                 }
             }
             let failed = delivered.len() < outbox.len();
-            self.update(|st| {
+            self.with_state(|st| {
                 for id in &delivered {
                     st.alert_handed_off(id);
                 }
@@ -195,8 +255,10 @@ impl StreamStatus {
                 }
             })
             .await?;
+            // Handed-off alerts leave the outbox durably (a re-hand-off would be harmless).
+            self.save().await?;
         }
-        let next = self.load().await?.next_alarm_ms(now);
+        let next = self.with_state(|st| st.next_alarm_ms(now)).await?;
         if let Some(at) = next {
             let current = self.storage().get_alarm().await?;
             if current.is_none_or(|c| c > at as i64 || c < now as i64) {
@@ -234,7 +296,16 @@ impl StreamStatus {
         init.with_method(Method::Post)
             .with_body(Some(serde_json::to_string(alert)?.into()));
         let req = Request::new_with_init("https://alert-hub/alerts", &init)?;
-        let resp = stub.fetch_with_request(req).await?;
+        // Bounded: if the hub does not answer, the alert stays in the outbox for the alarm, and
+        // the provider's webhook is answered anyway (its event is already stored).
+        let fetch = std::pin::pin!(stub.fetch_with_request(req));
+        let timer = std::pin::pin!(Delay::from(HAND_OFF_TIMEOUT));
+        let resp = match futures_util::future::select(fetch, timer).await {
+            futures_util::future::Either::Left((resp, _)) => resp?,
+            futures_util::future::Either::Right(_) => {
+                return Err(worker::Error::RustError("alert hub timed out".into()))
+            }
+        };
         if resp.status_code() / 100 == 2 {
             Ok(())
         } else {

@@ -5,7 +5,7 @@
 // Environment: BENCH_SECONDS (per wrk run, default 8), BENCH_RUNS (per side, default 3),
 // BENCH_CONNECTIONS (default 16), BENCH_SKIP_HOST=1 to skip the cargo part.
 import { Miniflare } from "miniflare";
-import { spawnSync } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import { createHmac } from "node:crypto";
 import { mkdtempSync, readFileSync, readdirSync, writeFileSync, statSync } from "node:fs";
 import { gzipSync } from "node:zlib";
@@ -24,6 +24,8 @@ const SECRETS = {
   STATUS_API_TOKEN: "bench-api-token",
   GCORE_ALLOWED_CIDRS: "92.223.123.0/24",
 };
+// BENCH_BUILD_DIR: benchmark another build of livehook (e.g. an older commit's build/) instead.
+const buildDir = process.env.BENCH_BUILD_DIR ?? path.join(root, "build");
 const tmp = mkdtempSync(path.join(os.tmpdir(), "livehook-bench-"));
 const log = (...a) => console.error("bench:", ...a);
 
@@ -78,11 +80,16 @@ function requestFile(name, count, pool) {
 
 // ---------- the two workers under workerd (miniflare), listening on 127.0.0.1 ----------
 
+function drain(stdout, stderr) {
+  stdout.resume();
+  stderr.resume();
+}
+
 const rustOptions = {
-  modulesRoot: path.join(root, "build"),
+  modulesRoot: buildDir,
   modules: [
-    { type: "ESModule", path: path.join(root, "build/index.js") },
-    { type: "CompiledWasm", path: path.join(root, "build/index_bg.wasm") },
+    { type: "ESModule", path: path.join(buildDir, "index.js") },
+    { type: "CompiledWasm", path: path.join(buildDir, "index_bg.wasm") },
   ],
   compatibilityDate: "2026-04-01",
   kvNamespaces: ["STREAM_STATUS"],
@@ -94,7 +101,8 @@ const rustOptions = {
   cf: false,
   host: "127.0.0.1",
   port: 0,
-  handleRuntimeStdio() {}, // the worker logs a line per webhook: not measured here
+  // The worker logs a line per webhook: drain it (an unread pipe fills and stalls workerd).
+  handleRuntimeStdio: drain,
 };
 
 const jsOptions = {
@@ -106,7 +114,7 @@ const jsOptions = {
   cf: false,
   host: "127.0.0.1",
   port: 0,
-  handleRuntimeStdio() {},
+  handleRuntimeStdio: drain,
 };
 
 async function start(options) {
@@ -117,13 +125,18 @@ async function start(options) {
 
 // ---------- wrk ----------
 
-function wrk(url, file, seconds) {
-  const r = spawnSync("wrk", ["-t1", `-c${CONNECTIONS}`, `-d${seconds}s`, "--latency", "-s", path.join(root, "bench/post.lua"), url], {
+/** Runs wrk without blocking this process: workerd's output pipes must keep draining, or a
+ *  worker that logs (livehook logs a line per webhook) stalls once the pipe is full. */
+async function wrk(url, file, seconds) {
+  const child = spawn("wrk", ["-t1", `-c${CONNECTIONS}`, `-d${seconds}s`, "--latency", "-s", path.join(root, "bench/post.lua"), url], {
     env: { ...process.env, LIVEHOOK_BENCH_REQUESTS: file },
-    encoding: "utf8",
   });
-  if (r.status !== 0) throw new Error(`wrk failed: ${r.stderr || r.stdout}`);
-  const out = r.stdout;
+  let out = "";
+  let err = "";
+  child.stdout.on("data", (d) => (out += d));
+  child.stderr.on("data", (d) => (err += d));
+  const status = await new Promise((resolve) => child.on("close", resolve));
+  if (status !== 0) throw new Error(`wrk failed: ${err || out}`);
   const ms = (s) => {
     const m = s.match(/([\d.]+)(us|ms|s)/);
     if (!m) return NaN;
@@ -222,8 +235,8 @@ const row = (...cells) => out.push(`| ${cells.join(" | ")} |`);
 const host = process.env.BENCH_SKIP_HOST === "1" ? null : hostBenchmarks();
 
 log("sizes and start-up …");
-const wasm = readFileSync(path.join(root, "build/index_bg.wasm"));
-const shim = readFileSync(path.join(root, "build/index.js"));
+const wasm = readFileSync(path.join(buildDir, "index_bg.wasm"));
+const shim = readFileSync(path.join(buildDir, "index.js"));
 const baseline = readFileSync(path.join(root, "bench/baseline/worker.js"));
 const startRust = await startup(rustOptions, "/healthz");
 const startJs = await startup(jsOptions, "/healthz");
@@ -233,13 +246,13 @@ const rust = await start(rustOptions);
 const js = await start(jsOptions);
 const perRun = Math.ceil(SECONDS * 4000);
 const warm = requestFile("warm", 2000, 1000);
-wrk(rust.url, warm, 1);
-wrk(js.url, warm, 1);
+await wrk(rust.url, warm, 1);
+await wrk(js.url, warm, 1);
 const results = { rust: [], js: [] };
 for (let i = 0; i < RUNS; i++) {
   for (const side of i % 2 ? ["js", "rust"] : ["rust", "js"]) {
     const file = requestFile(`${side}-${i}`, perRun, 10_000);
-    const r = wrk(side === "rust" ? rust.url : js.url, file, SECONDS);
+    const r = await wrk(side === "rust" ? rust.url : js.url, file, SECONDS);
     log(`${side} run ${i + 1}: ${fmt(r.rps)} req/s, p50 ${fmt(r.p50, 2)} ms, p99 ${fmt(r.p99, 2)} ms, errors ${r.errors}`);
     results[side].push(r);
   }
@@ -250,7 +263,7 @@ const scale = [];
 for (const pool of [10, 1_000, 100_000]) {
   const fresh = await start(rustOptions);
   const file = requestFile(`scale-${pool}`, perRun, pool);
-  const r = wrk(fresh.url, file, SECONDS);
+  const r = await wrk(fresh.url, file, SECONDS);
   log(`${pool} streams: ${fmt(r.rps)} req/s, p50 ${fmt(r.p50, 2)} ms`);
   scale.push({ pool, ...r });
   await fresh.mf.dispose();
@@ -299,5 +312,6 @@ const header = [
   "",
 ];
 const text = header.concat(out).join("\n") + "\n";
-writeFileSync(path.join(root, "bench/results.md"), text);
+const resultsFile = process.env.BENCH_RESULTS ?? path.join(root, "bench/results.md");
+writeFileSync(resultsFile, text);
 console.log(text);

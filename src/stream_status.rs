@@ -135,7 +135,13 @@ impl StreamStatus {
             }
         };
         self.unsaved.set(false);
-        self.storage().put(STATE_KEY, json).await
+        let saved = self.storage().put(STATE_KEY, json).await;
+        if saved.is_err() {
+            // Storage did not take the change: forget the in-memory copy so a retried delivery
+            // is applied again from what storage holds, not answered as a duplicate.
+            *self.current.borrow_mut() = None;
+        }
+        saved
     }
 
     /// Errors always notify; other states only if some subscriber asked (a KV list written by

@@ -21,14 +21,13 @@ use std::collections::HashMap;
 use std::rc::Rc;
 use std::time::Duration;
 
-use futures_util::future::{select, Either};
 use futures_util::stream::{FuturesUnordered, StreamExt};
 use serde::de::DeserializeOwned;
 use serde_json::{json, Value};
 use worker::wasm_bindgen::JsCast;
 use worker::{
-    durable_object, js_sys, wasm_bindgen::JsValue, AbortController, Delay, DurableObject, Env,
-    Fetch, Headers, ListOptions, Method, Request, RequestInit, RequestRedirect, Response, Result,
+    durable_object, js_sys, wasm_bindgen::JsValue, AbortController, DurableObject, Env, Fetch,
+    Headers, ListOptions, Method, Request, RequestInit, RequestRedirect, Response, Result,
     ScheduledTime, State, Storage, WebSocket, WebSocketIncomingMessage, WebSocketPair,
 };
 
@@ -37,6 +36,7 @@ use crate::config::{AlertConfig, Config, STATUS_KV};
 use crate::delivery::{parse_retry_after, AlertRecord, AttemptResult, Finished, Incident};
 use crate::model::State as StreamState;
 use crate::notify::{self, Outbound, SECRET_BYTES};
+use crate::runtime::{now_ms, within};
 use crate::subscribers::{
     hex, Disabled, NewSubscriber, Source, Subscriber, MAX_SUBSCRIBERS, SUBSCRIBER_PREFIX,
 };
@@ -105,12 +105,12 @@ impl DurableObject for AlertHub {
                 self.create_subscriber(new).await
             }
             (Method::Get, ["subscriptions"]) => {
-                let subs = self.subscribers(&self.config()).await?;
+                let subs = self.subscribers(&self.config().alerts).await?;
                 let views: Vec<_> = subs.iter().map(Subscriber::view).collect();
                 json_response(200, &json!({ "subscriptions": views }))
             }
             (Method::Get, ["subscriptions", id]) => {
-                let subs = self.subscribers(&self.config()).await?;
+                let subs = self.subscribers(&self.config().alerts).await?;
                 match subs.iter().find(|s| s.id == *id) {
                     Some(s) => json_response(200, &serde_json::to_value(s.view())?),
                     None => hub_error(404, "subscriber"),
@@ -153,10 +153,6 @@ impl DurableObject for AlertHub {
     async fn websocket_error(&self, _ws: WebSocket, _error: worker::Error) -> Result<()> {
         Ok(())
     }
-}
-
-fn now_ms() -> u64 {
-    worker::Date::now().as_millis()
 }
 
 fn json_response(status: u16, value: &Value) -> Result<Response> {
@@ -286,8 +282,9 @@ impl AlertHub {
         self.state.storage()
     }
 
-    fn config(&self) -> AlertConfig {
-        Config::from_env(&self.env).alerts.clone()
+    /// The configuration, parsed once per isolate (see [`Config::from_env`]).
+    fn config(&self) -> Rc<Config> {
+        Config::from_env(&self.env)
     }
 
     /// A handle to this object that a `'static` future can own.
@@ -340,7 +337,8 @@ impl AlertHub {
         if s.get::<String>(&Alert::id_key(&alert.id)).await?.is_some() {
             return Ok(json!({ "id": alert.id, "stored": false }));
         }
-        let cfg = self.config();
+        let config = self.config();
+        let cfg = &config.alerts;
         let mut previous_repeat_count = 0;
         let incident_key = alert.incident_key();
         if let Some(ik) = &incident_key {
@@ -353,7 +351,7 @@ impl AlertHub {
                 }
             }
         }
-        let subs = self.subscribers(&cfg).await?;
+        let subs = self.subscribers(cfg).await?;
         let key = alert.storage_key();
         let rec = AlertRecord::new(alert, &subs, previous_repeat_count);
         let count = s.get::<usize>(COUNT_KEY).await?.unwrap_or(0) + 1;
@@ -396,15 +394,14 @@ impl AlertHub {
         rec.repeat_count += 1;
         rec.last_repeat_at = Some(alert.received_at.clone());
         rec.repeat_ids.push(alert.id.clone());
-        let mut puts = vec![
-            (key.to_owned(), JsValue::NULL),
-            (Alert::id_key(&alert.id), key.into()),
-        ];
         let mut forget = Vec::new();
         while rec.repeat_ids.len() > MAX_REPEAT_IDS {
             forget.push(Alert::id_key(&rec.repeat_ids.remove(0)));
         }
-        puts[0].1 = text(rec)?;
+        let puts = vec![
+            (key.to_owned(), text(rec)?),
+            (Alert::id_key(&alert.id), key.into()),
+        ];
         put_all(s, puts).await?;
         if !forget.is_empty() {
             s.delete_multiple(forget).await?;
@@ -513,7 +510,7 @@ impl AlertHub {
         let Some((key, mut rec)) = self.find_alert(id).await? else {
             return hub_error(404, "alert");
         };
-        let subs = self.subscribers(&self.config()).await?;
+        let subs = self.subscribers(&self.config().alerts).await?;
         let now = now_ms();
         let mut requeued = Vec::new();
         let mut skipped = Vec::new();
@@ -581,7 +578,8 @@ impl AlertHub {
 
     async fn run_once(&self) -> Result<()> {
         let s = self.storage();
-        let cfg = self.config();
+        let config = self.config();
+        let cfg = &config.alerts;
         let now = now_ms();
         let index = list(&s, ListOptions::new().prefix(PENDING_PREFIX)).await?;
         let due: Vec<String> = index
@@ -592,7 +590,7 @@ impl AlertHub {
         if due.is_empty() {
             return Ok(());
         }
-        let subs = self.subscribers(&cfg).await?;
+        let subs = self.subscribers(cfg).await?;
         let mut jobs: Vec<(String, String, Outbound)> = Vec::new();
         let mut puts = Vec::new();
         let mut deletes = Vec::new();
@@ -655,7 +653,7 @@ impl AlertHub {
             .map(|job| async move { (job, attempt(&job.2, timeout).await) })
             .collect();
         while let Some(((key, sub_id, _), result)) = running.next().await {
-            if let Err(e) = self.record_result(&cfg, key, sub_id, &result).await {
+            if let Err(e) = self.record_result(cfg, key, sub_id, &result).await {
                 // The lease runs out and the attempt is repeated: at least once, never lost.
                 worker::console_error!(
                     "{}",
@@ -790,7 +788,8 @@ impl AlertHub {
 
     async fn delete_subscriber(&self, id: &str) -> Result<Response> {
         let s = self.storage();
-        let cfg = self.config();
+        let config = self.config();
+        let cfg = &config.alerts;
         if cfg.subscribers.subscribers.iter().any(|sub| sub.id == id) {
             return hub_error(
                 409,
@@ -810,7 +809,7 @@ impl AlertHub {
 
     /// Tells the stream objects (through KV) which non-error states some subscriber wants.
     async fn publish_notify_states(&self) -> Result<()> {
-        let subs = self.subscribers(&self.config()).await?;
+        let subs = self.subscribers(&self.config().alerts).await?;
         let mut states: Vec<StreamState> = subs
             .iter()
             .filter(|s| s.enabled())
@@ -879,10 +878,12 @@ async fn attempt(out: &Outbound, timeout_ms: u64) -> AttemptResult {
     let controller = AbortController::default();
     let signal = controller.signal();
     let fetch = Fetch::Request(req);
-    let send = std::pin::pin!(fetch.send_with_signal(&signal));
-    let timer = std::pin::pin!(Delay::from(Duration::from_millis(timeout_ms)));
-    match select(send, timer).await {
-        Either::Left((Ok(resp), _)) => {
+    let sent = within(
+        Duration::from_millis(timeout_ms),
+        fetch.send_with_signal(&signal),
+    );
+    match sent.await {
+        Some(Ok(resp)) => {
             let status = resp.status_code();
             let retry_after = resp
                 .headers()
@@ -892,8 +893,8 @@ async fn attempt(out: &Outbound, timeout_ms: u64) -> AttemptResult {
                 .and_then(|v| parse_retry_after(&v, now_ms()));
             finish(Some(status), None, retry_after)
         }
-        Either::Left((Err(_), _)) => finish(None, Some("network error".into()), None),
-        Either::Right(_) => {
+        Some(Err(_)) => finish(None, Some("network error".into()), None),
+        None => {
             controller.abort();
             finish(None, Some(format!("timed out after {timeout_ms} ms")), None)
         }

@@ -4,7 +4,7 @@
 //! Pure core (no `worker::` import, tested on the host): [`model`], [`time`], [`providers`],
 //! [`auth`], [`status`], [`alerts`], [`delivery`], [`subscribers`], [`notify`], [`errors`].
 //! Shell (routes and Durable Objects, tested through miniflare): [`routes`], [`config`],
-//! [`stream_status`], [`alert_hub`].
+//! [`stream_status`], [`alert_hub`], [`runtime`].
 
 pub mod alerts;
 pub mod auth;
@@ -20,4 +20,5 @@ pub mod time;
 pub mod alert_hub;
 pub mod config;
 pub mod routes;
+pub mod runtime;
 pub mod stream_status;

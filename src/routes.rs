@@ -28,6 +28,7 @@ use crate::config::{
 use crate::errors::{ApiError, MAX_BODY_BYTES};
 use crate::model::{Kind, Provider, State, StatusRecord, StreamKey};
 use crate::providers::{self, Parsed};
+use crate::runtime::now_ms;
 use crate::stream_status::{Ingest, IngestReply};
 use crate::time::millis_to_nanos;
 
@@ -145,10 +146,6 @@ async fn route(
         }
         _ => Err(ApiError::NotFound),
     }
-}
-
-fn now_ms() -> u64 {
-    worker::Date::now().as_millis()
 }
 
 /// Runs `handler` if `method` is the route's method (GET routes also answer HEAD), else 405.

@@ -13,7 +13,7 @@
 
 use serde::{Deserialize, Serialize};
 use worker::{
-    durable_object, Delay, DurableObject, Env, Method, Request, RequestInit, Response, Result,
+    durable_object, DurableObject, Env, Method, Request, RequestInit, Response, Result,
     ScheduledTime, State, Storage,
 };
 
@@ -23,6 +23,7 @@ use crate::alert_hub::NOTIFY_STATES_KEY;
 use crate::alerts::Alert;
 use crate::config::{ALERT_HUB_DO, ALERT_HUB_NAME, STATUS_KV};
 use crate::model::{Event, State as ModelState, StatusRecord};
+use crate::runtime::{now_ms, within};
 use crate::status::{Outcome, StreamState};
 
 const STATE_KEY: &str = "state";
@@ -95,10 +96,6 @@ impl DurableObject for StreamStatus {
         }
         Response::ok("ok")
     }
-}
-
-fn now_ms() -> u64 {
-    worker::Date::now().as_millis()
 }
 
 impl StreamStatus {
@@ -304,14 +301,9 @@ impl StreamStatus {
         let req = Request::new_with_init("https://alert-hub/alerts", &init)?;
         // Bounded: if the hub does not answer, the alert stays in the outbox for the alarm, and
         // the provider's webhook is answered anyway (its event is already stored).
-        let fetch = std::pin::pin!(stub.fetch_with_request(req));
-        let timer = std::pin::pin!(Delay::from(HAND_OFF_TIMEOUT));
-        let resp = match futures_util::future::select(fetch, timer).await {
-            futures_util::future::Either::Left((resp, _)) => resp?,
-            futures_util::future::Either::Right(_) => {
-                return Err(worker::Error::RustError("alert hub timed out".into()))
-            }
-        };
+        let resp = within(HAND_OFF_TIMEOUT, stub.fetch_with_request(req))
+            .await
+            .ok_or_else(|| worker::Error::RustError("alert hub timed out".into()))??;
         if resp.status_code() / 100 == 2 {
             Ok(())
         } else {

@@ -119,18 +119,20 @@ pub fn verify_gcore(
     sender_ip: Option<&str>,
 ) -> Result<(), AuthError> {
     let token = token.ok_or(AuthError::NotConfigured("GCORE_WEBHOOK_TOKEN"))?;
-    if !secrets_equal(path_token.as_bytes(), token.expose().as_bytes()) {
-        return Err(AuthError::Invalid("webhook token"));
-    }
+    // The address first: a sender outside the range gets the same 403 whatever token it tries,
+    // so it cannot use the answer to guess the token.
     let ip: IpAddr = sender_ip
         .ok_or(AuthError::Missing("CF-Connecting-IP"))?
         .trim()
         .parse()
         .map_err(|_| AuthError::IpNotAllowed)?;
-    if allowed.iter().any(|c| c.contains(ip)) {
+    if !allowed.iter().any(|c| c.contains(ip)) {
+        return Err(AuthError::IpNotAllowed);
+    }
+    if secrets_equal(path_token.as_bytes(), token.expose().as_bytes()) {
         Ok(())
     } else {
-        Err(AuthError::IpNotAllowed)
+        Err(AuthError::Invalid("webhook token"))
     }
 }
 
@@ -344,6 +346,19 @@ mod tests {
             verify_gcore(t.as_ref(), &[], "tok", Some("92.223.123.7")),
             Err(AuthError::IpNotAllowed)
         );
+    }
+
+    #[test]
+    fn gcore_senders_outside_the_range_learn_nothing_about_the_token() {
+        let t = secret("tok");
+        let cidrs = Cidr::parse_list("92.223.123.0/24").unwrap();
+        for token in ["tok", "to", "tok2", ""] {
+            assert_eq!(
+                verify_gcore(t.as_ref(), &cidrs, token, Some("203.0.113.9")),
+                Err(AuthError::IpNotAllowed),
+                "{token}"
+            );
+        }
     }
 
     #[test]

@@ -312,6 +312,16 @@ pub(crate) fn errored_event_for_tests(stream_id: &str, event_id: &str) -> Event 
     }
 }
 
+/// `s` cut to at most `max_chars` characters, the last one `…` when something was cut.
+pub fn truncate(s: &str, max_chars: usize) -> String {
+    if s.chars().count() <= max_chars {
+        return s.to_owned();
+    }
+    let mut out: String = s.chars().take(max_chars.saturating_sub(1)).collect();
+    out.push('…');
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

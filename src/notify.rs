@@ -19,7 +19,7 @@ use sha2::Sha256;
 
 use crate::alerts::Alert;
 use crate::delivery::AlertRecord;
-use crate::model::State;
+use crate::model::{truncate, State};
 use crate::subscribers::{Format, Subscriber};
 
 pub const SECRET_PREFIX: &str = "whsec_";
@@ -180,15 +180,6 @@ fn slack_escape(s: &str) -> String {
     s.replace('&', "&amp;")
         .replace('<', "&lt;")
         .replace('>', "&gt;")
-}
-
-fn truncate(s: &str, max_chars: usize) -> String {
-    if s.chars().count() <= max_chars {
-        return s.to_owned();
-    }
-    let mut out: String = s.chars().take(max_chars.saturating_sub(1)).collect();
-    out.push('…');
-    out
 }
 
 pub fn slack_body(rec: &AlertRecord) -> String {

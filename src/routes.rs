@@ -29,6 +29,7 @@ use crate::errors::{ApiError, MAX_BODY_BYTES};
 use crate::model::{Kind, Provider, State, StatusRecord, StreamKey};
 use crate::providers::{self, Parsed};
 use crate::runtime::now_ms;
+use crate::status::Outcome;
 use crate::stream_status::{Ingest, IngestReply};
 use crate::time::millis_to_nanos;
 
@@ -256,8 +257,8 @@ async fn webhook(
         .as_ref()
         .map_or_else(ApiError::status, |r| r.status_code());
     let outcome = match &result {
-        Ok(_) => log.outcome,
-        Err(e) => e.code(),
+        Err(e) if log.outcome.is_empty() => e.code(),
+        _ => log.outcome,
     };
     worker::console_log!(
         "{}",
@@ -337,6 +338,10 @@ async fn handle_webhook(
     )
     .await?;
     log.outcome = reply.outcome.as_str();
+    if reply.outcome == Outcome::Deferred {
+        // The stream's alert backlog is full (the hub is down): the provider must retry.
+        return Err(ApiError::Unavailable);
+    }
     Ok(json_response(
         200,
         &json!({ "ok": true, "outcome": reply.outcome, "stream": stream, "alert_queued": reply.alert_queued }),

@@ -27,6 +27,9 @@ use crate::time::{millis_to_nanos, Nanos};
 pub const KV_MIN_WRITE_INTERVAL_MS: u64 = 1000;
 /// How many recent provider event ids a stream remembers for de-duplication.
 pub const SEEN_CAPACITY: usize = 64;
+/// Most alerts a stream holds while the alert hub cannot take them. Beyond it, events that
+/// would queue another are deferred (a 503 the provider retries), never accepted and dropped.
+pub const MAX_OUTBOX: usize = 100;
 /// Retry backoff for KV writes and alert hand-offs: 1 s doubling to 60 s.
 pub const RETRY_BASE_MS: u64 = 1000;
 pub const RETRY_MAX_MS: u64 = 60_000;
@@ -41,6 +44,8 @@ pub enum Outcome {
     Duplicate,
     /// Older than the current status: the status did not change (an alert may still be queued).
     Stale,
+    /// Not applied: it would queue an alert and the outbox is full (the hub is unreachable).
+    Deferred,
 }
 
 impl Outcome {
@@ -50,6 +55,7 @@ impl Outcome {
             Outcome::Applied => "applied",
             Outcome::Duplicate => "duplicate",
             Outcome::Stale => "stale",
+            Outcome::Deferred => "deferred",
         }
     }
 }
@@ -129,6 +135,13 @@ impl StreamState {
         if duplicate {
             return Applied {
                 outcome: Outcome::Duplicate,
+                alert_queued: false,
+            };
+        }
+        let may_alert = event.state == State::Errored || notify.contains(&event.state);
+        if may_alert && self.outbox.len() >= MAX_OUTBOX {
+            return Applied {
+                outcome: Outcome::Deferred,
                 alert_queued: false,
             };
         }
@@ -433,6 +446,30 @@ mod tests {
         s.alert_handed_off(&id);
         assert!(s.outbox.is_empty());
         assert_eq!(s.outbox_retry_ms, None);
+    }
+
+    #[test]
+    fn a_full_outbox_defers_events_that_would_alert_and_nothing_else() {
+        let mut s = StreamState::default();
+        for i in 0..MAX_OUTBOX as i64 {
+            let applied = s.apply(&ev(&format!("e{i}"), i, State::Errored), 0, &[]);
+            assert!(applied.alert_queued);
+        }
+        let before = s.clone();
+        let next = ev("over", 1_000, State::Errored);
+        let deferred = s.apply(&next, 0, &[]);
+        assert_eq!(deferred.outcome, Outcome::Deferred);
+        assert_eq!(s, before, "a deferred event changes nothing, not even the seen set");
+        // A wanted state change would alert too: deferred; an unwanted one is applied.
+        let live = ev("live", 1_001, State::Live);
+        assert_eq!(s.apply(&live, 0, &[State::Live]).outcome, Outcome::Deferred);
+        assert_eq!(s.apply(&live, 0, &[]).outcome, Outcome::Applied);
+        // Once the hub takes one, the provider's retry of the deferred event is accepted: its
+        // alert is queued (its status is stale by now: the live event is newer).
+        let first = s.outbox[0].id.clone();
+        s.alert_handed_off(&first);
+        let retried = s.apply(&next, 0, &[]);
+        assert_eq!((retried.outcome, retried.alert_queued), (Outcome::Stale, true));
     }
 
     #[test]

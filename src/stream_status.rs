@@ -186,15 +186,12 @@ impl StreamStatus {
         let (applied, kv_write) = self
             .with_state(|st| {
                 let applied = st.apply(&ingest.event, ingest.received_at_ms, &notify);
-                let kv_write = if applied.outcome == Outcome::Duplicate {
-                    None
-                } else {
-                    st.begin_kv_write(now)
-                };
+                let changed = !matches!(applied.outcome, Outcome::Duplicate | Outcome::Deferred);
+                let kv_write = changed.then(|| st.begin_kv_write(now)).flatten();
                 (applied, kv_write)
             })
             .await?;
-        if applied.outcome != Outcome::Duplicate {
+        if !matches!(applied.outcome, Outcome::Duplicate | Outcome::Deferred) {
             self.save().await?;
             // The event (and any alert) is durable now; the I/O below may fail and be retried.
             self.finish(now, kv_write).await?;

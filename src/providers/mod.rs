@@ -15,7 +15,9 @@ pub mod gcore;
 use serde::de::DeserializeOwned;
 use serde::Deserialize;
 
-use crate::model::{Event, Kind, Provider, StreamKey};
+use sha2::{Digest, Sha256};
+
+use crate::model::{truncate, Event, Kind, Provider, StreamKey};
 use crate::time::{parse_rfc3339, Nanos};
 
 /// What a webhook body turned out to be.
@@ -56,10 +58,36 @@ pub fn parse(provider: Provider, body: &[u8], received_at: Nanos) -> Result<Pars
     if body.iter().all(u8::is_ascii_whitespace) {
         return Err(ParseError::Empty);
     }
-    match provider {
+    let parsed = match provider {
         Provider::Cloudflare => cloudflare::parse(body, received_at),
         Provider::Fastpix => fastpix::parse(body, received_at),
         Provider::Gcore => gcore::parse(body, received_at),
+    }?;
+    Ok(match parsed {
+        Parsed::Event(mut event) => {
+            bound(&mut event);
+            Parsed::Event(event)
+        }
+        other => other,
+    })
+}
+
+/// Longest event id kept as sent; longer ones are replaced by their SHA-256 (still unique).
+pub const MAX_EVENT_ID: usize = 256;
+/// Longest error code and message kept (characters); longer ones are cut.
+pub const MAX_ERROR_CODE: usize = 64;
+pub const MAX_ERROR_MESSAGE: usize = 1024;
+
+/// Caps the provider-chosen strings a stream keeps: its object remembers 64 event ids and the
+/// last error, and must stay far below a Durable Object's value limit whatever a payload holds.
+fn bound(event: &mut Event) {
+    if event.event_id.len() > MAX_EVENT_ID {
+        let digest = Sha256::digest(event.event_id.as_bytes());
+        event.event_id = format!("sha256:{}", crate::subscribers::hex(&digest));
+    }
+    if let Some(err) = event.error.as_mut() {
+        err.code = truncate(&err.code, MAX_ERROR_CODE);
+        err.message = truncate(&err.message, MAX_ERROR_MESSAGE);
     }
 }
 
@@ -195,5 +223,66 @@ mod tests {
                 assert!(!err.to_string().contains("secret-value"), "{err}");
             }
         }
+    }
+
+    fn event(provider: Provider, body: &[u8]) -> Event {
+        match parse(provider, body, 0) {
+            Ok(Parsed::Event(e)) => *e,
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn seed_event_ids_and_errors_are_kept_as_sent() {
+        for p in Provider::ALL {
+            for (name, body) in test_support::fixtures(p.as_str()) {
+                if let Ok(Parsed::Event(e)) = parse(p, &body, 0) {
+                    assert!(!e.event_id.starts_with("sha256:"), "{name}");
+                    assert!(e.error.iter().all(|err| !err.message.ends_with('…')));
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn oversized_provider_strings_are_bounded_so_a_stream_state_stays_small() {
+        // An authenticated payload may still carry 60 KB in an error code, message or webhook id.
+        let huge = "é".repeat(30_000);
+        let cf = format!(
+            r#"{{"data":{{"input_id":"abc","event_type":"live_input.errored","updated_at":"2026-11-01T00:00:00Z","live_input_errored":{{"error":{{"code":"{huge}","message":"{huge}"}}}}}}}}"#
+        );
+        let e = event(Provider::Cloudflare, cf.as_bytes());
+        let err = e.error.as_ref().unwrap();
+        assert_eq!(err.code.chars().count(), MAX_ERROR_CODE);
+        assert_eq!(err.message.chars().count(), MAX_ERROR_MESSAGE);
+        assert_eq!(e.event_id.len(), "sha256:".len() + 64);
+        let fp = format!(
+            r#"{{"type":"video.live_stream.active","webhookId":"{huge}","data":{{"streamId":"s1"}},"created_at":"2026-11-01T00:00:00Z"}}"#
+        );
+        let other = event(Provider::Fastpix, fp.as_bytes());
+        assert!(other.event_id.len() <= MAX_EVENT_ID);
+        // Distinct long ids stay distinct.
+        let fp2 = fp.replacen("é", "e", 1);
+        assert_ne!(
+            event(Provider::Fastpix, fp2.as_bytes()).event_id,
+            other.event_id
+        );
+
+        // 150 such events while the alert hub is unreachable: 100 alerts wait in the outbox, the
+        // rest are deferred (retried by the provider), and the state stays far below the 2 MB a
+        // Durable Object value may hold.
+        let mut st = crate::status::StreamState::default();
+        let mut deferred = 0;
+        for i in 0..150u64 {
+            let mut e = e.clone();
+            e.occurred_at = i as i64 * 1_000_000_000;
+            e.event_id = format!("{}{i}", e.event_id);
+            let applied = st.apply(&e, 0, &[]);
+            deferred += usize::from(applied.outcome == crate::status::Outcome::Deferred);
+        }
+        assert_eq!(st.outbox.len(), crate::status::MAX_OUTBOX);
+        assert_eq!(deferred, 50);
+        let size = serde_json::to_string(&st).unwrap().len();
+        assert!(size < 512 * 1024, "{size} bytes");
     }
 }

@@ -1,0 +1,451 @@
+//! The checks the fuzz targets run: one public function per target, taking the raw fuzz input.
+//! A check panics if livehook panics or breaks an invariant its code states. The main crate's
+//! `tests/fuzz_regressions.rs` includes this same file (`#[path]`), so a seed or a crash input
+//! replays through exactly what the fuzzer ran.
+//!
+//! Inputs with several parts (`auth`, `subscribers`) are split at newlines, so seeds stay
+//! readable; a part the input does not reach is `None` (a missing header).
+
+use std::net::IpAddr;
+
+use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
+use base64::Engine as _;
+use livehook::auth::{
+    bearer_from_protocols, fastpix_key, secrets_equal, sign_fastpix, verify_bearer,
+    verify_cloudflare, verify_fastpix, verify_gcore, AuthError, Cidr, Secret,
+};
+use livehook::delivery::{parse_duration_ms, parse_retry_after, Schedule, MAX_RETRY_AFTER_MS};
+use livehook::model::{
+    valid_stream_id, Event, Provider, State, StatusRecord, TimeSource, MAX_STREAM_ID_LEN,
+};
+use livehook::notify::{format_secret, parse_secret, SECRET_BYTES};
+use livehook::providers::{self, cloudflare::hint_for, ParseError, Parsed};
+use livehook::subscribers::{
+    config_subscriber_id, parse_config, parse_create, validate_url, Format, NewSubscriber,
+    SubscriberError, MAX_CODE_LEN, MAX_FILTER_ENTRIES,
+};
+use livehook::time::{format_rfc3339, parse_http_date, parse_rfc3339, Nanos};
+
+/// The receipt time handed to the parsers (2024-07-09T18:07:51Z).
+const RECEIVED_AT: Nanos = 1_720_548_471_000_000_000;
+
+/// The only names a provider parse error may quote: the required fields of the private wire
+/// structs (through serde's "missing field") and the fields the parsers name themselves.
+const PARSE_ERROR_FIELDS: &[&str] = &[
+    "type",
+    "id",
+    "live",
+    "status",
+    "data",
+    "data.streamId",
+    "data.simulcastId",
+    "message.stream",
+    "message.video",
+    "message.broadcast",
+];
+
+/// Every `SubscriberError::Invalid` message, digits replaced by `#`. (`SubscriberError::Url`
+/// holds a `&'static str`, so it cannot quote the body.)
+const SUBSCRIBER_INVALID: &[&str] = &[
+    "expected {\"url\": string, \"format\"?: \"webhook\"|\"slack\"|\"discord\", \"filter\"?: {providers, stream_ids, codes, states}}",
+    "invalid JSON at line # column #",
+    "format must be webhook, slack or discord",
+    "filter.providers has more than # entries",
+    "filter.stream_ids has more than # entries",
+    "filter.codes has more than # entries",
+    "filter.states has more than # entries",
+    "filter.stream_ids has an empty or too long id",
+    "filter.codes has an empty or too long code",
+];
+
+/// `cloudflare` target: one Cloudflare Notifications body.
+pub fn cloudflare(data: &[u8]) {
+    provider(Provider::Cloudflare, data);
+}
+
+/// `fastpix` target: one FastPix webhook body.
+pub fn fastpix(data: &[u8]) {
+    provider(Provider::Fastpix, data);
+}
+
+/// `gcore` target: one Gcore webhook body.
+pub fn gcore(data: &[u8]) {
+    provider(Provider::Gcore, data);
+}
+
+fn provider(p: Provider, body: &[u8]) {
+    let got = providers::parse(p, body, RECEIVED_AT);
+    assert_eq!(
+        got,
+        providers::parse(p, body, RECEIVED_AT),
+        "not deterministic"
+    );
+    match got {
+        Ok(Parsed::Event(e)) => event(p, &e),
+        Ok(Parsed::Ignored { .. } | Parsed::Test) => {}
+        Err(e) => parse_error(&e),
+    }
+}
+
+fn event(p: Provider, e: &Event) {
+    assert_eq!(e.stream.provider, p);
+    assert!(valid_stream_id(&e.stream.id), "stream id {:?}", e.stream.id);
+    assert_eq!(
+        e.stream.kv_key(),
+        format!(
+            "status:{}:{}:{}",
+            p.as_str(),
+            e.stream.kind.as_str(),
+            e.stream.id
+        )
+    );
+    if let Some(parent) = &e.parent_id {
+        assert!(valid_stream_id(parent), "parent id {parent:?}");
+    }
+    if e.time_source == TimeSource::Receipt {
+        assert_eq!(e.occurred_at, RECEIVED_AT);
+    }
+    if p == Provider::Cloudflare && e.state == State::Errored {
+        let err = e
+            .error
+            .as_ref()
+            .expect("an errored Cloudflare event carries its error");
+        assert_eq!(err.hint, hint_for(&err.code));
+    }
+    // The stored record's time reads back as the same instant.
+    let rec = StatusRecord::from_event(e, None, RECEIVED_AT);
+    assert_eq!(
+        parse_rfc3339(&rec.updated_at),
+        Some(e.occurred_at),
+        "{}",
+        rec.updated_at
+    );
+    // The worker hands the event to the stream's Durable Object as JSON.
+    let json = serde_json::to_string(e).expect("an event serializes");
+    let back: Event = serde_json::from_str(&json).expect("an event's JSON reads back");
+    assert_eq!(&back, e);
+}
+
+/// Parse errors name fields and positions, never payload values. `Empty`, `Json`, `InvalidId`
+/// and `InvalidTime` hold only numbers and `&'static str`; `Shape` has a free-form detail.
+fn parse_error(e: &ParseError) {
+    let ParseError::Shape { detail, .. } = e else {
+        return;
+    };
+    let named = detail
+        .strip_prefix("missing field `")
+        .and_then(|rest| rest.strip_suffix('`'));
+    let ok = match named {
+        Some(name) => PARSE_ERROR_FIELDS.contains(&name),
+        None => digits_as_hash(detail) == "wrong type or value at line #, column #",
+    };
+    assert!(ok, "error quotes more than a field name or a position: {e}");
+}
+
+/// `auth` target: `secret \n header \n ip \n cidrs \n protocols \n body…`. The secret is used as
+/// each provider's secret, the header as each provider's header (and Gcore's path token).
+pub fn auth(data: &[u8]) {
+    let [secret, header, ip, cidrs, protocols, body] = split(data);
+    let (secret, header) = (secret.map(lossy), header.map(lossy));
+    let (ip, cidrs, protocols) = (ip.map(lossy), cidrs.map(lossy), protocols.map(lossy));
+    let body = body.unwrap_or_default();
+    let s = Secret::new(secret.clone());
+    let configured = s.as_ref().map(Secret::expose);
+
+    if let (Some(a), Some(b)) = (&secret, &header) {
+        assert_eq!(secrets_equal(a.as_bytes(), b.as_bytes()), a == b);
+    }
+
+    // Cloudflare: the header is the secret, verbatim.
+    let cf = verify_cloudflare(s.as_ref(), header.as_deref());
+    assert_eq!(
+        cf.is_ok(),
+        configured.is_some() && header.as_deref() == configured
+    );
+
+    // API: `Bearer <token>` (or `bearer `), surrounding whitespace ignored.
+    let bearer = verify_bearer(s.as_ref(), header.as_deref());
+    let presented = header
+        .as_deref()
+        .and_then(|h| {
+            h.strip_prefix("Bearer ")
+                .or_else(|| h.strip_prefix("bearer "))
+        })
+        .map(str::trim);
+    assert_eq!(
+        bearer.is_ok(),
+        configured.is_some() && presented == configured
+    );
+    if let Some(auth) = protocols.as_deref().and_then(bearer_from_protocols) {
+        assert!(auth.starts_with("Bearer "), "{auth:?}");
+        let _ = verify_bearer(s.as_ref(), Some(&auth));
+    }
+    // A token offered as the subprotocol `bearer.<base64url(token)>` authenticates as itself.
+    if let Some(token) = configured.filter(|t| t.trim() == *t) {
+        let offered = format!("livehook, bearer.{}", URL_SAFE_NO_PAD.encode(token));
+        let auth = bearer_from_protocols(&offered);
+        assert_eq!(verify_bearer(s.as_ref(), auth.as_deref()), Ok(()));
+    }
+
+    // FastPix: whatever the header, no panic; the key from a secret is never empty.
+    let _ = verify_fastpix(s.as_ref(), header.as_deref(), body);
+    if let Some(key) = s.as_ref().and_then(|s| fastpix_key(s).ok()) {
+        assert!(!key.is_empty());
+    }
+    fastpix_round_trip(secret.as_deref().unwrap_or_default().as_bytes(), body);
+
+    // Gcore: the path token equals the token and the sender is in one of the ranges.
+    let sender = ip.as_deref().and_then(|i| i.trim().parse::<IpAddr>().ok());
+    let allowed = cidr_list(cidrs.as_deref().unwrap_or_default(), sender);
+    let path_token = header.as_deref().unwrap_or_default();
+    let gcore = verify_gcore(s.as_ref(), &allowed, path_token, ip.as_deref());
+    let expected = configured == Some(path_token)
+        && sender.is_some_and(|ip| allowed.iter().any(|c| c.contains(ip)));
+    assert_eq!(gcore.is_ok(), expected, "{gcore:?}");
+}
+
+/// A body signed with `sign_fastpix` under a key verifies with that key's base64 secret; the
+/// same signature over a changed body, or a changed signature, does not.
+fn fastpix_round_trip(key: &[u8], body: &[u8]) {
+    let key = if key.is_empty() { b"k".as_slice() } else { key };
+    let secret = Secret::new(Some(STANDARD.encode(key)));
+    let sig = sign_fastpix(key, body).expect("HMAC takes keys of any length");
+    assert_eq!(verify_fastpix(secret.as_ref(), Some(&sig), body), Ok(()));
+    let invalid = Err(AuthError::Invalid("FastPix-Signature header"));
+    if let Some(&first) = body.first() {
+        let mut changed = body.to_vec();
+        changed[usize::from(first) % body.len()] ^= 1;
+        assert_eq!(
+            verify_fastpix(secret.as_ref(), Some(&sig), &changed),
+            invalid
+        );
+        let shorter = &body[..body.len() - 1];
+        assert_eq!(
+            verify_fastpix(secret.as_ref(), Some(&sig), shorter),
+            invalid
+        );
+    }
+    let forged = match sig.strip_prefix('A') {
+        Some(rest) => format!("B{rest}"),
+        None => format!("A{}", &sig[1..]),
+    };
+    assert_eq!(
+        verify_fastpix(secret.as_ref(), Some(&forged), body),
+        invalid
+    );
+}
+
+/// `Cidr::parse_list` against a bit-by-bit reference: every entry parses alone, a network
+/// contains its own address, and `contains(sender)` agrees with comparing the first `prefix`
+/// bits (an IPv4-mapped IPv6 sender counts as its IPv4 address).
+fn cidr_list(list: &str, sender: Option<IpAddr>) -> Vec<Cidr> {
+    let entries: Vec<&str> = list.split(',').filter(|e| !e.trim().is_empty()).collect();
+    let Some(cidrs) = Cidr::parse_list(list) else {
+        assert!(entries.iter().any(|e| Cidr::parse(e).is_none()));
+        return Vec::new();
+    };
+    assert_eq!(cidrs.len(), entries.len());
+    for (cidr, entry) in cidrs.iter().zip(&entries) {
+        assert_eq!(Some(*cidr), Cidr::parse(entry));
+        let (net, prefix) = match entry.trim().split_once('/') {
+            Some((a, p)) => (a.parse::<IpAddr>(), p.parse::<u32>().ok()),
+            None => (entry.trim().parse::<IpAddr>(), None),
+        };
+        let net = net.expect("an accepted entry's address parses");
+        let prefix = prefix.unwrap_or(if net.is_ipv4() { 32 } else { 128 });
+        assert!(
+            cidr.contains(net),
+            "{entry} does not contain its own address"
+        );
+        if let Some(ip) = sender {
+            assert_eq!(
+                cidr.contains(ip),
+                same_prefix(net, prefix, ip),
+                "{entry} vs {ip}"
+            );
+        }
+    }
+    cidrs
+}
+
+fn same_prefix(net: IpAddr, prefix: u32, ip: IpAddr) -> bool {
+    let bits = |a: &[u8], i: u32| a[(i / 8) as usize] >> (7 - i % 8) & 1;
+    match (net, ip.to_canonical()) {
+        (IpAddr::V4(n), IpAddr::V4(i)) => {
+            (0..prefix).all(|b| bits(&n.octets(), b) == bits(&i.octets(), b))
+        }
+        (IpAddr::V6(n), IpAddr::V6(i)) => {
+            (0..prefix).all(|b| bits(&n.octets(), b) == bits(&i.octets(), b))
+        }
+        _ => false,
+    }
+}
+
+/// `subscribers` target. First byte (mod 3): `0` a `POST /subscriptions` body follows; `1` or
+/// `2` an `ALERT_WEBHOOK_SECRET` line then an `ALERT_SUBSCRIBERS` list follow (`2` allows
+/// loopback targets).
+pub fn subscribers(data: &[u8]) {
+    let Some((&mode, rest)) = data.split_first() else {
+        return;
+    };
+    if mode % 3 == 0 {
+        return create(rest);
+    }
+    let [secret, list] = split(rest);
+    let list = list.map(lossy).unwrap_or_default();
+    config(&list, secret.map(lossy).as_deref(), mode % 3 == 2);
+}
+
+fn create(body: &[u8]) {
+    let strict = parse_create(body, false);
+    let local = parse_create(body, true);
+    if let Ok(s) = &strict {
+        assert_eq!(
+            local.as_ref(),
+            Ok(s),
+            "allowing loopback changed an accepted request"
+        );
+    }
+    for (got, allow_loopback) in [(strict, false), (local, true)] {
+        match got {
+            Ok(s) => new_subscriber(&s, allow_loopback),
+            Err(SubscriberError::Invalid(msg)) => {
+                let shape = digits_as_hash(&msg);
+                assert!(SUBSCRIBER_INVALID.contains(&shape.as_str()), "{msg}");
+            }
+            Err(SubscriberError::Url(_)) => {}
+        }
+    }
+}
+
+fn new_subscriber(s: &NewSubscriber, allow_loopback: bool) {
+    // The URL as stored (and later fetched) is itself a valid target.
+    let again = validate_url(&s.url, allow_loopback);
+    assert!(again.is_ok(), "{:?} no longer validates: {again:?}", s.url);
+    assert!(s.url.starts_with("https://") || (allow_loopback && s.url.starts_with("http://")));
+    let f = &s.filter;
+    for n in [
+        f.providers.len(),
+        f.stream_ids.len(),
+        f.codes.len(),
+        f.states.len(),
+    ] {
+        assert!(n <= MAX_FILTER_ENTRIES);
+    }
+    assert!(f
+        .stream_ids
+        .iter()
+        .all(|i| (1..=MAX_STREAM_ID_LEN).contains(&i.len())));
+    assert!(f
+        .codes
+        .iter()
+        .all(|c| (1..=MAX_CODE_LEN).contains(&c.len())));
+    // The worker hands it to the alert hub as JSON.
+    let json = serde_json::to_string(s).expect("a new subscriber serializes");
+    let back: NewSubscriber = serde_json::from_str(&json).expect("its JSON reads back");
+    assert_eq!(&back, s);
+}
+
+fn config(list: &str, secret: Option<&str>, allow_loopback: bool) {
+    let entries = list
+        .split(|c: char| c == ',' || c.is_whitespace())
+        .filter(|e| !e.is_empty())
+        .count();
+    let got = parse_config(list, secret, allow_loopback);
+    assert_eq!(got.subscribers.len() + got.invalid.len(), entries);
+    let positions: Vec<usize> = got.invalid.iter().map(|(i, _)| *i).collect();
+    assert!(positions.windows(2).all(|w| w[0] < w[1]), "{positions:?}");
+    assert!(
+        positions.iter().all(|i| (1..=entries).contains(i)),
+        "{positions:?}"
+    );
+    for (_, why) in &got.invalid {
+        assert!(
+            why.starts_with("url: ")
+                || why == "webhook entries need ALERT_WEBHOOK_SECRET (whsec_…)",
+            "{why}"
+        );
+    }
+    for sub in &got.subscribers {
+        assert_eq!(sub.id, config_subscriber_id(&sub.url));
+        assert!(
+            validate_url(&sub.url, allow_loopback).is_ok(),
+            "{:?}",
+            sub.url
+        );
+        let signed = sub.secret.as_deref().and_then(parse_secret).is_some();
+        match sub.format {
+            Format::Webhook => assert!(signed, "a webhook subscriber without a valid secret"),
+            Format::Slack | Format::Discord => assert_eq!(sub.secret, None),
+        }
+    }
+}
+
+/// `headers` target: the input as one header or setting value, through every small parser.
+pub fn headers(data: &[u8]) {
+    let s = lossy(data);
+
+    if let Some(ns) = parse_rfc3339(&s) {
+        let formatted = format_rfc3339(ns);
+        assert_eq!(parse_rfc3339(&formatted), Some(ns), "{formatted}");
+    }
+    let _ = parse_http_date(&s);
+
+    // Retry-After: capped, and never a longer wait as time passes.
+    let waits = [0, RECEIVED_AT as u64 / 1_000_000, u64::MAX].map(|now| parse_retry_after(&s, now));
+    assert!(
+        waits
+            .iter()
+            .all(|w| w.is_none_or(|ms| ms <= MAX_RETRY_AFTER_MS)),
+        "{waits:?}"
+    );
+    assert!(
+        waits
+            .windows(2)
+            .all(|w| w[0].is_some() == w[1].is_some() && w[1] <= w[0]),
+        "{waits:?}"
+    );
+
+    if let Some(ms) = parse_duration_ms(&s) {
+        assert_eq!(parse_duration_ms(&format!("{ms}ms")), Some(ms));
+    }
+    if let Some(schedule) = Schedule::parse(&s) {
+        let n = schedule.attempts();
+        assert!((1..=20).contains(&n));
+        assert_eq!(schedule.delay_before(0), None);
+        assert_eq!(schedule.delay_before(n + 1), None);
+        assert!((1..=n).all(|i| schedule.delay_before(i).is_some()));
+        // `/healthz` shows `describe()`: it reads back as the same schedule.
+        assert_eq!(Schedule::parse(&schedule.describe()), Some(schedule));
+    }
+
+    if let Some(key) = parse_secret(&s) {
+        assert!(key.len() >= 16 && s.starts_with("whsec_"));
+    }
+    let mut random = [0u8; SECRET_BYTES];
+    random.iter_mut().zip(data).for_each(|(r, d)| *r = *d);
+    assert_eq!(parse_secret(&format_secret(&random)), Some(random.to_vec()));
+}
+
+/// The first `N - 1` newline-separated parts of `data` and the rest; `None` past the end.
+fn split<const N: usize>(data: &[u8]) -> [Option<&[u8]>; N] {
+    let mut parts = data.splitn(N, |&b| b == b'\n');
+    std::array::from_fn(|_| parts.next())
+}
+
+fn lossy(b: &[u8]) -> String {
+    String::from_utf8_lossy(b).into_owned()
+}
+
+/// `s` with every run of ASCII digits replaced by one `#`.
+fn digits_as_hash(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        if !c.is_ascii_digit() {
+            out.push(c);
+        } else if !out.ends_with('#') {
+            out.push('#');
+        }
+    }
+    out
+}

@@ -27,35 +27,71 @@ export const FAST_ALERTS = {
   ALERT_DEDUPE_SECONDS: "2",
 };
 
-export async function startWorker({ bindings = SECRETS, vars = {}, persist } = {}) {
+/**
+ * Starts the real built worker. `faults: true` puts test-only stand-ins (tests/fault-bindings.js)
+ * between the worker and its KV namespace and Durable Object namespaces; `w.fault(name, mode)`
+ * then makes those calls fail (see that file) until `w.fault(name, null)`.
+ */
+export async function startWorker({ bindings = SECRETS, vars = {}, persist, faults = false } = {}) {
   const logs = [];
-  const mf = new Miniflare({
+  const livehook = {
+    name: "livehook",
     modulesRoot: path.join(root, "build"),
     modules: [
       { type: "ESModule", path: path.join(root, "build/index.js") },
       { type: "CompiledWasm", path: path.join(root, "build/index_bg.wasm") },
     ],
     compatibilityDate: "2026-04-01",
-    kvNamespaces: ["STREAM_STATUS"],
-    durableObjects: {
-      STREAMS: { className: "StreamStatus", useSQLite: true },
-      ALERT_HUB: { className: "AlertHub", useSQLite: true },
-    },
     bindings: { GCORE_ALLOWED_CIDRS: "92.223.123.0/24", ...bindings, ...vars },
     cf: false,
+  };
+  const classes = {
+    STREAMS: { className: "StreamStatus", useSQLite: true },
+    ALERT_HUB: { className: "AlertHub", useSQLite: true },
+  };
+  const workers = [livehook];
+  if (faults) {
+    // The classes stay in the worker under other names; the bindings it uses are the stand-ins.
+    livehook.durableObjects = { REAL_STREAMS: classes.STREAMS, REAL_ALERT_HUB: classes.ALERT_HUB };
+    livehook.wrappedBindings = {
+      STREAM_STATUS: { scriptName: "faults", entrypoint: "kv" },
+      STREAMS: { scriptName: "faults", entrypoint: "streams" },
+      ALERT_HUB: { scriptName: "faults", entrypoint: "hub" },
+    };
+    workers.push({
+      name: "faults",
+      modules: [{ type: "ESModule", path: path.join(root, "tests/fault-bindings.js") }],
+      kvNamespaces: { INNER_KV: "stream-status", FAULTS: "faults" },
+      durableObjects: {
+        INNER_STREAMS: { ...classes.STREAMS, scriptName: "livehook" },
+        INNER_HUB: { ...classes.ALERT_HUB, scriptName: "livehook" },
+      },
+    });
+  } else {
+    livehook.kvNamespaces = { STREAM_STATUS: "stream-status" };
+    livehook.durableObjects = classes;
+  }
+  const mf = new Miniflare({
+    workers,
     ...(persist ? { durableObjectsPersist: persist, kvPersist: persist } : {}),
     handleRuntimeStdio(stdout, stderr) {
       for (const s of [stdout, stderr]) s.on("data", (d) => logs.push(String(d)));
     },
   });
   await mf.ready;
-  const kv = await mf.getKVNamespace("STREAM_STATUS");
+  const kv = faults ? await mf.getKVNamespace("INNER_KV", "faults") : await mf.getKVNamespace("STREAM_STATUS");
+  const faultKv = faults ? await mf.getKVNamespace("FAULTS", "faults") : null;
   const call = (p, init = {}) => mf.dispatchFetch(`http://localhost${p}`, init);
   return {
     mf,
     kv,
     logs,
     call,
+    /** Switches a fault on ("before" | "after") or off (null). Needs `faults: true`. */
+    async fault(name, mode) {
+      if (mode) await faultKv.put(`fault:${name}`, mode);
+      else await faultKv.delete(`fault:${name}`);
+    },
     /** An authenticated API call: `api(path)` or `api(path, { method, body })`. */
     async api(p, { method = "GET", body, headers = {} } = {}) {
       const init = { method, headers: { Authorization: `Bearer ${SECRETS.STATUS_API_TOKEN}`, ...headers } };
@@ -73,7 +109,7 @@ export async function startWorker({ bindings = SECRETS, vars = {}, persist } = {
       return kv.get(key, "json");
     },
     async streamState(name) {
-      const ns = await mf.getDurableObjectNamespace("STREAMS");
+      const ns = await mf.getDurableObjectNamespace(faults ? "REAL_STREAMS" : "STREAMS", "livehook");
       const res = await ns.get(ns.idFromName(name)).fetch("http://do/state");
       return res.json();
     },

@@ -19,7 +19,9 @@ use livehook::model::{
     valid_stream_id, Event, Provider, State, StatusRecord, TimeSource, MAX_STREAM_ID_LEN,
 };
 use livehook::notify::{format_secret, parse_secret, SECRET_BYTES};
-use livehook::providers::{self, cloudflare::hint_for, ParseError, Parsed};
+use livehook::providers::{
+    self, cloudflare::hint_for, ParseError, Parsed, MAX_ERROR_CODE, MAX_ERROR_MESSAGE, MAX_EVENT_ID,
+};
 use livehook::subscribers::{
     config_subscriber_id, parse_config, parse_create, validate_url, Format, NewSubscriber,
     SubscriberError, MAX_CODE_LEN, MAX_FILTER_ENTRIES,
@@ -104,6 +106,16 @@ fn event(p: Provider, e: &Event) {
     }
     if e.time_source == TimeSource::Receipt {
         assert_eq!(e.occurred_at, RECEIVED_AT);
+    }
+    // Provider-chosen strings a stream keeps are bounded (the id by its charset and length).
+    assert!(
+        e.event_id.len() <= MAX_EVENT_ID,
+        "event id of {} bytes",
+        e.event_id.len()
+    );
+    if let Some(err) = &e.error {
+        assert!(err.code.chars().count() <= MAX_ERROR_CODE);
+        assert!(err.message.chars().count() <= MAX_ERROR_MESSAGE);
     }
     if p == Provider::Cloudflare && e.state == State::Errored {
         let err = e

@@ -103,14 +103,15 @@ pub(crate) fn from_json<T: DeserializeOwned>(
                 let msg = e.to_string();
                 // "missing field `x`" names a field, never a value: safe to pass on. Other data
                 // errors ("invalid type: string \"…\"") quote the payload, so only the position
-                // is kept.
-                let detail = match msg.find("missing field") {
-                    Some(start) => msg[start..]
-                        .split(" at line")
+                // is kept. Only a message that starts with the words is serde's: a quoted value
+                // may contain them too (found by fuzzing, fuzz/regressions/).
+                let detail = if msg.starts_with("missing field `") {
+                    msg.split(" at line")
                         .next()
                         .unwrap_or("missing field")
-                        .to_owned(),
-                    None => format!("wrong type or value at line {line}, column {column}"),
+                        .to_owned()
+                } else {
+                    format!("wrong type or value at line {line}, column {column}")
                 };
                 ParseError::Shape {
                     provider: provider.as_str(),
@@ -221,6 +222,21 @@ mod tests {
                 let err = parse(p, body, 0).unwrap_err();
                 assert!(matches!(err, ParseError::Shape { .. }), "{p:?} {err:?}");
                 assert!(!err.to_string().contains("secret-value"), "{err}");
+            }
+        }
+    }
+
+    #[test]
+    fn a_value_that_reads_like_a_missing_field_error_is_not_quoted() {
+        for p in Provider::ALL {
+            for body in [
+                &b"\"rmissing fieldeg cie\""[..], // what the fuzzer found (fuzz/regressions/)
+                br#"{"type":"x","data":"missing field `x` secret-value","message":"missing field `x` secret-value"}"#,
+            ] {
+                let err = parse(p, body, 0).unwrap_err();
+                let msg = err.to_string();
+                assert!(msg.contains("wrong type or value at line 1"), "{p:?} {msg}");
+                assert!(!msg.contains("secret-value") && !msg.contains("cie"), "{msg}");
             }
         }
     }

@@ -156,3 +156,20 @@ fn streams(b: Bencher, n: usize) {
         }
     });
 }
+
+/// Token guessing: the time to refuse a guess must not depend on how much of it is right.
+/// A 32-character token against a guess that is right, right but for the last character,
+/// wrong from the first character, and much longer.
+#[divan::bench(args = ["right", "last char wrong", "first char wrong", "4 KiB guess"])]
+fn token_compare(b: Bencher, guess: &str) {
+    let token = Secret::new(Some("k3v9Qm2xT7pL4sW8zR1yB6nC0dF5gH2j".into()));
+    let real = token.as_ref().map(Secret::expose).unwrap_or_default().to_owned();
+    let candidate = match guess {
+        "right" => real.clone(),
+        "last char wrong" => format!("{}X", &real[..real.len() - 1]),
+        "first char wrong" => format!("X{}", &real[1..]),
+        _ => "x".repeat(4096),
+    };
+    let header = format!("Bearer {candidate}");
+    b.bench(|| auth::verify_bearer(token.as_ref(), Some(black_box(&header))).is_ok());
+}

@@ -183,7 +183,22 @@ impl Cidr {
             }
         };
         let max = if addr.is_ipv4() { 32 } else { 128 };
-        (prefix <= max).then_some(Cidr { addr, prefix })
+        if prefix > max {
+            return None;
+        }
+        // An IPv4-mapped range (`::ffff:a.b.c.d/96` or longer) is the IPv4 range it maps:
+        // `contains` compares IPv4 and IPv4-mapped senders with IPv4 ranges only.
+        let mapped = match addr {
+            IpAddr::V6(v6) if prefix >= 96 => v6.to_ipv4_mapped(),
+            _ => None,
+        };
+        Some(match mapped {
+            Some(v4) => Cidr {
+                addr: IpAddr::V4(v4),
+                prefix: prefix - 96,
+            },
+            None => Cidr { addr, prefix },
+        })
     }
 
     /// A comma-separated list; `None` if any entry is invalid (fail closed, `/healthz` says so).
@@ -406,6 +421,21 @@ mod tests {
             2
         );
         assert_eq!(Cidr::parse_list("92.223.123.0/24,nope"), None);
+    }
+
+    #[test]
+    fn ipv4_mapped_ranges_match_like_the_ipv4_range_they_map() {
+        // Found by fuzzing (fuzz/regressions/auth/): `::ffff:92.223.123.7` parsed, then matched
+        // nothing, not even itself, since senders in that form are compared as IPv4.
+        let mapped = Cidr::parse("::ffff:92.223.123.0/120").unwrap();
+        assert_eq!(Some(mapped), Cidr::parse("92.223.123.0/24"));
+        for sender in ["92.223.123.7", "::ffff:92.223.123.7"] {
+            assert!(mapped.contains(sender.parse().unwrap()), "{sender}");
+        }
+        assert!(!mapped.contains("92.223.124.7".parse().unwrap()));
+        let one = Cidr::parse("::ffff:92.223.123.7").unwrap();
+        assert!(one.contains("::ffff:92.223.123.7".parse().unwrap()));
+        assert!(!one.contains("92.223.123.8".parse().unwrap()));
     }
 
     #[test]

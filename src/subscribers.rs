@@ -263,6 +263,11 @@ pub fn validate_url(raw: &str, allow_loopback: bool) -> Result<Url, SubscriberEr
         return Err(SubscriberError::Url("longer than 2048 characters"));
     }
     let url = Url::parse(raw).map_err(|_| SubscriberError::Url("not an absolute URL"))?;
+    // The URL is stored and fetched as serialized, which percent-encodes: up to three bytes
+    // (`%XX`) for each byte of the raw text.
+    if url.as_str().len() > MAX_URL_LEN {
+        return Err(SubscriberError::Url("longer than 2048 characters"));
+    }
     if !url.username().is_empty() || url.password().is_some() {
         return Err(SubscriberError::Url(
             "credentials in the URL are not allowed",
@@ -502,6 +507,21 @@ mod tests {
         }
         let long = format!("https://example.com/{}", "a".repeat(MAX_URL_LEN));
         assert!(validate_url(&long, false).is_err());
+    }
+
+    #[test]
+    fn the_length_limit_applies_to_the_url_as_stored() {
+        // Found by fuzzing (fuzz/regressions/subscribers/): a raw URL under the limit whose
+        // serialized, percent-encoded form (`é` → `%C3%A9`) is over it, and fails its own check.
+        let raw = format!("https://example.com/{}", "é".repeat(500));
+        assert!(raw.len() <= MAX_URL_LEN);
+        assert_eq!(
+            validate_url(&raw, false).unwrap_err(),
+            SubscriberError::Url("longer than 2048 characters")
+        );
+        let fits = format!("https://example.com/{}", "é".repeat(100));
+        let url = validate_url(&fits, false).unwrap();
+        assert!(url.as_str().len() <= MAX_URL_LEN && validate_url(url.as_str(), false).is_ok());
     }
 
     #[test]

@@ -249,7 +249,7 @@ fn fastpix_round_trip(key: &[u8], body: &[u8]) {
 
 /// `Cidr::parse_list` against a bit-by-bit reference: every entry parses alone, a network
 /// contains its own address, and `contains(sender)` agrees with comparing the first `prefix`
-/// bits (an IPv4-mapped IPv6 sender counts as its IPv4 address).
+/// bits (IPv4-mapped senders, and mapped networks of /96 or longer, count as IPv4).
 fn cidr_list(list: &str, sender: Option<IpAddr>) -> Vec<Cidr> {
     let entries: Vec<&str> = list.split(',').filter(|e| !e.trim().is_empty()).collect();
     let Some(cidrs) = Cidr::parse_list(list) else {
@@ -265,10 +265,17 @@ fn cidr_list(list: &str, sender: Option<IpAddr>) -> Vec<Cidr> {
         };
         let net = net.expect("an accepted entry's address parses");
         let prefix = prefix.unwrap_or(if net.is_ipv4() { 32 } else { 128 });
-        assert!(
-            cidr.contains(net),
-            "{entry} does not contain its own address"
-        );
+        // An IPv4-mapped network is the IPv4 network it maps only from /96 on.
+        let (net, prefix) = match net.to_canonical() {
+            IpAddr::V4(v4) if net.is_ipv6() && prefix >= 96 => (IpAddr::V4(v4), prefix - 96),
+            _ => (net, prefix),
+        };
+        if net.to_canonical() == net {
+            assert!(
+                cidr.contains(net),
+                "{entry} does not contain its own address"
+            );
+        }
         if let Some(ip) = sender {
             assert_eq!(
                 cidr.contains(ip),
@@ -280,6 +287,7 @@ fn cidr_list(list: &str, sender: Option<IpAddr>) -> Vec<Cidr> {
     cidrs
 }
 
+/// `ip` (as IPv4 if it is IPv4-mapped) shares the first `prefix` bits of `net`, same family.
 fn same_prefix(net: IpAddr, prefix: u32, ip: IpAddr) -> bool {
     let bits = |a: &[u8], i: u32| a[(i / 8) as usize] >> (7 - i % 8) & 1;
     match (net, ip.to_canonical()) {

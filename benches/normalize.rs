@@ -163,7 +163,11 @@ fn streams(b: Bencher, n: usize) {
 #[divan::bench(args = ["right", "last char wrong", "first char wrong", "4 KiB guess"])]
 fn token_compare(b: Bencher, guess: &str) {
     let token = Secret::new(Some("k3v9Qm2xT7pL4sW8zR1yB6nC0dF5gH2j".into()));
-    let real = token.as_ref().map(Secret::expose).unwrap_or_default().to_owned();
+    let real = token
+        .as_ref()
+        .map(Secret::expose)
+        .unwrap_or_default()
+        .to_owned();
     let candidate = match guess {
         "right" => real.clone(),
         "last char wrong" => format!("{}X", &real[..real.len() - 1]),

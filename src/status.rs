@@ -459,7 +459,10 @@ mod tests {
         let next = ev("over", 1_000, State::Errored);
         let deferred = s.apply(&next, 0, &[]);
         assert_eq!(deferred.outcome, Outcome::Deferred);
-        assert_eq!(s, before, "a deferred event changes nothing, not even the seen set");
+        assert_eq!(
+            s, before,
+            "a deferred event changes nothing, not even the seen set"
+        );
         // A wanted state change would alert too: deferred; an unwanted one is applied.
         let live = ev("live", 1_001, State::Live);
         assert_eq!(s.apply(&live, 0, &[State::Live]).outcome, Outcome::Deferred);
@@ -469,7 +472,10 @@ mod tests {
         let first = s.outbox[0].id.clone();
         s.alert_handed_off(&first);
         let retried = s.apply(&next, 0, &[]);
-        assert_eq!((retried.outcome, retried.alert_queued), (Outcome::Stale, true));
+        assert_eq!(
+            (retried.outcome, retried.alert_queued),
+            (Outcome::Stale, true)
+        );
     }
 
     #[test]

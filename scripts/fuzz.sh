@@ -48,13 +48,17 @@ for t in "${targets[@]}"; do
   case $t in cloudflare | fastpix | gcore)
     for f in tests/fixtures/*/*; do seed "$f" "$corpus/fixture-$(basename "$(dirname "$f")")-$(basename "$f")"; done ;;
   esac
-  max_len=$BODY_LIMIT
-  [ "$t" = headers ] && max_len=4096
+  case $t in
+    headers) max_len=4096 ;;     # one header or setting value
+    subscribers) max_len=8192 ;; # see fuzz/README.md: longer inputs only repeat what fits in 8 KiB
+    *) max_len=$BODY_LIMIT ;;
+  esac
   args=(-max_total_time="$SECONDS_PER_TARGET" -rss_limit_mb="$RSS_LIMIT_MB" -max_len="$max_len"
     -timeout=10 -print_final_stats=1 -artifact_prefix="$artifacts/")
   [ -f fuzz/dict/"$t".dict ] && args+=(-dict=fuzz/dict/"$t".dict)
   [ -n "$RUNS" ] && args+=(-runs="$RUNS")
   before=$(find "$artifacts" -type f | wc -l)
+  corpus_start=$(find "$corpus" -type f | wc -l)
   echo "fuzz: $t for up to ${SECONDS_PER_TARGET}s${RUNS:+ or $RUNS runs}" >&2
   start=$(date +%s)
   status=0
@@ -69,10 +73,10 @@ for t in "${targets[@]}"; do
     echo "fuzz: $t FAILED (exit $status), see $logs/$t.log and $artifacts/" >&2
     grep -m1 -A2 "panicked at" "$logs/$t.log" >&2 || tail -20 "$logs/$t.log" >&2
   fi
-  rows[$t]="| $t | ${execs:-?} | ${rate:-?} | $secs | $(find "$corpus" -type f | wc -l) | $crashes | $(date -u +%F) |"
+  rows[$t]="| $t | ${execs:-?} | ${rate:-?} | $secs | $corpus_start → $(find "$corpus" -type f | wc -l) | $crashes | $(date -u +%F) |"
 done
 
-header='| target | executions | exec/s | seconds | corpus files | crashes | run on |'
+header='| target | executions | exec/s | seconds | corpus files (start → end) | crashes | run on |'
 rule='|---|---:|---:|---:|---:|---:|---|'
 printf '%s\n%s\n' "$header" "$rule"
 for t in "${targets[@]}"; do echo "${rows[$t]}"; done
@@ -80,6 +84,7 @@ for t in "${targets[@]}"; do echo "${rows[$t]}"; done
 # fuzz/RESULTS.md: this run's rows, and the last recorded row of each target not run now.
 results=fuzz/RESULTS.md
 table=()
+notes=$(sed -n '/^## Notes/,$p' "$results" 2>/dev/null || true) # kept as written by hand
 for t in "${ALL_TARGETS[@]}"; do
   row=${rows[$t]:-$(grep "^| $t |" "$results" 2>/dev/null || true)}
   [ -z "$row" ] || table+=("$row")
@@ -89,14 +94,15 @@ done
   echo
   echo "Written by \`scripts/fuzz.sh\` (\`npm run fuzz\`); figures are libFuzzer's final stats."
   echo
-  echo "- Last run: $(date -u '+%F %H:%M UTC'), targets: ${targets[*]}, FUZZ_SECONDS=$SECONDS_PER_TARGET${RUNS:+, FUZZ_RUNS=$RUNS}"
+  echo "- Last run: $(date -u '+%F %H:%M UTC'), targets: ${targets[*]}, FUZZ_SECONDS=$SECONDS_PER_TARGET${RUNS:+, FUZZ_RUNS=$RUNS}, ${SECONDS}s in all"
   echo "- Machine: $(nproc) cores, $(sed -n 's/^model name\s*: //p' /proc/cpuinfo | head -1), load average before the run: $load_before"
   echo "- $(rustc --version), $(cargo fuzz --version), libfuzzer-sys $(grep -A1 '^name = "libfuzzer-sys"' fuzz/Cargo.lock | sed -n 's/version = "\(.*\)"/\1/p')"
-  echo "- Sanitizer: $SANITIZER; release build with debug assertions and overflow checks; one process per target; -rss_limit_mb=$RSS_LIMIT_MB, -max_len=$BODY_LIMIT (headers: 4096)"
+  echo "- Sanitizer: $SANITIZER; release build with debug assertions and overflow checks; one process per target; -rss_limit_mb=$RSS_LIMIT_MB, -max_len=$BODY_LIMIT (headers 4096, subscribers 8192)"
   echo
   echo "$header"
   echo "$rule"
   printf '%s\n' "${table[@]}"
+  [ -z "$notes" ] || printf '\n%s\n' "$notes"
 } >"$results.tmp"
 mv "$results.tmp" "$results"
 echo "fuzz: results in $results" >&2

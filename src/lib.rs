@@ -1,24 +1,28 @@
-//! livehook: live-video webhooks from Cloudflare Stream Live, FastPix and Gcore, normalized into
-//! one ordered stream status in Workers KV, with errored-input alerts kept by a Durable Object.
+//! livehook's worker: the thin shell around `livehook_core`. It receives webhooks, keeps each
+//! stream's status in its Durable Object and in Workers KV, and runs the alert hub. Everything
+//! that decides lives in the core; this crate does the I/O, and is tested through miniflare on
+//! the built Wasm.
 //!
-//! Pure core (no `worker::` import, tested on the host): [`model`], [`time`], [`providers`],
-//! [`auth`], [`status`], [`alerts`], [`delivery`], [`subscribers`], [`notify`], [`errors`].
-//! Shell (routes and Durable Objects, tested through miniflare): [`routes`], [`config`],
-//! [`stream_status`], [`alert_hub`], [`runtime`].
+//! # Layout
+//!
+//! Rooms, and what each may touch:
+//!
+//! - [`http`]: the `fetch` entry point, one route table (`routes`), one handler file per
+//!   resource (`webhooks`, `streams`, `alerts`, `subscriptions`), reading requests and writing
+//!   responses, and the one error type mapped to HTTP (`error`). Uses the core, `platform`, and
+//!   reaches the objects only through `platform::rpc`.
+//! - [`objects`]: the Durable Objects. `stream` (`StreamStatus`, one per stream) over
+//!   `livehook_core::ordering`; `hub` (`AlertHub`, one) over `livehook_core::hub`, split into
+//!   the object, its storage, its effects and the live feed. Use the core and `platform`,
+//!   never `http`.
+//! - [`platform`]: the runtime glue: the clock, deadlines and alarms (`clock`), the one JSON
+//!   logger (`log`), the environment read once per isolate (`env`), typed calls to the objects
+//!   (`rpc`). Uses the core only.
+//!
+//! `livehook_core` (crates/livehook-core) holds everything pure: providers, auth, ordering,
+//! alerts, the hub's logic, and `protocol`, the typed contract between `http` and `objects`.
+//! Its `# Layout` names its rooms.
 
-pub mod alerts;
-pub mod auth;
-pub mod delivery;
-pub mod errors;
-pub mod model;
-pub mod notify;
-pub mod providers;
-pub mod status;
-pub mod subscribers;
-pub mod time;
-
-pub mod alert_hub;
-pub mod config;
-pub mod routes;
-pub mod runtime;
-pub mod stream_status;
+pub mod http;
+pub mod objects;
+pub mod platform;

@@ -10,23 +10,28 @@ use std::net::IpAddr;
 
 use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
 use base64::Engine as _;
-use livehook::auth::{
-    bearer_from_protocols, fastpix_key, secrets_equal, sign_fastpix, verify_bearer,
-    verify_cloudflare, verify_fastpix, verify_gcore, AuthError, Cidr, Secret,
+use livehook_core::alerts::schedule::{
+    parse_duration_ms, parse_retry_after, Schedule, MAX_RETRY_AFTER_MS,
 };
-use livehook::delivery::{parse_duration_ms, parse_retry_after, Schedule, MAX_RETRY_AFTER_MS};
-use livehook::model::{
-    valid_stream_id, Event, Provider, State, StatusRecord, TimeSource, MAX_STREAM_ID_LEN,
+use livehook_core::alerts::secret::{SigningSecret, SECRET_BYTES};
+use livehook_core::alerts::subscriber::{
+    config_subscriber_id, parse_config, parse_create, Format, NewSubscriber, SubscriberError,
+    MAX_CODE_LEN, MAX_FILTER_ENTRIES,
 };
-use livehook::notify::{format_secret, parse_secret, SECRET_BYTES};
-use livehook::providers::{
-    self, cloudflare::hint_for, ParseError, Parsed, MAX_ERROR_CODE, MAX_ERROR_MESSAGE, MAX_EVENT_ID,
+use livehook_core::alerts::url_policy::validate_url;
+use livehook_core::ingest::auth::{
+    bearer_from_protocols, secrets_equal, verify_bearer, AuthError, Cidr, Secret,
 };
-use livehook::subscribers::{
-    config_subscriber_id, parse_config, parse_create, validate_url, Format, NewSubscriber,
-    SubscriberError, MAX_CODE_LEN, MAX_FILTER_ENTRIES,
+use livehook_core::ingest::event::{
+    valid_stream_id, Event, State, StatusRecord, TimeSource, MAX_STREAM_ID_LEN,
 };
-use livehook::time::{format_rfc3339, parse_http_date, parse_rfc3339, Nanos};
+use livehook_core::ingest::providers::cloudflare::{self, hint_for};
+use livehook_core::ingest::providers::fastpix::{self, signing_key as fastpix_key};
+use livehook_core::ingest::providers::gcore;
+use livehook_core::ingest::providers::{
+    self, ParseError, Parsed, Provider, MAX_ERROR_CODE, MAX_ERROR_MESSAGE, MAX_EVENT_ID,
+};
+use livehook_core::time::{format_rfc3339, parse_http_date, parse_rfc3339, Nanos};
 
 /// The receipt time handed to the parsers (2024-07-09T18:07:51Z).
 const RECEIVED_AT: Nanos = 1_720_548_471_000_000_000;
@@ -58,24 +63,25 @@ const SUBSCRIBER_INVALID: &[&str] = &[
     "filter.states has more than # entries",
     "filter.stream_ids has an empty or too long id",
     "filter.codes has an empty or too long code",
+    "filter.providers names an unknown provider",
 ];
 
 /// `cloudflare` target: one Cloudflare Notifications body.
 pub fn cloudflare(data: &[u8]) {
-    provider(Provider::Cloudflare, data);
+    provider(&cloudflare::Cloudflare, data);
 }
 
 /// `fastpix` target: one FastPix webhook body.
 pub fn fastpix(data: &[u8]) {
-    provider(Provider::Fastpix, data);
+    provider(&fastpix::Fastpix, data);
 }
 
 /// `gcore` target: one Gcore webhook body.
 pub fn gcore(data: &[u8]) {
-    provider(Provider::Gcore, data);
+    provider(&gcore::Gcore, data);
 }
 
-fn provider(p: Provider, body: &[u8]) {
+fn provider(p: &dyn Provider, body: &[u8]) {
     let got = providers::parse(p, body, RECEIVED_AT);
     assert_eq!(
         got,
@@ -89,14 +95,14 @@ fn provider(p: Provider, body: &[u8]) {
     }
 }
 
-fn event(p: Provider, e: &Event) {
-    assert_eq!(e.stream.provider, p);
+fn event(p: &dyn Provider, e: &Event) {
+    assert_eq!(e.stream.provider, p.id());
     assert!(valid_stream_id(&e.stream.id), "stream id {:?}", e.stream.id);
     assert_eq!(
         e.stream.kv_key(),
         format!(
             "status:{}:{}:{}",
-            p.as_str(),
+            p.id(),
             e.stream.kind.as_str(),
             e.stream.id
         )
@@ -117,7 +123,7 @@ fn event(p: Provider, e: &Event) {
         assert!(err.code.chars().count() <= MAX_ERROR_CODE);
         assert!(err.message.chars().count() <= MAX_ERROR_MESSAGE);
     }
-    if p == Provider::Cloudflare && e.state == State::Errored {
+    if p.id() == cloudflare::ID && e.state == State::Errored {
         let err = e
             .error
             .as_ref()
@@ -169,7 +175,7 @@ pub fn auth(data: &[u8]) {
     }
 
     // Cloudflare: the header is the secret, verbatim.
-    let cf = verify_cloudflare(s.as_ref(), header.as_deref());
+    let cf = cloudflare::verify(s.as_ref(), header.as_deref());
     assert_eq!(
         cf.is_ok(),
         configured.is_some() && header.as_deref() == configured
@@ -200,7 +206,7 @@ pub fn auth(data: &[u8]) {
     }
 
     // FastPix: whatever the header, no panic; the key from a secret is never empty.
-    let _ = verify_fastpix(s.as_ref(), header.as_deref(), body);
+    let _ = fastpix::verify(s.as_ref(), header.as_deref(), body);
     if let Some(key) = s.as_ref().and_then(|s| fastpix_key(s).ok()) {
         assert!(!key.is_empty());
     }
@@ -210,30 +216,30 @@ pub fn auth(data: &[u8]) {
     let sender = ip.as_deref().and_then(|i| i.trim().parse::<IpAddr>().ok());
     let allowed = cidr_list(cidrs.as_deref().unwrap_or_default(), sender);
     let path_token = header.as_deref().unwrap_or_default();
-    let gcore = verify_gcore(s.as_ref(), &allowed, path_token, ip.as_deref());
+    let gcore = gcore::verify(s.as_ref(), &allowed, path_token, ip.as_deref());
     let expected = configured == Some(path_token)
         && sender.is_some_and(|ip| allowed.iter().any(|c| c.contains(ip)));
     assert_eq!(gcore.is_ok(), expected, "{gcore:?}");
 }
 
-/// A body signed with `sign_fastpix` under a key verifies with that key's base64 secret; the
+/// A body signed with `fastpix::sign` under a key verifies with that key's base64 secret; the
 /// same signature over a changed body, or a changed signature, does not.
 fn fastpix_round_trip(key: &[u8], body: &[u8]) {
     let key = if key.is_empty() { b"k".as_slice() } else { key };
     let secret = Secret::new(Some(STANDARD.encode(key)));
-    let sig = sign_fastpix(key, body).expect("HMAC takes keys of any length");
-    assert_eq!(verify_fastpix(secret.as_ref(), Some(&sig), body), Ok(()));
+    let sig = fastpix::sign(key, body).expect("HMAC takes keys of any length");
+    assert_eq!(fastpix::verify(secret.as_ref(), Some(&sig), body), Ok(()));
     let invalid = Err(AuthError::Invalid("FastPix-Signature header"));
     if let Some(&first) = body.first() {
         let mut changed = body.to_vec();
         changed[usize::from(first) % body.len()] ^= 1;
         assert_eq!(
-            verify_fastpix(secret.as_ref(), Some(&sig), &changed),
+            fastpix::verify(secret.as_ref(), Some(&sig), &changed),
             invalid
         );
         let shorter = &body[..body.len() - 1];
         assert_eq!(
-            verify_fastpix(secret.as_ref(), Some(&sig), shorter),
+            fastpix::verify(secret.as_ref(), Some(&sig), shorter),
             invalid
         );
     }
@@ -242,7 +248,7 @@ fn fastpix_round_trip(key: &[u8], body: &[u8]) {
         None => format!("A{}", &sig[1..]),
     };
     assert_eq!(
-        verify_fastpix(secret.as_ref(), Some(&forged), body),
+        fastpix::verify(secret.as_ref(), Some(&forged), body),
         invalid
     );
 }
@@ -393,7 +399,7 @@ fn config(list: &str, secret: Option<&str>, allow_loopback: bool) {
             "{:?}",
             sub.url
         );
-        let signed = sub.secret.as_deref().and_then(parse_secret).is_some();
+        let signed = sub.secret.is_some();
         match sub.format {
             Format::Webhook => assert!(signed, "a webhook subscriber without a valid secret"),
             Format::Slack | Format::Discord => assert_eq!(sub.secret, None),
@@ -439,12 +445,18 @@ pub fn headers(data: &[u8]) {
         assert_eq!(Schedule::parse(&schedule.describe()), Some(schedule));
     }
 
-    if let Some(key) = parse_secret(&s) {
-        assert!(key.len() >= 16 && s.starts_with("whsec_"));
+    if let Some(secret) = SigningSecret::parse(&s) {
+        assert!(secret.key().len() >= 16 && s.starts_with("whsec_"));
+        assert_eq!(secret.expose(), s);
+        assert!(!format!("{secret:?}").contains(&s[6..]), "a secret printed itself");
     }
     let mut random = [0u8; SECRET_BYTES];
     random.iter_mut().zip(data).for_each(|(r, d)| *r = *d);
-    assert_eq!(parse_secret(&format_secret(&random)), Some(random.to_vec()));
+    let generated = SigningSecret::generate(&random);
+    assert_eq!(
+        SigningSecret::parse(generated.expose()).map(|s| s.key().to_vec()),
+        Some(random.to_vec())
+    );
 }
 
 /// The first `N - 1` newline-separated parts of `data` and the rest; `None` past the end.

@@ -1,0 +1,234 @@
+//! An alert as the hub keeps it ([`AlertRecord`]: the alert, its incident counters, one
+//! delivery per subscriber that matched when it was accepted), the views the API and the
+//! notifications show of it, and the incident (de-duplication) window.
+//!
+//! Invariants (each has a test below):
+//! - A record delivers to the enabled subscribers whose filter matched when it was accepted.
+//! - An errored alert for the same input and code within the window of an open incident is a
+//!   repeat: counted on the incident's alert, not delivered again.
+
+use serde::{Deserialize, Serialize};
+
+use super::alert::Alert;
+use super::delivery::{Delivery, DeliveryStatus};
+use super::subscriber::Subscriber;
+use crate::ids::{AlertId, SubscriberId};
+
+/// An alert as the hub keeps it: the alert, its incident counters and one delivery per
+/// subscriber that matched when it was accepted.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AlertRecord {
+    pub alert: Alert,
+    /// Identical errors (same input and code) folded into this alert within the window.
+    #[serde(default)]
+    pub repeat_count: u32,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last_repeat_at: Option<String>,
+    /// Alert ids folded in as repeats (the most recent ones), so a re-sent repeat counts once.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub repeat_ids: Vec<AlertId>,
+    /// Repeats folded into the previous alert for this input and code, told in this one.
+    #[serde(default)]
+    pub previous_repeat_count: u32,
+    #[serde(default)]
+    pub deliveries: Vec<Delivery>,
+}
+
+impl AlertRecord {
+    /// A new record with a pending delivery for every enabled subscriber whose filter matches.
+    pub fn new(alert: Alert, subscribers: &[Subscriber], previous_repeat_count: u32) -> Self {
+        let now = alert.received_at_ms;
+        let code = alert.code.as_deref().unwrap_or("");
+        let deliveries = subscribers
+            .iter()
+            .filter(|s| s.enabled())
+            .filter(|s| {
+                s.filter
+                    .matches(alert.provider, &alert.stream_id, alert.state, code)
+            })
+            .map(|s| Delivery::new(&alert.id, &s.id, now))
+            .collect();
+        AlertRecord {
+            alert,
+            repeat_count: 0,
+            last_repeat_at: None,
+            repeat_ids: Vec::new(),
+            previous_repeat_count,
+            deliveries,
+        }
+    }
+
+    pub fn pending(&self) -> bool {
+        self.deliveries
+            .iter()
+            .any(|d| d.status() == DeliveryStatus::Pending)
+    }
+
+    pub fn dead(&self) -> bool {
+        self.deliveries
+            .iter()
+            .any(|d| d.status() == DeliveryStatus::Dead)
+    }
+
+    /// The earliest time a pending delivery is due.
+    pub fn next_due_ms(&self) -> Option<u64> {
+        self.deliveries.iter().filter_map(Delivery::due_ms).min()
+    }
+
+    /// The alert as notifications and the live feed show it.
+    pub fn view(&self) -> AlertView<'_> {
+        AlertView {
+            alert: &self.alert,
+            previous_repeat_count: self.previous_repeat_count,
+        }
+    }
+
+    pub fn delivery_mut(&mut self, subscriber_id: &SubscriberId) -> Option<&mut Delivery> {
+        self.deliveries
+            .iter_mut()
+            .find(|d| d.subscriber_id == *subscriber_id)
+    }
+
+    /// The listing view of this record.
+    pub fn summarize(&self) -> AlertSummary {
+        AlertSummary {
+            alert: self.alert.clone(),
+            repeat_count: self.repeat_count,
+            previous_repeat_count: self.previous_repeat_count,
+            deliveries: self.summary(),
+        }
+    }
+
+    /// Counts per status, for listings.
+    pub fn summary(&self) -> DeliverySummary {
+        let mut s = DeliverySummary::default();
+        for d in &self.deliveries {
+            match d.status() {
+                DeliveryStatus::Pending => s.pending += 1,
+                DeliveryStatus::Delivered => s.delivered += 1,
+                DeliveryStatus::Dead => s.dead += 1,
+            }
+        }
+        s
+    }
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DeliverySummary {
+    pub pending: usize,
+    pub delivered: usize,
+    pub dead: usize,
+}
+
+/// An open incident: the alert that was notified for an input and code, and when.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Incident {
+    /// Storage key of the incident's alert record.
+    pub alert_key: String,
+    pub opened_ms: u64,
+}
+
+impl Incident {
+    /// Whether an identical error received at `received_ms` belongs to this incident.
+    pub fn covers(&self, received_ms: u64, window_ms: u64) -> bool {
+        received_ms.abs_diff(self.opened_ms) < window_ms
+    }
+}
+
+/// The alert as the `data` of a webhook and the payload of the live feed.
+#[derive(Debug, Serialize)]
+pub struct AlertView<'a> {
+    #[serde(flatten)]
+    pub alert: &'a Alert,
+    pub previous_repeat_count: u32,
+}
+
+/// What `GET /alerts` shows of a record: the alert, its repeat counts and a delivery summary.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AlertSummary {
+    #[serde(flatten)]
+    pub alert: Alert,
+    pub repeat_count: u32,
+    pub previous_repeat_count: u32,
+    pub deliveries: DeliverySummary,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::alerts::subscriber::{Disabled, Filter, Format, Source};
+    use crate::ingest::event::{errored_event_for_tests, State};
+
+    fn sub(id: &str, filter: Filter) -> Subscriber {
+        Subscriber {
+            id: SubscriberId::parse(id).unwrap(),
+            url: "https://example.com".into(),
+            format: Format::Webhook,
+            filter,
+            secret: None,
+            source: Source::Api,
+            created_at: String::new(),
+            disabled: None,
+        }
+    }
+
+    #[test]
+    fn records_deliver_to_matching_enabled_subscribers_only() {
+        let alert = Alert::from_event(&errored_event_for_tests("in1", "e1"), 5).unwrap();
+        let mut off = sub("sub_off", Filter::default());
+        off.disabled = Some(Disabled {
+            at: String::new(),
+            reason: "410".into(),
+        });
+        let subs = [
+            sub("sub_all", Filter::default()),
+            sub(
+                "sub_other_stream",
+                Filter {
+                    stream_ids: vec!["in2".into()],
+                    ..Filter::default()
+                },
+            ),
+            sub(
+                "sub_disconnects_only",
+                Filter {
+                    states: vec![State::Disconnected],
+                    ..Filter::default()
+                },
+            ),
+            off,
+        ];
+        let rec = AlertRecord::new(alert, &subs, 0);
+        let ids: Vec<&str> = rec
+            .deliveries
+            .iter()
+            .map(|d| d.subscriber_id.as_str())
+            .collect();
+        assert_eq!(ids, vec!["sub_all"]);
+        assert_eq!(rec.next_due_ms(), Some(5));
+        assert!(rec.pending());
+        assert_eq!(
+            rec.summary(),
+            DeliverySummary {
+                pending: 1,
+                delivered: 0,
+                dead: 0
+            }
+        );
+    }
+
+    #[test]
+    fn the_incident_window() {
+        let i = Incident {
+            alert_key: "k".into(),
+            opened_ms: 1_000_000,
+        };
+        let window = 300_000;
+        assert!(i.covers(1_000_000, window));
+        assert!(i.covers(1_299_999, window));
+        assert!(!i.covers(1_300_000, window));
+        // An earlier error delivered late still belongs to the incident it preceded.
+        assert!(i.covers(990_000, window));
+        assert!(!i.covers(1_000_000, 0), "a zero window disables folding");
+    }
+}

@@ -1,0 +1,250 @@
+//! Configuration: everything livehook reads from the environment, as types. The shell reads it
+//! once per isolate (`Config::from_lookup` over the Worker's secrets and vars); nothing else
+//! reads the environment. Provider settings come from the provider registry, so a new provider's
+//! secrets are read and reported by `/healthz` without a change here.
+
+use serde_json::{json, Map, Value};
+
+use crate::alerts::schedule::{parse_duration_ms, Schedule};
+use crate::alerts::subscriber::{parse_config, ConfigSubscribers};
+use crate::ingest::auth::Secret;
+use crate::ingest::providers::REGISTRY;
+use crate::ingest::settings::Settings;
+
+/// The bearer token of the API (`GET /streams`, `/alerts`, `/subscriptions`, the live feed).
+pub const STATUS_API_TOKEN: &str = "STATUS_API_TOKEN";
+
+/// Alert fan-out settings (see the README's "Alerts" section).
+pub const ALERT_SUBSCRIBERS: &str = "ALERT_SUBSCRIBERS";
+pub const ALERT_WEBHOOK_SECRET: &str = "ALERT_WEBHOOK_SECRET";
+pub const ALERT_DEDUPE_SECONDS: &str = "ALERT_DEDUPE_SECONDS";
+pub const ALERT_RETRY_SCHEDULE: &str = "ALERT_RETRY_SCHEDULE";
+pub const ALERT_ATTEMPT_TIMEOUT: &str = "ALERT_ATTEMPT_TIMEOUT";
+pub const ALERT_ALLOW_LOOPBACK: &str = "ALERT_ALLOW_LOOPBACK";
+pub const DEFAULT_DEDUPE_SECONDS: u64 = 300;
+pub const DEFAULT_ATTEMPT_TIMEOUT_MS: u64 = 10_000;
+
+/// Everything the worker and its objects need from the environment.
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// Every registered provider's settings.
+    pub providers: Settings,
+    pub api_token: Option<Secret>,
+    pub alerts: AlertConfig,
+}
+
+/// How alerts are de-duplicated and delivered.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AlertConfig {
+    pub dedupe_window_ms: u64,
+    pub schedule: Schedule,
+    pub attempt_timeout_ms: u64,
+    /// `http://` and loopback targets are accepted (local development only).
+    pub allow_loopback: bool,
+    pub subscribers: ConfigSubscribers,
+    /// Settings that were invalid and fell back to their default (names only).
+    pub invalid: Vec<&'static str>,
+}
+
+impl AlertConfig {
+    pub fn from_lookup(get: &impl Fn(&str) -> Option<String>) -> Self {
+        let mut invalid = Vec::new();
+        let mut setting =
+            |name: &'static str, parse: &dyn Fn(&str) -> Option<u64>, default| match get(name) {
+                None => default,
+                Some(v) => parse(&v).unwrap_or_else(|| {
+                    invalid.push(name);
+                    default
+                }),
+            };
+        let dedupe_secs = setting(
+            ALERT_DEDUPE_SECONDS,
+            &|v| v.trim().parse().ok(),
+            DEFAULT_DEDUPE_SECONDS,
+        );
+        let timeout = setting(
+            ALERT_ATTEMPT_TIMEOUT,
+            &|v| parse_duration_ms(v).filter(|ms| (100..=60_000).contains(ms)),
+            DEFAULT_ATTEMPT_TIMEOUT_MS,
+        );
+        let schedule = match get(ALERT_RETRY_SCHEDULE) {
+            None => Schedule::default(),
+            Some(v) => Schedule::parse(&v).unwrap_or_else(|| {
+                invalid.push(ALERT_RETRY_SCHEDULE);
+                Schedule::default()
+            }),
+        };
+        let allow_loopback = get(ALERT_ALLOW_LOOPBACK).is_some_and(|v| v.trim() == "true");
+        let subscribers = parse_config(
+            &get(ALERT_SUBSCRIBERS).unwrap_or_default(),
+            get(ALERT_WEBHOOK_SECRET).as_deref(),
+            allow_loopback,
+        );
+        AlertConfig {
+            dedupe_window_ms: dedupe_secs.saturating_mul(1000),
+            schedule,
+            attempt_timeout_ms: timeout,
+            allow_loopback,
+            subscribers,
+            invalid,
+        }
+    }
+
+    pub fn health(&self) -> Value {
+        json!({
+            "retry_schedule": self.schedule.describe(),
+            "dedupe_seconds": self.dedupe_window_ms / 1000,
+            "attempt_timeout_ms": self.attempt_timeout_ms,
+            "loopback_targets_allowed": self.allow_loopback,
+            "configured_subscribers": self.subscribers.subscribers.len(),
+            "invalid_subscriber_entries": self.subscribers.invalid.iter()
+                .map(|(i, why)| json!({ "entry": i, "reason": why }))
+                .collect::<Vec<_>>(),
+            "invalid_settings": self.invalid,
+        })
+    }
+}
+
+impl Config {
+    /// From raw strings (secrets and vars look alike to a worker: both are strings).
+    pub fn from_lookup(get: impl Fn(&str) -> Option<String>) -> Self {
+        let declared = REGISTRY.iter().flat_map(|p| p.settings().iter());
+        Config {
+            providers: Settings::read(declared, &get),
+            api_token: Secret::new(get(STATUS_API_TOKEN)),
+            alerts: AlertConfig::from_lookup(&get),
+        }
+    }
+
+    /// `/healthz`: which providers accept webhooks, and why not. Never a secret's value.
+    pub fn health(&self) -> Value {
+        let mut providers = Map::new();
+        let mut all = true;
+        for p in REGISTRY {
+            let entry = match p.health(&self.providers) {
+                Ok(details) => {
+                    let mut e = Map::new();
+                    e.insert("configured".into(), true.into());
+                    e.extend(details);
+                    Value::Object(e)
+                }
+                Err(reason) => {
+                    all = false;
+                    json!({ "configured": false, "reason": reason })
+                }
+            };
+            providers.insert(p.id().to_string(), entry);
+        }
+        let status_api = match self.api_token {
+            Some(_) => json!({ "configured": true }),
+            None => json!({ "configured": false, "reason": format!("{STATUS_API_TOKEN} is not set") }),
+        };
+        json!({
+            "ok": true,
+            "version": env!("CARGO_PKG_VERSION"),
+            "all_providers_configured": all,
+            "providers": providers,
+            "status_api": status_api,
+            "alerts": self.alerts.health(),
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ingest::providers::{cloudflare, fastpix, gcore};
+
+    const CF_WEBHOOK_SECRET: &str = cloudflare::SECRET;
+    const FASTPIX_WEBHOOK_SECRET: &str = fastpix::SECRET;
+    const GCORE_WEBHOOK_TOKEN: &str = gcore::TOKEN;
+    const GCORE_ALLOWED_CIDRS: &str = gcore::ALLOWED_CIDRS;
+
+    fn cfg(pairs: &[(&str, &str)]) -> Config {
+        let pairs: Vec<(String, String)> = pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        Config::from_lookup(move |k| pairs.iter().find(|(n, _)| n == k).map(|(_, v)| v.clone()))
+    }
+
+    #[test]
+    fn health_reports_each_provider_and_never_a_secret() {
+        let c = cfg(&[
+            (CF_WEBHOOK_SECRET, "cf-very-secret"),
+            (FASTPIX_WEBHOOK_SECRET, "not base64 !!"),
+            (STATUS_API_TOKEN, "api-very-secret"),
+        ]);
+        let h = c.health();
+        assert_eq!(h["providers"]["cloudflare"]["configured"], true);
+        assert_eq!(h["providers"]["fastpix"]["configured"], false);
+        assert_eq!(h["providers"]["gcore"]["configured"], false);
+        assert_eq!(h["status_api"]["configured"], true);
+        assert_eq!(h["all_providers_configured"], false);
+        let text = h.to_string();
+        for s in ["cf-very-secret", "not base64 !!", "api-very-secret"] {
+            assert!(!text.contains(s));
+        }
+    }
+
+    #[test]
+    fn gcore_defaults_to_the_documented_range_and_fails_closed_on_a_bad_list() {
+        let c = cfg(&[(GCORE_WEBHOOK_TOKEN, "t")]);
+        assert_eq!(
+            c.providers.get(GCORE_ALLOWED_CIDRS).map(Secret::expose),
+            Some("92.223.123.0/24")
+        );
+        assert_eq!(c.health()["providers"]["gcore"]["configured"], true);
+        let bad = cfg(&[
+            (GCORE_WEBHOOK_TOKEN, "t"),
+            (GCORE_ALLOWED_CIDRS, "10.0.0.0/8,oops"),
+        ]);
+        assert_eq!(bad.health()["providers"]["gcore"]["configured"], false);
+    }
+
+    #[test]
+    fn alert_settings_default_and_report_invalid_values() {
+        let c = cfg(&[]).alerts;
+        assert_eq!(c.dedupe_window_ms, 300_000);
+        assert_eq!(c.attempt_timeout_ms, 10_000);
+        assert_eq!(c.schedule, Schedule::default());
+        assert!(!c.allow_loopback && c.invalid.is_empty());
+        let c = cfg(&[
+            (ALERT_DEDUPE_SECONDS, "2"),
+            (ALERT_RETRY_SCHEDULE, "0,200ms,1s"),
+            (ALERT_ATTEMPT_TIMEOUT, "1s"),
+            (ALERT_ALLOW_LOOPBACK, "true"),
+            (ALERT_SUBSCRIBERS, "http://127.0.0.1:9/x https://10.0.0.1/x"),
+            (
+                ALERT_WEBHOOK_SECRET,
+                "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw",
+            ),
+        ])
+        .alerts;
+        assert_eq!(c.dedupe_window_ms, 2_000);
+        assert_eq!(c.schedule.attempts(), 3);
+        assert_eq!(c.attempt_timeout_ms, 1_000);
+        assert_eq!(c.subscribers.subscribers.len(), 1);
+        assert_eq!(c.subscribers.invalid.len(), 1);
+        let bad = cfg(&[
+            (ALERT_DEDUPE_SECONDS, "five"),
+            (ALERT_RETRY_SCHEDULE, "soon"),
+            (ALERT_ATTEMPT_TIMEOUT, "2h"),
+        ]);
+        assert_eq!(
+            bad.alerts.invalid,
+            vec![
+                ALERT_DEDUPE_SECONDS,
+                ALERT_ATTEMPT_TIMEOUT,
+                ALERT_RETRY_SCHEDULE
+            ]
+        );
+        assert_eq!(bad.alerts.dedupe_window_ms, 300_000);
+        let h = bad.health();
+        assert_eq!(h["alerts"]["invalid_settings"][0], ALERT_DEDUPE_SECONDS);
+        assert_eq!(
+            h["alerts"]["retry_schedule"],
+            "0s, 5s, 5m, 30m, 2h, 5h, 10h, 10h"
+        );
+    }
+}

@@ -1,0 +1,233 @@
+//! Alerts coming in and read back: accept (idempotent per alert id), fold repeats into an open
+//! incident, prune beyond [`MAX_ALERTS`], list and get.
+//!
+//! Invariants (tested in `hub/tests.rs`):
+//! - An accepted alert is stored with one pending delivery per matching subscriber, its index
+//!   entries and its incident, in one write, before the answer.
+//! - The same alert id handed over twice is stored once.
+//! - An identical error (same input and code) within the incident window only bumps the
+//!   incident alert's repeat count; a re-sent repeat counts once.
+//! - Pruning never drops an alert with a delivery still pending.
+
+use serde_json::json;
+
+use super::keys;
+use super::store::{delete_chunked, get_json, get_records, Effects, Level, ListQuery, Store, StoreError, Stored, Writes};
+use super::Hub;
+use crate::alerts::alert::Alert;
+use crate::alerts::record::{AlertRecord, Incident};
+use crate::ids::AlertId;
+use crate::protocol::{Accepted, AlertLimit, AlertsPage, DeliveryFilter, ObjectError, Reply};
+
+/// How many alerts the hub keeps; older ones are pruned.
+pub const MAX_ALERTS: usize = 1000;
+/// Repeat ids remembered per alert (so a re-sent repeat is not counted twice).
+pub const MAX_REPEAT_IDS: usize = 100;
+/// How long an attempt's lease outlives its timeout.
+pub const LEASE_MARGIN_MS: u64 = 5_000;
+/// Most alerts one prune looks at beyond the excess.
+const PRUNE_SLACK: usize = 50;
+
+/// How many of the oldest alerts to delete so at most [`MAX_ALERTS`] remain.
+pub fn excess_alerts(count: usize) -> usize {
+    count.saturating_sub(MAX_ALERTS)
+}
+
+impl<S: Store, E: Effects> Hub<S, E> {
+    /// Stores an alert (or folds it into an open incident). Idempotent per alert id.
+    pub async fn accept(&self, alert: Alert) -> Reply<Accepted> {
+        let s = &self.store;
+        if s.get(&keys::alert_id(&alert.id)).await?.is_some() {
+            return Ok(Accepted {
+                id: alert.id,
+                stored: false,
+                deliveries: None,
+                repeat_of: None,
+            });
+        }
+        let mut previous_repeat_count = 0;
+        let incident_key = keys::incident(&alert);
+        if let Some(ik) = &incident_key {
+            if let Some(inc) = get_json::<Incident>(s, ik).await? {
+                if let Some(rec) = get_json::<AlertRecord>(s, &inc.alert_key).await? {
+                    if inc.covers(alert.received_at_ms, self.cfg().dedupe_window_ms) {
+                        return Ok(self.fold_repeat(&inc.alert_key, rec, alert).await?);
+                    }
+                    previous_repeat_count = rec.repeat_count;
+                }
+            }
+        }
+        let subs = self.subscribers().await?;
+        let key = keys::alert(&alert);
+        let rec = AlertRecord::new(alert, &subs, previous_repeat_count);
+        let count = s.get(keys::COUNT).await?.and_then(|v| v.as_number()).unwrap_or(0.0) as usize + 1;
+        // One write: the alert, its deliveries, its index entries and the incident.
+        let mut w = Writes::record(&key, &rec)?;
+        w.put(keys::alert_id(&rec.alert.id), Stored::Text(key.clone()));
+        w.put(keys::COUNT.to_owned(), Stored::Number(count as f64));
+        if let Some(ik) = incident_key {
+            let inc = Incident {
+                alert_key: key.clone(),
+                opened_ms: rec.alert.received_at_ms,
+            };
+            w.put(ik, Stored::json(&inc)?);
+        }
+        w.apply(s).await?;
+        if rec.pending() {
+            // A safety net: if the run started after this answer never finishes, the alarm
+            // picks the deliveries up.
+            let lease = self.cfg().attempt_timeout_ms + LEASE_MARGIN_MS;
+            self.alarm_no_later_than(self.fx.now_ms() + lease).await?;
+        }
+        if count > MAX_ALERTS {
+            self.prune(count).await?;
+        }
+        let message = json!({ "type": "alert", "alert": rec.view(), "deliveries": rec.summary() });
+        self.fx.broadcast(&message.to_string());
+        self.fx.log(
+            Level::Info,
+            "alert accepted",
+            json!({ "alert": rec.alert.id, "deliveries": rec.deliveries.len() }),
+        );
+        Ok(Accepted {
+            id: rec.alert.id,
+            stored: true,
+            deliveries: Some(rec.deliveries.len()),
+            repeat_of: None,
+        })
+    }
+
+    async fn fold_repeat(
+        &self,
+        key: &str,
+        mut rec: AlertRecord,
+        alert: Alert,
+    ) -> Result<Accepted, StoreError> {
+        rec.repeat_count += 1;
+        rec.last_repeat_at = Some(alert.received_at.clone());
+        rec.repeat_ids.push(alert.id.clone());
+        let mut forget = Vec::new();
+        while rec.repeat_ids.len() > MAX_REPEAT_IDS {
+            forget.push(keys::alert_id(&rec.repeat_ids.remove(0)));
+        }
+        let puts = vec![
+            (key.to_owned(), Stored::json(&rec)?),
+            (keys::alert_id(&alert.id), Stored::Text(key.to_owned())),
+        ];
+        self.store.put_all(puts).await?;
+        delete_chunked(&self.store, forget).await?;
+        let message = json!({ "type": "alert.repeated", "id": rec.alert.id, "repeat_count": rec.repeat_count });
+        self.fx.broadcast(&message.to_string());
+        Ok(Accepted {
+            id: alert.id,
+            stored: true,
+            deliveries: None,
+            repeat_of: Some(rec.alert.id),
+        })
+    }
+
+    /// Deletes the oldest alerts beyond [`MAX_ALERTS`] that have nothing pending.
+    async fn prune(&self, count: usize) -> Result<(), StoreError> {
+        let s = &self.store;
+        let excess = excess_alerts(count);
+        let oldest = s
+            .list(ListQuery {
+                prefix: keys::ALERT_PREFIX,
+                reverse: false,
+                limit: Some(excess + PRUNE_SLACK),
+            })
+            .await?;
+        let mut doomed = Vec::new();
+        let mut removed = 0;
+        for (key, value) in oldest {
+            if removed == excess {
+                break;
+            }
+            let Some(rec) = value.parse::<AlertRecord>() else {
+                continue;
+            };
+            if rec.pending() {
+                continue; // never drop an alert that still has to be delivered
+            }
+            doomed.push(keys::alert_id(&rec.alert.id));
+            doomed.extend(rec.repeat_ids.iter().map(keys::alert_id));
+            doomed.push(keys::dead(&key));
+            if let Some(ik) = keys::incident(&rec.alert) {
+                if get_json::<Incident>(s, &ik)
+                    .await?
+                    .is_some_and(|i| i.alert_key == key)
+                {
+                    doomed.push(ik);
+                }
+            }
+            doomed.push(key);
+            removed += 1;
+        }
+        delete_chunked(s, doomed).await?;
+        s.put_all(vec![(keys::COUNT.to_owned(), Stored::Number((count - removed) as f64))])
+            .await
+    }
+
+    /// The record of alert `id` (also found by the id of a repeat folded into it), and its key.
+    pub(crate) async fn find_alert(
+        &self,
+        id: &AlertId,
+    ) -> Result<Option<(String, AlertRecord)>, StoreError> {
+        let Some(key) = self.store.get(&keys::alert_id(id)).await? else {
+            return Ok(None);
+        };
+        let Some(key) = key.as_text() else {
+            return Ok(None);
+        };
+        Ok(get_json(&self.store, key).await?.map(|rec| (key.to_owned(), rec)))
+    }
+
+    pub async fn get_alert(&self, id: &AlertId) -> Reply<AlertRecord> {
+        match self.find_alert(id).await? {
+            Some((_, rec)) => Ok(rec),
+            None => Err(ObjectError::NoSuchAlert),
+        }
+    }
+
+    /// Newest first; all alerts, or those with a dead or a pending delivery.
+    pub async fn list_alerts(
+        &self,
+        limit: AlertLimit,
+        delivery: Option<DeliveryFilter>,
+    ) -> Reply<AlertsPage> {
+        let s = &self.store;
+        let records = match delivery {
+            Some(which) => {
+                let prefix = match which {
+                    DeliveryFilter::Dead => keys::DEAD_PREFIX,
+                    DeliveryFilter::Pending => keys::PENDING_PREFIX,
+                };
+                let index = s
+                    .list(ListQuery {
+                        prefix,
+                        reverse: true,
+                        limit: Some(limit.get()),
+                    })
+                    .await?;
+                let keys: Vec<String> = index
+                    .into_iter()
+                    .filter_map(|(k, _)| k.strip_prefix(prefix).map(str::to_owned))
+                    .collect();
+                get_records(s, &keys).await?
+            }
+            None => s
+                .list(ListQuery {
+                    prefix: keys::ALERT_PREFIX,
+                    reverse: true,
+                    limit: Some(limit.get()),
+                })
+                .await?
+                .into_iter()
+                .filter_map(|(k, v)| Some((k, v.parse::<AlertRecord>()?)))
+                .collect(),
+        };
+        Ok(AlertsPage {
+            alerts: records.iter().map(|(_, r)| r.summarize()).collect(),
+        })
+    }
+}

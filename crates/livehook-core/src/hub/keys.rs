@@ -1,0 +1,99 @@
+//! The hub's storage layout: every key it writes, built here only. Values are JSON text or
+//! numbers ([`super::store::Stored`]).
+//!
+//! | key                                 | value                                       |
+//! |-------------------------------------|---------------------------------------------|
+//! | `alert:{received ms, 15 digits}:{id}` | an `AlertRecord`                          |
+//! | `alert-id:{id}`                     | its alert key (also for folded repeats)     |
+//! | `incident:{provider}:{kind}:{stream}:{code}` | an `Incident`                      |
+//! | `pending:{alert key}`               | when its next delivery is due (ms)          |
+//! | `dead:{alert key}`                  | 1: it has a dead delivery                   |
+//! | `sub:{id}`                          | an API `Subscriber`                         |
+//! | `sub-disabled:{id}`                 | `Disabled` (any subscriber, e.g. after 410) |
+//! | `count`                             | number of alert records                     |
+//!
+//! Alert keys sort by receipt time, so a reverse listing is newest first.
+
+use crate::alerts::alert::Alert;
+use crate::ids::{AlertId, SubscriberId};
+
+pub const COUNT: &str = "count";
+pub const ALERT_PREFIX: &str = "alert:";
+pub const PENDING_PREFIX: &str = "pending:";
+pub const DEAD_PREFIX: &str = "dead:";
+pub const SUBSCRIBER_PREFIX: &str = "sub:";
+pub const DISABLED_PREFIX: &str = "sub-disabled:";
+const ALERT_ID_PREFIX: &str = "alert-id:";
+const INCIDENT_PREFIX: &str = "incident:";
+
+/// `alert:{received_at_ms, zero-padded}:{id}`: lexicographic order is time order.
+pub fn alert(a: &Alert) -> String {
+    format!("{ALERT_PREFIX}{:015}:{}", a.received_at_ms, a.id)
+}
+
+/// The key that records "this alert id is stored", and where.
+pub fn alert_id(id: &AlertId) -> String {
+    format!("{ALERT_ID_PREFIX}{id}")
+}
+
+/// Errored alerts for the same input and code are one incident.
+pub fn incident(a: &Alert) -> Option<String> {
+    let code = a.error_code()?;
+    Some(format!(
+        "{INCIDENT_PREFIX}{}:{}:{}:{code}",
+        a.provider,
+        a.kind.as_str(),
+        a.stream_id
+    ))
+}
+
+pub fn pending(alert_key: &str) -> String {
+    format!("{PENDING_PREFIX}{alert_key}")
+}
+
+pub fn dead(alert_key: &str) -> String {
+    format!("{DEAD_PREFIX}{alert_key}")
+}
+
+pub fn subscriber(id: &SubscriberId) -> String {
+    format!("{SUBSCRIBER_PREFIX}{id}")
+}
+
+pub fn disabled(id: &SubscriberId) -> String {
+    format!("{DISABLED_PREFIX}{id}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ingest::event::errored_event_for_tests;
+
+    fn errored(event_id: &str, received_ms: u64) -> Alert {
+        Alert::from_event(&errored_event_for_tests("in1", event_id), received_ms).unwrap()
+    }
+
+    #[test]
+    fn storage_keys_sort_by_time() {
+        let early = errored("z", 999);
+        let late = errored("a", 1000);
+        assert!(alert(&early) < alert(&late));
+    }
+
+    #[test]
+    fn keys_are_frozen() {
+        let a = errored("a", 1_720_548_474_000);
+        assert_eq!(alert(&a), format!("alert:001720548474000:{}", a.id));
+        assert_eq!(alert_id(&a.id), format!("alert-id:{}", a.id));
+        assert_eq!(
+            incident(&a).as_deref(),
+            Some("incident:cloudflare:live_input:in1:ERR_GOP_OUT_OF_RANGE")
+        );
+        let mut change = a.clone();
+        change.state = crate::ingest::event::State::Disconnected;
+        assert_eq!(incident(&change), None, "only errors open incidents");
+        assert_eq!(pending("k"), "pending:k");
+        assert_eq!(dead("k"), "dead:k");
+        let sub = SubscriberId::parse("sub_1").unwrap();
+        assert_eq!((subscriber(&sub), disabled(&sub)), ("sub:sub_1".into(), "sub-disabled:sub_1".into()));
+    }
+}

@@ -1,0 +1,153 @@
+//! Subscribers: created through the API (stored here, with a generated id and signing secret)
+//! or declared in `ALERT_SUBSCRIBERS` (from configuration, read-only here); either may be
+//! disabled (a 410). After every change the hub publishes, through KV, the non-error states
+//! some enabled subscriber wants, so stream objects know which state changes to hand over.
+//!
+//! Invariants (tested in `hub/tests.rs`):
+//! - At most [`MAX_SUBSCRIBERS`] API subscribers; a configured one cannot be deleted here.
+//! - A webhook subscriber's secret is shown once, in the creation answer, and never again.
+
+use serde_json::json;
+
+use super::keys;
+use super::store::{list_json, Effects, Level, ListQuery, Store, StoreError, Stored};
+use super::Hub;
+use crate::alerts::secret::{SigningSecret, SECRET_BYTES};
+use crate::alerts::subscriber::{Disabled, Format, NewSubscriber, Source, Subscriber};
+use crate::ids::SubscriberId;
+use crate::ingest::event::State;
+use crate::protocol::{Created, Deleted, ObjectError, Reply, SubscriptionsPage};
+use crate::time::{format_rfc3339, millis_to_nanos};
+
+/// Most subscribers created through the API.
+pub const MAX_SUBSCRIBERS: usize = 100;
+/// Random bytes in an API subscriber's id.
+const ID_BYTES: usize = 10;
+
+impl<S: Store, E: Effects> Hub<S, E> {
+    /// API and configured subscribers, with disabled flags applied.
+    pub async fn subscribers(&self) -> Result<Vec<Subscriber>, StoreError> {
+        let mut subs: Vec<Subscriber> = list_json(&self.store, keys::SUBSCRIBER_PREFIX).await?;
+        subs.extend(self.cfg().subscribers.subscribers.iter().cloned());
+        let disabled = self
+            .store
+            .list(ListQuery::prefix(keys::DISABLED_PREFIX))
+            .await?;
+        for (key, value) in disabled {
+            let id = key.strip_prefix(keys::DISABLED_PREFIX).unwrap_or_default();
+            if let Some(sub) = subs.iter_mut().find(|s| s.id == *id) {
+                sub.disabled = value.parse::<Disabled>();
+            }
+        }
+        Ok(subs)
+    }
+
+    pub async fn list_subscribers(&self) -> Reply<SubscriptionsPage> {
+        let subs = self.subscribers().await?;
+        Ok(SubscriptionsPage {
+            subscriptions: subs.iter().map(Subscriber::view).collect(),
+        })
+    }
+
+    pub async fn get_subscriber(
+        &self,
+        id: &SubscriberId,
+    ) -> Reply<crate::alerts::subscriber::SubscriberView> {
+        let subs = self.subscribers().await?;
+        subs.iter()
+            .find(|s| s.id == *id)
+            .map(Subscriber::view)
+            .ok_or(ObjectError::NoSuchSubscriber)
+    }
+
+    pub async fn create_subscriber(&self, new: NewSubscriber) -> Reply<Created> {
+        let existing: Vec<Subscriber> = list_json(&self.store, keys::SUBSCRIBER_PREFIX).await?;
+        if existing.len() >= MAX_SUBSCRIBERS {
+            return Err(ObjectError::Conflict(format!(
+                "at most {MAX_SUBSCRIBERS} subscribers"
+            )));
+        }
+        let mut id_bytes = [0u8; ID_BYTES];
+        self.fx.random(&mut id_bytes)?;
+        let id = SubscriberId::from_bytes(&id_bytes);
+        let secret = match new.format {
+            Format::Webhook => {
+                let mut random = [0u8; SECRET_BYTES];
+                self.fx.random(&mut random)?;
+                Some(SigningSecret::generate(&random))
+            }
+            Format::Slack | Format::Discord => None,
+        };
+        let sub = Subscriber {
+            id: id.clone(),
+            url: new.url,
+            format: new.format,
+            filter: new.filter,
+            secret: secret.clone(),
+            source: Source::Api,
+            created_at: format_rfc3339(millis_to_nanos(self.fx.now_ms())),
+            disabled: None,
+        };
+        self.store
+            .put_all(vec![(keys::subscriber(&id), Stored::json(&sub)?)])
+            .await?;
+        self.publish_notify_states().await?;
+        self.fx.log(
+            Level::Info,
+            "subscriber created",
+            json!({ "subscriber": id, "format": sub.format.as_str() }),
+        );
+        // The secret is shown once: only its holder can verify signatures.
+        Ok(Created {
+            subscriber: sub.view(),
+            secret,
+        })
+    }
+
+    pub async fn delete_subscriber(&self, id: &SubscriberId) -> Reply<Deleted> {
+        if self.cfg().subscribers.subscribers.iter().any(|s| s.id == *id) {
+            return Err(ObjectError::Conflict(
+                "declared in ALERT_SUBSCRIBERS: remove it there and redeploy".into(),
+            ));
+        }
+        let key = keys::subscriber(id);
+        if self.store.get(&key).await?.is_none() {
+            return Err(ObjectError::NoSuchSubscriber);
+        }
+        self.store
+            .delete_all(vec![key, keys::disabled(id)])
+            .await?;
+        self.publish_notify_states().await?;
+        self.fx.log(Level::Info, "subscriber deleted", json!({ "subscriber": id }));
+        Ok(Deleted {
+            id: id.clone(),
+            deleted: true,
+        })
+    }
+
+    /// Stops deliveries to a subscriber (its endpoint answered 410 Gone).
+    pub(crate) async fn disable(&self, id: &SubscriberId, reason: &str) -> Result<(), StoreError> {
+        let disabled = Disabled {
+            at: format_rfc3339(millis_to_nanos(self.fx.now_ms())),
+            reason: reason.to_owned(),
+        };
+        self.store
+            .put_all(vec![(keys::disabled(id), Stored::json(&disabled)?)])
+            .await?;
+        self.publish_notify_states().await
+    }
+
+    /// The non-error states some enabled subscriber wants, sorted by name, to KV.
+    async fn publish_notify_states(&self) -> Result<(), StoreError> {
+        let subs = self.subscribers().await?;
+        let mut states: Vec<State> = subs
+            .iter()
+            .filter(|s| s.enabled())
+            .flat_map(|s| s.filter.states.iter().copied())
+            .filter(|st| *st != State::Errored)
+            .collect();
+        states.sort_by_key(|s| s.as_str());
+        states.dedup();
+        self.fx.publish_notify_states(&states).await
+    }
+}

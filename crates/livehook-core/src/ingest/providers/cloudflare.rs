@@ -1,0 +1,411 @@
+//! Cloudflare Stream Live, delivered by Cloudflare Notifications to a generic webhook
+//! destination (seeds 000, 001).
+//!
+//! Envelope: `{name, text, data, ts, alert_type?, …}`. Stream Live puts
+//! `{notification_name, input_id, event_type, updated_at, live_input_errored?}` in `data`.
+//! - `live_input.connected` → `connected`, `live_input.disconnected` → `disconnected`,
+//!   `live_input.errored` → `errored` with `data.live_input_errored.error.{code,message}`.
+//! - A body with `text` and no `data` is the destination's "Save and Test" message.
+//! - Other alert types sent to the same destination (no `input_id`/`event_type`) are ignored.
+//! - Event time: `data.updated_at` (nanoseconds), else `ts` (seconds). The de-duplication key is
+//!   the input, event type, time and error code: Cloudflare sends no event id.
+//!
+//! Authentication: Cloudflare sends the destination's secret verbatim in `cf-webhook-auth`; it
+//! must equal `CF_WEBHOOK_SECRET` (compared in constant time, before the body is read).
+
+use serde::Deserialize;
+
+use super::{from_json, provider_time, stream_key, Inbound, ParseError, Parsed, Provider};
+use crate::ingest::auth::{secrets_equal, AuthError, Secret};
+use crate::ingest::event::{ErrorInfo, Event, Kind, ProviderId, State, TimeSource};
+use crate::ingest::settings::{Setting, Settings};
+use crate::time::Nanos;
+
+pub const ID: ProviderId = ProviderId::new("cloudflare");
+pub const SECRET: &str = "CF_WEBHOOK_SECRET";
+const HEADER: &str = "cf-webhook-auth";
+
+const SETTINGS: [Setting; 1] = [Setting::required(SECRET)];
+
+/// Cloudflare Stream Live through Cloudflare Notifications: `POST /webhooks/cloudflare`.
+pub struct Cloudflare;
+
+impl Provider for Cloudflare {
+    fn id(&self) -> ProviderId {
+        ID
+    }
+
+    fn title(&self) -> &'static str {
+        "Cloudflare Stream"
+    }
+
+    fn settings(&self) -> &'static [Setting] {
+        &SETTINGS
+    }
+
+    fn authenticate_headers(&self, s: &Settings, req: &Inbound<'_>) -> Result<(), AuthError> {
+        verify(s.get(SECRET), (req.header)(HEADER).as_deref())
+    }
+
+    fn authenticate_body(&self, _: &Settings, _: &Inbound<'_>, _: &[u8]) -> Result<(), AuthError> {
+        Ok(()) // the header carries the secret itself
+    }
+
+    fn parse(&self, body: &[u8], received_at: Nanos) -> Result<Parsed, ParseError> {
+        parse(body, received_at)
+    }
+}
+
+/// The `cf-webhook-auth` header against the configured secret.
+pub fn verify(secret: Option<&Secret>, header: Option<&str>) -> Result<(), AuthError> {
+    let secret = secret.ok_or(AuthError::NotConfigured(SECRET))?;
+    let got = header.ok_or(AuthError::Missing("cf-webhook-auth header"))?;
+    if secrets_equal(got.as_bytes(), secret.expose().as_bytes()) {
+        Ok(())
+    } else {
+        Err(AuthError::Invalid("cf-webhook-auth header"))
+    }
+}
+
+#[derive(Deserialize)]
+struct Envelope {
+    #[serde(default)]
+    text: Option<String>,
+    #[serde(default)]
+    data: Option<Data>,
+    #[serde(default)]
+    ts: Option<i64>,
+    #[serde(default)]
+    alert_type: Option<String>,
+}
+
+#[derive(Deserialize)]
+struct Data {
+    #[serde(default)]
+    input_id: Option<String>,
+    #[serde(default)]
+    event_type: Option<String>,
+    #[serde(default)]
+    updated_at: Option<String>,
+    #[serde(default)]
+    live_input_errored: Option<Errored>,
+}
+
+#[derive(Deserialize)]
+struct Errored {
+    #[serde(default)]
+    error: Option<ErrorBody>,
+}
+
+#[derive(Deserialize)]
+struct ErrorBody {
+    #[serde(default)]
+    code: Option<String>,
+    #[serde(default)]
+    message: Option<String>,
+}
+
+fn parse(body: &[u8], received_at: Nanos) -> Result<Parsed, ParseError> {
+    let env: Envelope = from_json(ID, body)?;
+    let Some(data) = env.data else {
+        return match env.text {
+            Some(_) => Ok(Parsed::Test),
+            None => Err(ParseError::Shape {
+                provider: ID,
+                detail: "missing field `data`".into(),
+            }),
+        };
+    };
+    let (Some(input_id), Some(event_type)) = (data.input_id, data.event_type) else {
+        // Another notification type (DDoS, SSL, health checks…) sent to this destination.
+        return Ok(Parsed::Ignored {
+            event_type: env.alert_type,
+            reason: "not a Stream Live notification",
+        });
+    };
+    let (state, error) = match event_type.as_str() {
+        "live_input.connected" => (State::Connected, None),
+        "live_input.disconnected" => (State::Disconnected, None),
+        "live_input.errored" => {
+            let err = data
+                .live_input_errored
+                .and_then(|e| e.error)
+                .unwrap_or(ErrorBody {
+                    code: None,
+                    message: None,
+                });
+            let code = err.code.unwrap_or_else(|| "ERR_UNKNOWN".to_owned());
+            let message = err.message.unwrap_or_default();
+            let hint = hint_for(&code).to_owned();
+            (
+                State::Errored,
+                Some(ErrorInfo {
+                    code,
+                    message,
+                    hint,
+                }),
+            )
+        }
+        _ => {
+            return Ok(Parsed::Ignored {
+                event_type: Some(event_type),
+                reason: "unknown Stream Live event type",
+            })
+        }
+    };
+    let stream = stream_key(
+        ID,
+        Kind::LiveInput,
+        &input_id,
+        "data.input_id",
+    )?;
+    let (occurred_at, time_source) = match (&data.updated_at, env.ts) {
+        (Some(t), _) => (provider_time(t, "data.updated_at")?, TimeSource::Provider),
+        (None, Some(ts)) => (
+            ts.checked_mul(1_000_000_000)
+                .ok_or(ParseError::InvalidTime { field: "ts" })?,
+            TimeSource::Provider,
+        ),
+        (None, None) => (received_at, TimeSource::Receipt),
+    };
+    let code = error.as_ref().map_or("", |e| e.code.as_str());
+    let event_id = format!("{event_type}|{input_id}|{occurred_at}|{code}");
+    Ok(Parsed::Event(Box::new(Event {
+        stream,
+        parent_id: None,
+        state,
+        recording: None,
+        occurred_at,
+        time_source,
+        event_type,
+        event_id,
+        error,
+    })))
+}
+
+/// A human hint for every error code Cloudflare documents for `live_input.errored` (seed 001).
+pub fn hint_for(code: &str) -> &'static str {
+    match code {
+        "ERR_GOP_OUT_OF_RANGE" => {
+            "Set a fixed keyframe interval in the encoder (2 seconds is a safe value; in OBS: \
+             Output > Keyframe Interval = 2) and reconnect."
+        }
+        "ERR_UNSUPPORTED_VIDEO_CODEC" => {
+            "Switch the encoder to a video codec the ingest protocol supports (H.264 works with \
+             RTMPS and SRT) and reconnect."
+        }
+        "ERR_UNSUPPORTED_AUDIO_CODEC" => {
+            "Switch the encoder to an audio codec the ingest protocol supports (AAC for RTMPS and \
+             SRT, Opus for WebRTC) and reconnect."
+        }
+        "ERR_STORAGE_QUOTA_EXHAUSTED" => {
+            "The account's Stream storage is full: delete older videos or buy more storage, then \
+             reconnect."
+        }
+        "ERR_MISSING_SUBSCRIPTION" => {
+            "The account has no active Stream subscription: check billing in the Cloudflare \
+             dashboard before going live."
+        }
+        _ => "Unrecognised error code: see Cloudflare's Stream Live webhook documentation.",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::test_support::{fixture, fixtures};
+    use super::super::{parse as parse_any, Parsed};
+    use super::*;
+
+    fn secret(s: &str) -> Option<Secret> {
+        Secret::new(Some(s.to_owned()))
+    }
+
+    #[test]
+    fn cloudflare_compares_the_shared_secret() {
+        let s = secret("cf-secret");
+        assert_eq!(verify(s.as_ref(), Some("cf-secret")), Ok(()));
+        assert!(matches!(
+            verify(s.as_ref(), Some("cf-secreT")),
+            Err(AuthError::Invalid(_))
+        ));
+        assert!(matches!(
+            verify(s.as_ref(), Some("cf-secret ")),
+            Err(AuthError::Invalid(_))
+        ));
+        assert!(matches!(
+            verify(s.as_ref(), Some("")),
+            Err(AuthError::Invalid(_))
+        ));
+        assert!(matches!(verify(s.as_ref(), None), Err(AuthError::Missing(_))));
+        assert!(matches!(
+            verify(None, Some("x")),
+            Err(AuthError::NotConfigured(_))
+        ));
+        assert!(matches!(
+            verify(secret("  ").as_ref(), Some("  ")),
+            Err(AuthError::NotConfigured(_))
+        ));
+    }
+
+    fn event(name: &str) -> Event {
+        match parse_any(&Cloudflare, &fixture("cloudflare", name), 7).unwrap() {
+            Parsed::Event(e) => *e,
+            other => panic!("{name}: {other:?}"),
+        }
+    }
+
+    #[test]
+    fn seed_000_disconnected_normalizes() {
+        let e = event("seed-000-disconnected.json");
+        assert_eq!(
+            e.stream.kv_key(),
+            "status:cloudflare:live_input:eb222fcca08eeb1ae84c981ebe8aeeb6"
+        );
+        assert_eq!(e.state, State::Disconnected);
+        assert_eq!(e.event_type, "live_input.disconnected");
+        assert_eq!(e.occurred_at, 1_642_074_221_855_717_910);
+        assert_eq!(e.time_source, TimeSource::Provider);
+        assert_eq!(e.error, None);
+        assert_eq!(e.recording, None);
+    }
+
+    #[test]
+    fn seed_001_disconnected_normalizes() {
+        let e = event("seed-001-disconnected.json");
+        assert_eq!(e.state, State::Disconnected);
+        assert_eq!(e.stream.id, "eb222fcca08eeb1ae84c981ebe8aeeb6");
+    }
+
+    #[test]
+    fn connected_normalizes() {
+        let e = event("connected.json");
+        assert_eq!(e.state, State::Connected);
+    }
+
+    #[test]
+    fn seed_001_errored_fixed_normalizes_with_code_message_and_hint() {
+        let e = event("seed-001-errored-fixed.json");
+        assert_eq!(e.state, State::Errored);
+        assert_eq!(e.occurred_at, 1_720_548_471_077_371_662);
+        let err = e.error.unwrap();
+        assert_eq!(err.code, "ERR_GOP_OUT_OF_RANGE");
+        assert_eq!(
+            err.message,
+            "Input GOP size or keyframe interval is out of range."
+        );
+        assert_eq!(err.hint, hint_for("ERR_GOP_OUT_OF_RANGE"));
+    }
+
+    #[test]
+    fn seed_001_errored_as_published_is_invalid_json() {
+        // The doc's example has a trailing comma after "ts": a 400, never a 5xx.
+        let body = fixture("cloudflare", "seed-001-errored-as-published.json.invalid");
+        let err = parse_any(&Cloudflare, &body, 0).unwrap_err();
+        assert!(matches!(err, ParseError::Json { .. }), "{err:?}");
+    }
+
+    #[test]
+    fn every_documented_error_code_has_its_own_hint() {
+        let codes = [
+            "ERR_GOP_OUT_OF_RANGE",
+            "ERR_UNSUPPORTED_VIDEO_CODEC",
+            "ERR_UNSUPPORTED_AUDIO_CODEC",
+            "ERR_STORAGE_QUOTA_EXHAUSTED",
+            "ERR_MISSING_SUBSCRIPTION",
+        ];
+        let generic = hint_for("ERR_SOMETHING_NEW");
+        let mut seen = std::collections::HashSet::new();
+        for code in codes {
+            let h = hint_for(code);
+            assert_ne!(h, generic, "{code}");
+            assert!(seen.insert(h), "{code} shares a hint");
+        }
+        for name in [
+            "errored-unsupported-video-codec.json",
+            "errored-unsupported-audio-codec.json",
+            "errored-storage-quota-exhausted.json",
+            "errored-missing-subscription.json",
+        ] {
+            let e = event(name);
+            let err = e.error.unwrap();
+            assert!(codes.contains(&err.code.as_str()), "{name}");
+            assert_eq!(err.hint, hint_for(&err.code));
+        }
+    }
+
+    #[test]
+    fn save_and_test_message_is_a_test() {
+        let body = fixture("cloudflare", "save-and-test.json");
+        assert_eq!(parse_any(&Cloudflare, &body, 0), Ok(Parsed::Test));
+    }
+
+    #[test]
+    fn other_alert_types_are_ignored() {
+        let body = fixture("cloudflare", "other-alert-type.json");
+        let got = parse_any(&Cloudflare, &body, 0).unwrap();
+        assert!(matches!(got, Parsed::Ignored { .. }), "{got:?}");
+    }
+
+    #[test]
+    fn unknown_live_input_events_are_ignored() {
+        let body = br#"{"name":"n","text":"t","data":{"notification_name":"Stream Live Input","input_id":"abc","event_type":"live_input.exploded","updated_at":"2024-07-09T18:07:51Z"},"ts":1}"#;
+        let got = parse_any(&Cloudflare, body, 0).unwrap();
+        assert_eq!(
+            got,
+            Parsed::Ignored {
+                event_type: Some("live_input.exploded".into()),
+                reason: "unknown Stream Live event type"
+            }
+        );
+    }
+
+    #[test]
+    fn falls_back_to_ts_then_receipt_time() {
+        let with_ts =
+            br#"{"data":{"input_id":"abc","event_type":"live_input.connected"},"ts":1642074233}"#;
+        let Parsed::Event(e) = parse_any(&Cloudflare, with_ts, 9).unwrap() else {
+            panic!()
+        };
+        assert_eq!(e.occurred_at, 1_642_074_233_000_000_000);
+        let without = br#"{"data":{"input_id":"abc","event_type":"live_input.connected"}}"#;
+        let Parsed::Event(e) = parse_any(&Cloudflare, without, 9).unwrap() else {
+            panic!()
+        };
+        assert_eq!((e.occurred_at, e.time_source), (9, TimeSource::Receipt));
+    }
+
+    #[test]
+    fn bad_ids_and_times_are_refused() {
+        let bad_id = br#"{"data":{"input_id":"../../etc","event_type":"live_input.connected","updated_at":"2024-07-09T18:07:51Z"}}"#;
+        assert_eq!(
+            parse_any(&Cloudflare, bad_id, 0),
+            Err(ParseError::InvalidId {
+                field: "data.input_id"
+            })
+        );
+        let bad_time = br#"{"data":{"input_id":"abc","event_type":"live_input.connected","updated_at":"yesterday"}}"#;
+        assert_eq!(
+            parse_any(&Cloudflare, bad_time, 0),
+            Err(ParseError::InvalidTime {
+                field: "data.updated_at"
+            })
+        );
+        assert!(parse_any(&Cloudflare, b"{}", 0).is_err());
+    }
+
+    #[test]
+    fn the_same_delivery_gets_the_same_event_id() {
+        let a = event("seed-001-errored-fixed.json");
+        let b = event("seed-001-errored-fixed.json");
+        assert_eq!(a.event_id, b.event_id);
+        assert_ne!(a.event_id, event("seed-000-disconnected.json").event_id);
+    }
+
+    #[test]
+    fn every_fixture_parses_or_fails_as_its_name_says() {
+        for (name, body) in fixtures("cloudflare") {
+            let got = parse_any(&Cloudflare, &body, 0);
+            assert_eq!(got.is_err(), name.ends_with(".invalid"), "{name}: {got:?}");
+        }
+    }
+}

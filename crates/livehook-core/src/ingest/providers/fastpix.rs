@@ -1,0 +1,496 @@
+//! FastPix live events (seed 002): 14 `video.live_stream.*` types in a Mux-like envelope
+//! `{type, webhookId, object{name,id}, environment, data, created_at, attempts, …}`.
+//!
+//! - Live stream events: the stream id is `data.streamId` (the doc's `disconnected` table calls
+//!   it `data.id`; `object.id` is the last resort). Simulcast target events are their own kind,
+//!   keyed by `data.simulcastId`, with `data.livestreamId` as the parent.
+//! - Event time: `created_at` (when FastPix created the webhook event).
+//! - De-duplication key: `webhookId` + type + stream + time, so a redelivery (same body, more
+//!   `attempts`) is recognised whether `webhookId` names the event or the endpoint.
+//! - `data.streamKey` and `data.rtmpUrl` are credentials: no struct here has a field for them.
+//!
+//! Authentication: `FastPix-Signature` is base64(HMAC-SHA256(key, raw body)), where the key is
+//! the base64-decoded `FASTPIX_WEBHOOK_SECRET`. FastPix sends no timestamp, so replays are caught
+//! by event de-duplication, not here.
+
+use base64::engine::general_purpose::STANDARD;
+use base64::Engine as _;
+use serde::Deserialize;
+use serde_json::Map;
+
+use super::{from_json, provider_time, stream_key, Inbound, ParseError, Parsed, Provider};
+use crate::ingest::auth::{hmac_sha256, hmac_sha256_matches, AuthError, Secret};
+use crate::ingest::event::{Event, Kind, ProviderId, State, TimeSource};
+use crate::ingest::settings::{Setting, Settings};
+use crate::time::Nanos;
+
+pub const ID: ProviderId = ProviderId::new("fastpix");
+pub const SECRET: &str = "FASTPIX_WEBHOOK_SECRET";
+const HEADER: &str = "FastPix-Signature";
+
+const SETTINGS: [Setting; 1] = [Setting::required(SECRET)];
+
+/// FastPix live stream events: `POST /webhooks/fastpix`.
+pub struct Fastpix;
+
+impl Provider for Fastpix {
+    fn id(&self) -> ProviderId {
+        ID
+    }
+
+    fn title(&self) -> &'static str {
+        "FastPix"
+    }
+
+    fn settings(&self) -> &'static [Setting] {
+        &SETTINGS
+    }
+
+    fn health(&self, s: &Settings) -> Result<Map<String, serde_json::Value>, String> {
+        let secret = s.get(SECRET).ok_or(format!("{SECRET} is not set"))?;
+        signing_key(secret).map_err(|_| format!("{SECRET} is not valid base64"))?;
+        Ok(Map::new())
+    }
+
+    fn authenticate_headers(&self, _: &Settings, _: &Inbound<'_>) -> Result<(), AuthError> {
+        Ok(()) // the signature covers the body
+    }
+
+    fn authenticate_body(&self, s: &Settings, req: &Inbound<'_>, body: &[u8]) -> Result<(), AuthError> {
+        verify(s.get(SECRET), (req.header)(HEADER).as_deref(), body)
+    }
+
+    fn parse(&self, body: &[u8], received_at: Nanos) -> Result<Parsed, ParseError> {
+        parse(body, received_at)
+    }
+}
+
+/// The signing key: the dashboard's secret is base64; the HMAC key is its decoded bytes.
+pub fn signing_key(secret: &Secret) -> Result<Vec<u8>, AuthError> {
+    STANDARD
+        .decode(secret.expose().trim())
+        .ok()
+        .filter(|k| !k.is_empty())
+        .ok_or(AuthError::NotConfigured(
+            "FASTPIX_WEBHOOK_SECRET (as base64)",
+        ))
+}
+
+/// Checks `FastPix-Signature` over the raw body.
+pub fn verify(secret: Option<&Secret>, header: Option<&str>, body: &[u8]) -> Result<(), AuthError> {
+    let secret = secret.ok_or(AuthError::NotConfigured(SECRET))?;
+    let key = signing_key(secret)?;
+    let header = header.ok_or(AuthError::Missing("FastPix-Signature header"))?;
+    let invalid = AuthError::Invalid("FastPix-Signature header");
+    let sig = STANDARD.decode(header.trim()).map_err(|_| invalid.clone())?;
+    if hmac_sha256_matches(&key, &[body], &sig) {
+        Ok(())
+    } else {
+        Err(invalid)
+    }
+}
+
+/// A FastPix signature (tests, benchmarks and the load generator use it).
+pub fn sign(key: &[u8], body: &[u8]) -> Option<String> {
+    Some(STANDARD.encode(hmac_sha256(key, &[body])?))
+}
+
+#[derive(Deserialize)]
+struct Envelope {
+    #[serde(rename = "type")]
+    event_type: String,
+    #[serde(rename = "webhookId", default)]
+    webhook_id: Option<String>,
+    #[serde(default)]
+    object: Option<Object>,
+    #[serde(default)]
+    data: Option<Data>,
+    #[serde(default)]
+    created_at: Option<String>,
+}
+
+#[derive(Deserialize)]
+struct Object {
+    #[serde(default)]
+    id: Option<String>,
+}
+
+#[derive(Deserialize, Default)]
+struct Data {
+    #[serde(rename = "streamId", default)]
+    stream_id: Option<String>,
+    #[serde(default)]
+    id: Option<String>,
+    #[serde(default)]
+    status: Option<String>,
+    #[serde(rename = "simulcastId", default)]
+    simulcast_id: Option<String>,
+    #[serde(rename = "livestreamId", default)]
+    livestream_id: Option<String>,
+}
+
+const PREFIX: &str = "video.live_stream.";
+
+/// FastPix's own `data.status`: idle (no broadcast), active (broadcast in progress), disabled.
+fn status_state(status: Option<&str>) -> Option<State> {
+    match status? {
+        "idle" => Some(State::Idle),
+        "active" => Some(State::Live),
+        "disabled" => Some(State::Disabled),
+        _ => None,
+    }
+}
+
+fn parse(body: &[u8], received_at: Nanos) -> Result<Parsed, ParseError> {
+    let env: Envelope = from_json(ID, body)?;
+    let data = env.data.unwrap_or_default();
+    let status = data.status.as_deref();
+    let Some(name) = env.event_type.strip_prefix(PREFIX) else {
+        return Ok(ignored(env.event_type, "not a live stream event"));
+    };
+    // (kind, state, recording)
+    let mapped = match name {
+        "created" => Some((Kind::LiveInput, State::Created, Some(false))),
+        "connected" => Some((Kind::LiveInput, State::Connected, None)),
+        // Recording starts around the moment the stream goes live; data.status says which side.
+        "recording" => Some((
+            Kind::LiveInput,
+            if status == Some("active") {
+                State::Live
+            } else {
+                State::Connected
+            },
+            Some(true),
+        )),
+        "active" => Some((Kind::LiveInput, State::Live, None)),
+        "disconnected" => Some((Kind::LiveInput, State::Disconnected, Some(false))),
+        "idle" => Some((Kind::LiveInput, State::Idle, Some(false))),
+        // A configuration change: the state is whatever FastPix says the status is now.
+        "updated" => status_state(status).map(|s| (Kind::LiveInput, s, None)),
+        "enabled" => Some((
+            Kind::LiveInput,
+            status_state(status)
+                .filter(|s| *s != State::Disabled)
+                .unwrap_or(State::Idle),
+            None,
+        )),
+        "disabled" => Some((Kind::LiveInput, State::Disabled, Some(false))),
+        "deleted" => Some((Kind::LiveInput, State::Deleted, Some(false))),
+        "simulcast_target.created" => Some((Kind::SimulcastTarget, State::Created, None)),
+        "simulcast_target.starting" => Some((Kind::SimulcastTarget, State::Connected, None)),
+        "simulcast_target.broadcasting" => Some((Kind::SimulcastTarget, State::Live, None)),
+        "simulcast_target.deleted" => Some((Kind::SimulcastTarget, State::Deleted, None)),
+        _ => {
+            return Ok(ignored(
+                env.event_type,
+                "unknown FastPix live stream event type",
+            ))
+        }
+    };
+    let Some((kind, state, recording)) = mapped else {
+        return Ok(ignored(env.event_type, "no recognisable data.status"));
+    };
+    let object_id = env.object.and_then(|o| o.id);
+    let (id, field, parent_id) = match kind {
+        Kind::SimulcastTarget => (
+            data.simulcast_id,
+            "data.simulcastId",
+            data.livestream_id.or(object_id),
+        ),
+        _ => (
+            data.stream_id.or(data.id).or(object_id),
+            "data.streamId",
+            None,
+        ),
+    };
+    let id = id.ok_or_else(|| ParseError::Shape {
+        provider: ID,
+        detail: format!("missing field `{field}`"),
+    })?;
+    let stream = stream_key(ID, kind, &id, field)?;
+    if let Some(p) = &parent_id {
+        stream_key(ID, Kind::LiveInput, p, "data.livestreamId")?;
+    }
+    let (occurred_at, time_source) = match &env.created_at {
+        Some(t) => (provider_time(t, "created_at")?, TimeSource::Provider),
+        None => (received_at, TimeSource::Receipt),
+    };
+    let event_id = format!(
+        "{}|{}|{}|{occurred_at}",
+        env.webhook_id.as_deref().unwrap_or("-"),
+        env.event_type,
+        stream
+    );
+    Ok(Parsed::Event(Box::new(Event {
+        stream,
+        parent_id,
+        state,
+        recording,
+        occurred_at,
+        time_source,
+        event_type: env.event_type,
+        event_id,
+        error: None,
+    })))
+}
+
+fn ignored(event_type: String, reason: &'static str) -> Parsed {
+    Parsed::Ignored {
+        event_type: Some(event_type),
+        reason,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::test_support::{fixture, fixtures};
+    use super::super::{parse as parse_any, Parsed};
+    use super::*;
+
+    fn secret(s: &str) -> Option<Secret> {
+        Secret::new(Some(s.to_owned()))
+    }
+
+    // A fixed vector, computed independently with:
+    //   printf '%s' '{"type":"video.live_stream.active"}' |
+    //     openssl dgst -sha256 -mac HMAC -macopt hexkey:$(printf 'livehook-fastpix-test-key' | xxd -p) -binary | base64
+    const FP_SECRET_B64: &str = "bGl2ZWhvb2stZmFzdHBpeC10ZXN0LWtleQ==";
+    const FP_BODY: &[u8] = br#"{"type":"video.live_stream.active"}"#;
+    const FP_SIG: &str = "cn/B3sWxAttTPGphXyFtUWddvuu1qCvWq3Cz5QqSl50=";
+
+    #[test]
+    fn fastpix_signature_matches_the_fixed_vector() {
+        let s = secret(FP_SECRET_B64);
+        assert_eq!(verify(s.as_ref(), Some(FP_SIG), FP_BODY), Ok(()));
+        let key = signing_key(s.as_ref().unwrap()).unwrap();
+        assert_eq!(key, b"livehook-fastpix-test-key");
+        assert_eq!(sign(&key, FP_BODY).as_deref(), Some(FP_SIG));
+    }
+
+    #[test]
+    fn fastpix_rejects_every_forgery() {
+        let s = secret(FP_SECRET_B64);
+        let wrong_key = sign(b"another-key", FP_BODY).unwrap();
+        let truncated = &FP_SIG[..20];
+        let invalid = Err(AuthError::Invalid("FastPix-Signature header"));
+        assert_eq!(verify(s.as_ref(), Some(&wrong_key), FP_BODY), invalid);
+        assert_eq!(verify(s.as_ref(), Some(truncated), FP_BODY), invalid);
+        assert_eq!(verify(s.as_ref(), Some("not base64!"), FP_BODY), invalid);
+        assert_eq!(verify(s.as_ref(), Some(""), FP_BODY), invalid);
+        assert_eq!(
+            verify(s.as_ref(), Some(FP_SIG), b"{\"type\":\"x\"}"),
+            invalid
+        );
+        assert_eq!(
+            verify(s.as_ref(), None, FP_BODY),
+            Err(AuthError::Missing("FastPix-Signature header"))
+        );
+        assert_eq!(
+            verify(None, Some(FP_SIG), FP_BODY),
+            Err(AuthError::NotConfigured("FASTPIX_WEBHOOK_SECRET"))
+        );
+        // A secret that is not base64 cannot be a FastPix signing secret: fail closed.
+        assert!(matches!(
+            verify(secret("not*base64").as_ref(), Some(FP_SIG), FP_BODY),
+            Err(AuthError::NotConfigured(_))
+        ));
+    }
+
+    const STREAM: &str = "a0ba2bf6-fe6b-441c-a9be-bf910d223218";
+    const TARGET: &str = "314a486a-3dc7-4cf5-9fcc-1708a4683f21";
+
+    fn event(name: &str) -> Event {
+        match parse_any(&Fastpix, &fixture("fastpix", name), 7).unwrap() {
+            Parsed::Event(e) => *e,
+            other => panic!("{name}: {other:?}"),
+        }
+    }
+
+    #[test]
+    fn all_fourteen_seed_events_normalize() {
+        use State::*;
+        let table = [
+            (
+                "live-stream-created.json",
+                Kind::LiveInput,
+                Created,
+                Some(false),
+            ),
+            (
+                "live-stream-connected.json",
+                Kind::LiveInput,
+                Connected,
+                None,
+            ),
+            (
+                "live-stream-recording.json",
+                Kind::LiveInput,
+                Live,
+                Some(true),
+            ),
+            ("live-stream-active.json", Kind::LiveInput, Live, None),
+            (
+                "live-stream-disconnected.json",
+                Kind::LiveInput,
+                Disconnected,
+                Some(false),
+            ),
+            ("live-stream-idle.json", Kind::LiveInput, Idle, Some(false)),
+            ("live-stream-updated.json", Kind::LiveInput, Idle, None),
+            ("live-stream-enabled.json", Kind::LiveInput, Idle, None),
+            (
+                "live-stream-disabled.json",
+                Kind::LiveInput,
+                Disabled,
+                Some(false),
+            ),
+            (
+                "live-stream-deleted.json",
+                Kind::LiveInput,
+                Deleted,
+                Some(false),
+            ),
+            (
+                "simulcast-target-created.json",
+                Kind::SimulcastTarget,
+                Created,
+                None,
+            ),
+            (
+                "simulcast-target-starting.json",
+                Kind::SimulcastTarget,
+                Connected,
+                None,
+            ),
+            (
+                "simulcast-target-broadcasting.json",
+                Kind::SimulcastTarget,
+                Live,
+                None,
+            ),
+            (
+                "simulcast-target-deleted.json",
+                Kind::SimulcastTarget,
+                Deleted,
+                None,
+            ),
+        ];
+        assert_eq!(table.len(), fixtures("fastpix").len());
+        for (name, kind, state, recording) in table {
+            let e = event(name);
+            assert_eq!(
+                (e.stream.kind, e.state, e.recording),
+                (kind, state, recording),
+                "{name}"
+            );
+            assert_eq!(e.time_source, TimeSource::Provider, "{name}");
+            assert!(e.event_type.starts_with(PREFIX), "{name}");
+            let want_id = if kind == Kind::SimulcastTarget {
+                TARGET
+            } else {
+                STREAM
+            };
+            assert_eq!(e.stream.id, want_id, "{name}");
+        }
+    }
+
+    #[test]
+    fn the_disconnected_event_reads_its_id_from_data_id() {
+        assert_eq!(event("live-stream-disconnected.json").stream.id, STREAM);
+    }
+
+    #[test]
+    fn simulcast_targets_know_their_live_stream() {
+        let e = event("simulcast-target-broadcasting.json");
+        assert_eq!(e.parent_id.as_deref(), Some(STREAM));
+        assert_eq!(
+            e.stream.kv_key(),
+            format!("status:fastpix:simulcast_target:{TARGET}")
+        );
+    }
+
+    #[test]
+    fn event_time_is_created_at() {
+        assert_eq!(
+            event("live-stream-active.json").occurred_at,
+            crate::time::parse_rfc3339("2023-12-06T09:12:13.808Z").unwrap()
+        );
+    }
+
+    #[test]
+    fn stream_keys_never_reach_the_event() {
+        for (name, body) in fixtures("fastpix") {
+            let Parsed::Event(e) = parse_any(&Fastpix, &body, 0).unwrap() else {
+                panic!("{name}")
+            };
+            let dbg = format!("{e:?}{}", serde_json::to_string(&e).unwrap());
+            for secret in [
+                "fpx-live-sk-DO-NOT-LEAK",
+                "81ta-sr0p-hrpr-t5tt-6bed",
+                "DuM8W004MoZY",
+            ] {
+                assert!(!dbg.contains(secret), "{name} leaks {secret}");
+            }
+        }
+    }
+
+    #[test]
+    fn a_redelivery_with_more_attempts_has_the_same_event_id() {
+        let body = fixture("fastpix", "live-stream-active.json");
+        let mut v: serde_json::Value = serde_json::from_slice(&body).unwrap();
+        v["attempts"] = serde_json::json!([{"status": 500}]);
+        let again = serde_json::to_vec(&v).unwrap();
+        let Parsed::Event(a) = parse_any(&Fastpix, &body, 0).unwrap() else {
+            panic!()
+        };
+        let Parsed::Event(b) = parse_any(&Fastpix, &again, 0).unwrap() else {
+            panic!()
+        };
+        assert_eq!(a.event_id, b.event_id);
+    }
+
+    #[test]
+    fn unknown_and_foreign_types_are_ignored() {
+        for t in ["video.live_stream.teleported", "video.media.created"] {
+            let body = format!(r#"{{"type":"{t}","data":{{}}}}"#);
+            let got = parse_any(&Fastpix, body.as_bytes(), 0).unwrap();
+            assert!(matches!(got, Parsed::Ignored { .. }), "{t}: {got:?}");
+        }
+    }
+
+    #[test]
+    fn updated_without_a_known_status_is_ignored() {
+        let body = br#"{"type":"video.live_stream.updated","data":{"streamId":"abc","status":"weird"},"created_at":"2023-12-06T09:12:28.808Z"}"#;
+        let got = parse_any(&Fastpix, body, 0).unwrap();
+        assert!(matches!(got, Parsed::Ignored { .. }), "{got:?}");
+    }
+
+    #[test]
+    fn missing_id_bad_id_and_bad_time_are_refused() {
+        let no_id = br#"{"type":"video.live_stream.active","data":{}}"#;
+        assert!(matches!(
+            parse_any(&Fastpix, no_id, 0),
+            Err(ParseError::Shape { .. })
+        ));
+        let bad_id = br#"{"type":"video.live_stream.active","data":{"streamId":"a b"}}"#;
+        assert_eq!(
+            parse_any(&Fastpix, bad_id, 0),
+            Err(ParseError::InvalidId {
+                field: "data.streamId"
+            })
+        );
+        let bad_time =
+            br#"{"type":"video.live_stream.active","data":{"streamId":"ab"},"created_at":"noon"}"#;
+        assert_eq!(
+            parse_any(&Fastpix, bad_time, 0),
+            Err(ParseError::InvalidTime {
+                field: "created_at"
+            })
+        );
+        let no_type = br#"{"data":{"streamId":"ab"}}"#;
+        assert!(matches!(
+            parse_any(&Fastpix, no_type, 0),
+            Err(ParseError::Shape { .. })
+        ));
+    }
+}

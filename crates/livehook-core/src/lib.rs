@@ -1,0 +1,37 @@
+//! livehook's pure core: everything that decides, nothing that does I/O. Live-video webhooks
+//! from every provider in [`ingest::providers::REGISTRY`] become one ordered stream status and
+//! alerts that reach their subscribers. No `worker`, `wasm-bindgen` or `js-sys` dependency:
+//! Cargo keeps this crate pure, and all of it runs under `cargo test` on the host.
+//!
+//! # Layout
+//!
+//! Rooms, lowest first; each may use only the rooms above it in this list.
+//!
+//! - [`text`], [`time`]: utilities (hex, truncation; RFC 3339 and HTTP dates). Use nothing.
+//! - [`ids`]: `alr_`, `sub_`, `msg_` ids as types.
+//! - [`ingest`]: a webhook becomes an event. The event model and the stored record
+//!   (`event`), settings, authentication primitives, and `providers/`: one file per provider
+//!   behind one trait, one line each in the registry.
+//! - [`alerts`]: what an alert is, who wants it (subscribers, URL policy, signing secret), when
+//!   to try again (schedule), one delivery's state machine, an alert record, and what a
+//!   subscriber receives (rendering for webhook, Slack and Discord).
+//! - [`ordering`]: the per-stream state machine: newest event wins, duplicates change nothing,
+//!   KV writes coalesced to one a second, the alert outbox.
+//! - [`config`]: everything read from the environment, as types; `/healthz`.
+//! - [`protocol`]: the contract between the worker and its Durable Objects: binding names,
+//!   shared keys, typed requests and replies, their limits.
+//! - [`hub`]: the alert hub's logic over a storage trait and an effects trait: intake,
+//!   dispatch, subscriptions.
+//!
+//! The worker crate (the shell) holds the routes, the two Durable Objects and the runtime glue;
+//! it implements `hub`'s traits and speaks `protocol`.
+
+pub mod alerts;
+pub mod config;
+pub mod hub;
+pub mod ids;
+pub mod ingest;
+pub mod ordering;
+pub mod protocol;
+pub mod text;
+pub mod time;

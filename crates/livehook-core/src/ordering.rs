@@ -1,0 +1,570 @@
+//! The per-stream state machine: ordering, de-duplication, KV write coalescing and the alert
+//! outbox. The stream's Durable Object (the worker's `objects/stream.rs`) is a thin shell that
+//! loads a [`StreamLedger`], calls these functions with `now`, persists the result and performs
+//! the I/O they ask for. It sits above `alerts` because the outbox holds [`Alert`]s.
+//!
+//! Invariants (each has a test below):
+//! - The newest provider event wins: an event older than the current one never overwrites it.
+//!   Equal times are broken by [`crate::ingest::event::State::tie_rank`], then by event id, so the final
+//!   state does not depend on delivery order.
+//! - Events without a provider time (Gcore) are ordered by arrival here.
+//! - A redelivered event changes nothing: provider-timed events are de-duplicated against the
+//!   last [`SEEN_CAPACITY`] event ids; receipt-timed ones against the last event applied.
+//! - KV is written at most once per [`KV_MIN_WRITE_INTERVAL_MS`] per stream (Workers KV allows one
+//!   write per second per key): a burst leaves the newest record dirty and an alarm writes it.
+//! - An errored event that is not a duplicate queues an alert in the outbox, in the same storage
+//!   write as the status, even when it is too old to change the status: the failure happened.
+//!   The outbox is emptied only when the alert hub confirms it stored the alert.
+
+use std::collections::VecDeque;
+
+use serde::{Deserialize, Serialize};
+
+use crate::alerts::alert::Alert;
+use crate::ids::AlertId;
+use crate::ingest::event::{Event, State, StatusRecord, TimeSource};
+use crate::time::{millis_to_nanos, Nanos};
+
+/// Workers KV: at most one write per second to the same key.
+pub const KV_MIN_WRITE_INTERVAL_MS: u64 = 1000;
+/// How many recent provider event ids a stream remembers for de-duplication.
+pub const SEEN_CAPACITY: usize = 64;
+/// Most alerts a stream holds while the alert hub cannot take them. Beyond it, events that
+/// would queue another are deferred (a 503 the provider retries), never accepted and dropped.
+pub const MAX_OUTBOX: usize = 100;
+/// Retry backoff for KV writes and alert hand-offs: 1 s doubling to 60 s.
+pub const RETRY_BASE_MS: u64 = 1000;
+pub const RETRY_MAX_MS: u64 = 60_000;
+
+/// What happened to one event.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Outcome {
+    /// It is now the stream's status.
+    Applied,
+    /// Seen before: nothing changed.
+    Duplicate,
+    /// Older than the current status: the status did not change (an alert may still be queued).
+    Stale,
+    /// Not applied: it would queue an alert and the outbox is full (the hub is unreachable).
+    Deferred,
+}
+
+impl Outcome {
+    /// The same name serde gives it (used in the log line).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Outcome::Applied => "applied",
+            Outcome::Duplicate => "duplicate",
+            Outcome::Stale => "stale",
+            Outcome::Deferred => "deferred",
+        }
+    }
+}
+
+/// The order of two events for one stream: provider time, then lifecycle stage, then id.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct OrderKey {
+    pub occurred_at: Nanos,
+    pub tie_rank: u8,
+    pub event_id: String,
+}
+
+impl OrderKey {
+    fn of(event: &Event) -> Self {
+        OrderKey {
+            occurred_at: event.occurred_at,
+            tie_rank: event.state.tie_rank(),
+            event_id: event.event_id.clone(),
+        }
+    }
+}
+
+/// Everything a stream's Durable Object stores (as one JSON value, written atomically).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StreamLedger {
+    pub record: Option<StatusRecord>,
+    pub order: Option<OrderKey>,
+    /// Recent provider event ids, oldest first.
+    #[serde(default)]
+    pub seen: VecDeque<String>,
+    /// Bumped on every applied event.
+    #[serde(default)]
+    pub version: u64,
+    /// The `version` last confirmed written to KV.
+    #[serde(default)]
+    pub kv_version: u64,
+    /// When the last KV write started (ms): the next may start 1 s later.
+    #[serde(default)]
+    pub kv_slot_ms: Option<u64>,
+    #[serde(default)]
+    pub kv_failures: u32,
+    /// Alerts accepted but not yet confirmed stored by the alert hub.
+    #[serde(default)]
+    pub outbox: Vec<Alert>,
+    #[serde(default)]
+    pub outbox_failures: u32,
+    #[serde(default)]
+    pub outbox_retry_ms: Option<u64>,
+}
+
+/// The result of [`StreamLedger::apply`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Applied {
+    pub outcome: Outcome,
+    /// An alert was queued in the outbox by this event.
+    pub alert_queued: bool,
+}
+
+/// The wait after the `failures`-th consecutive failure (1 s, 2 s, 4 s … capped at 60 s).
+fn backoff_ms(failures: u32) -> u64 {
+    RETRY_BASE_MS
+        .saturating_mul(1u64 << failures.saturating_sub(1).min(16))
+        .min(RETRY_MAX_MS)
+}
+
+impl StreamLedger {
+    /// Applies one event received at `received_at_ms`. `notify` lists the non-error states some
+    /// subscriber wants to hear about: reaching one of them queues a notification too.
+    pub fn apply(&mut self, event: &Event, received_at_ms: u64, notify: &[State]) -> Applied {
+        let duplicate = match event.time_source {
+            TimeSource::Provider => self.seen.contains(&event.event_id),
+            TimeSource::Receipt => self
+                .order
+                .as_ref()
+                .is_some_and(|o| o.event_id == event.event_id),
+        };
+        if duplicate {
+            return Applied {
+                outcome: Outcome::Duplicate,
+                alert_queued: false,
+            };
+        }
+        let may_alert = event.state == State::Errored || notify.contains(&event.state);
+        if may_alert && self.outbox.len() >= MAX_OUTBOX {
+            return Applied {
+                outcome: Outcome::Deferred,
+                alert_queued: false,
+            };
+        }
+        if event.time_source == TimeSource::Provider {
+            if self.seen.len() >= SEEN_CAPACITY {
+                self.seen.pop_front();
+            }
+            self.seen.push_back(event.event_id.clone());
+        }
+        let mut alert_queued = match Alert::from_event(event, received_at_ms) {
+            Some(alert) if !self.outbox.iter().any(|a| a.id == alert.id) => {
+                self.outbox.push(alert);
+                true
+            }
+            _ => false,
+        };
+        let key = OrderKey::of(event);
+        let newer = match (&self.order, event.time_source) {
+            (None, _) => true,
+            // No provider time: arrival order decides.
+            (Some(_), TimeSource::Receipt) => true,
+            (Some(current), TimeSource::Provider) => key > *current,
+        };
+        if !newer {
+            return Applied {
+                outcome: Outcome::Stale,
+                alert_queued,
+            };
+        }
+        let changed = self.record.as_ref().is_none_or(|r| r.state != event.state);
+        if changed && event.state != State::Errored && notify.contains(&event.state) {
+            self.outbox.push(Alert::state_change(event, received_at_ms));
+            alert_queued = true;
+        }
+        let received = millis_to_nanos(received_at_ms);
+        self.record = Some(StatusRecord::from_event(
+            event,
+            self.record.as_ref(),
+            received,
+        ));
+        self.order = Some(key);
+        self.version += 1;
+        Applied {
+            outcome: Outcome::Applied,
+            alert_queued,
+        }
+    }
+
+    /// KV holds an older record than this state.
+    pub fn kv_dirty(&self) -> bool {
+        self.version > self.kv_version && self.record.is_some()
+    }
+
+    fn kv_due_ms(&self) -> u64 {
+        let slot = self
+            .kv_slot_ms
+            .map_or(0, |s| s.saturating_add(KV_MIN_WRITE_INTERVAL_MS));
+        if self.kv_failures == 0 {
+            slot
+        } else {
+            slot.max(
+                self.kv_slot_ms
+                    .unwrap_or(0)
+                    .saturating_add(backoff_ms(self.kv_failures)),
+            )
+        }
+    }
+
+    /// If a KV write may start now, reserves the 1 s slot and returns what to write.
+    pub fn begin_kv_write(&mut self, now_ms: u64) -> Option<(u64, StatusRecord)> {
+        if !self.kv_dirty() || now_ms < self.kv_due_ms() {
+            return None;
+        }
+        let record = self.record.clone()?;
+        self.kv_slot_ms = Some(now_ms);
+        Some((self.version, record))
+    }
+
+    /// The KV write of `version` succeeded.
+    pub fn kv_written(&mut self, version: u64) {
+        self.kv_version = self.kv_version.max(version);
+        self.kv_failures = 0;
+    }
+
+    /// The KV write failed: retry with backoff.
+    pub fn kv_failed(&mut self) {
+        self.kv_failures = self.kv_failures.saturating_add(1);
+    }
+
+    /// Whether the outbox may be flushed now.
+    pub fn outbox_due(&self, now_ms: u64) -> bool {
+        !self.outbox.is_empty() && self.outbox_retry_ms.is_none_or(|t| now_ms >= t)
+    }
+
+    /// The hub confirmed it stored this alert.
+    pub fn alert_handed_off(&mut self, id: &AlertId) {
+        self.outbox.retain(|a| a.id != *id);
+        if self.outbox.is_empty() {
+            self.outbox_failures = 0;
+            self.outbox_retry_ms = None;
+        }
+    }
+
+    /// The hand-off failed: keep the alert, retry with backoff.
+    pub fn alert_hand_off_failed(&mut self, now_ms: u64) {
+        self.outbox_failures = self.outbox_failures.saturating_add(1);
+        self.outbox_retry_ms = Some(now_ms.saturating_add(backoff_ms(self.outbox_failures)));
+    }
+
+    /// When the Durable Object's alarm must fire next, if anything is pending.
+    pub fn next_alarm_ms(&self, now_ms: u64) -> Option<u64> {
+        let kv = self.kv_dirty().then(|| self.kv_due_ms().max(now_ms));
+        let outbox =
+            (!self.outbox.is_empty()).then(|| self.outbox_retry_ms.unwrap_or(now_ms).max(now_ms));
+        match (kv, outbox) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ingest::event::{ErrorInfo, Kind, ProviderId, StreamKey};
+
+    fn ev(id: &str, at: Nanos, state: State) -> Event {
+        Event {
+            stream: StreamKey::new(ProviderId::new("fastpix"), Kind::LiveInput, "s1").unwrap(),
+            parent_id: None,
+            state,
+            recording: None,
+            occurred_at: at,
+            time_source: TimeSource::Provider,
+            event_type: format!("t.{}", state.as_str()),
+            event_id: id.into(),
+            error: (state == State::Errored).then(|| ErrorInfo {
+                code: "ERR_X".into(),
+                message: "m".into(),
+                hint: "h".into(),
+            }),
+        }
+    }
+
+    fn gcore(id: &str, state: State) -> Event {
+        Event {
+            time_source: TimeSource::Receipt,
+            ..ev(id, 0, state)
+        }
+    }
+
+    fn state_of(s: &StreamLedger) -> State {
+        s.record.as_ref().unwrap().state
+    }
+
+    #[test]
+    fn older_event_never_overwrites_newer_status() {
+        let mut s = StreamLedger::default();
+        assert_eq!(
+            s.apply(&ev("b", 20, State::Live), 1, &[]).outcome,
+            Outcome::Applied
+        );
+        assert_eq!(
+            s.apply(&ev("a", 10, State::Connected), 2, &[]).outcome,
+            Outcome::Stale
+        );
+        assert_eq!(state_of(&s), State::Live);
+        assert_eq!(s.version, 1);
+    }
+
+    #[test]
+    fn redelivered_event_changes_nothing() {
+        let mut s = StreamLedger::default();
+        s.apply(&ev("a", 10, State::Live), 1, &[]);
+        let before = s.clone();
+        assert_eq!(
+            s.apply(&ev("a", 10, State::Live), 2, &[]).outcome,
+            Outcome::Duplicate
+        );
+        assert_eq!(s, before);
+    }
+
+    #[test]
+    fn equal_times_resolve_the_same_whatever_the_order() {
+        let a = ev("a", 10, State::Connected);
+        let b = ev("b", 10, State::Live);
+        let mut s1 = StreamLedger::default();
+        s1.apply(&a, 1, &[]);
+        s1.apply(&b, 2, &[]);
+        let mut s2 = StreamLedger::default();
+        s2.apply(&b, 1, &[]);
+        s2.apply(&a, 2, &[]);
+        assert_eq!(state_of(&s1), State::Live);
+        assert_eq!(state_of(&s2), State::Live);
+    }
+
+    #[test]
+    fn every_permutation_of_a_burst_ends_at_the_newest_event() {
+        let events = [
+            ev("1", 1, State::Created),
+            ev("2", 2, State::Connected),
+            ev("3", 3, State::Live),
+            ev("4", 4, State::Disconnected),
+            ev("5", 5, State::Idle),
+        ];
+        // All 120 orders, each event delivered twice.
+        let mut idx = [0usize, 1, 2, 3, 4];
+        let mut count = 0;
+        permute(&mut idx, 0, &mut |order| {
+            let mut s = StreamLedger::default();
+            for &i in order.iter().chain(order.iter().rev()) {
+                s.apply(&events[i], 0, &[]);
+            }
+            assert_eq!(state_of(&s), State::Idle, "{order:?}");
+            assert_eq!(s.record.as_ref().unwrap().last_event, "t.idle");
+            count += 1;
+        });
+        assert_eq!(count, 120);
+    }
+
+    fn permute(a: &mut [usize; 5], k: usize, f: &mut dyn FnMut(&[usize; 5])) {
+        if k == a.len() {
+            f(a);
+            return;
+        }
+        for i in k..a.len() {
+            a.swap(k, i);
+            permute(a, k + 1, f);
+            a.swap(k, i);
+        }
+    }
+
+    #[test]
+    fn receipt_timed_events_follow_arrival_and_drop_only_an_immediate_repeat() {
+        let mut s = StreamLedger::default();
+        let steps = [
+            ("live", State::Live, Outcome::Applied),
+            ("live", State::Live, Outcome::Duplicate),
+            ("off", State::Disconnected, Outcome::Applied),
+            // Live again after going offline is a real change, not a duplicate.
+            ("live", State::Live, Outcome::Applied),
+        ];
+        for (i, (id, state, want)) in steps.into_iter().enumerate() {
+            assert_eq!(
+                s.apply(&gcore(id, state), i as u64, &[]).outcome,
+                want,
+                "step {i}"
+            );
+        }
+        assert_eq!(state_of(&s), State::Live);
+    }
+
+    #[test]
+    fn the_seen_set_is_bounded() {
+        let mut s = StreamLedger::default();
+        for i in 0..(SEEN_CAPACITY as i64 + 10) {
+            s.apply(&ev(&i.to_string(), i, State::Live), 0, &[]);
+        }
+        assert_eq!(s.seen.len(), SEEN_CAPACITY);
+    }
+
+    #[test]
+    fn errored_events_queue_one_alert_even_when_stale() {
+        let mut s = StreamLedger::default();
+        s.apply(&ev("new", 20, State::Live), 0, &[]);
+        let r = s.apply(&ev("old-err", 10, State::Errored), 5, &[]);
+        assert_eq!(
+            r,
+            Applied {
+                outcome: Outcome::Stale,
+                alert_queued: true
+            }
+        );
+        assert_eq!(state_of(&s), State::Live);
+        assert_eq!(s.outbox.len(), 1);
+        // The same errored event again: no second alert.
+        let r = s.apply(&ev("old-err", 10, State::Errored), 6, &[]);
+        assert_eq!(
+            r,
+            Applied {
+                outcome: Outcome::Duplicate,
+                alert_queued: false
+            }
+        );
+        assert_eq!(s.outbox.len(), 1);
+    }
+
+    #[test]
+    fn the_outbox_empties_only_on_confirmed_hand_off() {
+        let mut s = StreamLedger::default();
+        s.apply(&ev("e", 10, State::Errored), 0, &[]);
+        s.kv_written(s.version);
+        let id = s.outbox[0].id.clone();
+        assert!(s.outbox_due(0));
+        s.alert_hand_off_failed(1_000);
+        assert_eq!(s.outbox.len(), 1);
+        assert!(!s.outbox_due(1_500));
+        assert!(s.outbox_due(2_000));
+        assert_eq!(s.next_alarm_ms(1_500), Some(2_000));
+        s.alert_hand_off_failed(2_000);
+        assert_eq!(s.outbox_retry_ms, Some(4_000));
+        s.alert_handed_off(&id);
+        assert!(s.outbox.is_empty());
+        assert_eq!(s.outbox_retry_ms, None);
+    }
+
+    #[test]
+    fn a_full_outbox_defers_events_that_would_alert_and_nothing_else() {
+        let mut s = StreamLedger::default();
+        for i in 0..MAX_OUTBOX as i64 {
+            let applied = s.apply(&ev(&format!("e{i}"), i, State::Errored), 0, &[]);
+            assert!(applied.alert_queued);
+        }
+        let before = s.clone();
+        let next = ev("over", 1_000, State::Errored);
+        let deferred = s.apply(&next, 0, &[]);
+        assert_eq!(deferred.outcome, Outcome::Deferred);
+        assert_eq!(
+            s, before,
+            "a deferred event changes nothing, not even the seen set"
+        );
+        // A wanted state change would alert too: deferred; an unwanted one is applied.
+        let live = ev("live", 1_001, State::Live);
+        assert_eq!(s.apply(&live, 0, &[State::Live]).outcome, Outcome::Deferred);
+        assert_eq!(s.apply(&live, 0, &[]).outcome, Outcome::Applied);
+        // Once the hub takes one, the provider's retry of the deferred event is accepted: its
+        // alert is queued (its status is stale by now: the live event is newer).
+        let first = s.outbox[0].id.clone();
+        s.alert_handed_off(&first);
+        let retried = s.apply(&next, 0, &[]);
+        assert_eq!(
+            (retried.outcome, retried.alert_queued),
+            (Outcome::Stale, true)
+        );
+    }
+
+    #[test]
+    fn kv_is_written_at_most_once_a_second_and_ends_at_the_newest() {
+        let mut s = StreamLedger::default();
+        s.apply(&ev("1", 1, State::Connected), 0, &[]);
+        let (v1, r1) = s.begin_kv_write(1_000).unwrap();
+        assert_eq!(r1.state, State::Connected);
+        // A burst inside the same second: no second write, an alarm instead.
+        s.apply(&ev("2", 2, State::Live), 0, &[]);
+        s.apply(&ev("3", 3, State::Disconnected), 0, &[]);
+        assert_eq!(s.begin_kv_write(1_500), None);
+        s.kv_written(v1);
+        assert!(s.kv_dirty());
+        assert_eq!(s.next_alarm_ms(1_500), Some(2_000));
+        let (v3, r3) = s.begin_kv_write(2_000).unwrap();
+        assert_eq!(r3.state, State::Disconnected);
+        s.kv_written(v3);
+        assert!(!s.kv_dirty());
+        assert_eq!(s.next_alarm_ms(2_000), None);
+    }
+
+    #[test]
+    fn a_late_confirmation_of_an_old_write_keeps_the_newer_record_dirty() {
+        let mut s = StreamLedger::default();
+        s.apply(&ev("1", 1, State::Connected), 0, &[]);
+        let (v1, _) = s.begin_kv_write(0).unwrap();
+        s.apply(&ev("2", 2, State::Live), 0, &[]);
+        s.kv_written(v1);
+        assert!(s.kv_dirty());
+    }
+
+    #[test]
+    fn failed_kv_writes_back_off() {
+        let mut s = StreamLedger::default();
+        s.apply(&ev("1", 1, State::Live), 0, &[]);
+        s.begin_kv_write(10_000).unwrap();
+        s.kv_failed();
+        s.kv_failed();
+        // Two failures: 2 s after the slot started.
+        assert_eq!(s.begin_kv_write(11_000), None);
+        assert_eq!(s.next_alarm_ms(11_000), Some(12_000));
+        assert!(s.begin_kv_write(12_000).is_some());
+    }
+
+    #[test]
+    fn outcome_names_match_their_json() {
+        for o in [Outcome::Applied, Outcome::Duplicate, Outcome::Stale] {
+            assert_eq!(
+                serde_json::to_string(&o).unwrap(),
+                format!("\"{}\"", o.as_str())
+            );
+        }
+    }
+
+    #[test]
+    fn nothing_pending_means_no_alarm() {
+        assert_eq!(StreamLedger::default().next_alarm_ms(5), None);
+    }
+
+    #[test]
+    fn stored_state_round_trips_as_json() {
+        let mut s = StreamLedger::default();
+        s.apply(&ev("e", 10, State::Errored), 0, &[]);
+        let json = serde_json::to_string(&s).unwrap();
+        assert_eq!(serde_json::from_str::<StreamLedger>(&json).unwrap(), s);
+    }
+
+    #[test]
+    fn wanted_state_changes_queue_a_notification_once() {
+        let mut s = StreamLedger::default();
+        let notify = [State::Disconnected];
+        let r = s.apply(&ev("1", 1, State::Live), 0, &notify);
+        assert!(!r.alert_queued, "live is not wanted");
+        let r = s.apply(&ev("2", 2, State::Disconnected), 0, &notify);
+        assert!(r.alert_queued);
+        assert_eq!(s.outbox.len(), 1);
+        assert_eq!(s.outbox[0].state, State::Disconnected);
+        assert_eq!(s.outbox[0].code, None);
+        // Not a change: disconnected again (a different event) does not notify twice.
+        let r = s.apply(&ev("3", 3, State::Disconnected), 0, &notify);
+        assert!(!r.alert_queued);
+        // A stale disconnect is old news.
+        s.apply(&ev("4", 10, State::Live), 0, &notify);
+        let r = s.apply(&ev("5", 5, State::Disconnected), 0, &notify);
+        assert_eq!(r.outcome, Outcome::Stale);
+        assert!(!r.alert_queued);
+        assert_eq!(s.outbox.len(), 1);
+    }
+}

@@ -1,0 +1,276 @@
+//! The contract between the worker and its Durable Objects: binding names, the keys they share,
+//! and the typed messages. One request enum per object, typed replies, and one error type
+//! ([`ObjectError`]) that the worker maps to HTTP in one place. On the wire each request is the
+//! JSON of its enum in a `POST` body and each answer is the JSON of a [`Reply`]; no paths, no
+//! status codes to interpret.
+//!
+//! Limits that both sides rely on are types here ([`AlertLimit`]), so a value that reached an
+//! object is valid by construction and is not checked twice.
+
+use serde::{Deserialize, Deserializer, Serialize};
+
+use crate::alerts::alert::Alert;
+use crate::alerts::record::{AlertRecord, AlertSummary};
+use crate::alerts::secret::SigningSecret;
+use crate::alerts::subscriber::{NewSubscriber, SubscriberView};
+use crate::ids::{AlertId, SubscriberId};
+use crate::ingest::event::Event;
+use crate::ordering::{Outcome, StreamLedger};
+
+/// Workers KV namespace holding one status record per stream (and [`NOTIFY_STATES_KEY`]).
+pub const STATUS_KV: &str = "STREAM_STATUS";
+/// Durable Object namespace, one object per stream (class `StreamStatus`), named by
+/// `StreamKey`'s `Display` (`{provider}:{kind}:{id}`).
+pub const STREAMS_DO: &str = "STREAMS";
+/// Durable Object namespace of the alert hub (class `AlertHub`, one instance).
+pub const ALERT_HUB_DO: &str = "ALERT_HUB";
+/// Name of the single alert hub instance.
+pub const ALERT_HUB_NAME: &str = "global";
+/// KV key listing the non-error states some subscriber wants: written by the hub, read by the
+/// stream objects.
+pub const NOTIFY_STATES_KEY: &str = "meta:notify-states";
+/// The WebSocket subprotocol the live feed answers with when offered.
+pub const LIVE_PROTOCOL: &str = "livehook";
+/// What the live feed answers to a `ping` text message (without waking the hub).
+pub const LIVE_PING: &str = "ping";
+pub const LIVE_PONG: &str = "pong";
+
+/// Every answer from an object.
+pub type Reply<T> = Result<T, ObjectError>;
+
+/// What can go wrong inside an object, as the worker must know it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]
+#[serde(rename_all = "snake_case")]
+pub enum ObjectError {
+    #[error("no such alert")]
+    NoSuchAlert,
+    #[error("no such subscriber")]
+    NoSuchSubscriber,
+    #[error("no such stream")]
+    NoSuchStream,
+    /// The request conflicts with the object's state; the text says how (no secret in it).
+    #[error("{0}")]
+    Conflict(String),
+    /// Storage failed: retrying is the right answer. The text is for the log only.
+    #[error("unavailable: {0}")]
+    Unavailable(String),
+}
+
+// ---- worker → stream object ----
+
+/// What the worker asks a stream's object.
+#[derive(Debug, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum StreamRequest {
+    /// Apply one event (answered with [`StreamReply::Ingested`]).
+    Ingest(Ingest),
+    /// The object's state (answered with [`StreamReply::Inspected`]).
+    Inspect,
+}
+
+/// One event and when the worker received it.
+#[derive(Debug, Serialize, Deserialize)]
+pub struct Ingest {
+    pub event: Event,
+    pub received_at_ms: u64,
+}
+
+#[derive(Debug, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum StreamReply {
+    Ingested(IngestReply),
+    Inspected(Box<StreamInspection>),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct IngestReply {
+    pub outcome: Outcome,
+    pub alert_queued: bool,
+}
+
+/// `GET /streams/{provider}/{id}/diagnostics`: the stream object's own state (strongly
+/// consistent), and whether KV has caught up with it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StreamInspection {
+    pub stream: String,
+    pub kv_in_sync: bool,
+    pub alerts_waiting: usize,
+    pub state: StreamLedger,
+}
+
+// ---- worker (and stream objects) → alert hub ----
+
+/// What the worker (or a stream's object, for [`HubRequest::Accept`]) asks the alert hub.
+#[derive(Debug, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum HubRequest {
+    /// Store an alert and deliver it (idempotent per alert id).
+    Accept { alert: Alert },
+    ListAlerts {
+        limit: AlertLimit,
+        delivery: Option<DeliveryFilter>,
+    },
+    GetAlert { id: AlertId },
+    /// Dead deliveries start over.
+    Retry { id: AlertId },
+    CreateSubscriber { new: NewSubscriber },
+    ListSubscribers,
+    GetSubscriber { id: SubscriberId },
+    DeleteSubscriber { id: SubscriberId },
+}
+
+/// The hub's answers. Each payload is exactly the HTTP body the worker returns for it.
+#[derive(Debug, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum HubReply {
+    Accepted(Accepted),
+    Alerts(AlertsPage),
+    Alert(Box<AlertRecord>),
+    Retried(Retried),
+    Created(Created),
+    Subscriptions(SubscriptionsPage),
+    Subscriber(SubscriberView),
+    Deleted(Deleted),
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Accepted {
+    pub id: AlertId,
+    /// False if this alert id was stored before (a repeated hand-off).
+    pub stored: bool,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub deliveries: Option<usize>,
+    /// Set when the alert was folded into an open incident's alert.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub repeat_of: Option<AlertId>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AlertsPage {
+    pub alerts: Vec<AlertSummary>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Retried {
+    pub id: AlertId,
+    pub requeued: Vec<SubscriberId>,
+    pub skipped: Vec<Skipped>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Skipped {
+    pub subscriber_id: SubscriberId,
+    pub reason: String,
+}
+
+/// A new subscriber: its view and, for webhooks, its secret (shown this once).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Created {
+    #[serde(flatten)]
+    pub subscriber: SubscriberView,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub secret: Option<SigningSecret>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SubscriptionsPage {
+    pub subscriptions: Vec<SubscriberView>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Deleted {
+    pub id: SubscriberId,
+    pub deleted: bool,
+}
+
+/// Which alerts `GET /alerts?delivery=` lists.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum DeliveryFilter {
+    /// Alerts with a dead delivery (the dead-letter list).
+    Dead,
+    /// Alerts with a delivery still to make.
+    Pending,
+}
+
+impl DeliveryFilter {
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "dead" => Some(DeliveryFilter::Dead),
+            "pending" => Some(DeliveryFilter::Pending),
+            _ => None,
+        }
+    }
+}
+
+/// How many alerts one `GET /alerts` returns: 1 to [`AlertLimit::MAX`], by construction.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct AlertLimit(usize);
+
+impl AlertLimit {
+    pub const DEFAULT: AlertLimit = AlertLimit(50);
+    pub const MAX: usize = 200;
+
+    /// `None` unless `s` is a number from 1 to [`AlertLimit::MAX`].
+    pub fn parse(s: &str) -> Option<Self> {
+        let n: usize = s.parse().ok()?;
+        (1..=Self::MAX).contains(&n).then_some(AlertLimit(n))
+    }
+
+    pub fn get(self) -> usize {
+        self.0
+    }
+}
+
+impl Default for AlertLimit {
+    fn default() -> Self {
+        Self::DEFAULT
+    }
+}
+
+impl<'de> Deserialize<'de> for AlertLimit {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        // Whatever was sent, the value is within bounds.
+        Ok(AlertLimit(usize::deserialize(d)?.clamp(1, Self::MAX)))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn alert_limits_are_bounded_by_construction() {
+        assert_eq!(AlertLimit::parse("1").map(AlertLimit::get), Some(1));
+        assert_eq!(AlertLimit::parse("200").map(AlertLimit::get), Some(200));
+        for bad in ["0", "201", "-1", "ten", ""] {
+            assert_eq!(AlertLimit::parse(bad), None, "{bad}");
+        }
+        let clamped: AlertLimit = serde_json::from_str("100000").unwrap();
+        assert_eq!(clamped.get(), AlertLimit::MAX);
+        assert_eq!(AlertLimit::default().get(), 50);
+    }
+
+    #[test]
+    fn requests_and_errors_have_a_stable_wire_form() {
+        let req = HubRequest::ListAlerts {
+            limit: AlertLimit::DEFAULT,
+            delivery: Some(DeliveryFilter::Dead),
+        };
+        assert_eq!(
+            serde_json::to_string(&req).unwrap(),
+            r#"{"list_alerts":{"limit":50,"delivery":"dead"}}"#
+        );
+        assert_eq!(
+            serde_json::to_string(&StreamRequest::Inspect).unwrap(),
+            r#""inspect""#
+        );
+        let err: Reply<HubReply> = Err(ObjectError::Conflict("at most 100 subscribers".into()));
+        let json = serde_json::to_string(&err).unwrap();
+        assert_eq!(json, r#"{"Err":{"conflict":"at most 100 subscribers"}}"#);
+        let back: Reply<HubReply> = serde_json::from_str(&json).unwrap();
+        assert_eq!(back.err(), Some(ObjectError::Conflict("at most 100 subscribers".into())));
+        assert_eq!(DeliveryFilter::parse("pending"), Some(DeliveryFilter::Pending));
+        assert_eq!(DeliveryFilter::parse("all"), None);
+    }
+}

@@ -1,0 +1,75 @@
+//! The fast part of the fuzzing (fuzz/README.md): replays the committed fuzz inputs through the
+//! fuzz targets' own checks, on the host, in `cargo test`. For each target:
+//! - `fuzz/seeds/<target>/*`: the hand-made seeds;
+//! - `tests/fixtures/*/*`: every provider fixture (provider targets only; the fuzzer's seeds too);
+//! - `fuzz/regressions/<target>/*`: inputs that once made the target fail.
+
+use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::path::{Path, PathBuf};
+
+#[path = "../../../fuzz/src/lib.rs"]
+mod fuzz_checks;
+
+fn files_in(dir: &Path) -> Vec<PathBuf> {
+    let mut out: Vec<PathBuf> = std::fs::read_dir(dir)
+        .map(|entries| {
+            entries
+                .map(|e| e.expect("readable dir entry").path())
+                .collect()
+        })
+        .unwrap_or_default();
+    out.sort();
+    out
+}
+
+/// Runs `check` on every input of `target`; fails listing each input that panicked.
+fn replay(target: &str, check: fn(&[u8])) {
+    let root = Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/../.."));
+    let mut inputs = files_in(&root.join("fuzz/seeds").join(target));
+    inputs.extend(files_in(&root.join("fuzz/regressions").join(target)));
+    if matches!(target, "cloudflare" | "fastpix" | "gcore") {
+        for provider in ["cloudflare", "fastpix", "gcore"] {
+            inputs.extend(files_in(&root.join("tests/fixtures").join(provider)));
+        }
+    }
+    assert!(!inputs.is_empty(), "no inputs for {target}");
+    let failed: Vec<String> = inputs
+        .iter()
+        .filter(|path| {
+            let data = std::fs::read(path).expect("readable input");
+            catch_unwind(AssertUnwindSafe(|| check(&data))).is_err()
+        })
+        .map(|path| path.display().to_string())
+        .collect();
+    assert!(failed.is_empty(), "{target} fails on: {failed:#?}");
+}
+
+#[test]
+fn cloudflare_inputs_pass_the_fuzz_checks() {
+    replay("cloudflare", fuzz_checks::cloudflare);
+}
+
+#[test]
+fn fastpix_inputs_pass_the_fuzz_checks() {
+    replay("fastpix", fuzz_checks::fastpix);
+}
+
+#[test]
+fn gcore_inputs_pass_the_fuzz_checks() {
+    replay("gcore", fuzz_checks::gcore);
+}
+
+#[test]
+fn auth_inputs_pass_the_fuzz_checks() {
+    replay("auth", fuzz_checks::auth);
+}
+
+#[test]
+fn subscribers_inputs_pass_the_fuzz_checks() {
+    replay("subscribers", fuzz_checks::subscribers);
+}
+
+#[test]
+fn headers_inputs_pass_the_fuzz_checks() {
+    replay("headers", fuzz_checks::headers);
+}

@@ -1,0 +1,170 @@
+//! Property tests (proptest, host) for the invariants the README states:
+//! - any sequence of events for a set of streams, in any order, with any duplicates, ends with
+//!   each stream at the state of its newest event;
+//! - every errored event (counted once) queues exactly one alert;
+//! - the retry schedule: waits within ±20 % of the schedule (or the Retry-After), at most one
+//!   round of attempts, and a delivery always ends delivered or dead;
+//! - the incident window covers exactly the identical errors less than the window apart.
+
+use std::collections::{BTreeSet, HashMap};
+
+use livehook_core::alerts::delivery::{AttemptResult, Delivery, DeliveryStatus, Finished};
+use livehook_core::alerts::record::Incident;
+use livehook_core::alerts::schedule::{jittered, Schedule};
+use livehook_core::ids::{AlertId, SubscriberId};
+use livehook_core::ingest::event::{ErrorInfo, Event, Kind, ProviderId, State, StreamKey, TimeSource};
+use livehook_core::ordering::StreamLedger;
+use proptest::prelude::*;
+
+const STATES: [State; 6] = [
+    State::Created,
+    State::Connected,
+    State::Live,
+    State::Disconnected,
+    State::Idle,
+    State::Errored,
+];
+
+fn event(stream: usize, id: usize, at: i64, state: State) -> Event {
+    Event {
+        stream: StreamKey::new(ProviderId::new("fastpix"), Kind::LiveInput, &format!("s{stream}"))
+            .expect("valid id"),
+        parent_id: None,
+        state,
+        recording: None,
+        occurred_at: at,
+        time_source: TimeSource::Provider,
+        event_type: format!("t.{}", state.as_str()),
+        event_id: format!("e{id}"),
+        error: (state == State::Errored).then(|| ErrorInfo {
+            code: "ERR_X".into(),
+            message: "m".into(),
+            hint: "h".into(),
+        }),
+    }
+}
+
+/// Events for up to 4 streams: (stream, distinct time, state); plus a delivery order with
+/// duplicates, given as indices into the event list.
+fn scenario() -> impl Strategy<Value = (Vec<Event>, Vec<usize>)> {
+    prop::collection::vec((0usize..4, 0usize..STATES.len()), 1..40)
+        .prop_flat_map(|specs| {
+            let n = specs.len();
+            // Distinct times per event: a permutation of 0..n, so "newest" is well defined.
+            let times = Just((0..n as i64).collect::<Vec<_>>()).prop_shuffle();
+            let deliveries = prop::collection::vec(0..n, 0..n);
+            (Just(specs), times, deliveries)
+        })
+        .prop_flat_map(|(specs, times, extra)| {
+            let events: Vec<Event> = specs
+                .iter()
+                .enumerate()
+                .map(|(i, &(stream, s))| event(stream, i, times[i] * 1_000, STATES[s]))
+                .collect();
+            // Every event at least once, some again, in any order.
+            let mut order: Vec<usize> = (0..events.len()).collect();
+            order.extend(extra);
+            (Just(events), Just(order).prop_shuffle())
+        })
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(2000))]
+
+    #[test]
+    fn final_status_is_the_newest_event_whatever_the_delivery((events, order) in scenario()) {
+        let mut states: HashMap<String, StreamLedger> = HashMap::new();
+        let mut alerts = 0usize;
+        for &i in &order {
+            let e = &events[i];
+            let st = states.entry(e.stream.id.clone()).or_default();
+            if st.apply(e, 0, &[]).alert_queued {
+                alerts += 1;
+            }
+        }
+        for (id, st) in &states {
+            let newest = events
+                .iter()
+                .filter(|e| &e.stream.id == id)
+                .max_by_key(|e| e.occurred_at)
+                .expect("the stream has events");
+            let record = st.record.as_ref().expect("a record");
+            prop_assert_eq!(record.state, newest.state);
+            prop_assert_eq!(&record.last_event, &newest.event_type);
+        }
+        let errored: BTreeSet<&str> = events
+            .iter()
+            .filter(|e| e.state == State::Errored)
+            .map(|e| e.event_id.as_str())
+            .collect();
+        prop_assert_eq!(alerts, errored.len(), "one alert per errored event");
+    }
+
+    #[test]
+    fn deliveries_follow_the_schedule_and_always_end(
+        delays in prop::collection::vec(0u64..100_000, 1..9),
+        statuses in prop::collection::vec(prop_oneof![
+            Just(None), Just(Some(200u16)), Just(Some(410)), Just(Some(429)),
+            Just(Some(500)), Just(Some(503)), Just(Some(404)),
+        ], 1..30),
+        retry_after in prop::option::of(0u64..200_000),
+    ) {
+        let spec: Vec<String> = delays.iter().map(|d| format!("{d}ms")).collect();
+        let schedule = Schedule::parse(&spec.join(",")).expect("valid schedule");
+        let alert = AlertId::parse("alr_p").expect("an alert id");
+        let sub = SubscriberId::parse("sub_p").expect("a subscriber id");
+        let mut d = Delivery::new(&alert, &sub, 0);
+        let mut now = 0u64;
+        let mut attempts = 0usize;
+        for status in statuses {
+            if d.status() != DeliveryStatus::Pending {
+                break;
+            }
+            let result = AttemptResult {
+                started_ms: now,
+                latency_ms: 7,
+                status,
+                error: None,
+                retry_after_ms: retry_after.filter(|_| status == Some(429)),
+            };
+            attempts += 1;
+            match d.finish(&result, &schedule) {
+                Finished::RetryAt(at) => {
+                    let delay = schedule.delay_before(attempts + 1).expect("a next attempt");
+                    let floor = now + 7 + delay * 80 / 100;
+                    let ceiling = (now + 7 + delay * 120 / 100 + 1)
+                        .max(now + 7 + result.retry_after_ms.unwrap_or(0));
+                    prop_assert!(at >= floor && at <= ceiling, "retry at {} not in [{}, {}]", at, floor, ceiling);
+                    prop_assert!(at >= now + 7 + result.retry_after_ms.unwrap_or(0));
+                    now = at;
+                }
+                Finished::Delivered => prop_assert_eq!(status.map(|s| s / 100), Some(2)),
+                Finished::Gone => prop_assert_eq!(status, Some(410)),
+                Finished::Dead => {}
+            }
+            prop_assert!(attempts <= schedule.attempts(), "never more attempts than the schedule");
+        }
+        if d.status() == DeliveryStatus::Pending {
+            prop_assert!(attempts < schedule.attempts());
+            prop_assert!(d.due_ms().is_some());
+        } else {
+            prop_assert!(d.due_ms().is_none());
+        }
+        prop_assert_eq!(d.attempts.len(), attempts);
+    }
+
+    #[test]
+    fn jitter_is_bounded(delay in 0u64..1_000_000_000, seed in "[a-z0-9_]{1,30}", n in 0usize..20) {
+        let j = jittered(delay, &seed, n);
+        prop_assert!(j >= delay * 80 / 100 && j <= delay * 120 / 100 + 1);
+    }
+
+    #[test]
+    fn the_incident_window_is_exact_and_symmetric(opened in 0u64..1 << 40, gap in 0u64..1 << 20, window in 0u64..1 << 20) {
+        let i = Incident { alert_key: "k".into(), opened_ms: opened };
+        prop_assert_eq!(i.covers(opened + gap, window), gap < window);
+        if gap <= opened {
+            prop_assert_eq!(i.covers(opened - gap, window), gap < window);
+        }
+    }
+}

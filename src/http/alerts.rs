@@ -1,0 +1,54 @@
+//! `GET /alerts`, `GET /alerts/{id}`, `POST /alerts/{id}/retry` (typed calls to the hub) and
+//! `GET /alerts/live` (a WebSocket the hub serves).
+
+use livehook_core::ids::AlertId;
+use livehook_core::ingest::auth;
+use livehook_core::protocol::{AlertLimit, DeliveryFilter, HubReply, HubRequest};
+use worker::{Env, Request};
+
+use super::error::ApiError;
+use super::request::{header, parse_param, query};
+use super::response::{hub_reply, ApiResult};
+use crate::platform::{env, rpc};
+
+/// Asks the hub and answers with its reply.
+pub async fn ask_hub(env: &Env, request: HubRequest) -> ApiResult {
+    let hub = rpc::hub(env)?;
+    let reply: HubReply = rpc::call(&hub, &request).await?;
+    hub_reply(reply)
+}
+
+fn alert_id(id: &str) -> Result<AlertId, ApiError> {
+    AlertId::parse(id).ok_or(ApiError::NoSuch("alert"))
+}
+
+/// Newest first; `?limit=` (1–200, default 50), `?delivery=dead|pending`.
+pub async fn list(req: &Request, env: &Env) -> ApiResult {
+    let q = query(req);
+    let limit = parse_param(&q, "limit", AlertLimit::parse)?.unwrap_or_default();
+    let delivery = parse_param(&q, "delivery", DeliveryFilter::parse)?;
+    ask_hub(env, HubRequest::ListAlerts { limit, delivery }).await
+}
+
+pub async fn get(env: &Env, id: &str) -> ApiResult {
+    ask_hub(env, HubRequest::GetAlert { id: alert_id(id)? }).await
+}
+
+pub async fn retry(env: &Env, id: &str) -> ApiResult {
+    ask_hub(env, HubRequest::Retry { id: alert_id(id)? }).await
+}
+
+/// `GET /alerts/live`: a WebSocket served by the hub. The token comes in `Authorization` or,
+/// for browsers, as the subprotocol `bearer.<base64url(token)>`.
+pub async fn live(req: Request, env: &Env) -> ApiResult {
+    let cfg = env::config(env);
+    let authorization = header(&req, "Authorization").or_else(|| {
+        header(&req, "Sec-WebSocket-Protocol").and_then(|p| auth::bearer_from_protocols(&p))
+    });
+    auth::verify_bearer(cfg.api_token.as_ref(), authorization.as_deref())?;
+    let upgrade = header(&req, "Upgrade").unwrap_or_default();
+    if !upgrade.eq_ignore_ascii_case("websocket") {
+        return Err(ApiError::UpgradeRequired);
+    }
+    Ok(rpc::forward(&rpc::hub(env)?, req).await?)
+}

@@ -1,0 +1,81 @@
+//! Reading a request: headers, the body (bounded), query parameters, path ids, and the API's
+//! bearer check.
+
+use futures_util::StreamExt;
+use livehook_core::ingest::auth;
+use worker::{Env, Request};
+
+use super::error::ApiError;
+use crate::platform::env;
+
+/// Largest webhook body accepted. Provider payloads are a few KB.
+pub const MAX_BODY_BYTES: usize = 64 * 1024;
+
+pub fn header(req: &Request, name: &str) -> Option<String> {
+    req.headers().get(name).ok().flatten()
+}
+
+/// Reads at most [`MAX_BODY_BYTES`], refusing larger bodies without buffering them.
+pub async fn read_body(req: &mut Request) -> Result<Vec<u8>, ApiError> {
+    if let Some(len) = header(req, "Content-Length").and_then(|v| v.trim().parse::<u64>().ok()) {
+        if len > MAX_BODY_BYTES as u64 {
+            return Err(ApiError::PayloadTooLarge);
+        }
+    }
+    let mut body = Vec::new();
+    let Ok(mut stream) = req.stream() else {
+        return Ok(body); // no body at all
+    };
+    while let Some(chunk) = stream.next().await {
+        let chunk = chunk.map_err(|_| ApiError::BadRequest("could not read body".into()))?;
+        if body.len() + chunk.len() > MAX_BODY_BYTES {
+            return Err(ApiError::PayloadTooLarge);
+        }
+        body.extend_from_slice(&chunk);
+    }
+    Ok(body)
+}
+
+/// The query string as `(name, value)` pairs, decoded.
+pub fn query(req: &Request) -> Vec<(String, String)> {
+    req.url()
+        .map(|u| {
+            u.query_pairs()
+                .map(|(k, v)| (k.into_owned(), v.into_owned()))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+pub fn param<'a>(q: &'a [(String, String)], name: &str) -> Option<&'a str> {
+    q.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str())
+}
+
+/// The parameter parsed by `f`: absent is `None`, present but invalid is a 400.
+pub fn parse_param<T>(
+    q: &[(String, String)],
+    name: &str,
+    f: impl Fn(&str) -> Option<T>,
+) -> Result<Option<T>, ApiError> {
+    param(q, name)
+        .map(|v| f(v).ok_or_else(|| ApiError::BadRequest(format!("invalid `{name}`"))))
+        .transpose()
+}
+
+/// Path segments arrive percent-encoded; stream ids only use unreserved characters, but a
+/// client may still encode `:` as `%3A`.
+pub fn percent_decode(s: &str) -> String {
+    worker::Url::parse(&format!("http://x/?v={s}"))
+        .ok()
+        .and_then(|u| u.query_pairs().next().map(|(_, v)| v.into_owned()))
+        .unwrap_or_else(|| s.to_owned())
+}
+
+/// The bearer check of every API route: `Authorization: Bearer <STATUS_API_TOKEN>`.
+pub fn authorize(req: &Request, env: &Env) -> Result<(), ApiError> {
+    let cfg = env::config(env);
+    Ok(auth::verify_bearer(
+        cfg.api_token.as_ref(),
+        header(req, "Authorization").as_deref(),
+    )?)
+}

@@ -1,0 +1,115 @@
+//! The one route table. Webhook routes come from the provider registry: `/webhooks/{id}` for
+//! each registered provider (`/webhooks/{id}/{token}` where its token rides in the path).
+//!
+//! | route                                        | handler                         | auth       |
+//! |----------------------------------------------|---------------------------------|------------|
+//! | `POST /webhooks/{provider}[/{token}]`        | [`webhooks::receive`]           | provider's |
+//! | `GET /streams`                               | [`streams::list`]               | bearer     |
+//! | `GET /streams/{provider}/{id}`               | [`streams::get`]                | bearer     |
+//! | `GET /streams/{provider}/{id}/diagnostics`   | [`streams::diagnostics`]        | bearer     |
+//! | `GET /alerts`                                | [`alerts::list`]                | bearer     |
+//! | `GET /alerts/live` (WebSocket)               | [`alerts::live`]                | bearer     |
+//! | `GET /alerts/{id}`                           | [`alerts::get`]                 | bearer     |
+//! | `POST /alerts/{id}/retry`                    | [`alerts::retry`]               | bearer     |
+//! | `GET, POST /subscriptions`                   | [`subscriptions`]               | bearer     |
+//! | `GET, DELETE /subscriptions/{id}`            | [`subscriptions`]               | bearer     |
+//! | `GET /healthz`                               | configuration report            | none       |
+//!
+//! GET routes also answer HEAD; another method is a 405 with `Allow`.
+
+use std::future::Future;
+
+use livehook_core::ingest::providers;
+use worker::{Env, Method, Request};
+
+use super::error::ApiError;
+use super::request::authorize;
+use super::response::{json, ApiResult};
+use super::{alerts, streams, subscriptions, webhooks};
+use crate::platform::env;
+
+pub async fn route(
+    req: Request,
+    env: &Env,
+    method: Method,
+    segments: &[&str],
+    started: u64,
+) -> ApiResult {
+    match segments {
+        ["webhooks", name, rest @ ..] => {
+            let provider = providers::find(name).ok_or(ApiError::NotFound)?;
+            let token = match (provider.token_in_path(), rest) {
+                (false, []) => None,
+                (true, [token]) => Some(*token),
+                _ => return Err(ApiError::NotFound),
+            };
+            post(&method, webhooks::receive(req, env, provider, token, started)).await
+        }
+        ["streams"] => get(&method, api(&req, env, streams::list(&req, env))).await,
+        ["streams", provider, id] => {
+            get(&method, api(&req, env, streams::get(&req, env, provider, id))).await
+        }
+        ["streams", provider, id, "diagnostics"] => {
+            let handler = streams::diagnostics(&req, env, provider, id);
+            get(&method, api(&req, env, handler)).await
+        }
+        ["alerts"] => get(&method, api(&req, env, alerts::list(&req, env))).await,
+        ["alerts", "live"] => get(&method, alerts::live(req, env)).await,
+        ["alerts", id] => {
+            let id = our_id(id)?;
+            get(&method, api(&req, env, alerts::get(env, id))).await
+        }
+        ["alerts", id, "retry"] => {
+            let id = our_id(id)?;
+            post(&method, api(&req, env, alerts::retry(env, id))).await
+        }
+        ["subscriptions"] => match method {
+            Method::Post => {
+                authorize(&req, env)?;
+                subscriptions::create(req, env).await
+            }
+            Method::Get | Method::Head => api(&req, env, subscriptions::list(env)).await,
+            _ => Err(ApiError::MethodNotAllowed { allow: "GET, POST" }),
+        },
+        ["subscriptions", id] => match (method, our_id(id)?) {
+            (Method::Get | Method::Head, id) => api(&req, env, subscriptions::get(env, id)).await,
+            (Method::Delete, id) => api(&req, env, subscriptions::delete(env, id)).await,
+            _ => Err(ApiError::MethodNotAllowed {
+                allow: "GET, DELETE",
+            }),
+        },
+        ["healthz"] => get(&method, async { json(200, &env::config(env).health()) }).await,
+        _ => Err(ApiError::NotFound),
+    }
+}
+
+/// Ids in these paths are our own (`alr_…`, `sub_…`): anything outside `[A-Za-z0-9_]{1,64}`
+/// is no route at all (checked before auth and method, as for any unknown path).
+fn our_id<'a>(id: &'a str) -> Result<&'a str, ApiError> {
+    let ok = !id.is_empty()
+        && id.len() <= 64
+        && id.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_');
+    ok.then_some(id).ok_or(ApiError::NotFound)
+}
+
+/// Runs `handler` for POST, else 405.
+async fn post(method: &Method, handler: impl Future<Output = ApiResult>) -> ApiResult {
+    match method {
+        Method::Post => handler.await,
+        _ => Err(ApiError::MethodNotAllowed { allow: "POST" }),
+    }
+}
+
+/// Runs `handler` for GET and HEAD, else 405.
+async fn get(method: &Method, handler: impl Future<Output = ApiResult>) -> ApiResult {
+    match method {
+        Method::Get | Method::Head => handler.await,
+        _ => Err(ApiError::MethodNotAllowed { allow: "GET" }),
+    }
+}
+
+/// Runs `handler` once the request carries the API token.
+async fn api(req: &Request, env: &Env, handler: impl Future<Output = ApiResult>) -> ApiResult {
+    authorize(req, env)?;
+    handler.await
+}

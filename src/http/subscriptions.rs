@@ -1,0 +1,35 @@
+//! `POST /subscriptions` (validated here, stored by the hub), `GET /subscriptions`,
+//! `GET /subscriptions/{id}`, `DELETE /subscriptions/{id}`.
+
+use livehook_core::alerts::subscriber::parse_create;
+use livehook_core::ids::SubscriberId;
+use livehook_core::protocol::HubRequest;
+use worker::{Env, Request};
+
+use super::alerts::ask_hub;
+use super::error::ApiError;
+use super::request::read_body;
+use super::response::ApiResult;
+use crate::platform::env;
+
+fn subscriber_id(id: &str) -> Result<SubscriberId, ApiError> {
+    SubscriberId::parse(id).ok_or(ApiError::NoSuch("subscriber"))
+}
+
+pub async fn create(mut req: Request, env: &Env) -> ApiResult {
+    let body = read_body(&mut req).await?;
+    let new = parse_create(&body, env::config(env).alerts.allow_loopback)?;
+    ask_hub(env, HubRequest::CreateSubscriber { new }).await
+}
+
+pub async fn list(env: &Env) -> ApiResult {
+    ask_hub(env, HubRequest::ListSubscribers).await
+}
+
+pub async fn get(env: &Env, id: &str) -> ApiResult {
+    ask_hub(env, HubRequest::GetSubscriber { id: subscriber_id(id)? }).await
+}
+
+pub async fn delete(env: &Env, id: &str) -> ApiResult {
+    ask_hub(env, HubRequest::DeleteSubscriber { id: subscriber_id(id)? }).await
+}

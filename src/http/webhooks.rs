@@ -1,0 +1,112 @@
+//! `POST /webhooks/{provider}[/{token}]`, for every provider in the registry: authenticate
+//! (headers first, so an unauthenticated body is never buffered where the scheme allows), read
+//! the body (bounded), parse and normalize, hand the event to its stream's object, answer with
+//! the outcome. One JSON log line per webhook; it never contains a secret.
+
+use livehook_core::ingest::providers::{self, Inbound, Parsed, Provider};
+use livehook_core::ordering::Outcome;
+use livehook_core::protocol::{Ingest, IngestReply, StreamReply, StreamRequest};
+use livehook_core::time::millis_to_nanos;
+use serde_json::json;
+use worker::{Env, Request};
+
+use super::error::ApiError;
+use super::request::read_body;
+use super::response::{json, ApiResult};
+use crate::platform::clock::now_ms;
+use crate::platform::{env, log, rpc};
+
+/// Everything the log line says about one webhook.
+#[derive(Default)]
+struct WebhookLog {
+    stream: Option<String>,
+    event: Option<String>,
+    outcome: &'static str,
+}
+
+pub async fn receive(
+    mut req: Request,
+    env: &Env,
+    provider: &'static dyn Provider,
+    path_token: Option<&str>,
+    started: u64,
+) -> ApiResult {
+    let mut line = WebhookLog::default();
+    let result = handle(&mut req, env, provider, path_token, &mut line).await;
+    let status = result
+        .as_ref()
+        .map_or_else(ApiError::status, |r| r.status_code());
+    let outcome = match &result {
+        Err(e) if line.outcome.is_empty() => e.code(),
+        _ => line.outcome,
+    };
+    log::info(
+        "webhook",
+        json!({
+            "provider": provider.id(),
+            "stream": line.stream,
+            "event": line.event,
+            "outcome": outcome,
+            "status": status,
+            "latency_ms": now_ms().saturating_sub(started),
+        }),
+    );
+    result
+}
+
+async fn handle(
+    req: &mut Request,
+    env: &Env,
+    provider: &dyn Provider,
+    path_token: Option<&str>,
+    line: &mut WebhookLog,
+) -> ApiResult {
+    let cfg = env::config(env);
+    let headers = req.headers().clone();
+    let header = move |name: &str| headers.get(name).ok().flatten();
+    let inbound = Inbound {
+        header: &header,
+        path_token,
+        now_s: now_ms() / 1000,
+    };
+    provider.authenticate_headers(&cfg.providers, &inbound)?;
+    let body = read_body(req).await?;
+    provider.authenticate_body(&cfg.providers, &inbound, &body)?;
+    let received_at_ms = now_ms();
+    let event = match providers::parse(provider, &body, millis_to_nanos(received_at_ms))? {
+        Parsed::Test => {
+            line.outcome = "test";
+            return json(200, &json!({ "ok": true, "outcome": "test" }));
+        }
+        Parsed::Ignored { event_type, reason } => {
+            line.outcome = "ignored";
+            line.event = event_type;
+            return json(
+                200,
+                &json!({ "ok": true, "outcome": "ignored", "reason": reason }),
+            );
+        }
+        Parsed::Event(event) => *event,
+    };
+    let stream = event.stream.to_string();
+    line.stream = Some(stream.clone());
+    line.event = Some(event.event_type.clone());
+    let object = rpc::stream(env, &event.stream)?;
+    let request = StreamRequest::Ingest(Ingest {
+        event,
+        received_at_ms,
+    });
+    let reply: IngestReply = match rpc::call(&object, &request).await? {
+        StreamReply::Ingested(reply) => reply,
+        StreamReply::Inspected(_) => return Err(ApiError::Unavailable),
+    };
+    line.outcome = reply.outcome.as_str();
+    if reply.outcome == Outcome::Deferred {
+        // The stream's alert backlog is full (the hub is down): the provider must retry.
+        return Err(ApiError::Unavailable);
+    }
+    json(
+        200,
+        &json!({ "ok": true, "outcome": reply.outcome, "stream": stream, "alert_queued": reply.alert_queued }),
+    )
+}

@@ -1,0 +1,125 @@
+//! The hub's effects trait over the runtime: the clock, `crypto.getRandomValues`, the live
+//! feed's WebSockets, KV, the JSON logger, and `fetch` for delivery attempts.
+
+use std::time::Duration;
+
+use livehook_core::alerts::delivery::AttemptResult;
+use livehook_core::alerts::render::Outbound;
+use livehook_core::alerts::schedule::parse_retry_after;
+use livehook_core::hub::store::{Effects, Level, StoreError};
+use livehook_core::ingest::event::State;
+use livehook_core::protocol::{NOTIFY_STATES_KEY, STATUS_KV};
+use serde_json::Value;
+use worker::worker_sys::DurableObjectState;
+use worker::{
+    js_sys, AbortController, Env, Fetch, Headers, Method, Request, RequestInit, RequestRedirect,
+};
+
+use crate::platform::clock::{now_ms, within};
+use crate::platform::log;
+
+pub struct DoEffects {
+    /// The object's state, for its WebSockets (a JS handle).
+    pub state: DurableObjectState,
+    pub env: Env,
+}
+
+impl Effects for DoEffects {
+    fn now_ms(&self) -> u64 {
+        now_ms()
+    }
+
+    fn random(&self, buf: &mut [u8]) -> Result<(), StoreError> {
+        let failed = |e: worker::wasm_bindgen::JsValue| StoreError(format!("random: {e:?}"));
+        let crypto = js_sys::Reflect::get(&js_sys::global(), &"crypto".into()).map_err(failed)?;
+        let get = js_sys::Reflect::get(&crypto, &"getRandomValues".into()).map_err(failed)?;
+        let array = js_sys::Uint8Array::new_with_length(buf.len() as u32);
+        js_sys::Function::from(get)
+            .call1(&crypto, &array)
+            .map_err(failed)?;
+        array.copy_to(buf);
+        Ok(())
+    }
+
+    fn broadcast(&self, message: &str) {
+        let Ok(sockets) = self.state.get_websockets() else {
+            return;
+        };
+        for ws in sockets {
+            let _ = ws.send_with_str(message);
+        }
+    }
+
+    fn log(&self, level: Level, msg: &str, fields: Value) {
+        match level {
+            Level::Info => log::info(msg, fields),
+            Level::Error => log::error(msg, fields),
+        }
+    }
+
+    async fn publish_notify_states(&self, states: &[State]) -> Result<(), StoreError> {
+        let failed = |e: worker::Error| StoreError(format!("publish states: {e}"));
+        let text = serde_json::to_string(states).map_err(|e| StoreError(e.to_string()))?;
+        self.env
+            .kv(STATUS_KV)
+            .map_err(failed)?
+            .put(NOTIFY_STATES_KEY, text)
+            .map_err(|e| failed(e.into()))?
+            .execute()
+            .await
+            .map_err(|e| failed(e.into()))
+    }
+
+    /// Errors are reported by category only: a network error's text could contain the target
+    /// URL, which may be a credential (Slack, Discord).
+    async fn send(&self, out: &Outbound, timeout_ms: u64) -> AttemptResult {
+        let started_ms = now_ms();
+        let finish = |status: Option<u16>, error: Option<String>, retry_after_ms: Option<u64>| {
+            AttemptResult {
+                started_ms,
+                latency_ms: now_ms().saturating_sub(started_ms),
+                status,
+                error,
+                retry_after_ms,
+            }
+        };
+        let req = (|| {
+            let headers = Headers::new();
+            for (k, v) in &out.headers {
+                headers.set(k, v)?;
+            }
+            let mut init = RequestInit::new();
+            init.with_method(Method::Post)
+                .with_headers(headers)
+                .with_body(Some(out.body.as_str().into()))
+                .with_redirect(RequestRedirect::Manual);
+            Request::new_with_init(&out.url, &init)
+        })();
+        let Ok(req) = req else {
+            return finish(None, Some("invalid request".into()), None);
+        };
+        let controller = AbortController::default();
+        let signal = controller.signal();
+        let fetch = Fetch::Request(req);
+        let sent = within(
+            Duration::from_millis(timeout_ms),
+            fetch.send_with_signal(&signal),
+        );
+        match sent.await {
+            Some(Ok(resp)) => {
+                let retry_after = resp
+                    .headers()
+                    .get("Retry-After")
+                    .ok()
+                    .flatten()
+                    .and_then(|v| parse_retry_after(&v, now_ms()));
+                finish(Some(resp.status_code()), None, retry_after)
+            }
+            Some(Err(_)) => finish(None, Some("network error".into()), None),
+            None => {
+                controller.abort();
+                finish(None, Some(format!("timed out after {timeout_ms} ms")), None)
+            }
+        }
+    }
+}

@@ -1,0 +1,100 @@
+//! `AlertHub`: the single Durable Object (binding `ALERT_HUB`, name `global`) that keeps alerts,
+//! subscribers and deliveries. A thin shell: the logic is `livehook_core::hub`, run over this
+//! object's storage ([`store`]) and the runtime ([`effects`]); this file passes typed requests
+//! through, starts delivery runs after answering, and hands the alarm to the hub. The live feed
+//! is [`live`].
+
+mod effects;
+mod live;
+mod store;
+
+use std::rc::Rc;
+
+use livehook_core::hub::Hub;
+use livehook_core::protocol::{HubRequest, ObjectError, LIVE_PING, LIVE_PONG};
+use serde_json::json;
+use worker::wasm_bindgen::{JsCast, JsValue};
+use worker::worker_sys::DurableObjectState;
+use worker::{
+    durable_object, DurableObject, Env, Request, Response, Result, State, WebSocket,
+    WebSocketIncomingMessage,
+};
+
+use crate::platform::{env, log, rpc};
+use effects::DoEffects;
+use store::DoStore;
+
+#[durable_object]
+pub struct AlertHub {
+    state: State,
+    hub: Rc<Hub<DoStore, DoEffects>>,
+}
+
+impl DurableObject for AlertHub {
+    fn new(state: State, env: Env) -> Self {
+        let effects = DoEffects {
+            // A second handle to the same JS object, for the effects to own.
+            state: AsRef::<JsValue>::as_ref(state.as_raw())
+                .clone()
+                .unchecked_into::<DurableObjectState>(),
+            env: env.clone(),
+        };
+        let hub = Hub::new(DoStore(state.storage()), effects, env::config(&env));
+        Self {
+            state,
+            hub: Rc::new(hub),
+        }
+    }
+
+    async fn fetch(&self, mut req: Request) -> Result<Response> {
+        if live::is_upgrade(&req) {
+            return live::accept(&self.state, &req);
+        }
+        let request: HubRequest = rpc::request(&mut req).await?;
+        let handled = self.hub.handle(request).await;
+        if let Err(ObjectError::Unavailable(e)) = &handled.reply {
+            log::error("alert hub storage failed", json!({ "error": e }));
+        }
+        if handled.run_deliveries {
+            // After the answer: the caller does not wait for deliveries.
+            let hub = self.hub.clone();
+            self.state.wait_until(async move { hub.run_due().await });
+        }
+        rpc::answer(&handled.reply)
+    }
+
+    async fn alarm(&self) -> Result<Response> {
+        self.hub.run_due().await;
+        Response::ok("ok")
+    }
+
+    /// Only pings that the runtime's auto-response did not match exactly (e.g. `" ping\n"`)
+    /// wake the hub.
+    async fn websocket_message(
+        &self,
+        ws: WebSocket,
+        message: WebSocketIncomingMessage,
+    ) -> Result<()> {
+        if let WebSocketIncomingMessage::String(text) = message {
+            if text.trim() == LIVE_PING {
+                ws.send_with_str(LIVE_PONG)?;
+            }
+        }
+        Ok(())
+    }
+
+    async fn websocket_close(
+        &self,
+        ws: WebSocket,
+        _code: usize,
+        _reason: String,
+        _was_clean: bool,
+    ) -> Result<()> {
+        let _ = ws.close(Some(1000), Some("bye"));
+        Ok(())
+    }
+
+    async fn websocket_error(&self, _ws: WebSocket, _error: worker::Error) -> Result<()> {
+        Ok(())
+    }
+}

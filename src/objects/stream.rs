@@ -1,0 +1,282 @@
+//! `StreamStatus`: one Durable Object per stream (named `{provider}:{kind}:{id}`), the source
+//! of truth for that stream's ordering and de-duplication. A thin shell over
+//! [`StreamLedger`]: apply with `now`, persist, then do the I/O it asks for (a KV write at most
+//! once a second, the alert hand-off to the hub) and set the alarm that retries whatever is
+//! still pending. KV is eventually consistent; this object is not.
+//!
+//! The ledger lives in memory while the object does, and is read from storage once per
+//! instance. An event costs one storage write (the event, its alert if any, and the KV write
+//! slot, together) and one KV write. A confirmed KV write is persisted with the next change:
+//! losing it in a restart only means the record is written once more.
+//!
+//! Requests: [`StreamRequest::Ingest`] → [`IngestReply`], [`StreamRequest::Inspect`] → the
+//! ledger (`GET /streams/{provider}/{id}/diagnostics`).
+
+use std::cell::{Cell, RefCell};
+use std::time::Duration;
+
+use livehook_core::alerts::alert::Alert;
+use livehook_core::ingest::event::{State, StatusRecord};
+use livehook_core::ordering::{Outcome, StreamLedger};
+use livehook_core::protocol::{
+    HubReply, HubRequest, Ingest, IngestReply, ObjectError, Reply, StreamInspection,
+    StreamReply, StreamRequest, NOTIFY_STATES_KEY, STATUS_KV,
+};
+use serde_json::json;
+use worker::{durable_object, DurableObject, Env, Request, Response, Result, State as DoState};
+
+use crate::platform::clock::{now_ms, set_alarm_at, within};
+use crate::platform::{log, rpc};
+
+const LEDGER_KEY: &str = "state";
+/// Longest wait for the alert hub to confirm a hand-off.
+const HAND_OFF_TIMEOUT: Duration = Duration::from_secs(5);
+/// How long the wanted states read from KV are trusted.
+const NOTIFY_STATES_TTL_MS: u64 = 30_000;
+
+thread_local! {
+    /// The non-error states some subscriber wants, and when they were read: one copy per isolate,
+    /// shared by every stream object in it.
+    static NOTIFY_STATES: RefCell<Option<(u64, Vec<State>)>> = const { RefCell::new(None) };
+}
+
+#[durable_object]
+pub struct StreamStatus {
+    state: DoState,
+    env: Env,
+    /// The stream's ledger, once read from storage.
+    ledger: RefCell<Option<StreamLedger>>,
+    /// The in-memory ledger has changes storage does not have yet (only KV confirmations).
+    unsaved: Cell<bool>,
+}
+
+impl DurableObject for StreamStatus {
+    fn new(state: DoState, env: Env) -> Self {
+        Self {
+            state,
+            env,
+            ledger: RefCell::new(None),
+            unsaved: Cell::new(false),
+        }
+    }
+
+    async fn fetch(&self, mut req: Request) -> Result<Response> {
+        let reply: Reply<StreamReply> = match rpc::request(&mut req).await? {
+            StreamRequest::Ingest(ingest) => self.ingest(ingest).await.map(StreamReply::Ingested),
+            StreamRequest::Inspect => self.inspect().await,
+        };
+        rpc::answer(&reply)
+    }
+
+    async fn alarm(&self) -> Result<Response> {
+        self.flush(now_ms()).await.map_err(|e| worker::Error::RustError(e.to_string()))?;
+        if self.unsaved.get() {
+            self.save().await.map_err(|e| worker::Error::RustError(e.to_string()))?;
+        }
+        Response::ok("ok")
+    }
+}
+
+fn unavailable(what: &'static str) -> impl Fn(worker::Error) -> ObjectError {
+    move |e| ObjectError::Unavailable(format!("{what}: {e}"))
+}
+
+impl StreamStatus {
+    /// Runs `f` on the ledger (read from storage on first use) with no await inside, so
+    /// concurrent requests to this object never interleave within a change.
+    async fn with_ledger<T>(&self, f: impl FnOnce(&mut StreamLedger) -> T) -> Reply<T> {
+        if self.ledger.borrow().is_none() {
+            let stored = self
+                .state
+                .storage()
+                .get::<String>(LEDGER_KEY)
+                .await
+                .map_err(unavailable("read ledger"))?;
+            let loaded = match stored {
+                Some(json) => serde_json::from_str(&json)
+                    .map_err(|e| ObjectError::Unavailable(format!("parse ledger: {e}")))?,
+                None => StreamLedger::default(),
+            };
+            // Another request may have loaded it while this one waited.
+            let mut ledger = self.ledger.borrow_mut();
+            if ledger.is_none() {
+                *ledger = Some(loaded);
+            }
+        }
+        let mut ledger = self.ledger.borrow_mut();
+        Ok(f(ledger.get_or_insert_with(StreamLedger::default)))
+    }
+
+    /// Writes the in-memory ledger to storage.
+    async fn save(&self) -> Reply<()> {
+        let json = match self.ledger.borrow().as_ref() {
+            Some(l) => serde_json::to_string(l)
+                .map_err(|e| ObjectError::Unavailable(format!("serialize ledger: {e}")))?,
+            None => return Ok(()),
+        };
+        self.unsaved.set(false);
+        let saved = self.state.storage().put(LEDGER_KEY, json).await;
+        if saved.is_err() {
+            // Storage did not take the change: forget the in-memory copy so a retried delivery
+            // is applied again from what storage holds, not answered as a duplicate.
+            *self.ledger.borrow_mut() = None;
+        }
+        saved.map_err(unavailable("write ledger"))
+    }
+
+    async fn inspect(&self) -> Reply<StreamReply> {
+        let ledger = self.with_ledger(|l| l.clone()).await?;
+        let Some(record) = &ledger.record else {
+            return Err(ObjectError::NoSuchStream);
+        };
+        Ok(StreamReply::Inspected(Box::new(StreamInspection {
+            stream: record.key().to_string(),
+            kv_in_sync: !ledger.kv_dirty(),
+            alerts_waiting: ledger.outbox.len(),
+            state: ledger,
+        })))
+    }
+
+    /// Errors always notify; other states only if some subscriber asked (a KV list written by
+    /// the alert hub, cached per isolate for 30 s).
+    async fn notify_states(&self, state: State) -> Vec<State> {
+        if state == State::Errored {
+            return Vec::new();
+        }
+        let now = now_ms();
+        let cached = NOTIFY_STATES.with(|c| {
+            c.borrow()
+                .as_ref()
+                .filter(|(at, _)| now.saturating_sub(*at) < NOTIFY_STATES_TTL_MS)
+                .map(|(_, states)| states.clone())
+        });
+        if let Some(states) = cached {
+            return states;
+        }
+        let read = async {
+            self.env
+                .kv(STATUS_KV)?
+                .get(NOTIFY_STATES_KEY)
+                .json::<Vec<State>>()
+                .await
+                .map_err(worker::Error::from)
+        };
+        let states = match read.await {
+            Ok(states) => states.unwrap_or_default(),
+            Err(e) => {
+                log::error("notify states unreadable", json!({ "error": e.to_string() }));
+                Vec::new()
+            }
+        };
+        NOTIFY_STATES.with(|c| *c.borrow_mut() = Some((now, states.clone())));
+        states
+    }
+
+    async fn ingest(&self, ingest: Ingest) -> Reply<IngestReply> {
+        let notify = self.notify_states(ingest.event.state).await;
+        let now = now_ms();
+        // Apply and reserve the KV write slot in one change, persisted in one write.
+        let (applied, kv_write) = self
+            .with_ledger(|l| {
+                let applied = l.apply(&ingest.event, ingest.received_at_ms, &notify);
+                let changed = !matches!(applied.outcome, Outcome::Duplicate | Outcome::Deferred);
+                let kv_write = changed.then(|| l.begin_kv_write(now)).flatten();
+                (applied, kv_write)
+            })
+            .await?;
+        if !matches!(applied.outcome, Outcome::Duplicate | Outcome::Deferred) {
+            self.save().await?;
+            // The event (and any alert) is durable now; the I/O below may fail and be retried.
+            self.finish(now, kv_write).await?;
+        }
+        Ok(IngestReply {
+            outcome: applied.outcome,
+            alert_queued: applied.alert_queued,
+        })
+    }
+
+    /// The alarm: writes KV and hands alerts off if due.
+    async fn flush(&self, now: u64) -> Reply<()> {
+        let kv_write = self.with_ledger(|l| l.begin_kv_write(now)).await?;
+        if kv_write.is_some() {
+            self.unsaved.set(true); // the reserved slot
+        }
+        self.finish(now, kv_write).await
+    }
+
+    /// Performs a reserved KV write, hands the outbox over if due, and sets the alarm for what
+    /// is left.
+    async fn finish(&self, now: u64, kv_write: Option<(u64, StatusRecord)>) -> Reply<()> {
+        if let Some((version, record)) = kv_write {
+            let written = self.write_kv(&record).await;
+            self.with_ledger(|l| match written {
+                Ok(()) => l.kv_written(version),
+                Err(_) => l.kv_failed(),
+            })
+            .await?;
+            self.unsaved.set(true);
+            if let Err(e) = written {
+                log::error("kv write failed", json!({ "error": e.to_string() }));
+            }
+        }
+        let outbox: Vec<Alert> = self
+            .with_ledger(|l| if l.outbox_due(now) { l.outbox.clone() } else { Vec::new() })
+            .await?;
+        if !outbox.is_empty() {
+            let mut delivered = Vec::new();
+            for alert in &outbox {
+                if self.hand_off(alert).await.is_ok() {
+                    delivered.push(alert.id.clone());
+                }
+            }
+            let failed = delivered.len() < outbox.len();
+            self.with_ledger(|l| {
+                for id in &delivered {
+                    l.alert_handed_off(id);
+                }
+                if failed {
+                    l.alert_hand_off_failed(now);
+                }
+            })
+            .await?;
+            // Handed-off alerts leave the outbox durably (a re-hand-off would be harmless).
+            self.save().await?;
+        }
+        if let Some(at) = self.with_ledger(|l| l.next_alarm_ms(now)).await? {
+            let storage = self.state.storage();
+            let current = storage.get_alarm().await.map_err(unavailable("get alarm"))?;
+            if current.is_none_or(|c| c > at as i64 || c < now as i64) {
+                set_alarm_at(&storage, at).await.map_err(unavailable("set alarm"))?;
+            }
+        }
+        Ok(())
+    }
+
+    async fn write_kv(&self, record: &StatusRecord) -> Result<()> {
+        let key = record.key().kv_key();
+        let meta = json!({ "state": record.state, "kind": record.kind });
+        self.env
+            .kv(STATUS_KV)?
+            .put(&key, serde_json::to_string(record)?)?
+            .metadata(meta)?
+            .execute()
+            .await?;
+        Ok(())
+    }
+
+    /// Bounded: if the hub does not answer, the alert stays in the outbox for the alarm, and the
+    /// provider's webhook is answered anyway (its event is already stored).
+    async fn hand_off(&self, alert: &Alert) -> Reply<()> {
+        let hub = rpc::hub(&self.env)?;
+        let request = HubRequest::Accept {
+            alert: alert.clone(),
+        };
+        let call = rpc::call::<_, HubReply>(&hub, &request);
+        match within(HAND_OFF_TIMEOUT, call).await {
+            Some(Ok(HubReply::Accepted(_))) => Ok(()),
+            Some(Ok(_)) => Err(ObjectError::Unavailable("unexpected hub answer".into())),
+            Some(Err(e)) => Err(e),
+            None => Err(ObjectError::Unavailable("alert hub timed out".into())),
+        }
+    }
+}

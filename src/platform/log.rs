@@ -1,0 +1,45 @@
+//! The worker's one logger. Every line is one JSON object, `{"msg": …, …fields}`, written with
+//! `console.log` (info) or `console.error` (errors), so Workers Logs and `wrangler tail` index
+//! its fields. Callers pass fields as a JSON object; nothing here formats by hand, so a field
+//! holding any byte still makes valid JSON. Never pass a secret or a stream key.
+
+use serde_json::{Map, Value};
+
+/// The line for `msg` and `fields` (an object; anything else is logged under `"fields"`).
+pub fn line(msg: &str, fields: Value) -> String {
+    let mut out = Map::new();
+    out.insert("msg".into(), Value::from(msg));
+    match fields {
+        Value::Object(map) => out.extend(map),
+        Value::Null => {}
+        other => {
+            out.insert("fields".into(), other);
+        }
+    }
+    Value::Object(out).to_string()
+}
+
+pub fn info(msg: &str, fields: Value) {
+    worker::console_log!("{}", line(msg, fields));
+}
+
+pub fn error(msg: &str, fields: Value) {
+    worker::console_error!("{}", line(msg, fields));
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn every_line_is_json_even_with_control_characters_and_quotes() {
+        let l = line("kv write failed", json!({ "error": "bad \u{1} \"x\" \\ é\n" }));
+        let v: Value = serde_json::from_str(&l).unwrap();
+        assert_eq!(v["msg"], "kv write failed");
+        assert_eq!(v["error"], "bad \u{1} \"x\" \\ é\n");
+        assert!(!l.contains('\n'), "one line: {l}");
+        let odd: Value = serde_json::from_str(&line("m", json!([1, 2]))).unwrap();
+        assert_eq!(odd["fields"], json!([1, 2]));
+    }
+}

@@ -1,5 +1,6 @@
 // Shared setup for the miniflare specs: the real built worker (build/index.js + the optimized
 // build/index_bg.wasm) with local KV and SQLite-backed Durable Objects, plus request helpers.
+import assert from "node:assert/strict";
 import { Miniflare } from "miniflare";
 import { createHmac } from "node:crypto";
 import { readFileSync, readdirSync } from "node:fs";
@@ -108,10 +109,13 @@ export async function startWorker({ bindings = SECRETS, vars = {}, persist, faul
     async record(key) {
       return kv.get(key, "json");
     },
+    /** A stream object's own state (`provider:kind:id`), through the public diagnostics route. */
     async streamState(name) {
-      const ns = await mf.getDurableObjectNamespace(faults ? "REAL_STREAMS" : "STREAMS", "livehook");
-      const res = await ns.get(ns.idFromName(name)).fetch("http://do/state");
-      return res.json();
+      const [provider, kind, ...rest] = name.split(":");
+      const id = encodeURIComponent(rest.join(":"));
+      const r = await this.api(`/streams/${provider}/${id}/diagnostics?kind=${kind}`);
+      assert.equal(r.status, 200, r.text);
+      return r.body.state;
     },
     dispose: () => mf.dispose(),
   };

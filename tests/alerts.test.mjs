@@ -274,6 +274,25 @@ test("a WebSocket client receives alerts live (token in a header or as a subprot
   assert.equal(bad.status, 401);
 });
 
+test("the live feed answers ping with pong (the runtime's auto-response for the exact text)", async () => {
+  const { w } = await setup();
+  const res = await w.call("/alerts/live", { headers: { Upgrade: "websocket", Authorization: `Bearer ${SECRETS.STATUS_API_TOKEN}` } });
+  assert.equal(res.status, 101);
+  const inbox = [];
+  res.webSocket.addEventListener("message", (e) => inbox.push(String(e.data)));
+  res.webSocket.accept();
+  cleanups.push(async () => res.webSocket.close());
+  assert.ok(await eventually(() => inbox.some((m) => m.includes('"hello"'))));
+  res.webSocket.send("ping");
+  assert.ok(await eventually(() => inbox.filter((m) => m === "pong").length === 1), JSON.stringify(inbox));
+  // Not the exact text: the hub itself answers.
+  res.webSocket.send(" ping\n");
+  assert.ok(await eventually(() => inbox.filter((m) => m === "pong").length === 2), JSON.stringify(inbox));
+  res.webSocket.send("hello?");
+  await sleep(200);
+  assert.equal(inbox.filter((m) => m === "pong").length, 2, "only pings are answered");
+});
+
 test("nothing is lost when the worker restarts while a subscriber is down in the backoff", async () => {
   const dir = mkdtempSync(path.join(tmpdir(), "livehook-restart-"));
   cleanups.push(async () => rmSync(dir, { recursive: true, force: true }));

@@ -117,8 +117,30 @@ export async function startWorker({ bindings = SECRETS, vars = {}, persist, faul
       assert.equal(r.status, 200, r.text);
       return r.body.state;
     },
-    dispose: () => mf.dispose(),
+    /** Stops the worker, then checks that every line it printed was one JSON log object. */
+    async dispose() {
+      await mf.dispose();
+      for (const line of logLines(logs)) assert.equal(typeof line.msg, "string", JSON.stringify(line));
+    },
   };
+}
+
+/** Every line the worker printed, parsed: throws on a line that is not one JSON object. */
+export function logLines(logs) {
+  return logs
+    .join("")
+    .split("\n")
+    .filter((l) => l.trim() !== "")
+    .map((l) => {
+      let v;
+      try {
+        v = JSON.parse(l);
+      } catch {
+        throw new Error(`the worker printed a line that is not JSON: ${l}`);
+      }
+      assert.ok(v && typeof v === "object" && !Array.isArray(v), `not a JSON object: ${l}`);
+      return v;
+    });
 }
 
 export function fixture(provider, name) {

@@ -4,7 +4,7 @@ import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import {
   startWorker, fixture, fixtureNames, cloudflare, fastpix, gcore, send, eventually,
-  STREAM_KEY_SENTINELS, SECRETS,
+  STREAM_KEY_SENTINELS, SECRETS, logLines,
 } from "./helpers.mjs";
 
 let w;
@@ -166,4 +166,14 @@ test("one JSON log line per webhook, never a secret or a stream key", async () =
   }
   const all = w.logs.join("");
   for (const s of [...Object.values(SECRETS), ...STREAM_KEY_SENTINELS]) assert.ok(!all.includes(s), `log leaks ${s}`);
+});
+
+test("every line the worker printed is one JSON object, even with control characters and quotes in payloads", async () => {
+  const odd = 'live_input.\u0001"odd\\type\n';
+  const body = JSON.stringify({ data: { input_id: "abc", event_type: odd, updated_at: new Date().toISOString() } });
+  const r = await send(w, cloudflare(body));
+  assert.deepEqual([r.status, r.body.outcome], [200, "ignored"], r.text);
+  const lines = logLines(w.logs);
+  assert.ok(lines.length >= 30, `only ${lines.length} lines`);
+  assert.ok(lines.some((l) => l.msg === "webhook" && l.event === odd), "the odd event type is logged as sent");
 });

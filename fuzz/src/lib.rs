@@ -448,7 +448,10 @@ pub fn headers(data: &[u8]) {
     if let Some(secret) = SigningSecret::parse(&s) {
         assert!(secret.key().len() >= 16 && s.starts_with("whsec_"));
         assert_eq!(secret.expose(), s);
-        assert!(!format!("{secret:?}").contains(&s[6..]), "a secret printed itself");
+        assert!(
+            !format!("{secret:?}").contains(&s[6..]),
+            "a secret printed itself"
+        );
     }
     let mut random = [0u8; SECRET_BYTES];
     random.iter_mut().zip(data).for_each(|(r, d)| *r = *d);

@@ -3,20 +3,13 @@
 
 use livehook_core::ids::AlertId;
 use livehook_core::ingest::auth;
-use livehook_core::protocol::{AlertLimit, DeliveryFilter, HubReply, HubRequest};
+use livehook_core::protocol::{AlertLimit, AlertQuery, DeliveryFilter, HubRequest};
 use worker::{Env, Request};
 
-use super::error::ApiError;
+use super::error::{ApiError, ApiResult};
 use super::request::{header, parse_param, query};
-use super::response::{hub_reply, ApiResult};
+use super::response::ask_hub;
 use crate::platform::{env, rpc};
-
-/// Asks the hub and answers with its reply.
-pub async fn ask_hub(env: &Env, request: HubRequest) -> ApiResult {
-    let hub = rpc::hub(env)?;
-    let reply: HubReply = rpc::call(&hub, &request).await?;
-    hub_reply(reply)
-}
 
 fn alert_id(id: &str) -> Result<AlertId, ApiError> {
     AlertId::parse(id).ok_or(ApiError::NoSuch("alert"))
@@ -27,15 +20,15 @@ pub async fn list(req: &Request, env: &Env) -> ApiResult {
     let q = query(req);
     let limit = parse_param(&q, "limit", AlertLimit::parse)?.unwrap_or_default();
     let delivery = parse_param(&q, "delivery", DeliveryFilter::parse)?;
-    ask_hub(env, HubRequest::ListAlerts { limit, delivery }).await
+    ask_hub(env, HubRequest::ListAlerts(AlertQuery { limit, delivery })).await
 }
 
 pub async fn get(env: &Env, id: &str) -> ApiResult {
-    ask_hub(env, HubRequest::GetAlert { id: alert_id(id)? }).await
+    ask_hub(env, HubRequest::GetAlert(alert_id(id)?)).await
 }
 
 pub async fn retry(env: &Env, id: &str) -> ApiResult {
-    ask_hub(env, HubRequest::Retry { id: alert_id(id)? }).await
+    ask_hub(env, HubRequest::Retry(alert_id(id)?)).await
 }
 
 /// `GET /alerts/live`: a WebSocket served by the hub. The token comes in `Authorization` or,

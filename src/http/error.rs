@@ -1,18 +1,22 @@
 //! The HTTP boundary's one error enum, mapped to a status code and a short JSON body in exactly
-//! one place ([`ApiError::status`], [`ApiError::body`], [`ApiError::response`]). Bodies never
-//! echo secrets or payload values: parse and auth errors only name fields and headers. Errors
-//! from the core's boundaries (auth, parse, subscriber, object) convert into it.
+//! one place ([`ApiError::status`], [`ApiError::code`], [`ApiError::body`]; `response` writes
+//! it). Bodies never echo secrets or payload values: parse and auth errors only name fields and
+//! headers. Errors from the core's boundaries (auth, parse, subscriber, object) convert into it.
 
 use livehook_core::alerts::subscriber::SubscriberError;
 use livehook_core::ingest::auth::AuthError;
 use livehook_core::ingest::providers::ParseError;
 use livehook_core::protocol::ObjectError;
+use livehook_core::text::write_json;
 use serde_json::json;
-use worker::Response;
 
-use super::request::MAX_BODY_BYTES;
-use super::response::text_response;
 use crate::platform::log;
+
+/// Largest webhook body accepted. Provider payloads are a few KB.
+pub const MAX_BODY_BYTES: usize = 64 * 1024;
+
+/// What every handler returns.
+pub type ApiResult = Result<worker::Response, ApiError>;
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum ApiError {
@@ -78,16 +82,7 @@ impl ApiError {
 
     /// `{"error":"<code>","message":"<text>"}`.
     pub fn body(&self) -> String {
-        json!({ "error": self.code(), "message": self.to_string() }).to_string()
-    }
-
-    /// The one place an [`ApiError`] becomes HTTP.
-    pub fn response(&self) -> Response {
-        let mut resp = text_response(self.status(), self.body());
-        if let ApiError::MethodNotAllowed { allow } = self {
-            let _ = resp.headers_mut().set("Allow", allow);
-        }
-        resp
+        write_json(&json!({ "error": self.code(), "message": self.to_string() }))
     }
 }
 
@@ -116,7 +111,11 @@ mod tests {
             (ObjectError::NoSuchAlert, 404, "no such alert"),
             (ObjectError::NoSuchSubscriber, 404, "no such subscriber"),
             (ObjectError::NoSuchStream, 404, "no such stream"),
-            (ObjectError::Conflict("at most 100 subscribers".into()), 409, "at most 100 subscribers"),
+            (
+                ObjectError::Conflict("at most 100 subscribers".into()),
+                409,
+                "at most 100 subscribers",
+            ),
         ];
         for (e, status, message) in cases {
             let api = ApiError::from(e);

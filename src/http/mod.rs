@@ -26,5 +26,5 @@ async fn fetch(req: Request, env: Env, _ctx: Context) -> Result<Response> {
     let path = req.path();
     let segments: Vec<&str> = path.trim_start_matches('/').split('/').collect();
     let result = routes::route(req, &env, method, &segments, started).await;
-    Ok(result.unwrap_or_else(|e| e.response()))
+    Ok(result.unwrap_or_else(|e| response::error_response(&e)))
 }

@@ -5,11 +5,8 @@ use futures_util::StreamExt;
 use livehook_core::ingest::auth;
 use worker::{Env, Request};
 
-use super::error::ApiError;
+use super::error::{ApiError, MAX_BODY_BYTES};
 use crate::platform::env;
-
-/// Largest webhook body accepted. Provider payloads are a few KB.
-pub const MAX_BODY_BYTES: usize = 64 * 1024;
 
 pub fn header(req: &Request, name: &str) -> Option<String> {
     req.headers().get(name).ok().flatten()

@@ -1,13 +1,12 @@
-//! Writing a response: JSON bodies with `Cache-Control: no-store`, and the HTTP form of the
-//! hub's typed answers.
+//! Writing a response: JSON bodies with `Cache-Control: no-store`, an [`ApiError`] as HTTP,
+//! and the hub's answer (its payload is the body, forwarded as it came).
 
-use livehook_core::protocol::HubReply;
+use livehook_core::protocol::{Answer, HubRequest, ReplyKind};
 use serde::Serialize;
-use worker::Response;
+use worker::{Env, Response};
 
-use super::error::ApiError;
-
-pub type ApiResult = Result<Response, ApiError>;
+use super::error::{ApiError, ApiResult};
+use crate::platform::rpc;
 
 pub fn text_response(status: u16, body: String) -> Response {
     let mut resp = Response::builder()
@@ -18,22 +17,28 @@ pub fn text_response(status: u16, body: String) -> Response {
     resp
 }
 
+/// The one place an [`ApiError`] becomes HTTP.
+pub fn error_response(err: &ApiError) -> Response {
+    let mut resp = text_response(err.status(), err.body());
+    if let ApiError::MethodNotAllowed { allow } = err {
+        let _ = resp.headers_mut().set("Allow", allow);
+    }
+    resp
+}
+
 /// `value` as JSON with `status`.
 pub fn json(status: u16, value: &impl Serialize) -> ApiResult {
     let body = serde_json::to_string(value).map_err(|_| ApiError::Unavailable)?;
     Ok(text_response(status, body))
 }
 
-/// The hub's answer as the API returns it: each reply's payload is its body.
-pub fn hub_reply(reply: HubReply) -> ApiResult {
-    match reply {
-        HubReply::Accepted(a) => json(200, &a),
-        HubReply::Alerts(page) => json(200, &page),
-        HubReply::Alert(rec) => json(200, &rec),
-        HubReply::Retried(r) => json(200, &r),
-        HubReply::Created(c) => json(201, &c),
-        HubReply::Subscriptions(page) => json(200, &page),
-        HubReply::Subscriber(view) => json(200, &view),
-        HubReply::Deleted(d) => json(200, &d),
-    }
+/// Asks the hub and answers with its reply: the payload is the body; a new subscriber is a 201.
+pub async fn ask_hub(env: &Env, request: HubRequest) -> ApiResult {
+    let hub = rpc::hub(env)?;
+    let answer: Answer = rpc::call(&hub, &request).await?;
+    let status = match answer.kind {
+        ReplyKind::Created => 201,
+        _ => 200,
+    };
+    Ok(text_response(status, answer.body.get().to_owned()))
 }

@@ -22,9 +22,9 @@ use std::future::Future;
 use livehook_core::ingest::providers;
 use worker::{Env, Method, Request};
 
-use super::error::ApiError;
+use super::error::{ApiError, ApiResult};
 use super::request::authorize;
-use super::response::{json, ApiResult};
+use super::response::json;
 use super::{alerts, streams, subscriptions, webhooks};
 use crate::platform::env;
 
@@ -43,11 +43,19 @@ pub async fn route(
                 (true, [token]) => Some(*token),
                 _ => return Err(ApiError::NotFound),
             };
-            post(&method, webhooks::receive(req, env, provider, token, started)).await
+            post(
+                &method,
+                webhooks::receive(req, env, provider, token, started),
+            )
+            .await
         }
         ["streams"] => get(&method, api(&req, env, streams::list(&req, env))).await,
         ["streams", provider, id] => {
-            get(&method, api(&req, env, streams::get(&req, env, provider, id))).await
+            get(
+                &method,
+                api(&req, env, streams::get(&req, env, provider, id)),
+            )
+            .await
         }
         ["streams", provider, id, "diagnostics"] => {
             let handler = streams::diagnostics(&req, env, provider, id);
@@ -85,7 +93,7 @@ pub async fn route(
 
 /// Ids in these paths are our own (`alr_…`, `sub_…`): anything outside `[A-Za-z0-9_]{1,64}`
 /// is no route at all (checked before auth and method, as for any unknown path).
-fn our_id<'a>(id: &'a str) -> Result<&'a str, ApiError> {
+fn our_id(id: &str) -> Result<&str, ApiError> {
     let ok = !id.is_empty()
         && id.len() <= 64
         && id.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_');

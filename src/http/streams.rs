@@ -4,13 +4,14 @@
 
 use livehook_core::ingest::event::{Kind, State, StatusRecord, StreamKey};
 use livehook_core::ingest::providers;
-use livehook_core::protocol::{StreamReply, StreamRequest, STATUS_KV};
+use livehook_core::protocol::{Answer, ReplyKind, StreamRequest, STATUS_KV};
+use livehook_core::text::read_json;
 use serde_json::{json, Value};
 use worker::{Env, Request};
 
-use super::error::ApiError;
+use super::error::{ApiError, ApiResult};
 use super::request::{param, parse_param, percent_decode, query};
-use super::response::{json, ApiResult};
+use super::response::{json, text_response};
 use crate::platform::{log, rpc};
 
 /// `GET /streams` page size: default and maximum.
@@ -78,12 +79,15 @@ pub async fn list(req: &Request, env: &Env) -> ApiResult {
     if !wanted.is_empty() {
         let values = kv
             .get_bulk(&wanted)
-            .json::<StatusRecord>()
+            .text()
             .await
             .map_err(kv_failed("kv get_bulk"))?;
         for name in &wanted {
-            if let Some(Some(rec)) = values.get(name) {
-                streams.push(rec.clone());
+            if let Some(Some(text)) = values.get(name) {
+                // A value that is not a record (none should be) is left out, not served.
+                if let Ok(rec) = read_json::<StatusRecord>(text) {
+                    streams.push(rec);
+                }
             }
         }
     }
@@ -105,22 +109,24 @@ pub async fn list(req: &Request, env: &Env) -> ApiResult {
 pub async fn get(req: &Request, env: &Env, provider: &str, id: &str) -> ApiResult {
     let key = stream_key(req, provider, id)?;
     let kv = env.kv(STATUS_KV).map_err(kv_failed("kv binding"))?;
-    let record = kv
+    let text = kv
         .get(&key.kv_key())
-        .json::<StatusRecord>()
+        .text()
         .await
         .map_err(kv_failed("kv get"))?
         .ok_or(ApiError::NoSuch("stream"))?;
-    json(200, &record)
+    // Served as stored, once it reads as a record.
+    read_json::<StatusRecord>(&text).map_err(kv_failed("kv record"))?;
+    Ok(text_response(200, text))
 }
-
 
 /// `GET /streams/{provider}/{id}/diagnostics`: asks the stream's object itself.
 pub async fn diagnostics(req: &Request, env: &Env, provider: &str, id: &str) -> ApiResult {
     let key = stream_key(req, provider, id)?;
     let object = rpc::stream(env, &key)?;
-    match rpc::call(&object, &StreamRequest::Inspect).await? {
-        StreamReply::Inspected(inspection) => json(200, &inspection),
-        StreamReply::Ingested(_) => Err(ApiError::Unavailable),
+    let answer: Answer = rpc::call(&object, &StreamRequest::Inspect).await?;
+    match answer.kind {
+        ReplyKind::Inspected => Ok(text_response(200, answer.body.get().to_owned())),
+        _ => Err(ApiError::Unavailable),
     }
 }

@@ -6,10 +6,9 @@ use livehook_core::ids::SubscriberId;
 use livehook_core::protocol::HubRequest;
 use worker::{Env, Request};
 
-use super::alerts::ask_hub;
-use super::error::ApiError;
+use super::error::{ApiError, ApiResult};
 use super::request::read_body;
-use super::response::ApiResult;
+use super::response::ask_hub;
 use crate::platform::env;
 
 fn subscriber_id(id: &str) -> Result<SubscriberId, ApiError> {
@@ -19,7 +18,7 @@ fn subscriber_id(id: &str) -> Result<SubscriberId, ApiError> {
 pub async fn create(mut req: Request, env: &Env) -> ApiResult {
     let body = read_body(&mut req).await?;
     let new = parse_create(&body, env::config(env).alerts.allow_loopback)?;
-    ask_hub(env, HubRequest::CreateSubscriber { new }).await
+    ask_hub(env, HubRequest::CreateSubscriber(new)).await
 }
 
 pub async fn list(env: &Env) -> ApiResult {
@@ -27,9 +26,9 @@ pub async fn list(env: &Env) -> ApiResult {
 }
 
 pub async fn get(env: &Env, id: &str) -> ApiResult {
-    ask_hub(env, HubRequest::GetSubscriber { id: subscriber_id(id)? }).await
+    ask_hub(env, HubRequest::GetSubscriber(subscriber_id(id)?)).await
 }
 
 pub async fn delete(env: &Env, id: &str) -> ApiResult {
-    ask_hub(env, HubRequest::DeleteSubscriber { id: subscriber_id(id)? }).await
+    ask_hub(env, HubRequest::DeleteSubscriber(subscriber_id(id)?)).await
 }

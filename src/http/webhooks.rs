@@ -5,14 +5,14 @@
 
 use livehook_core::ingest::providers::{self, Inbound, Parsed, Provider};
 use livehook_core::ordering::Outcome;
-use livehook_core::protocol::{Ingest, IngestReply, StreamReply, StreamRequest};
+use livehook_core::protocol::{Answer, Ingest, IngestReply, ReplyKind, StreamRequest};
 use livehook_core::time::millis_to_nanos;
 use serde_json::json;
 use worker::{Env, Request};
 
-use super::error::ApiError;
+use super::error::{ApiError, ApiResult};
 use super::request::read_body;
-use super::response::{json, ApiResult};
+use super::response::json;
 use crate::platform::clock::now_ms;
 use crate::platform::{env, log, rpc};
 
@@ -92,13 +92,14 @@ async fn handle(
     line.stream = Some(stream.clone());
     line.event = Some(event.event_type.clone());
     let object = rpc::stream(env, &event.stream)?;
-    let request = StreamRequest::Ingest(Ingest {
+    let request = StreamRequest::Ingest(Box::new(Ingest {
         event,
         received_at_ms,
-    });
-    let reply: IngestReply = match rpc::call(&object, &request).await? {
-        StreamReply::Ingested(reply) => reply,
-        StreamReply::Inspected(_) => return Err(ApiError::Unavailable),
+    }));
+    let answer: Answer = rpc::call(&object, &request).await?;
+    let reply: IngestReply = match answer.kind {
+        ReplyKind::Ingested => answer.parse()?,
+        _ => return Err(ApiError::Unavailable),
     };
     line.outcome = reply.outcome.as_str();
     if reply.outcome == Outcome::Deferred {

@@ -19,9 +19,10 @@ use livehook_core::alerts::alert::Alert;
 use livehook_core::ingest::event::{State, StatusRecord};
 use livehook_core::ordering::{Outcome, StreamLedger};
 use livehook_core::protocol::{
-    HubReply, HubRequest, Ingest, IngestReply, ObjectError, Reply, StreamInspection,
+    Answer, HubRequest, Ingest, IngestReply, ObjectError, Reply, ReplyKind, StreamInspection,
     StreamReply, StreamRequest, NOTIFY_STATES_KEY, STATUS_KV,
 };
+use livehook_core::text::read_json;
 use serde_json::json;
 use worker::{durable_object, DurableObject, Env, Request, Response, Result, State as DoState};
 
@@ -62,16 +63,20 @@ impl DurableObject for StreamStatus {
 
     async fn fetch(&self, mut req: Request) -> Result<Response> {
         let reply: Reply<StreamReply> = match rpc::request(&mut req).await? {
-            StreamRequest::Ingest(ingest) => self.ingest(ingest).await.map(StreamReply::Ingested),
+            StreamRequest::Ingest(ingest) => self.ingest(*ingest).await.map(StreamReply::Ingested),
             StreamRequest::Inspect => self.inspect().await,
         };
         rpc::answer(&reply)
     }
 
     async fn alarm(&self) -> Result<Response> {
-        self.flush(now_ms()).await.map_err(|e| worker::Error::RustError(e.to_string()))?;
+        self.flush(now_ms())
+            .await
+            .map_err(|e| worker::Error::RustError(e.to_string()))?;
         if self.unsaved.get() {
-            self.save().await.map_err(|e| worker::Error::RustError(e.to_string()))?;
+            self.save()
+                .await
+                .map_err(|e| worker::Error::RustError(e.to_string()))?;
         }
         Response::ok("ok")
     }
@@ -93,7 +98,7 @@ impl StreamStatus {
                 .await
                 .map_err(unavailable("read ledger"))?;
             let loaded = match stored {
-                Some(json) => serde_json::from_str(&json)
+                Some(json) => read_json(&json)
                     .map_err(|e| ObjectError::Unavailable(format!("parse ledger: {e}")))?,
                 None => StreamLedger::default(),
             };
@@ -154,17 +159,25 @@ impl StreamStatus {
             return states;
         }
         let read = async {
-            self.env
+            let text: Option<String> = self
+                .env
                 .kv(STATUS_KV)?
                 .get(NOTIFY_STATES_KEY)
-                .json::<Vec<State>>()
+                .text()
                 .await
-                .map_err(worker::Error::from)
+                .map_err(worker::Error::from)?;
+            match text {
+                Some(t) => read_json::<Vec<State>>(&t).map_err(worker::Error::from),
+                None => Ok(Vec::new()),
+            }
         };
         let states = match read.await {
-            Ok(states) => states.unwrap_or_default(),
+            Ok(states) => states,
             Err(e) => {
-                log::error("notify states unreadable", json!({ "error": e.to_string() }));
+                log::error(
+                    "notify states unreadable",
+                    json!({ "error": e.to_string() }),
+                );
                 Vec::new()
             }
         };
@@ -220,7 +233,13 @@ impl StreamStatus {
             }
         }
         let outbox: Vec<Alert> = self
-            .with_ledger(|l| if l.outbox_due(now) { l.outbox.clone() } else { Vec::new() })
+            .with_ledger(|l| {
+                if l.outbox_due(now) {
+                    l.outbox.clone()
+                } else {
+                    Vec::new()
+                }
+            })
             .await?;
         if !outbox.is_empty() {
             let mut delivered = Vec::new();
@@ -244,9 +263,14 @@ impl StreamStatus {
         }
         if let Some(at) = self.with_ledger(|l| l.next_alarm_ms(now)).await? {
             let storage = self.state.storage();
-            let current = storage.get_alarm().await.map_err(unavailable("get alarm"))?;
+            let current = storage
+                .get_alarm()
+                .await
+                .map_err(unavailable("get alarm"))?;
             if current.is_none_or(|c| c > at as i64 || c < now as i64) {
-                set_alarm_at(&storage, at).await.map_err(unavailable("set alarm"))?;
+                set_alarm_at(&storage, at)
+                    .await
+                    .map_err(unavailable("set alarm"))?;
             }
         }
         Ok(())
@@ -268,12 +292,10 @@ impl StreamStatus {
     /// provider's webhook is answered anyway (its event is already stored).
     async fn hand_off(&self, alert: &Alert) -> Reply<()> {
         let hub = rpc::hub(&self.env)?;
-        let request = HubRequest::Accept {
-            alert: alert.clone(),
-        };
-        let call = rpc::call::<_, HubReply>(&hub, &request);
+        let request = HubRequest::Accept(alert.clone());
+        let call = rpc::call::<_, Answer>(&hub, &request);
         match within(HAND_OFF_TIMEOUT, call).await {
-            Some(Ok(HubReply::Accepted(_))) => Ok(()),
+            Some(Ok(answer)) if answer.kind == ReplyKind::Accepted => Ok(()),
             Some(Ok(_)) => Err(ObjectError::Unavailable("unexpected hub answer".into())),
             Some(Err(e)) => Err(e),
             None => Err(ObjectError::Unavailable("alert hub timed out".into())),

@@ -3,6 +3,7 @@
 //! its fields. Callers pass fields as a JSON object; nothing here formats by hand, so a field
 //! holding any byte still makes valid JSON. Never pass a secret or a stream key.
 
+use livehook_core::text::write_json;
 use serde_json::{Map, Value};
 
 /// The line for `msg` and `fields` (an object; anything else is logged under `"fields"`).
@@ -16,7 +17,7 @@ pub fn line(msg: &str, fields: Value) -> String {
             out.insert("fields".into(), other);
         }
     }
-    Value::Object(out).to_string()
+    write_json(&Value::Object(out))
 }
 
 pub fn info(msg: &str, fields: Value) {
@@ -34,7 +35,10 @@ mod tests {
 
     #[test]
     fn every_line_is_json_even_with_control_characters_and_quotes() {
-        let l = line("kv write failed", json!({ "error": "bad \u{1} \"x\" \\ é\n" }));
+        let l = line(
+            "kv write failed",
+            json!({ "error": "bad \u{1} \"x\" \\ é\n" }),
+        );
         let v: Value = serde_json::from_str(&l).unwrap();
         assert_eq!(v["msg"], "kv write failed");
         assert_eq!(v["error"], "bad \u{1} \"x\" \\ é\n");

@@ -9,6 +9,7 @@
 
 use livehook_core::ingest::event::StreamKey;
 use livehook_core::protocol::{ObjectError, Reply, ALERT_HUB_DO, ALERT_HUB_NAME, STREAMS_DO};
+use livehook_core::text::read_json;
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 use worker::{Env, Method, Request, RequestInit, Response, Stub};
@@ -55,13 +56,13 @@ pub async fn call<Req: Serialize, Rep: DeserializeOwned>(
         )));
     }
     let text = resp.text().await.map_err(unavailable("object answer"))?;
-    serde_json::from_str::<Reply<Rep>>(&text)
+    read_json::<Reply<Rep>>(&text)
         .map_err(|e| ObjectError::Unavailable(format!("object answer: {e}")))?
 }
 
 /// Inside an object: the request of a call.
 pub async fn request<T: DeserializeOwned>(req: &mut Request) -> worker::Result<T> {
-    Ok(serde_json::from_str(&req.text().await?)?)
+    Ok(read_json(&req.text().await?)?)
 }
 
 /// Inside an object: the answer to a call.

@@ -23,7 +23,10 @@ const GCORE_TOKEN: &str = "bench-gcore-token";
 
 /// The seed payloads of one provider (the fixtures), with what authenticates each.
 fn corpus(provider: &str) -> Vec<(Vec<u8>, String)> {
-    let dir = format!("{}/../../tests/fixtures/{provider}", env!("CARGO_MANIFEST_DIR"));
+    let dir = format!(
+        "{}/../../tests/fixtures/{provider}",
+        env!("CARGO_MANIFEST_DIR")
+    );
     let mut names: Vec<_> = std::fs::read_dir(&dir)
         .into_iter()
         .flatten()

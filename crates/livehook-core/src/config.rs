@@ -137,7 +137,9 @@ impl Config {
         }
         let status_api = match self.api_token {
             Some(_) => json!({ "configured": true }),
-            None => json!({ "configured": false, "reason": format!("{STATUS_API_TOKEN} is not set") }),
+            None => {
+                json!({ "configured": false, "reason": format!("{STATUS_API_TOKEN} is not set") })
+            }
         };
         json!({
             "ok": true,

@@ -113,7 +113,14 @@ mod tests {
         let a = AlertId::from_bytes(&[0xab; 12]);
         assert_eq!(a.as_str(), format!("alr_{}", "ab".repeat(12)));
         assert_eq!(AlertId::parse(a.as_str()), Some(a.clone()));
-        for bad in ["", "alr_", "sub_abc", "alr_a-b", "alr_a/b", &format!("alr_{}", "a".repeat(61))] {
+        for bad in [
+            "",
+            "alr_",
+            "sub_abc",
+            "alr_a-b",
+            "alr_a/b",
+            &format!("alr_{}", "a".repeat(61)),
+        ] {
             assert_eq!(AlertId::parse(bad), None, "{bad}");
         }
         assert!(SubscriberId::parse("sub_cfg_0123abcd").is_some());
@@ -124,7 +131,10 @@ mod tests {
     fn ids_are_json_strings_and_refuse_foreign_ones() {
         let id = SubscriberId::parse("sub_0a1b").unwrap();
         assert_eq!(serde_json::to_string(&id).unwrap(), "\"sub_0a1b\"");
-        assert_eq!(serde_json::from_str::<SubscriberId>("\"sub_0a1b\"").unwrap(), id);
+        assert_eq!(
+            serde_json::from_str::<SubscriberId>("\"sub_0a1b\"").unwrap(),
+            id
+        );
         assert!(serde_json::from_str::<SubscriberId>("\"alr_0a1b\"").is_err());
         assert!(serde_json::from_str::<MessageId>("\"msg_../x\"").is_err());
     }

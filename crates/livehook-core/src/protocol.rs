@@ -4,10 +4,16 @@
 //! JSON of its enum in a `POST` body and each answer is the JSON of a [`Reply`]; no paths, no
 //! status codes to interpret.
 //!
+//! Replies are written typed ([`HubReply`], [`StreamReply`]) and read as an [`Answer`]: which
+//! reply it is, typed, and its payload as raw JSON. Each payload is exactly the HTTP body the
+//! worker returns for it, so the worker forwards it without parsing it again (and the Wasm
+//! carries no code to parse what it only forwards).
+//!
 //! Limits that both sides rely on are types here ([`AlertLimit`]), so a value that reached an
 //! object is valid by construction and is not checked twice.
 
 use serde::{Deserialize, Deserializer, Serialize};
+use serde_json::value::RawValue;
 
 use crate::alerts::alert::Alert;
 use crate::alerts::record::{AlertRecord, AlertSummary};
@@ -63,7 +69,7 @@ pub enum ObjectError {
 #[serde(rename_all = "snake_case")]
 pub enum StreamRequest {
     /// Apply one event (answered with [`StreamReply::Ingested`]).
-    Ingest(Ingest),
+    Ingest(Box<Ingest>),
     /// The object's state (answered with [`StreamReply::Inspected`]).
     Inspect,
 }
@@ -75,11 +81,51 @@ pub struct Ingest {
     pub received_at_ms: u64,
 }
 
-#[derive(Debug, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
+#[derive(Debug, Serialize)]
+#[serde(tag = "kind", content = "body", rename_all = "snake_case")]
 pub enum StreamReply {
     Ingested(IngestReply),
     Inspected(Box<StreamInspection>),
+}
+
+impl StreamReply {
+    pub fn kind(&self) -> ReplyKind {
+        match self {
+            StreamReply::Ingested(_) => ReplyKind::Ingested,
+            StreamReply::Inspected(_) => ReplyKind::Inspected,
+        }
+    }
+}
+
+/// Which reply an [`Answer`] is: a [`StreamReply`] or a [`HubReply`] variant.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ReplyKind {
+    Ingested,
+    Inspected,
+    Accepted,
+    Alerts,
+    Alert,
+    Retried,
+    Created,
+    Subscriptions,
+    Subscriber,
+    Deleted,
+}
+
+/// A reply as its reader sees it: its kind, typed, and its payload as raw JSON.
+#[derive(Debug, Deserialize)]
+pub struct Answer {
+    pub kind: ReplyKind,
+    pub body: Box<RawValue>,
+}
+
+impl Answer {
+    /// The payload, parsed (for the replies the reader acts on, not only forwards).
+    pub fn parse<T: serde::de::DeserializeOwned>(&self) -> Result<T, ObjectError> {
+        crate::text::read_json(self.body.get())
+            .map_err(|e| ObjectError::Unavailable(format!("reply body: {e}")))
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -90,7 +136,7 @@ pub struct IngestReply {
 
 /// `GET /streams/{provider}/{id}/diagnostics`: the stream object's own state (strongly
 /// consistent), and whether KV has caught up with it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct StreamInspection {
     pub stream: String,
     pub kv_in_sync: bool,
@@ -101,27 +147,33 @@ pub struct StreamInspection {
 // ---- worker (and stream objects) → alert hub ----
 
 /// What the worker (or a stream's object, for [`HubRequest::Accept`]) asks the alert hub.
+/// (Newtype variants only: each reuses its payload's JSON, so the Wasm carries no extra
+/// parser per variant.)
 #[derive(Debug, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum HubRequest {
     /// Store an alert and deliver it (idempotent per alert id).
-    Accept { alert: Alert },
-    ListAlerts {
-        limit: AlertLimit,
-        delivery: Option<DeliveryFilter>,
-    },
-    GetAlert { id: AlertId },
+    Accept(Alert),
+    ListAlerts(AlertQuery),
+    GetAlert(AlertId),
     /// Dead deliveries start over.
-    Retry { id: AlertId },
-    CreateSubscriber { new: NewSubscriber },
+    Retry(AlertId),
+    CreateSubscriber(NewSubscriber),
     ListSubscribers,
-    GetSubscriber { id: SubscriberId },
-    DeleteSubscriber { id: SubscriberId },
+    GetSubscriber(SubscriberId),
+    DeleteSubscriber(SubscriberId),
+}
+
+/// `GET /alerts`: how many, and which.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AlertQuery {
+    pub limit: AlertLimit,
+    pub delivery: Option<DeliveryFilter>,
 }
 
 /// The hub's answers. Each payload is exactly the HTTP body the worker returns for it.
-#[derive(Debug, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
+#[derive(Debug, Serialize)]
+#[serde(tag = "kind", content = "body", rename_all = "snake_case")]
 pub enum HubReply {
     Accepted(Accepted),
     Alerts(AlertsPage),
@@ -131,6 +183,21 @@ pub enum HubReply {
     Subscriptions(SubscriptionsPage),
     Subscriber(SubscriberView),
     Deleted(Deleted),
+}
+
+impl HubReply {
+    pub fn kind(&self) -> ReplyKind {
+        match self {
+            HubReply::Accepted(_) => ReplyKind::Accepted,
+            HubReply::Alerts(_) => ReplyKind::Alerts,
+            HubReply::Alert(_) => ReplyKind::Alert,
+            HubReply::Retried(_) => ReplyKind::Retried,
+            HubReply::Created(_) => ReplyKind::Created,
+            HubReply::Subscriptions(_) => ReplyKind::Subscriptions,
+            HubReply::Subscriber(_) => ReplyKind::Subscriber,
+            HubReply::Deleted(_) => ReplyKind::Deleted,
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -145,26 +212,26 @@ pub struct Accepted {
     pub repeat_of: Option<AlertId>,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct AlertsPage {
     pub alerts: Vec<AlertSummary>,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Retried {
     pub id: AlertId,
     pub requeued: Vec<SubscriberId>,
     pub skipped: Vec<Skipped>,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Skipped {
     pub subscriber_id: SubscriberId,
     pub reason: String,
 }
 
 /// A new subscriber: its view and, for webhooks, its secret (shown this once).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Created {
     #[serde(flatten)]
     pub subscriber: SubscriberView,
@@ -172,12 +239,12 @@ pub struct Created {
     pub secret: Option<SigningSecret>,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct SubscriptionsPage {
     pub subscriptions: Vec<SubscriberView>,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Deleted {
     pub id: SubscriberId,
     pub deleted: bool,
@@ -253,10 +320,10 @@ mod tests {
 
     #[test]
     fn requests_and_errors_have_a_stable_wire_form() {
-        let req = HubRequest::ListAlerts {
+        let req = HubRequest::ListAlerts(AlertQuery {
             limit: AlertLimit::DEFAULT,
             delivery: Some(DeliveryFilter::Dead),
-        };
+        });
         assert_eq!(
             serde_json::to_string(&req).unwrap(),
             r#"{"list_alerts":{"limit":50,"delivery":"dead"}}"#
@@ -268,9 +335,76 @@ mod tests {
         let err: Reply<HubReply> = Err(ObjectError::Conflict("at most 100 subscribers".into()));
         let json = serde_json::to_string(&err).unwrap();
         assert_eq!(json, r#"{"Err":{"conflict":"at most 100 subscribers"}}"#);
-        let back: Reply<HubReply> = serde_json::from_str(&json).unwrap();
-        assert_eq!(back.err(), Some(ObjectError::Conflict("at most 100 subscribers".into())));
-        assert_eq!(DeliveryFilter::parse("pending"), Some(DeliveryFilter::Pending));
+        let back: Reply<Answer> = serde_json::from_str(&json).unwrap();
+        assert_eq!(
+            back.err(),
+            Some(ObjectError::Conflict("at most 100 subscribers".into()))
+        );
+        assert_eq!(
+            DeliveryFilter::parse("pending"),
+            Some(DeliveryFilter::Pending)
+        );
         assert_eq!(DeliveryFilter::parse("all"), None);
+    }
+
+    #[test]
+    fn a_typed_reply_reads_back_as_its_kind_and_its_exact_payload() {
+        let id = AlertId::parse("alr_0a").unwrap();
+        let sub = SubscriberId::parse("sub_0b").unwrap();
+        let replies = [
+            HubReply::Accepted(Accepted {
+                id: id.clone(),
+                stored: true,
+                deliveries: Some(2),
+                repeat_of: None,
+            }),
+            HubReply::Alerts(AlertsPage { alerts: Vec::new() }),
+            HubReply::Retried(Retried {
+                id,
+                requeued: vec![sub.clone()],
+                skipped: Vec::new(),
+            }),
+            HubReply::Deleted(Deleted {
+                id: sub,
+                deleted: true,
+            }),
+        ];
+        for reply in replies {
+            let payload = match &reply {
+                HubReply::Accepted(p) => serde_json::to_string(p),
+                HubReply::Alerts(p) => serde_json::to_string(p),
+                HubReply::Retried(p) => serde_json::to_string(p),
+                HubReply::Deleted(p) => serde_json::to_string(p),
+                _ => unreachable!(),
+            }
+            .unwrap();
+            let wire = serde_json::to_string(&Ok::<_, ObjectError>(&reply)).unwrap();
+            let answer: Reply<Answer> = serde_json::from_str(&wire).unwrap();
+            let answer = answer.unwrap();
+            assert_eq!(answer.kind, reply.kind());
+            assert_eq!(answer.body.get(), payload, "the HTTP body, byte for byte");
+        }
+        let accepted: Accepted = Answer {
+            kind: ReplyKind::Accepted,
+            body: RawValue::from_string(r#"{"id":"alr_0a","stored":false}"#.into()).unwrap(),
+        }
+        .parse()
+        .unwrap();
+        assert!(!accepted.stored);
+    }
+
+    #[test]
+    fn stream_replies_read_back_the_same_way() {
+        let reply = StreamReply::Ingested(IngestReply {
+            outcome: Outcome::Applied,
+            alert_queued: true,
+        });
+        let wire = serde_json::to_string(&Ok::<_, ObjectError>(&reply)).unwrap();
+        let answer: Reply<Answer> = serde_json::from_str(&wire).unwrap();
+        let answer = answer.unwrap();
+        assert_eq!(answer.kind, ReplyKind::Ingested);
+        assert_eq!(answer.kind, reply.kind());
+        let back: IngestReply = answer.parse().unwrap();
+        assert_eq!((back.outcome, back.alert_queued), (Outcome::Applied, true));
     }
 }

@@ -1,4 +1,20 @@
-//! Two string utilities every other module may use (this module uses none of them).
+//! String utilities every other module may use (this module uses none of them).
+
+use serde::de::DeserializeOwned;
+use serde::Serialize;
+
+/// Reads JSON text. Everything livehook reads (webhook bodies, storage, KV, internal calls) goes
+/// through serde_json's byte reader, so the Wasm carries one copy of its parser, not one per
+/// reader type.
+pub fn read_json<T: DeserializeOwned>(text: &str) -> serde_json::Result<T> {
+    serde_json::from_slice(text.as_bytes())
+}
+
+/// Writes JSON text, through the same single writer type everywhere (see [`read_json`]).
+/// Serializing a `serde_json::Value` or one of our types cannot fail; `""` if it ever did.
+pub fn write_json(value: &impl Serialize) -> String {
+    serde_json::to_string(value).unwrap_or_default()
+}
 
 /// Lower-case hexadecimal of `bytes`.
 pub fn hex(bytes: &[u8]) -> String {

@@ -12,7 +12,9 @@ use livehook_core::alerts::delivery::{AttemptResult, Delivery, DeliveryStatus, F
 use livehook_core::alerts::record::Incident;
 use livehook_core::alerts::schedule::{jittered, Schedule};
 use livehook_core::ids::{AlertId, SubscriberId};
-use livehook_core::ingest::event::{ErrorInfo, Event, Kind, ProviderId, State, StreamKey, TimeSource};
+use livehook_core::ingest::event::{
+    ErrorInfo, Event, Kind, ProviderId, State, StreamKey, TimeSource,
+};
 use livehook_core::ordering::StreamLedger;
 use proptest::prelude::*;
 
@@ -27,8 +29,12 @@ const STATES: [State; 6] = [
 
 fn event(stream: usize, id: usize, at: i64, state: State) -> Event {
     Event {
-        stream: StreamKey::new(ProviderId::new("fastpix"), Kind::LiveInput, &format!("s{stream}"))
-            .expect("valid id"),
+        stream: StreamKey::new(
+            ProviderId::new("fastpix"),
+            Kind::LiveInput,
+            &format!("s{stream}"),
+        )
+        .expect("valid id"),
         parent_id: None,
         state,
         recording: None,

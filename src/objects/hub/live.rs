@@ -4,6 +4,7 @@
 //! token before the request got here.
 
 use livehook_core::protocol::{LIVE_PING, LIVE_PONG, LIVE_PROTOCOL};
+use livehook_core::text::write_json;
 use serde_json::json;
 use worker::worker_sys::WebSocketRequestResponsePair;
 use worker::{Request, Response, Result, State, WebSocketPair};
@@ -25,7 +26,7 @@ pub fn accept(state: &State, req: &Request) -> Result<Response> {
         let _ = state.as_raw().set_websocket_auto_response(&ping);
     }
     pair.server
-        .send_with_str(json!({ "type": "hello", "protocol": 1 }).to_string())?;
+        .send_with_str(write_json(&json!({ "type": "hello", "protocol": 1 })))?;
     let offered = req
         .headers()
         .get("Sec-WebSocket-Protocol")?

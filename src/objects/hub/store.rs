@@ -101,6 +101,8 @@ impl Store for DoStore {
     }
 
     async fn set_alarm(&self, at_ms: u64) -> Result<(), StoreError> {
-        set_alarm_at(&self.0, at_ms).await.map_err(failed("set alarm"))
+        set_alarm_at(&self.0, at_ms)
+            .await
+            .map_err(failed("set alarm"))
     }
 }

@@ -68,7 +68,9 @@ impl Alert {
 
     /// The error code of an errored alert (the incident it belongs to is per input and code).
     pub fn error_code(&self) -> Option<&str> {
-        self.code.as_deref().filter(|_| self.state == State::Errored)
+        self.code
+            .as_deref()
+            .filter(|_| self.state == State::Errored)
     }
 }
 

@@ -29,10 +29,14 @@ const MAX_ERROR_LEN: usize = 200;
 pub enum DeliveryState {
     /// The next attempt is due at `due_ms`; while an attempt is in flight, `due_ms` is the end
     /// of its lease.
-    Pending { due_ms: u64 },
+    Pending {
+        due_ms: u64,
+    },
     Delivered,
     /// No more attempts unless someone retries it by hand.
-    Dead { reason: String },
+    Dead {
+        reason: String,
+    },
 }
 
 /// The name of a [`DeliveryState`], for summaries, filters and the stored form.
@@ -381,17 +385,20 @@ mod tests {
             rejected.finish(&result(Some(400), 0), &schedule),
             Finished::Dead
         );
-        assert_eq!(
-            rejected.dead_reason(),
-            Some("HTTP 400 is not retried")
-        );
+        assert_eq!(rejected.dead_reason(), Some("HTTP 400 is not retried"));
     }
 
     #[test]
     fn webhook_ids_are_stable_per_alert_and_subscriber() {
         let a = Delivery::new(&alr("alr_1"), &sub("sub_1"), 0);
-        assert_eq!(a.webhook_id, Delivery::new(&alr("alr_1"), &sub("sub_1"), 99).webhook_id);
-        assert_ne!(a.webhook_id, Delivery::new(&alr("alr_1"), &sub("sub_2"), 0).webhook_id);
+        assert_eq!(
+            a.webhook_id,
+            Delivery::new(&alr("alr_1"), &sub("sub_1"), 99).webhook_id
+        );
+        assert_ne!(
+            a.webhook_id,
+            Delivery::new(&alr("alr_1"), &sub("sub_2"), 0).webhook_id
+        );
         assert!(a.webhook_id.as_str().starts_with("msg_") && a.webhook_id.as_str().len() == 28);
     }
 
@@ -422,11 +429,20 @@ mod tests {
         assert_eq!(serde_json::from_str::<Delivery>(&pending).unwrap(), d);
         d.finish(&result(Some(400), 2_000), &schedule);
         let dead = serde_json::to_string(&d).unwrap();
-        assert!(dead.contains(r#""status":"dead""#) && !dead.contains("next_attempt"), "{dead}");
-        assert!(dead.contains(r#""dead_reason":"HTTP 400 is not retried""#), "{dead}");
+        assert!(
+            dead.contains(r#""status":"dead""#) && !dead.contains("next_attempt"),
+            "{dead}"
+        );
+        assert!(
+            dead.contains(r#""dead_reason":"HTTP 400 is not retried""#),
+            "{dead}"
+        );
         assert_eq!(serde_json::from_str::<Delivery>(&dead).unwrap(), d);
         // A dead delivery cannot carry a due time, even if the stored form had one.
-        let odd = dead.replace(r#""round_attempts""#, r#""next_attempt_ms":5,"round_attempts""#);
+        let odd = dead.replace(
+            r#""round_attempts""#,
+            r#""next_attempt_ms":5,"round_attempts""#,
+        );
         let back: Delivery = serde_json::from_str(&odd).unwrap();
         assert_eq!((back.due_ms(), back.due(u64::MAX)), (None, false));
     }

@@ -113,7 +113,7 @@ impl AlertRecord {
     }
 }
 
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
 pub struct DeliverySummary {
     pub pending: usize,
     pub delivered: usize,
@@ -144,7 +144,7 @@ pub struct AlertView<'a> {
 }
 
 /// What `GET /alerts` shows of a record: the alert, its repeat counts and a delivery summary.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct AlertSummary {
     #[serde(flatten)]
     pub alert: Alert,

@@ -20,7 +20,7 @@ use super::subscriber::{Format, Subscriber};
 use crate::ids::MessageId;
 use crate::ingest::event::State;
 use crate::ingest::providers;
-use crate::text::truncate;
+use crate::text::{truncate, write_json};
 
 pub const USER_AGENT: &str = concat!("livehook/", env!("CARGO_PKG_VERSION"));
 
@@ -52,7 +52,7 @@ pub fn webhook_body(rec: &AlertRecord) -> String {
         timestamp: &rec.alert.received_at,
         data: rec.view(),
     };
-    serde_json::to_string(&payload).unwrap_or_default()
+    write_json(&payload)
 }
 
 /// The request for one attempt of `rec` to `sub`, sent at `now_secs`. `None` if a webhook
@@ -89,7 +89,8 @@ pub fn outbound(
 
 /// The provider's title from the registry; a name no longer registered prints as itself.
 fn provider_name(alert: &Alert) -> String {
-    providers::get(alert.provider).map_or_else(|| alert.provider.to_string(), |p| p.title().to_owned())
+    providers::get(alert.provider)
+        .map_or_else(|| alert.provider.to_string(), |p| p.title().to_owned())
 }
 
 fn title(alert: &Alert) -> String {
@@ -157,7 +158,7 @@ pub fn slack_body(rec: &AlertRecord) -> String {
         .map(|(k, v)| json!({ "type": "mrkdwn", "text": truncate(&format!("*{k}*\n{}", slack_escape(v)), 2000) }))
         .take(10) // Slack allows at most 10 fields per section
         .collect();
-    json!({
+    write_json(&json!({
         "text": truncate(&slack_escape(&format!("{} · {text}", title(&rec.alert))), 3000),
         "blocks": [
             { "type": "header", "text": { "type": "plain_text", "text": title(&rec.alert) } },
@@ -166,8 +167,7 @@ pub fn slack_body(rec: &AlertRecord) -> String {
                 { "type": "mrkdwn", "text": format!("livehook alert `{}`", rec.alert.id) }
             ] }
         ]
-    })
-    .to_string()
+    }))
 }
 
 pub fn discord_body(rec: &AlertRecord) -> String {
@@ -182,7 +182,7 @@ pub fn discord_body(rec: &AlertRecord) -> String {
             json!({ "name": k, "value": truncate(&v, 1024), "inline": v.chars().count() <= 40 })
         })
         .collect();
-    json!({
+    write_json(&json!({
         "username": "livehook",
         "allowed_mentions": { "parse": [] },
         "embeds": [{
@@ -192,8 +192,7 @@ pub fn discord_body(rec: &AlertRecord) -> String {
             "timestamp": rec.alert.occurred_at,
             "footer": { "text": format!("livehook alert {}", rec.alert.id) },
         }]
-    })
-    .to_string()
+    }))
 }
 
 #[cfg(test)]

@@ -107,9 +107,15 @@ mod tests {
     fn secrets_round_trip_and_short_or_foreign_ones_are_refused() {
         let s = SigningSecret::generate(&[7u8; SECRET_BYTES]);
         assert!(s.expose().starts_with("whsec_") && s.expose().len() == 6 + 32);
-        assert_eq!(SigningSecret::parse(s.expose()).unwrap().key(), [7u8; SECRET_BYTES]);
+        assert_eq!(
+            SigningSecret::parse(s.expose()).unwrap().key(),
+            [7u8; SECRET_BYTES]
+        );
         assert_eq!(SigningSecret::parse("whsec_c2hvcnQ="), None);
-        assert_eq!(SigningSecret::parse("MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"), None);
+        assert_eq!(
+            SigningSecret::parse("MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"),
+            None
+        );
         assert_eq!(SigningSecret::parse("whsec_!!!"), None);
     }
 

@@ -170,7 +170,7 @@ pub struct Subscriber {
 }
 
 /// What the API shows of a subscriber.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct SubscriberView {
     pub id: SubscriberId,
     pub url: String,
@@ -308,7 +308,8 @@ pub fn parse_config(
         let url = match validate_url(raw, allow_loopback) {
             Ok(url) => url,
             Err(e) => {
-                out.invalid.push((i + 1, SubscriberError::from(e).to_string()));
+                out.invalid
+                    .push((i + 1, SubscriberError::from(e).to_string()));
                 continue;
             }
         };
@@ -415,31 +416,16 @@ mod tests {
             codes: vec!["ERR_GOP_OUT_OF_RANGE".into()],
             states: vec![State::Errored, State::Disconnected],
         };
-        assert!(f.matches(
-            cloudflare(),
-            "in1",
-            State::Errored,
-            "ERR_GOP_OUT_OF_RANGE"
-        ));
+        assert!(f.matches(cloudflare(), "in1", State::Errored, "ERR_GOP_OUT_OF_RANGE"));
         assert!(!f.matches(
             ProviderId::new("fastpix"),
             "in1",
             State::Errored,
             "ERR_GOP_OUT_OF_RANGE"
         ));
-        assert!(!f.matches(
-            cloudflare(),
-            "in2",
-            State::Errored,
-            "ERR_GOP_OUT_OF_RANGE"
-        ));
+        assert!(!f.matches(cloudflare(), "in2", State::Errored, "ERR_GOP_OUT_OF_RANGE"));
         assert!(!f.matches(cloudflare(), "in1", State::Errored, "OTHER"));
-        assert!(!f.matches(
-            cloudflare(),
-            "in1",
-            State::Live,
-            "ERR_GOP_OUT_OF_RANGE"
-        ));
+        assert!(!f.matches(cloudflare(), "in1", State::Live, "ERR_GOP_OUT_OF_RANGE"));
     }
 
     #[test]

@@ -32,9 +32,7 @@ pub fn validate_url(raw: &str, allow_loopback: bool) -> Result<Url, UrlError> {
         return Err(UrlError("longer than 2048 characters"));
     }
     if !url.username().is_empty() || url.password().is_some() {
-        return Err(UrlError(
-            "credentials in the URL are not allowed",
-        ));
+        return Err(UrlError("credentials in the URL are not allowed"));
     }
     let loopback = match url.host() {
         None => return Err(UrlError("no host")),

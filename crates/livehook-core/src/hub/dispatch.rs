@@ -14,10 +14,9 @@
 use futures_util::stream::{FuturesUnordered, StreamExt};
 use serde_json::json;
 
-use super::intake::LEASE_MARGIN_MS;
 use super::keys;
+use super::state::Hub;
 use super::store::{get_json, get_records, Effects, Level, ListQuery, Store, StoreError, Writes};
-use super::Hub;
 use crate::alerts::delivery::{AttemptResult, DeliveryStatus, Finished};
 use crate::alerts::record::AlertRecord;
 use crate::alerts::render::{outbound, Outbound};
@@ -81,14 +80,16 @@ impl<S: Store, E: Effects> Hub<S, E> {
         loop {
             self.run.again.set(false);
             if let Err(e) = self.run_once().await {
-                self.fx.log(Level::Error, "delivery run failed", json!({ "error": e.0 }));
+                self.fx
+                    .log(Level::Error, "delivery run failed", json!({ "error": e.0 }));
             }
             if !self.run.again.get() {
                 break;
             }
         }
         if let Err(e) = self.schedule_alarm().await {
-            self.fx.log(Level::Error, "alarm not set", json!({ "error": e.0 }));
+            self.fx
+                .log(Level::Error, "alarm not set", json!({ "error": e.0 }));
         }
         self.run.running.set(false);
     }
@@ -106,7 +107,7 @@ impl<S: Store, E: Effects> Hub<S, E> {
             return Ok(());
         }
         let subs = self.subscribers().await?;
-        let lease = self.cfg().attempt_timeout_ms + LEASE_MARGIN_MS;
+        let lease = self.lease_ms();
         let mut jobs: Vec<Job> = Vec::new();
         let mut writes = Writes::default();
         let records = get_records(s, &due).await?;
@@ -165,7 +166,11 @@ impl<S: Store, E: Effects> Hub<S, E> {
         while let Some((job, result)) = running.next().await {
             if let Err(e) = self.record_result(&job.key, &job.subscriber, &result).await {
                 // The lease runs out and the attempt is repeated: at least once, never lost.
-                self.fx.log(Level::Error, "attempt result not stored", json!({ "error": e.0 }));
+                self.fx.log(
+                    Level::Error,
+                    "attempt result not stored",
+                    json!({ "error": e.0 }),
+                );
             }
         }
         Ok(())
@@ -206,7 +211,8 @@ impl<S: Store, E: Effects> Hub<S, E> {
             }),
         );
         if finished == Finished::Gone {
-            self.disable(sub_id, "the endpoint answered 410 Gone").await?;
+            self.disable(sub_id, "the endpoint answered 410 Gone")
+                .await?;
         }
         Ok(())
     }
@@ -214,29 +220,23 @@ impl<S: Store, E: Effects> Hub<S, E> {
     /// Sets the alarm to the earliest pending delivery (now, if a run is still wanted). A spare
     /// alarm only runs an empty pass.
     async fn schedule_alarm(&self) -> Result<(), StoreError> {
-        let index = self.store.list(ListQuery::prefix(keys::PENDING_PREFIX)).await?;
+        let index = self
+            .store
+            .list(ListQuery::prefix(keys::PENDING_PREFIX))
+            .await?;
         let next = index
             .iter()
             .filter_map(|(_, v)| v.as_number())
             .map(|t| t as u64)
             .min();
         if let Some(at) = next {
-            let at = if self.run.again.get() { self.fx.now_ms() } else { at };
+            let at = if self.run.again.get() {
+                self.fx.now_ms()
+            } else {
+                at
+            };
             self.set_alarm(at).await?;
         }
         Ok(())
-    }
-
-    /// Makes sure the alarm fires no later than `at`.
-    pub(crate) async fn alarm_no_later_than(&self, at: u64) -> Result<(), StoreError> {
-        let current = self.store.alarm().await?;
-        if current.is_none_or(|c| c > at) {
-            self.set_alarm(at).await?;
-        }
-        Ok(())
-    }
-
-    async fn set_alarm(&self, at: u64) -> Result<(), StoreError> {
-        self.store.set_alarm(at.max(self.fx.now_ms())).await
     }
 }

@@ -9,24 +9,36 @@
 //!   incident alert's repeat count; a re-sent repeat counts once.
 //! - Pruning never drops an alert with a delivery still pending.
 
+use serde::Serialize;
 use serde_json::json;
 
 use super::keys;
-use super::store::{delete_chunked, get_json, get_records, Effects, Level, ListQuery, Store, StoreError, Stored, Writes};
-use super::Hub;
+use super::state::Hub;
+use super::store::{
+    delete_chunked, get_json, get_records, Effects, Level, ListQuery, Store, StoreError, Stored,
+    Writes,
+};
 use crate::alerts::alert::Alert;
-use crate::alerts::record::{AlertRecord, Incident};
+use crate::alerts::record::{AlertRecord, AlertView, DeliverySummary, Incident};
 use crate::ids::AlertId;
 use crate::protocol::{Accepted, AlertLimit, AlertsPage, DeliveryFilter, ObjectError, Reply};
+use crate::text::write_json;
 
 /// How many alerts the hub keeps; older ones are pruned.
 pub const MAX_ALERTS: usize = 1000;
 /// Repeat ids remembered per alert (so a re-sent repeat is not counted twice).
 pub const MAX_REPEAT_IDS: usize = 100;
-/// How long an attempt's lease outlives its timeout.
-pub const LEASE_MARGIN_MS: u64 = 5_000;
 /// Most alerts one prune looks at beyond the excess.
 const PRUNE_SLACK: usize = 50;
+
+/// The live feed's message for a new alert.
+#[derive(Serialize)]
+struct LiveAlert<'a> {
+    #[serde(rename = "type")]
+    kind: &'static str,
+    alert: AlertView<'a>,
+    deliveries: DeliverySummary,
+}
 
 /// How many of the oldest alerts to delete so at most [`MAX_ALERTS`] remain.
 pub fn excess_alerts(count: usize) -> usize {
@@ -60,7 +72,12 @@ impl<S: Store, E: Effects> Hub<S, E> {
         let subs = self.subscribers().await?;
         let key = keys::alert(&alert);
         let rec = AlertRecord::new(alert, &subs, previous_repeat_count);
-        let count = s.get(keys::COUNT).await?.and_then(|v| v.as_number()).unwrap_or(0.0) as usize + 1;
+        let count = s
+            .get(keys::COUNT)
+            .await?
+            .and_then(|v| v.as_number())
+            .unwrap_or(0.0) as usize
+            + 1;
         // One write: the alert, its deliveries, its index entries and the incident.
         let mut w = Writes::record(&key, &rec)?;
         w.put(keys::alert_id(&rec.alert.id), Stored::Text(key.clone()));
@@ -76,14 +93,17 @@ impl<S: Store, E: Effects> Hub<S, E> {
         if rec.pending() {
             // A safety net: if the run started after this answer never finishes, the alarm
             // picks the deliveries up.
-            let lease = self.cfg().attempt_timeout_ms + LEASE_MARGIN_MS;
-            self.alarm_no_later_than(self.fx.now_ms() + lease).await?;
+            self.alarm_no_later_than(self.fx.now_ms() + self.lease_ms())
+                .await?;
         }
         if count > MAX_ALERTS {
             self.prune(count).await?;
         }
-        let message = json!({ "type": "alert", "alert": rec.view(), "deliveries": rec.summary() });
-        self.fx.broadcast(&message.to_string());
+        self.fx.broadcast(&write_json(&LiveAlert {
+            kind: "alert",
+            alert: rec.view(),
+            deliveries: rec.summary(),
+        }));
         self.fx.log(
             Level::Info,
             "alert accepted",
@@ -117,7 +137,7 @@ impl<S: Store, E: Effects> Hub<S, E> {
         self.store.put_all(puts).await?;
         delete_chunked(&self.store, forget).await?;
         let message = json!({ "type": "alert.repeated", "id": rec.alert.id, "repeat_count": rec.repeat_count });
-        self.fx.broadcast(&message.to_string());
+        self.fx.broadcast(&write_json(&message));
         Ok(Accepted {
             id: alert.id,
             stored: true,
@@ -164,22 +184,11 @@ impl<S: Store, E: Effects> Hub<S, E> {
             removed += 1;
         }
         delete_chunked(s, doomed).await?;
-        s.put_all(vec![(keys::COUNT.to_owned(), Stored::Number((count - removed) as f64))])
-            .await
-    }
-
-    /// The record of alert `id` (also found by the id of a repeat folded into it), and its key.
-    pub(crate) async fn find_alert(
-        &self,
-        id: &AlertId,
-    ) -> Result<Option<(String, AlertRecord)>, StoreError> {
-        let Some(key) = self.store.get(&keys::alert_id(id)).await? else {
-            return Ok(None);
-        };
-        let Some(key) = key.as_text() else {
-            return Ok(None);
-        };
-        Ok(get_json(&self.store, key).await?.map(|rec| (key.to_owned(), rec)))
+        s.put_all(vec![(
+            keys::COUNT.to_owned(),
+            Stored::Number((count - removed) as f64),
+        )])
+        .await
     }
 
     pub async fn get_alert(&self, id: &AlertId) -> Reply<AlertRecord> {

@@ -94,6 +94,9 @@ mod tests {
         assert_eq!(pending("k"), "pending:k");
         assert_eq!(dead("k"), "dead:k");
         let sub = SubscriberId::parse("sub_1").unwrap();
-        assert_eq!((subscriber(&sub), disabled(&sub)), ("sub:sub_1".into(), "sub-disabled:sub_1".into()));
+        assert_eq!(
+            (subscriber(&sub), disabled(&sub)),
+            ("sub:sub_1".into(), "sub-disabled:sub_1".into())
+        );
     }
 }

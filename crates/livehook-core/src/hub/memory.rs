@@ -5,10 +5,10 @@
 //! so [`block_on`] can drive them.
 
 use std::cell::{Cell, RefCell};
-use std::rc::Rc;
 use std::collections::BTreeMap;
 use std::future::Future;
 use std::pin::pin;
+use std::rc::Rc;
 use std::task::{Context, Poll, Waker};
 
 use serde_json::Value;

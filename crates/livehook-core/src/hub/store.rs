@@ -16,6 +16,7 @@ use crate::ingest::event::State;
 use crate::protocol::ObjectError;
 
 use super::keys;
+use crate::text::read_json;
 
 /// A stored value: the hub writes JSON text and plain numbers only.
 #[derive(Debug, Clone, PartialEq)]
@@ -49,7 +50,7 @@ impl Stored {
     /// The value of JSON text; `None` for a number or text that does not parse (a record
     /// written by a different version is skipped rather than failing the whole listing).
     pub fn parse<T: DeserializeOwned>(&self) -> Option<T> {
-        serde_json::from_str(self.as_text()?).ok()
+        read_json(self.as_text()?).ok()
     }
 }
 

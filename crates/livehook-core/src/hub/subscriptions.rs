@@ -10,8 +10,8 @@
 use serde_json::json;
 
 use super::keys;
+use super::state::Hub;
 use super::store::{list_json, Effects, Level, ListQuery, Store, StoreError, Stored};
-use super::Hub;
 use crate::alerts::secret::{SigningSecret, SECRET_BYTES};
 use crate::alerts::subscriber::{Disabled, Format, NewSubscriber, Source, Subscriber};
 use crate::ids::SubscriberId;
@@ -105,7 +105,13 @@ impl<S: Store, E: Effects> Hub<S, E> {
     }
 
     pub async fn delete_subscriber(&self, id: &SubscriberId) -> Reply<Deleted> {
-        if self.cfg().subscribers.subscribers.iter().any(|s| s.id == *id) {
+        if self
+            .cfg()
+            .subscribers
+            .subscribers
+            .iter()
+            .any(|s| s.id == *id)
+        {
             return Err(ObjectError::Conflict(
                 "declared in ALERT_SUBSCRIBERS: remove it there and redeploy".into(),
             ));
@@ -114,11 +120,13 @@ impl<S: Store, E: Effects> Hub<S, E> {
         if self.store.get(&key).await?.is_none() {
             return Err(ObjectError::NoSuchSubscriber);
         }
-        self.store
-            .delete_all(vec![key, keys::disabled(id)])
-            .await?;
+        self.store.delete_all(vec![key, keys::disabled(id)]).await?;
         self.publish_notify_states().await?;
-        self.fx.log(Level::Info, "subscriber deleted", json!({ "subscriber": id }));
+        self.fx.log(
+            Level::Info,
+            "subscriber deleted",
+            json!({ "subscriber": id }),
+        );
         Ok(Deleted {
             id: id.clone(),
             deleted: true,

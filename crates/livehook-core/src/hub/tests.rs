@@ -6,8 +6,9 @@ use std::rc::Rc;
 use base64::{engine::general_purpose::STANDARD, Engine};
 use serde_json::Value;
 
-use super::intake::{LEASE_MARGIN_MS, MAX_ALERTS};
+use super::intake::MAX_ALERTS;
 use super::memory::{answer, block_on, MemoryStore, MemoryWorld};
+use super::state::LEASE_MARGIN_MS;
 use super::store::Stored;
 use super::subscriptions::MAX_SUBSCRIBERS;
 use super::{keys, Hub};
@@ -18,7 +19,7 @@ use crate::config::Config;
 use crate::ids::{AlertId, SubscriberId};
 use crate::ingest::event::{errored_event_for_tests, State};
 use crate::protocol::{
-    Accepted, AlertLimit, Created, DeliveryFilter, HubReply, HubRequest, ObjectError,
+    Accepted, AlertLimit, AlertQuery, Created, DeliveryFilter, HubReply, HubRequest, ObjectError,
 };
 
 const T0: u64 = 1_720_548_474_000;
@@ -31,10 +32,13 @@ fn hub_with(vars: &[(&str, &str)]) -> TestHub {
         .iter()
         .map(|(k, v)| (k.to_string(), v.to_string()))
         .collect();
-    let config = Config::from_lookup(move |k| {
-        vars.iter().find(|(n, _)| n == k).map(|(_, v)| v.clone())
-    });
-    Hub::new(MemoryStore::default(), MemoryWorld::new(T0), Rc::new(config))
+    let config =
+        Config::from_lookup(move |k| vars.iter().find(|(n, _)| n == k).map(|(_, v)| v.clone()));
+    Hub::new(
+        MemoryStore::default(),
+        MemoryWorld::new(T0),
+        Rc::new(config),
+    )
 }
 
 /// A hub with a short schedule (0, 1 s, 1 s) and a 10 s incident window.
@@ -79,16 +83,28 @@ fn count(h: &TestHub) -> f64 {
 fn an_accepted_alert_is_stored_with_its_deliveries_index_and_incident_before_the_answer() {
     let h = hub();
     create(&h, r#"{"url":"https://example.com/a"}"#);
-    create(&h, r#"{"url":"https://hooks.slack.com/services/x","filter":{"providers":["gcore"]}}"#);
+    create(
+        &h,
+        r#"{"url":"https://hooks.slack.com/services/x","filter":{"providers":["gcore"]}}"#,
+    );
     let a = errored("in1", "e1", T0);
     let calls_before = h.store.calls.get();
     let got = accept(&h, a.clone());
-    assert_eq!((got.stored, got.deliveries, got.repeat_of), (true, Some(1), None));
+    assert_eq!(
+        (got.stored, got.deliveries, got.repeat_of),
+        (true, Some(1), None)
+    );
     let key = keys::alert(&a);
     let data = h.store.data.borrow();
     assert!(data.contains_key(&key));
-    assert_eq!(data.get(&keys::alert_id(&a.id)), Some(&Stored::Text(key.clone())));
-    assert_eq!(data.get(&keys::pending(&key)), Some(&Stored::Number(T0 as f64)));
+    assert_eq!(
+        data.get(&keys::alert_id(&a.id)),
+        Some(&Stored::Text(key.clone()))
+    );
+    assert_eq!(
+        data.get(&keys::pending(&key)),
+        Some(&Stored::Number(T0 as f64))
+    );
     assert!(data.contains_key(&keys::incident(&a).unwrap()));
     assert_eq!(data.get(keys::COUNT), Some(&Stored::Number(1.0)));
     drop(data);
@@ -98,7 +114,10 @@ fn an_accepted_alert_is_stored_with_its_deliveries_index_and_incident_before_the
     // Reads (already-stored check, incident, subscribers, count) and one write, then the alarm.
     assert!(h.store.calls.get() - calls_before <= 10);
     let live: Value = serde_json::from_str(&h.fx.broadcasts.borrow()[0]).unwrap();
-    assert_eq!((live["type"].as_str(), live["alert"]["id"].as_str()), (Some("alert"), Some(a.id.as_str())));
+    assert_eq!(
+        (live["type"].as_str(), live["alert"]["id"].as_str()),
+        (Some("alert"), Some(a.id.as_str()))
+    );
     // The same alert handed over again (a lost answer) is stored once.
     let again = accept(&h, a.clone());
     assert_eq!((again.stored, again.id), (false, a.id));
@@ -141,9 +160,18 @@ fn a_run_delivers_a_signed_webhook_and_clears_the_index() {
     let sent = h.fx.sent.borrow();
     assert_eq!(sent.len(), 1);
     let out = &sent[0];
-    let header = |name: &str| out.headers.iter().find(|(k, _)| *k == name).map(|(_, v)| v.clone()).unwrap();
+    let header = |name: &str| {
+        out.headers
+            .iter()
+            .find(|(k, _)| *k == name)
+            .map(|(_, v)| v.clone())
+            .unwrap()
+    };
     let ts: u64 = header("webhook-timestamp").parse().unwrap();
-    assert_eq!(header("webhook-signature"), secret.sign(&header("webhook-id"), ts, &out.body));
+    assert_eq!(
+        header("webhook-signature"),
+        secret.sign(&header("webhook-id"), ts, &out.body)
+    );
     let body: Value = serde_json::from_str(&out.body).unwrap();
     assert_eq!(body["data"]["id"], a.id.as_str());
     let rec = record(&h, &a.id);
@@ -178,15 +206,20 @@ fn failures_follow_the_schedule_then_dead_letter_and_a_manual_retry_delivers() {
     let rec = record(&h, &a.id);
     assert_eq!(h.fx.sent.borrow().len(), 3);
     assert_eq!(rec.deliveries[0].status(), DeliveryStatus::Dead);
-    assert!(rec.deliveries[0].dead_reason().unwrap().contains("exhausted after 3"));
+    assert!(rec.deliveries[0]
+        .dead_reason()
+        .unwrap()
+        .contains("exhausted after 3"));
     let dead = block_on(h.list_alerts(AlertLimit::DEFAULT, Some(DeliveryFilter::Dead))).unwrap();
     assert_eq!(dead.alerts.len(), 1);
     assert_eq!(dead.alerts[0].deliveries.dead, 1);
     // Manual retry: a new round, now answered.
     h.fx.answer_with(Some(200));
-    let handled = block_on(h.handle(HubRequest::Retry { id: a.id.clone() }));
+    let handled = block_on(h.handle(HubRequest::Retry(a.id.clone())));
     assert!(handled.run_deliveries);
-    let Ok(HubReply::Retried(r)) = handled.reply else { panic!("{handled:?}") };
+    let Ok(HubReply::Retried(r)) = handled.reply else {
+        panic!("{handled:?}")
+    };
     assert_eq!(r.requeued.len(), 1);
     block_on(h.run_due());
     let rec = record(&h, &a.id);
@@ -195,22 +228,32 @@ fn failures_follow_the_schedule_then_dead_letter_and_a_manual_retry_delivers() {
     let dead = block_on(h.list_alerts(AlertLimit::DEFAULT, Some(DeliveryFilter::Dead))).unwrap();
     assert!(dead.alerts.is_empty());
     // Nothing dead: a retry requeues nothing and asks for no run.
-    let handled = block_on(h.handle(HubRequest::Retry { id: a.id.clone() }));
+    let handled = block_on(h.handle(HubRequest::Retry(a.id.clone())));
     assert!(!handled.run_deliveries);
 }
 
 #[test]
 fn a_410_disables_the_subscriber_and_a_retry_skips_it() {
     let h = hub();
-    let created = create(&h, r#"{"url":"https://example.com/a","filter":{"states":["errored","disconnected"]}}"#);
-    assert_eq!(h.fx.published.borrow().last(), Some(&vec![State::Disconnected]));
+    let created = create(
+        &h,
+        r#"{"url":"https://example.com/a","filter":{"states":["errored","disconnected"]}}"#,
+    );
+    assert_eq!(
+        h.fx.published.borrow().last(),
+        Some(&vec![State::Disconnected])
+    );
     let a = errored("in1", "e1", T0);
     accept(&h, a.clone());
     h.fx.answer_with(Some(410));
     block_on(h.run_due());
     let view = block_on(h.get_subscriber(&created.subscriber.id)).unwrap();
     assert!(!view.enabled);
-    assert_eq!(h.fx.published.borrow().last(), Some(&Vec::new()), "a disabled subscriber wants nothing");
+    assert_eq!(
+        h.fx.published.borrow().last(),
+        Some(&Vec::new()),
+        "a disabled subscriber wants nothing"
+    );
     let r = block_on(h.retry(&a.id)).unwrap();
     assert!(r.requeued.is_empty());
     assert_eq!(r.skipped[0].reason, "subscriber disabled");
@@ -246,17 +289,29 @@ fn a_lost_result_makes_the_delivery_due_again_when_its_lease_ends() {
         answer(Some(200))
     });
     block_on(h.run_due());
-    assert!(h.fx.logs.borrow().iter().any(|(_, msg, _)| msg == "attempt result not stored"));
+    assert!(h
+        .fx
+        .logs
+        .borrow()
+        .iter()
+        .any(|(_, msg, _)| msg == "attempt result not stored"));
     h.store.failing.set(false);
     let d = &record(&h, &a.id).deliveries[0];
-    assert_eq!(d.due_ms(), Some(T0 + 1_000 + LEASE_MARGIN_MS), "leased, not lost");
+    assert_eq!(
+        d.due_ms(),
+        Some(T0 + 1_000 + LEASE_MARGIN_MS),
+        "leased, not lost"
+    );
     *h.fx.respond.borrow_mut() = Box::new(|_| answer(Some(200)));
     block_on(h.run_due());
     assert_eq!(h.fx.sent.borrow().len(), 1, "not due before the lease ends");
     h.fx.advance(1_000 + LEASE_MARGIN_MS);
     block_on(h.run_due());
     assert_eq!(h.fx.sent.borrow().len(), 2, "sent again: at least once");
-    assert_eq!(record(&h, &a.id).deliveries[0].state, DeliveryState::Delivered);
+    assert_eq!(
+        record(&h, &a.id).deliveries[0].state,
+        DeliveryState::Delivered
+    );
 }
 
 #[test]
@@ -272,7 +327,12 @@ fn a_run_sends_every_due_delivery_in_batches_within_the_storage_limits() {
     block_on(h.run_due());
     assert_eq!(h.fx.sent.borrow().len(), 120);
     assert!(h.store.keys(keys::PENDING_PREFIX).is_empty());
-    assert!(h.fx.logs.borrow().iter().all(|(_, msg, _)| msg != "delivery run failed"));
+    assert!(h
+        .fx
+        .logs
+        .borrow()
+        .iter()
+        .all(|(_, msg, _)| msg != "delivery run failed"));
 }
 
 #[test]
@@ -281,7 +341,10 @@ fn pruning_keeps_at_most_max_alerts_but_never_one_still_pending() {
     assert_eq!(super::intake::excess_alerts(MAX_ALERTS), 0);
     assert_eq!(super::intake::excess_alerts(10), 0);
     let h = hub();
-    let created = create(&h, r#"{"url":"https://example.com/a","filter":{"stream_ids":["keep"]}}"#);
+    let created = create(
+        &h,
+        r#"{"url":"https://example.com/a","filter":{"stream_ids":["keep"]}}"#,
+    );
     // The oldest alert has a pending delivery; the others have none.
     let keep = errored("keep", "k", T0);
     accept(&h, keep.clone());
@@ -291,9 +354,19 @@ fn pruning_keeps_at_most_max_alerts_but_never_one_still_pending() {
     }
     assert_eq!(count(&h), MAX_ALERTS as f64);
     assert_eq!(h.store.keys(keys::ALERT_PREFIX).len(), MAX_ALERTS);
-    assert!(block_on(h.get_alert(&keep.id)).is_ok(), "pending alerts are kept");
-    assert_eq!(block_on(h.get_alert(&first_plain.id)).err(), Some(ObjectError::NoSuchAlert));
-    assert!(!h.store.data.borrow().contains_key(&keys::incident(&first_plain).unwrap()));
+    assert!(
+        block_on(h.get_alert(&keep.id)).is_ok(),
+        "pending alerts are kept"
+    );
+    assert_eq!(
+        block_on(h.get_alert(&first_plain.id)).err(),
+        Some(ObjectError::NoSuchAlert)
+    );
+    assert!(!h
+        .store
+        .data
+        .borrow()
+        .contains_key(&keys::incident(&first_plain).unwrap()));
     let _ = created;
 }
 
@@ -307,16 +380,26 @@ fn subscribers_are_created_listed_got_and_deleted_and_secrets_shown_once() {
     let secret = created.secret.clone().unwrap();
     let created_json = serde_json::to_string(&created).unwrap();
     assert!(created_json.contains(secret.expose()));
-    let slack = create(&h, r#"{"url":"https://hooks.slack.com/services/T/B/x","format":"slack"}"#);
+    let slack = create(
+        &h,
+        r#"{"url":"https://hooks.slack.com/services/T/B/x","format":"slack"}"#,
+    );
     assert!(slack.secret.is_none());
     let page = block_on(h.list_subscribers()).unwrap();
     assert_eq!(page.subscriptions.len(), 3);
     let listed = serde_json::to_string(&page).unwrap();
-    assert!(!listed.contains(secret.expose()) && !listed.contains(SECRET), "{listed}");
+    assert!(
+        !listed.contains(secret.expose()) && !listed.contains(SECRET),
+        "{listed}"
+    );
     let got = block_on(h.get_subscriber(&created.subscriber.id)).unwrap();
     assert_eq!(got.url, "https://example.com/a?…");
     // Configured subscribers are read-only here.
-    let configured = page.subscriptions.iter().find(|s| s.id.as_str().starts_with("sub_cfg_")).unwrap();
+    let configured = page
+        .subscriptions
+        .iter()
+        .find(|s| s.id.as_str().starts_with("sub_cfg_"))
+        .unwrap();
     assert!(matches!(
         block_on(h.delete_subscriber(&configured.id)),
         Err(ObjectError::Conflict(m)) if m.contains("ALERT_SUBSCRIBERS")
@@ -331,7 +414,12 @@ fn subscribers_are_created_listed_got_and_deleted_and_secrets_shown_once() {
         block_on(h.delete_subscriber(&created.subscriber.id)).err(),
         Some(ObjectError::NoSuchSubscriber)
     );
-    assert!(h.fx.logs.borrow().iter().all(|(_, _, fields)| !fields.to_string().contains(secret.expose())));
+    assert!(h
+        .fx
+        .logs
+        .borrow()
+        .iter()
+        .all(|(_, _, fields)| !fields.to_string().contains(secret.expose())));
 }
 
 #[test]
@@ -348,19 +436,27 @@ fn at_most_max_subscribers_are_created() {
 fn requests_map_to_typed_replies_and_storage_failures_to_unavailable() {
     let h = hub();
     let missing = AlertId::parse("alr_0000").unwrap();
-    let got = block_on(h.handle(HubRequest::GetAlert { id: missing.clone() }));
+    let got = block_on(h.handle(HubRequest::GetAlert(missing.clone())));
     assert_eq!(got.reply.err(), Some(ObjectError::NoSuchAlert));
-    let got = block_on(h.handle(HubRequest::GetSubscriber {
-        id: SubscriberId::parse("sub_0000").unwrap(),
-    }));
+    let got = block_on(h.handle(HubRequest::GetSubscriber(
+        SubscriberId::parse("sub_0000").unwrap(),
+    )));
     assert_eq!(got.reply.err(), Some(ObjectError::NoSuchSubscriber));
-    let accepted = block_on(h.handle(HubRequest::Accept { alert: errored("in1", "e1", T0) }));
+    let accepted = block_on(h.handle(HubRequest::Accept(errored("in1", "e1", T0))));
     assert!(accepted.run_deliveries);
     assert!(matches!(accepted.reply, Ok(HubReply::Accepted(_))));
     h.store.failing.set(true);
-    let got = block_on(h.handle(HubRequest::ListAlerts { limit: AlertLimit::DEFAULT, delivery: None }));
+    let got = block_on(h.handle(HubRequest::ListAlerts(AlertQuery {
+        limit: AlertLimit::DEFAULT,
+        delivery: None,
+    })));
     assert!(matches!(got.reply, Err(ObjectError::Unavailable(_))));
     // A failing run is logged, not raised.
     block_on(h.run_due());
-    assert!(h.fx.logs.borrow().iter().any(|(_, msg, _)| msg == "delivery run failed"));
+    assert!(h
+        .fx
+        .logs
+        .borrow()
+        .iter()
+        .any(|(_, msg, _)| msg == "delivery run failed"));
 }

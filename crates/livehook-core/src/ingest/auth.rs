@@ -251,9 +251,21 @@ mod tests {
         let want = "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843";
         let got = hmac_sha256(b"Jefe", &[b"what do ya want ", b"for nothing?"]).unwrap();
         assert_eq!(crate::text::hex(&got), want);
-        assert!(hmac_sha256_matches(b"Jefe", &[b"what do ya want for nothing?"], &got));
-        assert!(!hmac_sha256_matches(b"jefe", &[b"what do ya want for nothing?"], &got));
-        assert!(!hmac_sha256_matches(b"Jefe", &[b"what do ya want for nothing?"], &got[..31]));
+        assert!(hmac_sha256_matches(
+            b"Jefe",
+            &[b"what do ya want for nothing?"],
+            &got
+        ));
+        assert!(!hmac_sha256_matches(
+            b"jefe",
+            &[b"what do ya want for nothing?"],
+            &got
+        ));
+        assert!(!hmac_sha256_matches(
+            b"Jefe",
+            &[b"what do ya want for nothing?"],
+            &got[..31]
+        ));
     }
 
     #[test]

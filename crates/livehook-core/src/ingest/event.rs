@@ -437,7 +437,13 @@ mod tests {
             assert_eq!(json, format!("\"{name}\""));
             assert_eq!(serde_json::from_str::<ProviderId>(&json).unwrap(), p);
         }
-        for bad in ["", "Cloudflare", "a b", "a/b", &"a".repeat(MAX_PROVIDER_ID_LEN + 1)] {
+        for bad in [
+            "",
+            "Cloudflare",
+            "a b",
+            "a/b",
+            &"a".repeat(MAX_PROVIDER_ID_LEN + 1),
+        ] {
             assert_eq!(ProviderId::parse(bad), None, "{bad}");
             assert!(serde_json::from_str::<ProviderId>(&format!("{bad:?}")).is_err());
         }

@@ -15,7 +15,7 @@
 
 use serde::Deserialize;
 
-use super::{from_json, provider_time, stream_key, Inbound, ParseError, Parsed, Provider};
+use super::shape::{from_json, provider_time, stream_key, Inbound, ParseError, Parsed, Provider};
 use crate::ingest::auth::{secrets_equal, AuthError, Secret};
 use crate::ingest::event::{ErrorInfo, Event, Kind, ProviderId, State, TimeSource};
 use crate::ingest::settings::{Setting, Settings};
@@ -153,12 +153,7 @@ fn parse(body: &[u8], received_at: Nanos) -> Result<Parsed, ParseError> {
             })
         }
     };
-    let stream = stream_key(
-        ID,
-        Kind::LiveInput,
-        &input_id,
-        "data.input_id",
-    )?;
+    let stream = stream_key(ID, Kind::LiveInput, &input_id, "data.input_id")?;
     let (occurred_at, time_source) = match (&data.updated_at, env.ts) {
         (Some(t), _) => (provider_time(t, "data.updated_at")?, TimeSource::Provider),
         (None, Some(ts)) => (
@@ -212,8 +207,8 @@ pub fn hint_for(code: &str) -> &'static str {
 
 #[cfg(test)]
 mod tests {
+    use super::super::shape::{parse as parse_any, Parsed};
     use super::super::test_support::{fixture, fixtures};
-    use super::super::{parse as parse_any, Parsed};
     use super::*;
 
     fn secret(s: &str) -> Option<Secret> {
@@ -236,7 +231,10 @@ mod tests {
             verify(s.as_ref(), Some("")),
             Err(AuthError::Invalid(_))
         ));
-        assert!(matches!(verify(s.as_ref(), None), Err(AuthError::Missing(_))));
+        assert!(matches!(
+            verify(s.as_ref(), None),
+            Err(AuthError::Missing(_))
+        ));
         assert!(matches!(
             verify(None, Some("x")),
             Err(AuthError::NotConfigured(_))

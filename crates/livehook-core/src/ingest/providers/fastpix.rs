@@ -18,7 +18,7 @@ use base64::Engine as _;
 use serde::Deserialize;
 use serde_json::Map;
 
-use super::{from_json, provider_time, stream_key, Inbound, ParseError, Parsed, Provider};
+use super::shape::{from_json, provider_time, stream_key, Inbound, ParseError, Parsed, Provider};
 use crate::ingest::auth::{hmac_sha256, hmac_sha256_matches, AuthError, Secret};
 use crate::ingest::event::{Event, Kind, ProviderId, State, TimeSource};
 use crate::ingest::settings::{Setting, Settings};
@@ -56,7 +56,12 @@ impl Provider for Fastpix {
         Ok(()) // the signature covers the body
     }
 
-    fn authenticate_body(&self, s: &Settings, req: &Inbound<'_>, body: &[u8]) -> Result<(), AuthError> {
+    fn authenticate_body(
+        &self,
+        s: &Settings,
+        req: &Inbound<'_>,
+        body: &[u8],
+    ) -> Result<(), AuthError> {
         verify(s.get(SECRET), (req.header)(HEADER).as_deref(), body)
     }
 
@@ -82,7 +87,9 @@ pub fn verify(secret: Option<&Secret>, header: Option<&str>, body: &[u8]) -> Res
     let key = signing_key(secret)?;
     let header = header.ok_or(AuthError::Missing("FastPix-Signature header"))?;
     let invalid = AuthError::Invalid("FastPix-Signature header");
-    let sig = STANDARD.decode(header.trim()).map_err(|_| invalid.clone())?;
+    let sig = STANDARD
+        .decode(header.trim())
+        .map_err(|_| invalid.clone())?;
     if hmac_sha256_matches(&key, &[body], &sig) {
         Ok(())
     } else {
@@ -243,8 +250,8 @@ fn ignored(event_type: String, reason: &'static str) -> Parsed {
 
 #[cfg(test)]
 mod tests {
+    use super::super::shape::{parse as parse_any, Parsed};
     use super::super::test_support::{fixture, fixtures};
-    use super::super::{parse as parse_any, Parsed};
     use super::*;
 
     fn secret(s: &str) -> Option<Secret> {

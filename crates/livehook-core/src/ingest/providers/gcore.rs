@@ -17,7 +17,7 @@ use std::net::IpAddr;
 
 use serde_json::{Map, Value};
 
-use super::{from_json, stream_key, Inbound, ParseError, Parsed, Provider, RawId};
+use super::shape::{from_json, stream_key, Inbound, ParseError, Parsed, Provider, RawId};
 use crate::ingest::auth::{secrets_equal, AuthError, Cidr, Secret};
 use crate::ingest::event::{Event, Kind, ProviderId, State, TimeSource};
 use crate::ingest::settings::{Setting, Settings};
@@ -252,8 +252,8 @@ fn parse(body: &[u8], received_at: Nanos) -> Result<Parsed, ParseError> {
 
 #[cfg(test)]
 mod tests {
+    use super::super::shape::{parse as parse_any, Parsed};
     use super::super::test_support::{fixture, fixtures};
-    use super::super::{parse as parse_any, Parsed};
     use super::*;
 
     fn secret(s: &str) -> Option<Secret> {
@@ -264,7 +264,10 @@ mod tests {
     fn gcore_needs_the_token_and_an_address_in_range() {
         let t = secret("tok");
         let cidrs = Cidr::parse_list("92.223.123.0/24").unwrap();
-        assert_eq!(verify(t.as_ref(), &cidrs, "tok", Some("92.223.123.7")), Ok(()));
+        assert_eq!(
+            verify(t.as_ref(), &cidrs, "tok", Some("92.223.123.7")),
+            Ok(())
+        );
         assert_eq!(
             verify(t.as_ref(), &cidrs, "tok", Some("::ffff:92.223.123.7")),
             Ok(())

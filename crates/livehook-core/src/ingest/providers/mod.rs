@@ -15,24 +15,18 @@
 pub mod cloudflare;
 pub mod fastpix;
 pub mod gcore;
+pub mod shape;
 
-use serde::de::DeserializeOwned;
-use serde::Deserialize;
-use serde_json::{Map, Value};
-use sha2::{Digest, Sha256};
+pub use shape::{
+    missing_required, parse, Inbound, ParseError, Parsed, Provider, MAX_ERROR_CODE,
+    MAX_ERROR_MESSAGE, MAX_EVENT_ID,
+};
 
-use super::auth::AuthError;
-use super::event::{Event, Kind, ProviderId, StreamKey};
-use super::settings::{Setting, Settings};
-use crate::text::{hex, truncate};
-use crate::time::{parse_rfc3339, Nanos};
+use super::event::ProviderId;
 
 /// Every provider, one line each. Order is the order of `/healthz`.
-pub static REGISTRY: &[&dyn Provider] = &[
-    &cloudflare::Cloudflare,
-    &fastpix::Fastpix,
-    &gcore::Gcore,
-];
+pub static REGISTRY: &[&dyn Provider] =
+    &[&cloudflare::Cloudflare, &fastpix::Fastpix, &gcore::Gcore];
 
 /// The registered provider named `name` (a route segment, a query parameter).
 pub fn find(name: &str) -> Option<&'static dyn Provider> {
@@ -42,194 +36,6 @@ pub fn find(name: &str) -> Option<&'static dyn Provider> {
 /// The registered provider with this id.
 pub fn get(id: ProviderId) -> Option<&'static dyn Provider> {
     REGISTRY.iter().copied().find(|p| p.id() == id)
-}
-
-/// What a provider's authentication sees of a webhook request.
-pub struct Inbound<'a> {
-    /// A request header by name (case-insensitive), as the runtime gives it.
-    pub header: &'a dyn Fn(&str) -> Option<String>,
-    /// The last path segment, for providers whose route carries a token
-    /// ([`Provider::token_in_path`]).
-    pub path_token: Option<&'a str>,
-    /// Seconds since the epoch, for schemes with a signed timestamp.
-    pub now_s: u64,
-}
-
-/// One provider: everything livehook knows about it, in one file.
-pub trait Provider: Sync {
-    /// The route segment (`/webhooks/{id}`) and the name records carry.
-    fn id(&self) -> ProviderId;
-
-    /// How people call it, for notifications ("Cloudflare Stream").
-    fn title(&self) -> &'static str;
-
-    /// The route is `/webhooks/{id}/{token}` rather than `/webhooks/{id}`.
-    fn token_in_path(&self) -> bool {
-        false
-    }
-
-    /// The environment names it reads.
-    fn settings(&self) -> &'static [Setting];
-
-    /// `Ok(details)` if its settings let it authenticate webhooks, else why not (no value is
-    /// ever quoted). The default checks that every required setting is set.
-    fn health(&self, settings: &Settings) -> Result<Map<String, Value>, String> {
-        missing_required(self.settings(), settings)?;
-        Ok(Map::new())
-    }
-
-    /// Checks that need only the headers and path; run before the body is read, so an
-    /// unauthenticated sender's body is never buffered where the scheme allows.
-    fn authenticate_headers(&self, settings: &Settings, req: &Inbound<'_>)
-        -> Result<(), AuthError>;
-
-    /// Checks over the raw body (signatures); run after [`Provider::authenticate_headers`].
-    fn authenticate_body(
-        &self,
-        settings: &Settings,
-        req: &Inbound<'_>,
-        body: &[u8],
-    ) -> Result<(), AuthError>;
-
-    /// The payload as events. `received_at` stands in where the provider sends no time.
-    fn parse(&self, body: &[u8], received_at: Nanos) -> Result<Parsed, ParseError>;
-}
-
-impl std::fmt::Debug for dyn Provider {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "Provider({})", self.id())
-    }
-}
-
-/// `Err("X is not set")` for the first required setting that is not set.
-pub fn missing_required(declared: &[Setting], settings: &Settings) -> Result<(), String> {
-    match declared.iter().find(|s| s.required && !settings.is_set(s.name)) {
-        Some(s) => Err(format!("{} is not set", s.name)),
-        None => Ok(()),
-    }
-}
-
-/// What a webhook body turned out to be.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Parsed {
-    Event(Box<Event>),
-    /// A known provider's message we do not track (unknown event type, other alert type).
-    Ignored {
-        event_type: Option<String>,
-        reason: &'static str,
-    },
-    /// The provider's "is this URL alive" message (Cloudflare's Save and Test).
-    Test,
-}
-
-/// Why a body was refused. Messages never contain payload values, only field names and
-/// positions, so they are safe to return and to log.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum ParseError {
-    #[error("empty body")]
-    Empty,
-    #[error("body is not valid JSON (line {line}, column {column})")]
-    Json { line: usize, column: usize },
-    #[error("JSON does not match the {provider} payload: {detail}")]
-    Shape { provider: ProviderId, detail: String },
-    #[error("{field} is not a valid stream id (1-255 chars of A-Z a-z 0-9 . _ ~ : -)")]
-    InvalidId { field: &'static str },
-    #[error("{field} is not an RFC 3339 time")]
-    InvalidTime { field: &'static str },
-}
-
-/// Parses and normalizes one webhook body with `provider`: refuses empty bodies, then bounds
-/// what the event may make a stream keep. `received_at` is used where the provider sends no
-/// event time.
-pub fn parse(provider: &dyn Provider, body: &[u8], received_at: Nanos) -> Result<Parsed, ParseError> {
-    if body.iter().all(u8::is_ascii_whitespace) {
-        return Err(ParseError::Empty);
-    }
-    Ok(match provider.parse(body, received_at)? {
-        Parsed::Event(mut event) => {
-            bound(&mut event);
-            Parsed::Event(event)
-        }
-        other => other,
-    })
-}
-
-/// Longest event id kept as sent; longer ones are replaced by their SHA-256 (still unique).
-pub const MAX_EVENT_ID: usize = 256;
-/// Longest error code and message kept (characters); longer ones are cut.
-pub const MAX_ERROR_CODE: usize = 64;
-pub const MAX_ERROR_MESSAGE: usize = 1024;
-
-/// Caps the provider-chosen strings a stream keeps: its object remembers 64 event ids and the
-/// last error, and must stay far below a Durable Object's value limit whatever a payload holds.
-fn bound(event: &mut Event) {
-    if event.event_id.len() > MAX_EVENT_ID {
-        let digest = Sha256::digest(event.event_id.as_bytes());
-        event.event_id = format!("sha256:{}", hex(&digest));
-    }
-    if let Some(err) = event.error.as_mut() {
-        err.code = truncate(&err.code, MAX_ERROR_CODE);
-        err.message = truncate(&err.message, MAX_ERROR_MESSAGE);
-    }
-}
-
-/// `serde_json::from_slice` with errors that never echo payload values.
-pub(crate) fn from_json<T: DeserializeOwned>(
-    provider: ProviderId,
-    body: &[u8],
-) -> Result<T, ParseError> {
-    serde_json::from_slice(body).map_err(|e| {
-        let (line, column) = (e.line(), e.column());
-        match e.classify() {
-            serde_json::error::Category::Data => {
-                let msg = e.to_string();
-                // "missing field `x`" names a field, never a value: safe to pass on. Other data
-                // errors ("invalid type: string \"…\"") quote the payload, so only the position
-                // is kept. Only a message that starts with the words is serde's: a quoted value
-                // may contain them too (found by fuzzing, fuzz/regressions/).
-                let detail = if msg.starts_with("missing field `") {
-                    msg.split(" at line")
-                        .next()
-                        .unwrap_or("missing field")
-                        .to_owned()
-                } else {
-                    format!("wrong type or value at line {line}, column {column}")
-                };
-                ParseError::Shape { provider, detail }
-            }
-            _ => ParseError::Json { line, column },
-        }
-    })
-}
-
-pub(crate) fn stream_key(
-    provider: ProviderId,
-    kind: Kind,
-    id: &str,
-    field: &'static str,
-) -> Result<StreamKey, ParseError> {
-    StreamKey::new(provider, kind, id).ok_or(ParseError::InvalidId { field })
-}
-
-pub(crate) fn provider_time(value: &str, field: &'static str) -> Result<Nanos, ParseError> {
-    parse_rfc3339(value).ok_or(ParseError::InvalidTime { field })
-}
-
-/// An id that a provider sends as a JSON number or a string (Gcore uses numbers).
-#[derive(Debug, Deserialize)]
-#[serde(untagged)]
-pub(crate) enum RawId {
-    Num(u64),
-    Str(String),
-}
-
-impl RawId {
-    pub(crate) fn into_string(self) -> String {
-        match self {
-            RawId::Num(n) => n.to_string(),
-            RawId::Str(s) => s,
-        }
-    }
 }
 
 #[cfg(test)]
@@ -264,6 +70,9 @@ pub(crate) mod test_support {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::ingest::auth::AuthError;
+    use crate::ingest::event::Event;
+    use crate::ingest::settings::Settings;
 
     #[test]
     fn every_registered_provider_has_a_well_formed_unique_id_and_a_title() {
@@ -275,7 +84,10 @@ mod tests {
             assert!(!p.title().is_empty());
             assert_eq!(find(id.as_str()).map(|f| f.id()), Some(id));
             assert_eq!(get(id).map(|f| f.id()), Some(id));
-            assert!(p.settings().iter().any(|s| s.required), "{id} needs a credential");
+            assert!(
+                p.settings().iter().any(|s| s.required),
+                "{id} needs a credential"
+            );
         }
         assert!(find("nope").is_none());
     }

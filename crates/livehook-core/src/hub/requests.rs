@@ -1,0 +1,60 @@
+//! The hub's requests: one [`HubRequest`] in, one typed answer out, and whether a delivery run
+//! should start after answering.
+
+use super::state::Hub;
+use super::store::{Effects, Store};
+use crate::protocol::{HubReply, HubRequest, Reply};
+
+/// An answer, and whether deliveries may now be due (the shell then starts a run after
+/// answering, so the caller does not wait for it).
+#[derive(Debug)]
+pub struct Handled {
+    pub reply: Reply<HubReply>,
+    pub run_deliveries: bool,
+}
+
+impl<S: Store, E: Effects> Hub<S, E> {
+    /// Answers one request.
+    pub async fn handle(&self, req: HubRequest) -> Handled {
+        let no_run = |reply| Handled {
+            reply,
+            run_deliveries: false,
+        };
+        match req {
+            HubRequest::Accept(alert) => Handled {
+                reply: self.accept(alert).await.map(HubReply::Accepted),
+                run_deliveries: true,
+            },
+            HubRequest::ListAlerts(q) => no_run(
+                self.list_alerts(q.limit, q.delivery)
+                    .await
+                    .map(HubReply::Alerts),
+            ),
+            HubRequest::GetAlert(id) => no_run(
+                self.get_alert(&id)
+                    .await
+                    .map(|rec| HubReply::Alert(Box::new(rec))),
+            ),
+            HubRequest::Retry(id) => {
+                let reply = self.retry(&id).await;
+                let run = reply.as_ref().is_ok_and(|r| !r.requeued.is_empty());
+                Handled {
+                    reply: reply.map(HubReply::Retried),
+                    run_deliveries: run,
+                }
+            }
+            HubRequest::CreateSubscriber(new) => {
+                no_run(self.create_subscriber(new).await.map(HubReply::Created))
+            }
+            HubRequest::ListSubscribers => {
+                no_run(self.list_subscribers().await.map(HubReply::Subscriptions))
+            }
+            HubRequest::GetSubscriber(id) => {
+                no_run(self.get_subscriber(&id).await.map(HubReply::Subscriber))
+            }
+            HubRequest::DeleteSubscriber(id) => {
+                no_run(self.delete_subscriber(&id).await.map(HubReply::Deleted))
+            }
+        }
+    }
+}

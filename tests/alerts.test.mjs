@@ -10,12 +10,13 @@ import { Webhook } from "standardwebhooks";
 import {
   startWorker, send, cloudflare, gcore, fixture, cfErrored, cfDisconnected, eventually, sleep,
   SECRETS, FAST_ALERTS, STREAM_KEY_SENTINELS,
+  runCleanups,
 } from "./helpers.mjs";
 import { startReceiver, freePort } from "./receiver.mjs";
 
 const cleanups = [];
 afterEach(async () => {
-  while (cleanups.length) await cleanups.pop()();
+  await runCleanups(cleanups);
 });
 
 async function setup({ vars = {}, persist, respond } = {}) {

@@ -11,12 +11,13 @@ import path from "node:path";
 import {
   startWorker, send, cloudflare, fastpix, gcore, fixture, cfErrored, cfDisconnected, eventually, sleep,
   FAST_ALERTS,
+  runCleanups,
 } from "./helpers.mjs";
 import { startReceiver } from "./receiver.mjs";
 
 const cleanups = [];
 afterEach(async () => {
-  while (cleanups.length) await cleanups.pop()();
+  await runCleanups(cleanups);
 });
 
 async function setup({ faults = true, persist } = {}) {

@@ -125,12 +125,31 @@ export async function startWorker({ bindings = SECRETS, vars = {}, persist, faul
   };
 }
 
-/** Every line the worker printed, parsed: throws on a line that is not one JSON object. */
+/** Runs every cleanup (last first) even if one fails, then throws the first failure. */
+export async function runCleanups(cleanups) {
+  let first;
+  while (cleanups.length) {
+    try {
+      await cleanups.pop()();
+    } catch (e) {
+      first ??= e;
+    }
+  }
+  if (first) throw first;
+}
+
+/** workerd's own diagnostics (`workerd/io/…: warning: …`), printed beside the worker's lines. */
+const RUNTIME_LINE = /^(workerd|kj)\/[^:\s]+:\d+: /;
+
+/**
+ * Every line the worker printed, parsed: throws on a line that is not one JSON object. The
+ * runtime's own diagnostic lines are not the worker's and are left out.
+ */
 export function logLines(logs) {
   return logs
     .join("")
     .split("\n")
-    .filter((l) => l.trim() !== "")
+    .filter((l) => l.trim() !== "" && !RUNTIME_LINE.test(l))
     .map((l) => {
       let v;
       try {

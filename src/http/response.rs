@@ -1,7 +1,7 @@
 //! Writing a response: JSON bodies with `Cache-Control: no-store`, an [`ApiError`] as HTTP,
 //! and the hub's answer (its payload is the body, forwarded as it came).
 
-use livehook_core::protocol::{Answer, HubRequest, ReplyKind};
+use livehook_core::protocol::{HubRequest, ReplyKind};
 use serde::Serialize;
 use worker::{Env, Response};
 
@@ -35,7 +35,7 @@ pub fn json(status: u16, value: &impl Serialize) -> ApiResult {
 /// Asks the hub and answers with its reply: the payload is the body; a new subscriber is a 201.
 pub async fn ask_hub(env: &Env, request: HubRequest) -> ApiResult {
     let hub = rpc::hub(env)?;
-    let answer: Answer = rpc::call(&hub, &request).await?;
+    let answer = rpc::call(&hub, &request).await?;
     let status = match answer.kind {
         ReplyKind::Created => 201,
         _ => 200,

@@ -15,9 +15,8 @@
 //! | `GET, DELETE /subscriptions/{id}`            | [`subscriptions`]               | bearer     |
 //! | `GET /healthz`                               | configuration report            | none       |
 //!
-//! GET routes also answer HEAD; another method is a 405 with `Allow`.
-
-use std::future::Future;
+//! Checks run in this order: the path (404), the method (405 with `Allow`; GET routes also
+//! answer HEAD), the bearer token (401), then the handler.
 
 use livehook_core::ingest::providers;
 use worker::{Env, Method, Request};
@@ -43,50 +42,76 @@ pub async fn route(
                 (true, [token]) => Some(*token),
                 _ => return Err(ApiError::NotFound),
             };
-            post(
-                &method,
-                webhooks::receive(req, env, provider, token, started),
-            )
-            .await
+            post(&method)?;
+            webhooks::receive(req, env, provider, token, started).await
         }
-        ["streams"] => get(&method, api(&req, env, streams::list(&req, env))).await,
+        ["streams"] => {
+            get(&method)?;
+            authorize(&req, env)?;
+            streams::list(&req, env).await
+        }
         ["streams", provider, id] => {
-            get(
-                &method,
-                api(&req, env, streams::get(&req, env, provider, id)),
-            )
-            .await
+            get(&method)?;
+            authorize(&req, env)?;
+            streams::get(&req, env, provider, id).await
         }
         ["streams", provider, id, "diagnostics"] => {
-            let handler = streams::diagnostics(&req, env, provider, id);
-            get(&method, api(&req, env, handler)).await
+            get(&method)?;
+            authorize(&req, env)?;
+            streams::diagnostics(&req, env, provider, id).await
         }
-        ["alerts"] => get(&method, api(&req, env, alerts::list(&req, env))).await,
-        ["alerts", "live"] => get(&method, alerts::live(req, env)).await,
+        ["alerts"] => {
+            get(&method)?;
+            authorize(&req, env)?;
+            alerts::list(&req, env).await
+        }
+        ["alerts", "live"] => {
+            get(&method)?;
+            alerts::live(req, env).await
+        }
         ["alerts", id] => {
             let id = our_id(id)?;
-            get(&method, api(&req, env, alerts::get(env, id))).await
+            get(&method)?;
+            authorize(&req, env)?;
+            alerts::get(env, id).await
         }
         ["alerts", id, "retry"] => {
             let id = our_id(id)?;
-            post(&method, api(&req, env, alerts::retry(env, id))).await
+            post(&method)?;
+            authorize(&req, env)?;
+            alerts::retry(env, id).await
         }
         ["subscriptions"] => match method {
             Method::Post => {
                 authorize(&req, env)?;
                 subscriptions::create(req, env).await
             }
-            Method::Get | Method::Head => api(&req, env, subscriptions::list(env)).await,
+            Method::Get | Method::Head => {
+                authorize(&req, env)?;
+                subscriptions::list(env).await
+            }
             _ => Err(ApiError::MethodNotAllowed { allow: "GET, POST" }),
         },
-        ["subscriptions", id] => match (method, our_id(id)?) {
-            (Method::Get | Method::Head, id) => api(&req, env, subscriptions::get(env, id)).await,
-            (Method::Delete, id) => api(&req, env, subscriptions::delete(env, id)).await,
-            _ => Err(ApiError::MethodNotAllowed {
-                allow: "GET, DELETE",
-            }),
-        },
-        ["healthz"] => get(&method, async { json(200, &env::config(env).health()) }).await,
+        ["subscriptions", id] => {
+            let id = our_id(id)?;
+            match method {
+                Method::Get | Method::Head => {
+                    authorize(&req, env)?;
+                    subscriptions::get(env, id).await
+                }
+                Method::Delete => {
+                    authorize(&req, env)?;
+                    subscriptions::delete(env, id).await
+                }
+                _ => Err(ApiError::MethodNotAllowed {
+                    allow: "GET, DELETE",
+                }),
+            }
+        }
+        ["healthz"] => {
+            get(&method)?;
+            json(200, &env::config(env).health())
+        }
         _ => Err(ApiError::NotFound),
     }
 }
@@ -100,24 +125,18 @@ fn our_id(id: &str) -> Result<&str, ApiError> {
     ok.then_some(id).ok_or(ApiError::NotFound)
 }
 
-/// Runs `handler` for POST, else 405.
-async fn post(method: &Method, handler: impl Future<Output = ApiResult>) -> ApiResult {
+/// The route takes POST only.
+fn post(method: &Method) -> Result<(), ApiError> {
     match method {
-        Method::Post => handler.await,
+        Method::Post => Ok(()),
         _ => Err(ApiError::MethodNotAllowed { allow: "POST" }),
     }
 }
 
-/// Runs `handler` for GET and HEAD, else 405.
-async fn get(method: &Method, handler: impl Future<Output = ApiResult>) -> ApiResult {
+/// The route takes GET (and so HEAD) only.
+fn get(method: &Method) -> Result<(), ApiError> {
     match method {
-        Method::Get | Method::Head => handler.await,
+        Method::Get | Method::Head => Ok(()),
         _ => Err(ApiError::MethodNotAllowed { allow: "GET" }),
     }
-}
-
-/// Runs `handler` once the request carries the API token.
-async fn api(req: &Request, env: &Env, handler: impl Future<Output = ApiResult>) -> ApiResult {
-    authorize(req, env)?;
-    handler.await
 }

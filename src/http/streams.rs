@@ -4,7 +4,7 @@
 
 use livehook_core::ingest::event::{Kind, State, StatusRecord, StreamKey};
 use livehook_core::ingest::providers;
-use livehook_core::protocol::{Answer, ReplyKind, StreamRequest, STATUS_KV};
+use livehook_core::protocol::{ReplyKind, StreamRequest, STATUS_KV};
 use livehook_core::text::read_json;
 use serde_json::{json, Value};
 use worker::{Env, Request};
@@ -124,7 +124,7 @@ pub async fn get(req: &Request, env: &Env, provider: &str, id: &str) -> ApiResul
 pub async fn diagnostics(req: &Request, env: &Env, provider: &str, id: &str) -> ApiResult {
     let key = stream_key(req, provider, id)?;
     let object = rpc::stream(env, &key)?;
-    let answer: Answer = rpc::call(&object, &StreamRequest::Inspect).await?;
+    let answer = rpc::call(&object, &StreamRequest::Inspect).await?;
     match answer.kind {
         ReplyKind::Inspected => Ok(text_response(200, answer.body.get().to_owned())),
         _ => Err(ApiError::Unavailable),

@@ -5,7 +5,7 @@
 
 use livehook_core::ingest::providers::{self, Inbound, Parsed, Provider};
 use livehook_core::ordering::Outcome;
-use livehook_core::protocol::{Answer, Ingest, IngestReply, ReplyKind, StreamRequest};
+use livehook_core::protocol::{Ingest, IngestReply, ReplyKind, StreamRequest};
 use livehook_core::time::millis_to_nanos;
 use serde_json::json;
 use worker::{Env, Request};
@@ -96,7 +96,7 @@ async fn handle(
         event,
         received_at_ms,
     }));
-    let answer: Answer = rpc::call(&object, &request).await?;
+    let answer = rpc::call(&object, &request).await?;
     let reply: IngestReply = match answer.kind {
         ReplyKind::Ingested => answer.parse()?,
         _ => return Err(ApiError::Unavailable),

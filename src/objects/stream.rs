@@ -19,11 +19,13 @@ use livehook_core::alerts::alert::Alert;
 use livehook_core::ingest::event::{State, StatusRecord};
 use livehook_core::ordering::{Outcome, StreamLedger};
 use livehook_core::protocol::{
-    Answer, HubRequest, Ingest, IngestReply, ObjectError, Reply, ReplyKind, StreamInspection,
-    StreamReply, StreamRequest, NOTIFY_STATES_KEY, STATUS_KV,
+    HubRequest, Ingest, IngestReply, ObjectError, Reply, ReplyKind, StreamInspection, StreamReply,
+    StreamRequest, NOTIFY_STATES_KEY, STATUS_KV,
 };
 use livehook_core::text::read_json;
 use serde_json::json;
+use worker::wasm_bindgen::JsValue;
+use worker::wasm_bindgen_futures::JsFuture;
 use worker::{durable_object, DurableObject, Env, Request, Response, Result, State as DoState};
 
 use crate::platform::clock::{now_ms, set_alarm_at, within};
@@ -82,6 +84,13 @@ impl DurableObject for StreamStatus {
     }
 }
 
+/// A text value from storage, read raw (workers-rs's typed `get` goes through
+/// serde_wasm_bindgen).
+async fn read_text(storage: &worker::Storage, key: &str) -> Result<Option<String>> {
+    let value = JsFuture::from(storage.as_raw().get(key)?).await?;
+    Ok(value.as_string())
+}
+
 fn unavailable(what: &'static str) -> impl Fn(worker::Error) -> ObjectError {
     move |e| ObjectError::Unavailable(format!("{what}: {e}"))
 }
@@ -91,10 +100,7 @@ impl StreamStatus {
     /// concurrent requests to this object never interleave within a change.
     async fn with_ledger<T>(&self, f: impl FnOnce(&mut StreamLedger) -> T) -> Reply<T> {
         if self.ledger.borrow().is_none() {
-            let stored = self
-                .state
-                .storage()
-                .get::<String>(LEDGER_KEY)
+            let stored = read_text(&self.state.storage(), LEDGER_KEY)
                 .await
                 .map_err(unavailable("read ledger"))?;
             let loaded = match stored {
@@ -120,7 +126,11 @@ impl StreamStatus {
             None => return Ok(()),
         };
         self.unsaved.set(false);
-        let saved = self.state.storage().put(LEDGER_KEY, json).await;
+        let saved = self
+            .state
+            .storage()
+            .put_raw(LEDGER_KEY, JsValue::from_str(&json))
+            .await;
         if saved.is_err() {
             // Storage did not take the change: forget the in-memory copy so a retried delivery
             // is applied again from what storage holds, not answered as a duplicate.
@@ -293,7 +303,7 @@ impl StreamStatus {
     async fn hand_off(&self, alert: &Alert) -> Reply<()> {
         let hub = rpc::hub(&self.env)?;
         let request = HubRequest::Accept(alert.clone());
-        let call = rpc::call::<_, Answer>(&hub, &request);
+        let call = rpc::call(&hub, &request);
         match within(HAND_OFF_TIMEOUT, call).await {
             Some(Ok(answer)) if answer.kind == ReplyKind::Accepted => Ok(()),
             Some(Ok(_)) => Err(ObjectError::Unavailable("unexpected hub answer".into())),

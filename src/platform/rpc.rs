@@ -8,11 +8,13 @@
 //! nanosecond event times.
 
 use livehook_core::ingest::event::StreamKey;
-use livehook_core::protocol::{ObjectError, Reply, ALERT_HUB_DO, ALERT_HUB_NAME, STREAMS_DO};
-use livehook_core::text::read_json;
+use livehook_core::protocol::{
+    Answer, ObjectError, Reply, ALERT_HUB_DO, ALERT_HUB_NAME, STREAMS_DO,
+};
+use livehook_core::text::{read_json, write_json};
 use serde::de::DeserializeOwned;
 use serde::Serialize;
-use worker::{Env, Method, Request, RequestInit, Response, Stub};
+use worker::{Env, Request, Response, Stub};
 
 /// The one URL of internal calls (objects route on the body).
 const RPC_URL: &str = "https://livehook.internal/rpc";
@@ -35,16 +37,14 @@ pub fn hub(env: &Env) -> Result<Stub, ObjectError> {
         .map_err(unavailable("alert hub"))
 }
 
-/// Sends `request` to the object behind `stub` and returns its typed answer.
-pub async fn call<Req: Serialize, Rep: DeserializeOwned>(
-    stub: &Stub,
-    request: &Req,
-) -> Result<Rep, ObjectError> {
-    let body = serde_json::to_string(request)
-        .map_err(|e| ObjectError::Unavailable(format!("serialize request: {e}")))?;
-    let mut init = RequestInit::new();
-    init.with_method(Method::Post).with_body(Some(body.into()));
-    let req = Request::new_with_init(RPC_URL, &init).map_err(unavailable("build request"))?;
+/// Sends `request` to the object behind `stub` and returns its answer.
+pub async fn call(stub: &Stub, request: &impl Serialize) -> Result<Answer, ObjectError> {
+    send(stub, write_json(request)).await
+}
+
+async fn send(stub: &Stub, body: String) -> Result<Answer, ObjectError> {
+    let req = super::request::post(RPC_URL, &[], &body, true)
+        .map_err(|e| unavailable("build request")(e.into()))?;
     let mut resp = stub
         .fetch_with_request(req)
         .await
@@ -56,7 +56,7 @@ pub async fn call<Req: Serialize, Rep: DeserializeOwned>(
         )));
     }
     let text = resp.text().await.map_err(unavailable("object answer"))?;
-    read_json::<Reply<Rep>>(&text)
+    read_json::<Reply<Answer>>(&text)
         .map_err(|e| ObjectError::Unavailable(format!("object answer: {e}")))?
 }
 
@@ -67,7 +67,7 @@ pub async fn request<T: DeserializeOwned>(req: &mut Request) -> worker::Result<T
 
 /// Inside an object: the answer to a call.
 pub fn answer<T: Serialize>(reply: &Reply<T>) -> worker::Result<Response> {
-    Response::ok(serde_json::to_string(reply)?)
+    Response::ok(write_json(reply))
 }
 
 /// Passes a client's request through to the object unchanged (the live feed's WebSocket

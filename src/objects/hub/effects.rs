@@ -11,12 +11,10 @@ use livehook_core::ingest::event::State;
 use livehook_core::protocol::{NOTIFY_STATES_KEY, STATUS_KV};
 use serde_json::Value;
 use worker::worker_sys::DurableObjectState;
-use worker::{
-    js_sys, AbortController, Env, Fetch, Headers, Method, Request, RequestInit, RequestRedirect,
-};
+use worker::{js_sys, AbortController, Env, Fetch};
 
 use crate::platform::clock::{now_ms, within};
-use crate::platform::log;
+use crate::platform::{log, request};
 
 pub struct DoEffects {
     /// The object's state, for its WebSockets (a JS handle).
@@ -83,18 +81,9 @@ impl Effects for DoEffects {
                 retry_after_ms,
             }
         };
-        let req = (|| {
-            let headers = Headers::new();
-            for (k, v) in &out.headers {
-                headers.set(k, v)?;
-            }
-            let mut init = RequestInit::new();
-            init.with_method(Method::Post)
-                .with_headers(headers)
-                .with_body(Some(out.body.as_str().into()))
-                .with_redirect(RequestRedirect::Manual);
-            Request::new_with_init(&out.url, &init)
-        })();
+        let headers: Vec<(&str, &str)> =
+            out.headers.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        let req = request::post(&out.url, &headers, &out.body, false);
         let Ok(req) = req else {
             return finish(None, Some("invalid request".into()), None);
         };

@@ -4,7 +4,7 @@
 use livehook_core::hub::store::{ListQuery, Store, StoreError, Stored};
 use worker::wasm_bindgen::JsValue;
 use worker::wasm_bindgen_futures::JsFuture;
-use worker::{js_sys, ListOptions, Storage};
+use worker::{js_sys, Storage};
 
 use crate::platform::clock::set_alarm_at;
 
@@ -64,16 +64,21 @@ impl Store for DoStore {
     }
 
     async fn list(&self, q: ListQuery<'_>) -> Result<Vec<(String, Stored)>, StoreError> {
-        let mut opts = ListOptions::new().prefix(q.prefix).reverse(q.reverse);
+        // The options object by hand: workers-rs's `ListOptions` goes through serde_wasm_bindgen.
+        let opts = js_sys::Object::new();
+        let set = |k: &str, v: JsValue| js_sys::Reflect::set(&opts, &JsValue::from_str(k), &v);
+        set("prefix", JsValue::from_str(q.prefix)).map_err(js_failed("list"))?;
+        set("reverse", JsValue::from_bool(q.reverse)).map_err(js_failed("list"))?;
         if let Some(limit) = q.limit {
-            opts = opts.limit(limit);
+            set("limit", JsValue::from_f64(limit as f64)).map_err(js_failed("list"))?;
         }
-        let map = self
+        let promise = self
             .0
+            .as_raw()
             .list_with_options(opts)
-            .await
-            .map_err(failed("list"))?;
-        Ok(pairs(&map))
+            .map_err(js_failed("list"))?;
+        let map = JsFuture::from(promise).await.map_err(js_failed("list"))?;
+        Ok(pairs(&js_sys::Map::from(map)))
     }
 
     async fn put_all(&self, entries: Vec<(String, Stored)>) -> Result<(), StoreError> {

@@ -1,0 +1,32 @@
+//! Outgoing `POST` requests (internal calls and delivery attempts), built on the runtime's own
+//! `Request` and `RequestInit`: workers-rs's `RequestInit` converts itself through
+//! `serde_wasm_bindgen` (image-resizing and `cf` options included), code these requests never
+//! need.
+
+use worker::wasm_bindgen::JsValue;
+use worker::web_sys;
+use worker::Request;
+
+/// A `POST` of `body` to `url` with `headers`. `follow_redirects: false` hands a 3xx back as it
+/// came (a subscriber's redirect is an answer, not a hop to follow).
+pub fn post(
+    url: &str,
+    headers: &[(&str, &str)],
+    body: &str,
+    follow_redirects: bool,
+) -> Result<Request, JsValue> {
+    let init = web_sys::RequestInit::new();
+    init.set_method("POST");
+    init.set_body(&JsValue::from_str(body));
+    if !headers.is_empty() {
+        let h = web_sys::Headers::new()?;
+        for (name, value) in headers {
+            h.set(name, value)?;
+        }
+        init.set_headers(&h);
+    }
+    if !follow_redirects {
+        init.set_redirect(web_sys::RequestRedirect::Manual);
+    }
+    Ok(web_sys::Request::new_with_str_and_init(url, &init)?.into())
+}

@@ -16,7 +16,7 @@ SECONDS_PER_TARGET=${FUZZ_SECONDS:-300}
 RUNS=${FUZZ_RUNS:-}
 SANITIZER=${FUZZ_SANITIZER:-none}
 RSS_LIMIT_MB=2048
-BODY_LIMIT=65536 # MAX_BODY_BYTES in src/errors.rs: the worker refuses larger bodies
+BODY_LIMIT=65536 # MAX_BODY_BYTES in src/http/error.rs: the worker refuses larger bodies
 
 targets=("$@")
 [ ${#targets[@]} -gt 0 ] || targets=("${ALL_TARGETS[@]}")

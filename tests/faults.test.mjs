@@ -41,7 +41,7 @@ async function subscribe(w, rx) {
 
 const at = (s) => new Date(Date.UTC(2026, 10, 1, 12, 0, 0) + s * 1000).toISOString();
 const kvState = async (w, input) => (await w.kv.get(`status:cloudflare:live_input:${input}`, "json"))?.state;
-/** The alert id livehook derives from a Cloudflare errored event (see src/alerts.rs). */
+/** The alert id livehook derives from a Cloudflare errored event (see crates/livehook-core/src/alerts/alert.rs). */
 function alertId(input, iso, code) {
   const ns = (BigInt(Date.parse(iso)) * 1_000_000n).toString();
   return `alr_${createHash("sha256").update(`live_input.errored|${input}|${ns}|${code}`).digest("hex").slice(0, 24)}`;

@@ -1,7 +1,7 @@
 //! The checks the fuzz targets run: one public function per target, taking the raw fuzz input.
-//! A check panics if livehook panics or breaks an invariant its code states. The main crate's
-//! `tests/fuzz_regressions.rs` includes this same file (`#[path]`), so a seed or a crash input
-//! replays through exactly what the fuzzer ran.
+//! A check panics if livehook panics or breaks an invariant its code states. The core crate's
+//! `crates/livehook-core/tests/fuzz_regressions.rs` includes this same file (`#[path]`), so a
+//! seed or a crash input replays through exactly what the fuzzer ran.
 //!
 //! Inputs with several parts (`auth`, `subscribers`) are split at newlines, so seeds stay
 //! readable; a part the input does not reach is `None` (a missing header).

@@ -32,6 +32,16 @@ pub struct Outbound {
     pub body: String,
 }
 
+impl Outbound {
+    /// A header's value, by its (lower-case) name.
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(k, _)| *k == name)
+            .map(|(_, v)| v.as_str())
+    }
+}
+
 /// `stream.errored`, `stream.disconnected`, …
 pub fn event_type(alert: &Alert) -> String {
     format!("stream.{}", alert.state.as_str())
@@ -238,13 +248,7 @@ mod tests {
             1_700_000_000,
         )
         .unwrap();
-        let h = |name: &str| {
-            out.headers
-                .iter()
-                .find(|(k, _)| *k == name)
-                .map(|(_, v)| v.clone())
-                .unwrap()
-        };
+        let h = |name: &str| out.header(name).unwrap().to_owned();
         assert_eq!(h("webhook-id"), "msg_1");
         assert_eq!(h("webhook-timestamp"), "1700000000");
         assert_eq!(

@@ -70,6 +70,20 @@ fn record(h: &TestHub, id: &AlertId) -> crate::alerts::record::AlertRecord {
     block_on(h.get_alert(id)).unwrap()
 }
 
+/// A hub with one webhook subscriber and one errored alert for it, accepted.
+fn one_alert_for_one_subscriber() -> (TestHub, Created, Alert) {
+    let h = hub();
+    let created = create(&h, r#"{"url":"https://example.com/a"}"#);
+    let a = errored("in1", "e1", T0);
+    accept(&h, a.clone());
+    (h, created, a)
+}
+
+/// Whether the hub logged a line with this `msg`.
+fn logged(h: &TestHub, msg: &str) -> bool {
+    h.fx.logs.borrow().iter().any(|(_, m, _)| m == msg)
+}
+
 fn count(h: &TestHub) -> f64 {
     h.store
         .data
@@ -160,13 +174,7 @@ fn a_run_delivers_a_signed_webhook_and_clears_the_index() {
     let sent = h.fx.sent.borrow();
     assert_eq!(sent.len(), 1);
     let out = &sent[0];
-    let header = |name: &str| {
-        out.headers
-            .iter()
-            .find(|(k, _)| *k == name)
-            .map(|(_, v)| v.clone())
-            .unwrap()
-    };
+    let header = |name: &str| out.header(name).unwrap().to_owned();
     let ts: u64 = header("webhook-timestamp").parse().unwrap();
     assert_eq!(
         header("webhook-signature"),
@@ -186,10 +194,7 @@ fn a_run_delivers_a_signed_webhook_and_clears_the_index() {
 
 #[test]
 fn failures_follow_the_schedule_then_dead_letter_and_a_manual_retry_delivers() {
-    let h = hub();
-    create(&h, r#"{"url":"https://example.com/a"}"#);
-    let a = errored("in1", "e1", T0);
-    accept(&h, a.clone());
+    let (h, _, a) = one_alert_for_one_subscriber();
     h.fx.answer_with(Some(503));
     block_on(h.run_due());
     let due = record(&h, &a.id).deliveries[0].due_ms().unwrap();
@@ -263,10 +268,7 @@ fn a_410_disables_the_subscriber_and_a_retry_skips_it() {
 
 #[test]
 fn deliveries_to_a_deleted_subscriber_die_with_the_reason() {
-    let h = hub();
-    let created = create(&h, r#"{"url":"https://example.com/a"}"#);
-    let a = errored("in1", "e1", T0);
-    accept(&h, a.clone());
+    let (h, created, a) = one_alert_for_one_subscriber();
     block_on(h.delete_subscriber(&created.subscriber.id)).unwrap();
     block_on(h.run_due());
     assert!(h.fx.sent.borrow().is_empty());
@@ -278,10 +280,7 @@ fn deliveries_to_a_deleted_subscriber_die_with_the_reason() {
 
 #[test]
 fn a_lost_result_makes_the_delivery_due_again_when_its_lease_ends() {
-    let h = hub();
-    create(&h, r#"{"url":"https://example.com/a"}"#);
-    let a = errored("in1", "e1", T0);
-    accept(&h, a.clone());
+    let (h, _, a) = one_alert_for_one_subscriber();
     // Storage fails while the request is out: the result cannot be recorded.
     let failing = h.store.failing.clone();
     *h.fx.respond.borrow_mut() = Box::new(move |_| {
@@ -289,12 +288,7 @@ fn a_lost_result_makes_the_delivery_due_again_when_its_lease_ends() {
         answer(Some(200))
     });
     block_on(h.run_due());
-    assert!(h
-        .fx
-        .logs
-        .borrow()
-        .iter()
-        .any(|(_, msg, _)| msg == "attempt result not stored"));
+    assert!(logged(&h, "attempt result not stored"));
     h.store.failing.set(false);
     let d = &record(&h, &a.id).deliveries[0];
     assert_eq!(
@@ -327,12 +321,7 @@ fn a_run_sends_every_due_delivery_in_batches_within_the_storage_limits() {
     block_on(h.run_due());
     assert_eq!(h.fx.sent.borrow().len(), 120);
     assert!(h.store.keys(keys::PENDING_PREFIX).is_empty());
-    assert!(h
-        .fx
-        .logs
-        .borrow()
-        .iter()
-        .all(|(_, msg, _)| msg != "delivery run failed"));
+    assert!(!logged(&h, "delivery run failed"));
 }
 
 #[test]
@@ -453,10 +442,5 @@ fn requests_map_to_typed_replies_and_storage_failures_to_unavailable() {
     assert!(matches!(got.reply, Err(ObjectError::Unavailable(_))));
     // A failing run is logged, not raised.
     block_on(h.run_due());
-    assert!(h
-        .fx
-        .logs
-        .borrow()
-        .iter()
-        .any(|(_, msg, _)| msg == "delivery run failed"));
+    assert!(logged(&h, "delivery run failed"));
 }

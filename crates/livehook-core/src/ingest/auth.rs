@@ -57,6 +57,20 @@ pub fn secrets_equal(a: &[u8], b: &[u8]) -> bool {
         == 0
 }
 
+/// `presented` against the configured `secret`, in constant time; [`AuthError::Invalid`] naming
+/// `what` if they differ.
+pub fn expect_secret(
+    presented: &str,
+    secret: &Secret,
+    what: &'static str,
+) -> Result<(), AuthError> {
+    if secrets_equal(presented.as_bytes(), secret.expose().as_bytes()) {
+        Ok(())
+    } else {
+        Err(AuthError::Invalid(what))
+    }
+}
+
 /// HMAC-SHA256 of the concatenated `parts` under `key`. (`None` cannot happen: HMAC takes keys
 /// of any length; the type says so only because the `hmac` API does.)
 pub fn hmac_sha256(key: &[u8], parts: &[&[u8]]) -> Option<[u8; 32]> {
@@ -85,11 +99,7 @@ pub fn verify_bearer(token: Option<&Secret>, authorization: Option<&str>) -> Res
         .strip_prefix("Bearer ")
         .or_else(|| header.strip_prefix("bearer "))
         .ok_or(AuthError::Invalid("Authorization header"))?;
-    if secrets_equal(got.trim().as_bytes(), token.expose().as_bytes()) {
-        Ok(())
-    } else {
-        Err(AuthError::Invalid("bearer token"))
-    }
+    expect_secret(got.trim(), token, "bearer token")
 }
 
 /// Browsers cannot set headers on a WebSocket: the live feed also takes the token as a

@@ -15,8 +15,10 @@
 
 use serde::Deserialize;
 
-use super::shape::{from_json, provider_time, stream_key, Inbound, ParseError, Parsed, Provider};
-use crate::ingest::auth::{secrets_equal, AuthError, Secret};
+use super::shape::{
+    from_json, provider_time, stream_key, Inbound, ParseError, Parsed, Profile, Provider,
+};
+use crate::ingest::auth::{expect_secret, AuthError, Secret};
 use crate::ingest::event::{ErrorInfo, Event, Kind, ProviderId, State, TimeSource};
 use crate::ingest::settings::{Setting, Settings};
 use crate::time::Nanos;
@@ -25,22 +27,19 @@ pub const ID: ProviderId = ProviderId::new("cloudflare");
 pub const SECRET: &str = "CF_WEBHOOK_SECRET";
 const HEADER: &str = "cf-webhook-auth";
 
-const SETTINGS: [Setting; 1] = [Setting::required(SECRET)];
+const PROFILE: Profile = Profile {
+    id: ID,
+    title: "Cloudflare Stream",
+    token_in_path: false,
+    settings: &[Setting::required(SECRET)],
+};
 
 /// Cloudflare Stream Live through Cloudflare Notifications: `POST /webhooks/cloudflare`.
 pub struct Cloudflare;
 
 impl Provider for Cloudflare {
-    fn id(&self) -> ProviderId {
-        ID
-    }
-
-    fn title(&self) -> &'static str {
-        "Cloudflare Stream"
-    }
-
-    fn settings(&self) -> &'static [Setting] {
-        &SETTINGS
+    fn profile(&self) -> &'static Profile {
+        &PROFILE
     }
 
     fn authenticate_headers(&self, s: &Settings, req: &Inbound<'_>) -> Result<(), AuthError> {
@@ -60,11 +59,7 @@ impl Provider for Cloudflare {
 pub fn verify(secret: Option<&Secret>, header: Option<&str>) -> Result<(), AuthError> {
     let secret = secret.ok_or(AuthError::NotConfigured(SECRET))?;
     let got = header.ok_or(AuthError::Missing("cf-webhook-auth header"))?;
-    if secrets_equal(got.as_bytes(), secret.expose().as_bytes()) {
-        Ok(())
-    } else {
-        Err(AuthError::Invalid("cf-webhook-auth header"))
-    }
+    expect_secret(got, secret, "cf-webhook-auth header")
 }
 
 #[derive(Deserialize)]
@@ -208,47 +203,43 @@ pub fn hint_for(code: &str) -> &'static str {
 #[cfg(test)]
 mod tests {
     use super::super::shape::{parse as parse_any, Parsed};
-    use super::super::test_support::{fixture, fixtures};
+    use super::super::test_support::{fixture, fixture_event, fixtures, secret};
     use super::*;
 
-    fn secret(s: &str) -> Option<Secret> {
-        Secret::new(Some(s.to_owned()))
+    fn event(name: &str) -> Event {
+        fixture_event(&Cloudflare, name, 7)
+    }
+
+    /// The variant of an authentication result, for tables.
+    fn outcome(r: Result<(), AuthError>) -> &'static str {
+        match r {
+            Ok(()) => "ok",
+            Err(AuthError::Invalid(_)) => "invalid",
+            Err(AuthError::Missing(_)) => "missing",
+            Err(AuthError::NotConfigured(_)) => "not configured",
+            Err(AuthError::IpNotAllowed) => "ip not allowed",
+        }
     }
 
     #[test]
     fn cloudflare_compares_the_shared_secret() {
-        let s = secret("cf-secret");
-        assert_eq!(verify(s.as_ref(), Some("cf-secret")), Ok(()));
-        assert!(matches!(
-            verify(s.as_ref(), Some("cf-secreT")),
-            Err(AuthError::Invalid(_))
-        ));
-        assert!(matches!(
-            verify(s.as_ref(), Some("cf-secret ")),
-            Err(AuthError::Invalid(_))
-        ));
-        assert!(matches!(
-            verify(s.as_ref(), Some("")),
-            Err(AuthError::Invalid(_))
-        ));
-        assert!(matches!(
-            verify(s.as_ref(), None),
-            Err(AuthError::Missing(_))
-        ));
-        assert!(matches!(
-            verify(None, Some("x")),
-            Err(AuthError::NotConfigured(_))
-        ));
-        assert!(matches!(
-            verify(secret("  ").as_ref(), Some("  ")),
-            Err(AuthError::NotConfigured(_))
-        ));
-    }
-
-    fn event(name: &str) -> Event {
-        match parse_any(&Cloudflare, &fixture("cloudflare", name), 7).unwrap() {
-            Parsed::Event(e) => *e,
-            other => panic!("{name}: {other:?}"),
+        let cases = [
+            (Some("cf-secret"), Some("cf-secret"), "ok"),
+            (Some("cf-secret"), Some("cf-secreT"), "invalid"),
+            (Some("cf-secret"), Some("cf-secret "), "invalid"),
+            (Some("cf-secret"), Some(""), "invalid"),
+            (Some("cf-secret"), None, "missing"),
+            (None, Some("x"), "not configured"),
+            // A blank secret is no secret: fail closed.
+            (Some("  "), Some("  "), "not configured"),
+        ];
+        for (configured, header, want) in cases {
+            let s = configured.and_then(secret);
+            assert_eq!(
+                outcome(verify(s.as_ref(), header)),
+                want,
+                "{configured:?} {header:?}"
+            );
         }
     }
 

@@ -18,7 +18,9 @@ use base64::Engine as _;
 use serde::Deserialize;
 use serde_json::Map;
 
-use super::shape::{from_json, provider_time, stream_key, Inbound, ParseError, Parsed, Provider};
+use super::shape::{
+    from_json, provider_time, stream_key, Inbound, ParseError, Parsed, Profile, Provider,
+};
 use crate::ingest::auth::{hmac_sha256, hmac_sha256_matches, AuthError, Secret};
 use crate::ingest::event::{Event, Kind, ProviderId, State, TimeSource};
 use crate::ingest::settings::{Setting, Settings};
@@ -28,22 +30,19 @@ pub const ID: ProviderId = ProviderId::new("fastpix");
 pub const SECRET: &str = "FASTPIX_WEBHOOK_SECRET";
 const HEADER: &str = "FastPix-Signature";
 
-const SETTINGS: [Setting; 1] = [Setting::required(SECRET)];
+const PROFILE: Profile = Profile {
+    id: ID,
+    title: "FastPix",
+    token_in_path: false,
+    settings: &[Setting::required(SECRET)],
+};
 
 /// FastPix live stream events: `POST /webhooks/fastpix`.
 pub struct Fastpix;
 
 impl Provider for Fastpix {
-    fn id(&self) -> ProviderId {
-        ID
-    }
-
-    fn title(&self) -> &'static str {
-        "FastPix"
-    }
-
-    fn settings(&self) -> &'static [Setting] {
-        &SETTINGS
+    fn profile(&self) -> &'static Profile {
+        &PROFILE
     }
 
     fn health(&self, s: &Settings) -> Result<Map<String, serde_json::Value>, String> {
@@ -251,12 +250,8 @@ fn ignored(event_type: String, reason: &'static str) -> Parsed {
 #[cfg(test)]
 mod tests {
     use super::super::shape::{parse as parse_any, Parsed};
-    use super::super::test_support::{fixture, fixtures};
+    use super::super::test_support::{fixture, fixture_event, fixtures, secret};
     use super::*;
-
-    fn secret(s: &str) -> Option<Secret> {
-        Secret::new(Some(s.to_owned()))
-    }
 
     // A fixed vector, computed independently with:
     //   printf '%s' '{"type":"video.live_stream.active"}' |
@@ -307,10 +302,7 @@ mod tests {
     const TARGET: &str = "314a486a-3dc7-4cf5-9fcc-1708a4683f21";
 
     fn event(name: &str) -> Event {
-        match parse_any(&Fastpix, &fixture("fastpix", name), 7).unwrap() {
-            Parsed::Event(e) => *e,
-            other => panic!("{name}: {other:?}"),
-        }
+        fixture_event(&Fastpix, name, 7)
     }
 
     #[test]

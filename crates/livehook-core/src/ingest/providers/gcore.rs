@@ -17,8 +17,8 @@ use std::net::IpAddr;
 
 use serde_json::{Map, Value};
 
-use super::shape::{from_json, stream_key, Inbound, ParseError, Parsed, Provider, RawId};
-use crate::ingest::auth::{secrets_equal, AuthError, Cidr, Secret};
+use super::shape::{from_json, stream_key, Inbound, ParseError, Parsed, Profile, Provider, RawId};
+use crate::ingest::auth::{expect_secret, AuthError, Cidr, Secret};
 use crate::ingest::event::{Event, Kind, ProviderId, State, TimeSource};
 use crate::ingest::settings::{Setting, Settings};
 use crate::time::Nanos;
@@ -29,29 +29,22 @@ pub const ALLOWED_CIDRS: &str = "GCORE_ALLOWED_CIDRS";
 /// Gcore's documented sender range, used when `GCORE_ALLOWED_CIDRS` is unset.
 pub const DEFAULT_CIDRS: &str = "92.223.123.0/24";
 
-const SETTINGS: [Setting; 2] = [
-    Setting::required(TOKEN),
-    Setting::with_default(ALLOWED_CIDRS, DEFAULT_CIDRS),
-];
+const PROFILE: Profile = Profile {
+    id: ID,
+    title: "Gcore",
+    token_in_path: true,
+    settings: &[
+        Setting::required(TOKEN),
+        Setting::with_default(ALLOWED_CIDRS, DEFAULT_CIDRS),
+    ],
+};
 
 /// Gcore Streaming Platform: `POST /webhooks/gcore/{token}`.
 pub struct Gcore;
 
 impl Provider for Gcore {
-    fn id(&self) -> ProviderId {
-        ID
-    }
-
-    fn title(&self) -> &'static str {
-        "Gcore"
-    }
-
-    fn token_in_path(&self) -> bool {
-        true
-    }
-
-    fn settings(&self) -> &'static [Setting] {
-        &SETTINGS
+    fn profile(&self) -> &'static Profile {
+        &PROFILE
     }
 
     fn health(&self, s: &Settings) -> Result<Map<String, Value>, String> {
@@ -106,11 +99,7 @@ pub fn verify(
     if !allowed.iter().any(|c| c.contains(ip)) {
         return Err(AuthError::IpNotAllowed);
     }
-    if secrets_equal(path_token.as_bytes(), token.expose().as_bytes()) {
-        Ok(())
-    } else {
-        Err(AuthError::Invalid("webhook token"))
-    }
+    expect_secret(path_token, token, "webhook token")
 }
 
 #[derive(Deserialize)]
@@ -253,12 +242,8 @@ fn parse(body: &[u8], received_at: Nanos) -> Result<Parsed, ParseError> {
 #[cfg(test)]
 mod tests {
     use super::super::shape::{parse as parse_any, Parsed};
-    use super::super::test_support::{fixture, fixtures};
+    use super::super::test_support::{fixture_event, fixtures, secret};
     use super::*;
-
-    fn secret(s: &str) -> Option<Secret> {
-        Secret::new(Some(s.to_owned()))
-    }
 
     #[test]
     fn gcore_needs_the_token_and_an_address_in_range() {
@@ -336,10 +321,7 @@ mod tests {
     }
 
     fn event(name: &str) -> Event {
-        match parse_any(&Gcore, &fixture("gcore", name), 42).unwrap() {
-            Parsed::Event(e) => *e,
-            other => panic!("{name}: {other:?}"),
-        }
+        fixture_event(&Gcore, name, 42)
     }
 
     #[test]

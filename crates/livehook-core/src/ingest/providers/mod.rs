@@ -18,7 +18,7 @@ pub mod gcore;
 pub mod shape;
 
 pub use shape::{
-    missing_required, parse, Inbound, ParseError, Parsed, Provider, MAX_ERROR_CODE,
+    missing_required, parse, Inbound, ParseError, Parsed, Profile, Provider, MAX_ERROR_CODE,
     MAX_ERROR_MESSAGE, MAX_EVENT_ID,
 };
 
@@ -49,6 +49,24 @@ pub(crate) mod test_support {
     pub fn fixture(provider: &str, name: &str) -> Vec<u8> {
         let path: PathBuf = [FIXTURES, provider, name].iter().collect();
         std::fs::read(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+    }
+
+    /// A configured secret.
+    pub fn secret(s: &str) -> Option<crate::ingest::auth::Secret> {
+        crate::ingest::auth::Secret::new(Some(s.to_owned()))
+    }
+
+    /// The event a fixture normalizes to (`received_at` where the provider sends no time).
+    pub fn fixture_event(
+        p: &dyn super::Provider,
+        name: &str,
+        received_at: i64,
+    ) -> crate::ingest::event::Event {
+        let body = fixture(p.id().as_str(), name);
+        match super::parse(p, &body, received_at) {
+            Ok(super::Parsed::Event(e)) => *e,
+            other => panic!("{name}: {other:?}"),
+        }
     }
 
     /// Every fixture file of a provider, by name.

@@ -25,21 +25,39 @@ pub struct Inbound<'a> {
     pub now_s: u64,
 }
 
+/// What the registry, the routes, `/healthz` and notifications know of a provider.
+#[derive(Debug)]
+pub struct Profile {
+    /// The route segment (`/webhooks/{id}`) and the name records carry.
+    pub id: ProviderId,
+    /// How people call it, for notifications ("Cloudflare Stream").
+    pub title: &'static str,
+    /// The route is `/webhooks/{id}/{token}` rather than `/webhooks/{id}`.
+    pub token_in_path: bool,
+    /// The environment names it reads.
+    pub settings: &'static [Setting],
+}
+
 /// One provider: everything livehook knows about it, in one file.
 pub trait Provider: Sync {
-    /// The route segment (`/webhooks/{id}`) and the name records carry.
-    fn id(&self) -> ProviderId;
+    /// Its name, title, route shape and settings.
+    fn profile(&self) -> &'static Profile;
 
-    /// How people call it, for notifications ("Cloudflare Stream").
-    fn title(&self) -> &'static str;
-
-    /// The route is `/webhooks/{id}/{token}` rather than `/webhooks/{id}`.
-    fn token_in_path(&self) -> bool {
-        false
+    fn id(&self) -> ProviderId {
+        self.profile().id
     }
 
-    /// The environment names it reads.
-    fn settings(&self) -> &'static [Setting];
+    fn title(&self) -> &'static str {
+        self.profile().title
+    }
+
+    fn token_in_path(&self) -> bool {
+        self.profile().token_in_path
+    }
+
+    fn settings(&self) -> &'static [Setting] {
+        self.profile().settings
+    }
 
     /// `Ok(details)` if its settings let it authenticate webhooks, else why not (no value is
     /// ever quoted). The default checks that every required setting is set.

@@ -3,6 +3,7 @@
 
 use livehook_core::ids::AlertId;
 use livehook_core::ingest::auth;
+use livehook_core::ingest::event::StreamKey;
 use livehook_core::protocol::{AlertLimit, AlertQuery, DeliveryFilter, HubRequest};
 use worker::{Env, Request};
 
@@ -15,12 +16,19 @@ fn alert_id(id: &str) -> Result<AlertId, ApiError> {
     AlertId::parse(id).ok_or(ApiError::NoSuch("alert"))
 }
 
-/// Newest first; `?limit=` (1–200, default 50), `?delivery=dead|pending`.
+/// Newest first; `?limit=` (1–200, default 50), `?delivery=dead|pending`,
+/// `?stream={provider}:{kind}:{id}`.
 pub async fn list(req: &Request, env: &Env) -> ApiResult {
     let q = query(req);
     let limit = parse_param(&q, "limit", AlertLimit::parse)?.unwrap_or_default();
     let delivery = parse_param(&q, "delivery", DeliveryFilter::parse)?;
-    ask_hub(env, HubRequest::ListAlerts(AlertQuery { limit, delivery })).await
+    let stream = parse_param(&q, "stream", StreamKey::parse)?;
+    let query = AlertQuery {
+        limit,
+        delivery,
+        stream,
+    };
+    ask_hub(env, HubRequest::ListAlerts(query)).await
 }
 
 pub async fn get(env: &Env, id: &str) -> ApiResult {

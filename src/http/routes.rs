@@ -6,6 +6,7 @@
 //! | `POST /webhooks/{provider}[/{token}]`        | [`webhooks::receive`]           | provider's |
 //! | `GET /streams`                               | [`streams::list`]               | bearer     |
 //! | `GET /streams/{provider}/{id}`               | [`streams::get`]                | bearer     |
+//! | `GET /streams/{provider}/{id}/events`        | [`streams::events`]             | bearer     |
 //! | `GET /streams/{provider}/{id}/diagnostics`   | [`streams::diagnostics`]        | bearer     |
 //! | `GET /alerts`                                | [`alerts::list`]                | bearer     |
 //! | `GET /alerts/live` (WebSocket)               | [`alerts::live`]                | bearer     |
@@ -54,6 +55,11 @@ pub async fn route(
             get(&method)?;
             authorize(&req, env)?;
             streams::get(&req, env, provider, id).await
+        }
+        ["streams", provider, id, "events"] => {
+            get(&method)?;
+            authorize(&req, env)?;
+            streams::events(&req, env, provider, id).await
         }
         ["streams", provider, id, "diagnostics"] => {
             get(&method)?;

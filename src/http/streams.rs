@@ -1,10 +1,12 @@
-//! `GET /streams` (a page of the KV listing), `GET /streams/{provider}/{id}` (one record from KV)
-//! and `GET /streams/{provider}/{id}/diagnostics` (the stream object's own state, strongly
-//! consistent: whether KV has caught up, which alerts wait for the hub, recent event ids).
+//! `GET /streams` (a page of the KV listing: eventually consistent), and from the stream's own
+//! object (strongly consistent): `GET /streams/{provider}/{id}` (its record),
+//! `…/events` (its history) and `…/diagnostics` (its state: whether KV has caught up, which
+//! alerts wait for the hub, recent event ids).
 
+use livehook_core::history::{DEFAULT_EVENTS, MAX_HISTORY};
 use livehook_core::ingest::event::{Kind, State, StatusRecord, StreamKey};
 use livehook_core::ingest::providers;
-use livehook_core::protocol::{ReplyKind, StreamRequest, STATUS_KV};
+use livehook_core::protocol::{HistoryQuery, ReplyKind, StreamRequest, STATUS_KV};
 use livehook_core::text::read_json;
 use serde_json::{json, Value};
 use worker::{Env, Request};
@@ -104,29 +106,62 @@ pub async fn list(req: &Request, env: &Env) -> ApiResult {
     json(200, &page)
 }
 
-/// `GET /streams/{provider}/{id}`: the record in KV (eventually consistent: up to a second
-/// behind the stream's object here, up to 60 s in other locations).
+/// `GET /streams/{provider}/{id}`: the record from the stream's own object, strongly
+/// consistent (right after a webhook got its 2xx, this shows that event). The listing reads KV.
 pub async fn get(req: &Request, env: &Env, provider: &str, id: &str) -> ApiResult {
-    let key = stream_key(req, provider, id)?;
-    let kv = env.kv(STATUS_KV).map_err(kv_failed("kv binding"))?;
-    let text = kv
-        .get(&key.kv_key())
-        .text()
-        .await
-        .map_err(kv_failed("kv get"))?
-        .ok_or(ApiError::NoSuch("stream"))?;
-    // Served as stored, once it reads as a record.
-    read_json::<StatusRecord>(&text).map_err(kv_failed("kv record"))?;
-    Ok(text_response(200, text))
+    ask_stream(
+        req,
+        env,
+        provider,
+        id,
+        StreamRequest::Get,
+        ReplyKind::Record,
+    )
+    .await
 }
 
-/// `GET /streams/{provider}/{id}/diagnostics`: asks the stream's object itself.
-pub async fn diagnostics(req: &Request, env: &Env, provider: &str, id: &str) -> ApiResult {
+/// `GET /streams/{provider}/{id}/events`: the stream's newest history entries; `?limit=`
+/// (1–100, default 50).
+pub async fn events(req: &Request, env: &Env, provider: &str, id: &str) -> ApiResult {
+    let q = query(req);
+    let limit = parse_param(&q, "limit", |v| {
+        v.parse::<usize>()
+            .ok()
+            .filter(|n| (1..=MAX_HISTORY).contains(n))
+    })?
+    .unwrap_or(DEFAULT_EVENTS);
+    let request = StreamRequest::History(HistoryQuery { limit });
+    ask_stream(req, env, provider, id, request, ReplyKind::History).await
+}
+
+/// Asks the stream's object and answers with its reply, which must be of kind `want`.
+async fn ask_stream(
+    req: &Request,
+    env: &Env,
+    provider: &str,
+    id: &str,
+    request: StreamRequest,
+    want: ReplyKind,
+) -> ApiResult {
     let key = stream_key(req, provider, id)?;
     let object = rpc::stream(env, &key)?;
-    let answer = rpc::call(&object, &StreamRequest::Inspect).await?;
-    match answer.kind {
-        ReplyKind::Inspected => Ok(text_response(200, answer.body.get().to_owned())),
-        _ => Err(ApiError::Unavailable),
+    let answer = rpc::call(&object, &request).await?;
+    if answer.kind == want {
+        Ok(text_response(200, answer.body.get().to_owned()))
+    } else {
+        Err(ApiError::Unavailable)
     }
+}
+
+/// `GET /streams/{provider}/{id}/diagnostics`: the stream object's own state.
+pub async fn diagnostics(req: &Request, env: &Env, provider: &str, id: &str) -> ApiResult {
+    ask_stream(
+        req,
+        env,
+        provider,
+        id,
+        StreamRequest::Inspect,
+        ReplyKind::Inspected,
+    )
+    .await
 }

@@ -5,7 +5,7 @@
 
 use livehook_core::ingest::providers::{self, Inbound, Parsed, Provider};
 use livehook_core::ordering::Outcome;
-use livehook_core::protocol::{Ingest, IngestReply, ReplyKind, StreamRequest};
+use livehook_core::protocol::{IgnoredNote, Ingest, IngestReply, ReplyKind, StreamRequest};
 use livehook_core::time::millis_to_nanos;
 use serde_json::json;
 use worker::{Env, Request};
@@ -78,8 +78,27 @@ async fn handle(
             line.outcome = "test";
             return json(200, &json!({ "ok": true, "outcome": "test" }));
         }
-        Parsed::Ignored { event_type, reason } => {
+        Parsed::Ignored {
+            event_type,
+            reason,
+            stream,
+        } => {
             line.outcome = "ignored";
+            if let Some(key) = stream {
+                // The stream's history records it; a failure here does not fail the webhook.
+                line.stream = Some(key.to_string());
+                let note = StreamRequest::Ignored(IgnoredNote {
+                    event_type: event_type.clone(),
+                    received_at_ms,
+                });
+                let noted = match rpc::stream(env, &key) {
+                    Ok(object) => rpc::call(&object, &note).await.map(|_| ()),
+                    Err(e) => Err(e),
+                };
+                if let Err(e) = noted {
+                    log::error("history note failed", json!({ "error": e.to_string() }));
+                }
+            }
             line.event = event_type;
             return json(
                 200,

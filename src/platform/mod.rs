@@ -1,9 +1,11 @@
 //! The runtime glue every other room of the shell uses: the clock, deadlines and alarms
 //! ([`clock`]), the one JSON logger ([`log`]), the environment read once per isolate ([`env`]),
-//! typed calls to the Durable Objects ([`rpc`]), and outgoing requests ([`request`]).
+//! typed calls to the Durable Objects ([`rpc`]), outgoing requests ([`request`]) and Durable
+//! Object storage calls ([`storage`]).
 
 pub mod clock;
 pub mod env;
 pub mod log;
 pub mod request;
 pub mod rpc;
+pub mod storage;

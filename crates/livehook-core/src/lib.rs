@@ -28,6 +28,7 @@
 
 pub mod alerts;
 pub mod config;
+pub mod history;
 pub mod hub;
 pub mod ids;
 pub mod ingest;

@@ -285,6 +285,7 @@ mod tests {
                 message: "m".into(),
                 hint: "h".into(),
             }),
+            name: None,
         }
     }
 

@@ -19,8 +19,9 @@ use crate::alerts::alert::Alert;
 use crate::alerts::record::{AlertRecord, AlertSummary};
 use crate::alerts::secret::SigningSecret;
 use crate::alerts::subscriber::{NewSubscriber, SubscriberView};
+use crate::history::HistoryEntry;
 use crate::ids::{AlertId, SubscriberId};
-use crate::ingest::event::Event;
+use crate::ingest::event::{Event, StatusRecord, StreamKey};
 use crate::ordering::{Outcome, StreamLedger};
 
 /// Workers KV namespace holding one status record per stream (and [`NOTIFY_STATES_KEY`]).
@@ -72,6 +73,25 @@ pub enum StreamRequest {
     Ingest(Box<Ingest>),
     /// The object's state (answered with [`StreamReply::Inspected`]).
     Inspect,
+    /// The stream's record, strongly consistent (answered with [`StreamReply::Record`]).
+    Get,
+    /// The newest history entries (answered with [`StreamReply::History`]).
+    History(HistoryQuery),
+    /// A message for this stream of a type livehook does not track: history only
+    /// (answered with [`StreamReply::Noted`]).
+    Ignored(IgnoredNote),
+}
+
+/// `GET /streams/{provider}/{id}/events?limit=` (1 to `history::MAX_HISTORY`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct HistoryQuery {
+    pub limit: usize,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct IgnoredNote {
+    pub event_type: Option<String>,
+    pub received_at_ms: u64,
 }
 
 /// One event and when the worker received it.
@@ -86,6 +106,9 @@ pub struct Ingest {
 pub enum StreamReply {
     Ingested(IngestReply),
     Inspected(Box<StreamInspection>),
+    Record(Box<StatusRecord>),
+    History(HistoryPage),
+    Noted(Noted),
 }
 
 impl StreamReply {
@@ -93,8 +116,23 @@ impl StreamReply {
         match self {
             StreamReply::Ingested(_) => ReplyKind::Ingested,
             StreamReply::Inspected(_) => ReplyKind::Inspected,
+            StreamReply::Record(_) => ReplyKind::Record,
+            StreamReply::History(_) => ReplyKind::History,
+            StreamReply::Noted(_) => ReplyKind::Noted,
         }
     }
+}
+
+/// `GET /streams/{provider}/{id}/events`: newest first.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct HistoryPage {
+    pub events: Vec<HistoryEntry>,
+}
+
+/// A request that changes nothing anyone reads back (a history note, a live-feed broadcast).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct Noted {
+    pub ok: bool,
 }
 
 /// Which reply an [`Answer`] is: a [`StreamReply`] or a [`HubReply`] variant.
@@ -103,6 +141,9 @@ impl StreamReply {
 pub enum ReplyKind {
     Ingested,
     Inspected,
+    Record,
+    History,
+    Noted,
     Accepted,
     Alerts,
     Alert,
@@ -162,13 +203,27 @@ pub enum HubRequest {
     ListSubscribers,
     GetSubscriber(SubscriberId),
     DeleteSubscriber(SubscriberId),
+    /// A stream's record changed: tell the live feed (nothing is stored).
+    StreamChanged(Box<StreamChange>),
+}
+
+/// What the live feed says of a stream whose record changed.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StreamChange {
+    /// The stream object's version after the change: a viewer keeps the highest it has seen
+    /// (two changes may reach it out of order).
+    pub version: u64,
+    pub record: StatusRecord,
 }
 
 /// `GET /alerts`: how many, and which.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct AlertQuery {
     pub limit: AlertLimit,
     pub delivery: Option<DeliveryFilter>,
+    /// Only this stream's alerts (`?stream={provider}:{kind}:{id}`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub stream: Option<StreamKey>,
 }
 
 /// The hub's answers. Each payload is exactly the HTTP body the worker returns for it.
@@ -183,6 +238,7 @@ pub enum HubReply {
     Subscriptions(SubscriptionsPage),
     Subscriber(SubscriberView),
     Deleted(Deleted),
+    Noted(Noted),
 }
 
 impl HubReply {
@@ -196,6 +252,7 @@ impl HubReply {
             HubReply::Subscriptions(_) => ReplyKind::Subscriptions,
             HubReply::Subscriber(_) => ReplyKind::Subscriber,
             HubReply::Deleted(_) => ReplyKind::Deleted,
+            HubReply::Noted(_) => ReplyKind::Noted,
         }
     }
 }
@@ -323,6 +380,7 @@ mod tests {
         let req = HubRequest::ListAlerts(AlertQuery {
             limit: AlertLimit::DEFAULT,
             delivery: Some(DeliveryFilter::Dead),
+            stream: None,
         });
         assert_eq!(
             serde_json::to_string(&req).unwrap(),

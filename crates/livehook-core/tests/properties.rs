@@ -47,6 +47,7 @@ fn event(stream: usize, id: usize, at: i64, state: State) -> Event {
             message: "m".into(),
             hint: "h".into(),
         }),
+        name: None,
     }
 }
 

@@ -21,7 +21,7 @@ use super::store::{
 use crate::alerts::alert::Alert;
 use crate::alerts::record::{AlertRecord, AlertView, DeliverySummary, Incident};
 use crate::ids::AlertId;
-use crate::protocol::{Accepted, AlertLimit, AlertsPage, DeliveryFilter, ObjectError, Reply};
+use crate::protocol::{Accepted, AlertQuery, AlertsPage, DeliveryFilter, ObjectError, Reply};
 use crate::text::write_json;
 
 /// How many alerts the hub keeps; older ones are pruned.
@@ -81,6 +81,7 @@ impl<S: Store, E: Effects> Hub<S, E> {
         // One write: the alert, its deliveries, its index entries and the incident.
         let mut w = Writes::record(&key, &rec)?;
         w.put(keys::alert_id(&rec.alert.id), Stored::Text(key.clone()));
+        w.put(keys::stream_alert(&rec.alert, &key), Stored::Number(1.0));
         w.put(keys::COUNT.to_owned(), Stored::Number(count as f64));
         if let Some(ik) = incident_key {
             let inc = Incident {
@@ -172,6 +173,7 @@ impl<S: Store, E: Effects> Hub<S, E> {
             doomed.push(keys::alert_id(&rec.alert.id));
             doomed.extend(rec.repeat_ids.iter().map(keys::alert_id));
             doomed.push(keys::dead(&key));
+            doomed.push(keys::stream_alert(&rec.alert, &key));
             if let Some(ik) = keys::incident(&rec.alert) {
                 if get_json::<Incident>(s, &ik)
                     .await?
@@ -198,15 +200,37 @@ impl<S: Store, E: Effects> Hub<S, E> {
         }
     }
 
-    /// Newest first; all alerts, or those with a dead or a pending delivery.
-    pub async fn list_alerts(
-        &self,
-        limit: AlertLimit,
-        delivery: Option<DeliveryFilter>,
-    ) -> Reply<AlertsPage> {
+    /// Newest first; all alerts, or those with a dead or a pending delivery, or one stream's
+    /// (with either filter too).
+    pub async fn list_alerts(&self, q: AlertQuery) -> Reply<AlertsPage> {
         let s = &self.store;
-        let records = match delivery {
-            Some(which) => {
+        let limit = q.limit.get();
+        let wanted = |rec: &AlertRecord| match q.delivery {
+            None => true,
+            Some(DeliveryFilter::Dead) => rec.dead(),
+            Some(DeliveryFilter::Pending) => rec.pending(),
+        };
+        let records = match (&q.stream, q.delivery) {
+            (Some(stream), _) => {
+                let prefix = keys::stream_alerts(stream);
+                // A stream keeps few alerts; read a page beyond `limit` for the filter.
+                let index = s
+                    .list(ListQuery {
+                        prefix: &prefix,
+                        reverse: true,
+                        limit: Some(MAX_ALERTS),
+                    })
+                    .await?;
+                let keys: Vec<String> = index
+                    .into_iter()
+                    .filter_map(|(k, _)| k.strip_prefix(prefix.as_str()).map(str::to_owned))
+                    .collect();
+                let mut records = get_records(s, &keys).await?;
+                records.retain(|(_, r)| wanted(r));
+                records.truncate(limit);
+                records
+            }
+            (None, Some(which)) => {
                 let prefix = match which {
                     DeliveryFilter::Dead => keys::DEAD_PREFIX,
                     DeliveryFilter::Pending => keys::PENDING_PREFIX,
@@ -215,7 +239,7 @@ impl<S: Store, E: Effects> Hub<S, E> {
                     .list(ListQuery {
                         prefix,
                         reverse: true,
-                        limit: Some(limit.get()),
+                        limit: Some(limit),
                     })
                     .await?;
                 let keys: Vec<String> = index
@@ -224,11 +248,11 @@ impl<S: Store, E: Effects> Hub<S, E> {
                     .collect();
                 get_records(s, &keys).await?
             }
-            None => s
+            (None, None) => s
                 .list(ListQuery {
                     prefix: keys::ALERT_PREFIX,
                     reverse: true,
-                    limit: Some(limit.get()),
+                    limit: Some(limit),
                 })
                 .await?
                 .into_iter()

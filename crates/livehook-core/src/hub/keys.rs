@@ -11,11 +11,13 @@
 //! | `sub:{id}`                          | an API `Subscriber`                         |
 //! | `sub-disabled:{id}`                 | `Disabled` (any subscriber, e.g. after 410) |
 //! | `count`                             | number of alert records                     |
+//! | `stream-alert:{provider}:{kind}:{stream}:{alert key}` | 1: the stream's alerts, by time |
 //!
 //! Alert keys sort by receipt time, so a reverse listing is newest first.
 
 use crate::alerts::alert::Alert;
 use crate::ids::{AlertId, SubscriberId};
+use crate::ingest::event::StreamKey;
 
 pub const COUNT: &str = "count";
 pub const ALERT_PREFIX: &str = "alert:";
@@ -23,6 +25,7 @@ pub const PENDING_PREFIX: &str = "pending:";
 pub const DEAD_PREFIX: &str = "dead:";
 pub const SUBSCRIBER_PREFIX: &str = "sub:";
 pub const DISABLED_PREFIX: &str = "sub-disabled:";
+pub const STREAM_ALERT_PREFIX: &str = "stream-alert:";
 const ALERT_ID_PREFIX: &str = "alert-id:";
 const INCIDENT_PREFIX: &str = "incident:";
 
@@ -45,6 +48,21 @@ pub fn incident(a: &Alert) -> Option<String> {
         a.kind.as_str(),
         a.stream_id
     ))
+}
+
+/// The prefix of one stream's alert index: `stream-alert:{provider}:{kind}:{id}:`.
+pub fn stream_alerts(stream: &StreamKey) -> String {
+    format!("{STREAM_ALERT_PREFIX}{stream}:")
+}
+
+/// The alert's entry in its stream's index.
+pub fn stream_alert(a: &Alert, alert_key: &str) -> String {
+    format!(
+        "{STREAM_ALERT_PREFIX}{}:{}:{}:{alert_key}",
+        a.provider,
+        a.kind.as_str(),
+        a.stream_id
+    )
 }
 
 pub fn pending(alert_key: &str) -> String {
@@ -92,6 +110,12 @@ mod tests {
         change.state = crate::ingest::event::State::Disconnected;
         assert_eq!(incident(&change), None, "only errors open incidents");
         assert_eq!(pending("k"), "pending:k");
+        let stream = StreamKey::new(a.provider, a.kind, &a.stream_id).unwrap();
+        assert!(stream_alert(&a, "k").starts_with(&stream_alerts(&stream)));
+        assert_eq!(
+            stream_alert(&a, "k"),
+            "stream-alert:cloudflare:live_input:in1:k"
+        );
         assert_eq!(dead("k"), "dead:k");
         let sub = SubscriberId::parse("sub_1").unwrap();
         assert_eq!(

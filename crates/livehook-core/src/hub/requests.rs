@@ -3,7 +3,20 @@
 
 use super::state::Hub;
 use super::store::{Effects, Store};
-use crate::protocol::{HubReply, HubRequest, Reply};
+use serde::Serialize;
+
+use crate::ingest::event::StatusRecord;
+use crate::protocol::{HubReply, HubRequest, Noted, Reply};
+use crate::text::write_json;
+
+/// The live feed's message for a stream whose record changed.
+#[derive(Serialize)]
+struct LiveStream<'a> {
+    #[serde(rename = "type")]
+    kind: &'static str,
+    version: u64,
+    record: &'a StatusRecord,
+}
 
 /// An answer, and whether deliveries may now be due (the shell then starts a run after
 /// answering, so the caller does not wait for it).
@@ -25,11 +38,7 @@ impl<S: Store, E: Effects> Hub<S, E> {
                 reply: self.accept(alert).await.map(HubReply::Accepted),
                 run_deliveries: true,
             },
-            HubRequest::ListAlerts(q) => no_run(
-                self.list_alerts(q.limit, q.delivery)
-                    .await
-                    .map(HubReply::Alerts),
-            ),
+            HubRequest::ListAlerts(q) => no_run(self.list_alerts(q).await.map(HubReply::Alerts)),
             HubRequest::GetAlert(id) => no_run(
                 self.get_alert(&id)
                     .await
@@ -51,6 +60,14 @@ impl<S: Store, E: Effects> Hub<S, E> {
             }
             HubRequest::GetSubscriber(id) => {
                 no_run(self.get_subscriber(&id).await.map(HubReply::Subscriber))
+            }
+            HubRequest::StreamChanged(change) => {
+                self.fx.broadcast(&write_json(&LiveStream {
+                    kind: "stream",
+                    version: change.version,
+                    record: &change.record,
+                }));
+                no_run(Ok(HubReply::Noted(Noted { ok: true })))
             }
             HubRequest::DeleteSubscriber(id) => {
                 no_run(self.delete_subscriber(&id).await.map(HubReply::Deleted))

@@ -17,9 +17,12 @@ use crate::alerts::delivery::{DeliveryState, DeliveryStatus};
 use crate::alerts::subscriber::{parse_create, NewSubscriber};
 use crate::config::Config;
 use crate::ids::{AlertId, SubscriberId};
-use crate::ingest::event::{errored_event_for_tests, State};
+use crate::ingest::event::{
+    errored_event_for_tests, Kind, ProviderId, State, StatusRecord, StreamKey,
+};
 use crate::protocol::{
     Accepted, AlertLimit, AlertQuery, Created, DeliveryFilter, HubReply, HubRequest, ObjectError,
+    StreamChange,
 };
 
 const T0: u64 = 1_720_548_474_000;
@@ -77,6 +80,16 @@ fn one_alert_for_one_subscriber() -> (TestHub, Created, Alert) {
     let a = errored("in1", "e1", T0);
     accept(&h, a.clone());
     (h, created, a)
+}
+
+/// `GET /alerts` with the default limit.
+fn query(delivery: Option<DeliveryFilter>, stream: Option<&str>) -> AlertQuery {
+    AlertQuery {
+        limit: AlertLimit::DEFAULT,
+        delivery,
+        stream: stream
+            .map(|id| StreamKey::new(ProviderId::new("cloudflare"), Kind::LiveInput, id).unwrap()),
+    }
 }
 
 /// Whether the hub logged a line with this `msg`.
@@ -215,7 +228,7 @@ fn failures_follow_the_schedule_then_dead_letter_and_a_manual_retry_delivers() {
         .dead_reason()
         .unwrap()
         .contains("exhausted after 3"));
-    let dead = block_on(h.list_alerts(AlertLimit::DEFAULT, Some(DeliveryFilter::Dead))).unwrap();
+    let dead = block_on(h.list_alerts(query(Some(DeliveryFilter::Dead), None))).unwrap();
     assert_eq!(dead.alerts.len(), 1);
     assert_eq!(dead.alerts[0].deliveries.dead, 1);
     // Manual retry: a new round, now answered.
@@ -230,7 +243,7 @@ fn failures_follow_the_schedule_then_dead_letter_and_a_manual_retry_delivers() {
     let rec = record(&h, &a.id);
     assert_eq!(rec.deliveries[0].state, DeliveryState::Delivered);
     assert_eq!(rec.deliveries[0].attempts.len(), 4);
-    let dead = block_on(h.list_alerts(AlertLimit::DEFAULT, Some(DeliveryFilter::Dead))).unwrap();
+    let dead = block_on(h.list_alerts(query(Some(DeliveryFilter::Dead), None))).unwrap();
     assert!(dead.alerts.is_empty());
     // Nothing dead: a retry requeues nothing and asks for no run.
     let handled = block_on(h.handle(HubRequest::Retry(a.id.clone())));
@@ -435,12 +448,74 @@ fn requests_map_to_typed_replies_and_storage_failures_to_unavailable() {
     assert!(accepted.run_deliveries);
     assert!(matches!(accepted.reply, Ok(HubReply::Accepted(_))));
     h.store.failing.set(true);
-    let got = block_on(h.handle(HubRequest::ListAlerts(AlertQuery {
-        limit: AlertLimit::DEFAULT,
-        delivery: None,
-    })));
+    let got = block_on(h.handle(HubRequest::ListAlerts(query(None, None))));
     assert!(matches!(got.reply, Err(ObjectError::Unavailable(_))));
     // A failing run is logged, not raised.
     block_on(h.run_due());
     assert!(logged(&h, "delivery run failed"));
+}
+
+#[test]
+fn a_stream_lists_its_own_alerts_newest_first_and_pruning_drops_them_from_its_index() {
+    let h = hub();
+    create(
+        &h,
+        r#"{"url":"https://example.com/a","filter":{"stream_ids":["keep"]}}"#,
+    );
+    let mine: Vec<Alert> = (0..3)
+        .map(|i| errored("mine", &format!("m{i}"), T0 + 20_000 * i))
+        .collect();
+    for a in &mine {
+        accept(&h, a.clone());
+        accept(
+            &h,
+            errored("other", &format!("o{}", a.id), a.received_at_ms + 1),
+        );
+    }
+    let page = block_on(h.list_alerts(query(None, Some("mine")))).unwrap();
+    let ids: Vec<&str> = page.alerts.iter().map(|s| s.alert.id.as_str()).collect();
+    assert_eq!(
+        ids,
+        [
+            mine[2].id.as_str(),
+            mine[1].id.as_str(),
+            mine[0].id.as_str()
+        ]
+    );
+    let none = block_on(h.list_alerts(query(Some(DeliveryFilter::Dead), Some("mine")))).unwrap();
+    assert!(none.alerts.is_empty(), "no dead delivery for these");
+    // Enough newer alerts to prune all of `mine`: their index entries go with them.
+    for i in 0..MAX_ALERTS as u64 {
+        accept(
+            &h,
+            errored(&format!("s{i}"), &format!("n{i}"), T0 + 100_000 + i),
+        );
+    }
+    assert!(block_on(h.list_alerts(query(None, Some("mine"))))
+        .unwrap()
+        .alerts
+        .is_empty());
+    assert!(h
+        .store
+        .keys("stream-alert:cloudflare:live_input:mine:")
+        .is_empty());
+}
+
+#[test]
+fn a_stream_change_reaches_the_live_feed_and_stores_nothing() {
+    let h = hub();
+    let event = errored_event_for_tests("in1", "e1");
+    let record = StatusRecord::from_event(&event, None, 0);
+    let calls = h.store.calls.get();
+    let got = block_on(h.handle(HubRequest::StreamChanged(Box::new(StreamChange {
+        version: 7,
+        record,
+    }))));
+    assert!(matches!(got.reply, Ok(HubReply::Noted(_))));
+    assert_eq!(h.store.calls.get(), calls, "no storage call");
+    let live: Value = serde_json::from_str(&h.fx.broadcasts.borrow()[0]).unwrap();
+    assert_eq!(live["type"], "stream");
+    assert_eq!(live["version"], 7);
+    assert_eq!(live["record"]["stream_id"], "in1");
+    assert_eq!(live["record"]["state"], "errored");
 }

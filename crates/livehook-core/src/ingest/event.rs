@@ -241,6 +241,14 @@ impl StreamKey {
         })
     }
 
+    /// `{provider}:{kind}:{id}` (its `Display`), for a registered-or-not provider name.
+    pub fn parse(s: &str) -> Option<Self> {
+        let mut parts = s.splitn(3, ':');
+        let provider = ProviderId::parse(parts.next()?)?;
+        let kind = Kind::parse(parts.next()?)?;
+        StreamKey::new(provider, kind, parts.next()?)
+    }
+
     /// `status:{provider}:{kind}:{id}`.
     pub fn kv_key(&self) -> String {
         format!("{STATUS_PREFIX}{self}")
@@ -294,6 +302,9 @@ pub struct Event {
     pub event_id: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub error: Option<ErrorInfo>,
+    /// The provider's name for the stream, where it sends one (Gcore videos). Shown as text.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
 }
 
 /// The latest status of one stream: the JSON stored in KV and served by `GET /streams/...`.
@@ -313,6 +324,9 @@ pub struct StatusRecord {
     pub parent_id: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub error: Option<ErrorInfo>,
+    /// The provider's name for the stream, from the last event that sent one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
 }
 
 impl StatusRecord {
@@ -343,6 +357,10 @@ impl StatusRecord {
                 .clone()
                 .or_else(|| previous.and_then(|p| p.parent_id.clone())),
             error: event.error.clone(),
+            name: event
+                .name
+                .clone()
+                .or_else(|| previous.and_then(|p| p.name.clone())),
         }
     }
 }
@@ -364,6 +382,7 @@ pub(crate) fn errored_event_for_tests(stream_id: &str, event_id: &str) -> Event 
             message: "m".into(),
             hint: "h".into(),
         }),
+        name: None,
     }
 }
 
@@ -401,9 +420,11 @@ mod tests {
         let mut prev = StatusRecord::from_event(&errored_event(), None, 0);
         prev.recording = Some(true);
         prev.parent_id = Some("p".into());
+        prev.name = Some("Lobby camera".into());
         let rec = StatusRecord::from_event(&errored_event(), Some(&prev), 0);
         assert_eq!(rec.recording, Some(true));
         assert_eq!(rec.parent_id.as_deref(), Some("p"));
+        assert_eq!(rec.name.as_deref(), Some("Lobby camera"));
     }
 
     #[test]
@@ -415,6 +436,18 @@ mod tests {
         assert_ne!(b.kv_key(), c.kv_key());
         assert_eq!(a.kv_key(), "status:gcore:live_input:12345");
         assert_eq!(a.to_string(), "gcore:live_input:12345");
+        assert_eq!(StreamKey::parse("gcore:live_input:12345"), Some(a));
+        let with_colon = StreamKey::new(ProviderId::new("mux"), Kind::LiveInput, "a:b").unwrap();
+        assert_eq!(StreamKey::parse(&with_colon.to_string()), Some(with_colon));
+        for bad in [
+            "gcore",
+            "gcore:live_input",
+            "gcore:nope:1",
+            "Gcore:live_input:1",
+            "gcore:video:a/b",
+        ] {
+            assert_eq!(StreamKey::parse(bad), None, "{bad}");
+        }
     }
 
     #[test]

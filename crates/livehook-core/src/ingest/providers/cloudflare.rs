@@ -19,7 +19,7 @@ use super::shape::{
     from_json, provider_time, stream_key, Inbound, ParseError, Parsed, Profile, Provider,
 };
 use crate::ingest::auth::{expect_secret, AuthError, Secret};
-use crate::ingest::event::{ErrorInfo, Event, Kind, ProviderId, State, TimeSource};
+use crate::ingest::event::{ErrorInfo, Event, Kind, ProviderId, State, StreamKey, TimeSource};
 use crate::ingest::settings::{Setting, Settings};
 use crate::time::Nanos;
 
@@ -116,6 +116,7 @@ fn parse(body: &[u8], received_at: Nanos) -> Result<Parsed, ParseError> {
         return Ok(Parsed::Ignored {
             event_type: env.alert_type,
             reason: "not a Stream Live notification",
+            stream: None,
         });
     };
     let (state, error) = match event_type.as_str() {
@@ -145,6 +146,7 @@ fn parse(body: &[u8], received_at: Nanos) -> Result<Parsed, ParseError> {
             return Ok(Parsed::Ignored {
                 event_type: Some(event_type),
                 reason: "unknown Stream Live event type",
+                stream: StreamKey::new(ID, Kind::LiveInput, &input_id),
             })
         }
     };
@@ -170,6 +172,7 @@ fn parse(body: &[u8], received_at: Nanos) -> Result<Parsed, ParseError> {
         event_type,
         event_id,
         error,
+        name: None,
     })))
 }
 
@@ -343,7 +346,8 @@ mod tests {
             got,
             Parsed::Ignored {
                 event_type: Some("live_input.exploded".into()),
-                reason: "unknown Stream Live event type"
+                reason: "unknown Stream Live event type",
+                stream: StreamKey::new(ID, Kind::LiveInput, "abc"),
             }
         );
     }

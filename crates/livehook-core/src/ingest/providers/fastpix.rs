@@ -22,7 +22,7 @@ use super::shape::{
     from_json, provider_time, stream_key, Inbound, ParseError, Parsed, Profile, Provider,
 };
 use crate::ingest::auth::{hmac_sha256, hmac_sha256_matches, AuthError, Secret};
-use crate::ingest::event::{Event, Kind, ProviderId, State, TimeSource};
+use crate::ingest::event::{Event, Kind, ProviderId, State, StreamKey, TimeSource};
 use crate::ingest::settings::{Setting, Settings};
 use crate::time::Nanos;
 
@@ -152,8 +152,13 @@ fn parse(body: &[u8], received_at: Nanos) -> Result<Parsed, ParseError> {
     let data = env.data.unwrap_or_default();
     let status = data.status.as_deref();
     let Some(name) = env.event_type.strip_prefix(PREFIX) else {
-        return Ok(ignored(env.event_type, "not a live stream event"));
+        return Ok(ignored(env.event_type, "not a live stream event", None));
     };
+    // The live stream an ignored event still names, for its history.
+    let named = data
+        .stream_id
+        .as_deref()
+        .and_then(|id| StreamKey::new(ID, Kind::LiveInput, id));
     // (kind, state, recording)
     let mapped = match name {
         "created" => Some((Kind::LiveInput, State::Created, Some(false))),
@@ -190,11 +195,16 @@ fn parse(body: &[u8], received_at: Nanos) -> Result<Parsed, ParseError> {
             return Ok(ignored(
                 env.event_type,
                 "unknown FastPix live stream event type",
+                named,
             ))
         }
     };
     let Some((kind, state, recording)) = mapped else {
-        return Ok(ignored(env.event_type, "no recognisable data.status"));
+        return Ok(ignored(
+            env.event_type,
+            "no recognisable data.status",
+            named,
+        ));
     };
     let object_id = env.object.and_then(|o| o.id);
     let (id, field, parent_id) = match kind {
@@ -237,13 +247,15 @@ fn parse(body: &[u8], received_at: Nanos) -> Result<Parsed, ParseError> {
         event_type: env.event_type,
         event_id,
         error: None,
+        name: None,
     })))
 }
 
-fn ignored(event_type: String, reason: &'static str) -> Parsed {
+fn ignored(event_type: String, reason: &'static str, stream: Option<StreamKey>) -> Parsed {
     Parsed::Ignored {
         event_type: Some(event_type),
         reason,
+        stream,
     }
 }
 

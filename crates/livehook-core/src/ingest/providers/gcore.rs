@@ -19,7 +19,7 @@ use serde_json::{Map, Value};
 
 use super::shape::{from_json, stream_key, Inbound, ParseError, Parsed, Profile, Provider, RawId};
 use crate::ingest::auth::{expect_secret, AuthError, Cidr, Secret};
-use crate::ingest::event::{Event, Kind, ProviderId, State, TimeSource};
+use crate::ingest::event::{Event, Kind, ProviderId, State, StreamKey, TimeSource};
 use crate::ingest::settings::{Setting, Settings};
 use crate::time::Nanos;
 
@@ -123,6 +123,8 @@ struct Message {
 #[derive(Deserialize)]
 struct Stream {
     id: RawId,
+    #[serde(default)]
+    name: Option<String>,
     live: bool,
     #[serde(default)]
     recording: Option<bool>,
@@ -134,12 +136,16 @@ struct Stream {
 #[derive(Deserialize)]
 struct Video {
     id: RawId,
+    #[serde(default)]
+    name: Option<String>,
     status: String,
 }
 
 #[derive(Deserialize)]
 struct Broadcast {
     id: RawId,
+    #[serde(default)]
+    name: Option<String>,
     status: String,
 }
 
@@ -150,8 +156,8 @@ fn parse(body: &[u8], received_at: Nanos) -> Result<Parsed, ParseError> {
         provider: ID,
         detail: format!("missing field `message.{what}`"),
     };
-    // (kind, raw id, state, recording, our event-type name)
-    let (kind, id, state, recording, event_type) = match env.message_type.as_str() {
+    // (kind, raw id, state, recording, our event-type name, the stream's name)
+    let (kind, id, state, recording, event_type, name) = match env.message_type.as_str() {
         "stream" => {
             let s = message
                 .and_then(|m| m.stream)
@@ -162,7 +168,14 @@ fn parse(body: &[u8], received_at: Nanos) -> Result<Parsed, ParseError> {
             } else {
                 (State::Disconnected, "stream.offline")
             };
-            (Kind::LiveInput, s.id, state, s.recording, name.to_owned())
+            (
+                Kind::LiveInput,
+                s.id,
+                state,
+                s.recording,
+                name.to_owned(),
+                s.name,
+            )
         }
         "video" => {
             let v = message
@@ -177,6 +190,7 @@ fn parse(body: &[u8], received_at: Nanos) -> Result<Parsed, ParseError> {
                     return Ok(Parsed::Ignored {
                         event_type: Some("video".into()),
                         reason: "unknown Gcore video status",
+                        stream: StreamKey::new(ID, Kind::Video, &v.id.into_string()),
                     })
                 }
             };
@@ -186,6 +200,7 @@ fn parse(body: &[u8], received_at: Nanos) -> Result<Parsed, ParseError> {
                 state,
                 None,
                 format!("video.{}", v.status),
+                v.name,
             )
         }
         "broadcast" => {
@@ -201,6 +216,7 @@ fn parse(body: &[u8], received_at: Nanos) -> Result<Parsed, ParseError> {
                     return Ok(Parsed::Ignored {
                         event_type: Some("broadcast".into()),
                         reason: "unknown Gcore broadcast status",
+                        stream: StreamKey::new(ID, Kind::Broadcast, &b.id.into_string()),
                     })
                 }
             };
@@ -210,12 +226,14 @@ fn parse(body: &[u8], received_at: Nanos) -> Result<Parsed, ParseError> {
                 state,
                 None,
                 format!("broadcast.{}", b.status),
+                b.name,
             )
         }
         _ => {
             return Ok(Parsed::Ignored {
                 event_type: Some(env.message_type),
                 reason: "unknown Gcore message type",
+                stream: None,
             })
         }
     };
@@ -236,6 +254,7 @@ fn parse(body: &[u8], received_at: Nanos) -> Result<Parsed, ParseError> {
         event_type,
         event_id,
         error: None,
+        name,
     })))
 }
 

@@ -19,7 +19,7 @@ pub mod shape;
 
 pub use shape::{
     missing_required, parse, Inbound, ParseError, Parsed, Profile, Provider, MAX_ERROR_CODE,
-    MAX_ERROR_MESSAGE, MAX_EVENT_ID,
+    MAX_ERROR_MESSAGE, MAX_EVENT_ID, MAX_NAME,
 };
 
 use super::event::ProviderId;

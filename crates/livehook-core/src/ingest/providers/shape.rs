@@ -105,9 +105,11 @@ pub fn missing_required(declared: &[Setting], settings: &Settings) -> Result<(),
 pub enum Parsed {
     Event(Box<Event>),
     /// A known provider's message we do not track (unknown event type, other alert type).
+    /// `stream` is set when the message still names a valid stream (its history records it).
     Ignored {
         event_type: Option<String>,
         reason: &'static str,
+        stream: Option<StreamKey>,
     },
     /// The provider's "is this URL alive" message (Cloudflare's Save and Test).
     Test,
@@ -152,6 +154,9 @@ pub fn parse(
     })
 }
 
+/// Longest provider name for a stream kept (characters); longer ones are cut.
+pub const MAX_NAME: usize = 200;
+
 /// Longest event id kept as sent; longer ones are replaced by their SHA-256 (still unique).
 pub const MAX_EVENT_ID: usize = 256;
 /// Longest error code and message kept (characters); longer ones are cut.
@@ -164,6 +169,9 @@ fn bound(event: &mut Event) {
     if event.event_id.len() > MAX_EVENT_ID {
         let digest = Sha256::digest(event.event_id.as_bytes());
         event.event_id = format!("sha256:{}", hex(&digest));
+    }
+    if let Some(name) = event.name.as_mut() {
+        *name = truncate(name, MAX_NAME);
     }
     if let Some(err) = event.error.as_mut() {
         err.code = truncate(&err.code, MAX_ERROR_CODE);

@@ -9,27 +9,35 @@
 //! slot, together) and one KV write. A confirmed KV write is persisted with the next change:
 //! losing it in a restart only means the record is written once more.
 //!
-//! Requests: [`StreamRequest::Ingest`] → [`IngestReply`], [`StreamRequest::Inspect`] → the
-//! ledger (`GET /streams/{provider}/{id}/diagnostics`).
+//! Every received event also leaves a history entry ([`history`]), in the same storage write as
+//! the ledger when the ledger changes. An applied change is pushed to the hub's live feed after
+//! the answer.
+//!
+//! Requests: [`StreamRequest::Ingest`] → [`IngestReply`], [`StreamRequest::Get`] → the record
+//! (`GET /streams/{provider}/{id}`), [`StreamRequest::History`] → the newest entries,
+//! [`StreamRequest::Ignored`] → a history note, [`StreamRequest::Inspect`] → the ledger
+//! (`…/diagnostics`).
+
+mod history;
 
 use std::cell::{Cell, RefCell};
 use std::time::Duration;
 
 use livehook_core::alerts::alert::Alert;
+use livehook_core::history::{HistoryEntry, HistoryIndex, HistoryOutcome};
 use livehook_core::ingest::event::{State, StatusRecord};
 use livehook_core::ordering::{Outcome, StreamLedger};
 use livehook_core::protocol::{
-    HubRequest, Ingest, IngestReply, ObjectError, Reply, ReplyKind, StreamInspection, StreamReply,
-    StreamRequest, NOTIFY_STATES_KEY, STATUS_KV,
+    HubRequest, Ingest, IngestReply, ObjectError, Reply, ReplyKind, StreamChange, StreamInspection,
+    StreamReply, StreamRequest, NOTIFY_STATES_KEY, STATUS_KV,
 };
-use livehook_core::text::read_json;
+use livehook_core::text::{read_json, write_json};
 use serde_json::json;
 use worker::wasm_bindgen::JsValue;
-use worker::wasm_bindgen_futures::JsFuture;
 use worker::{durable_object, DurableObject, Env, Request, Response, Result, State as DoState};
 
 use crate::platform::clock::{now_ms, set_alarm_at, within};
-use crate::platform::{log, rpc};
+use crate::platform::{log, rpc, storage};
 
 const LEDGER_KEY: &str = "state";
 /// Longest wait for the alert hub to confirm a hand-off.
@@ -51,6 +59,8 @@ pub struct StreamStatus {
     ledger: RefCell<Option<StreamLedger>>,
     /// The in-memory ledger has changes storage does not have yet (only KV confirmations).
     unsaved: Cell<bool>,
+    /// The keys of the stored history entries, once listed.
+    history: RefCell<Option<HistoryIndex>>,
 }
 
 impl DurableObject for StreamStatus {
@@ -60,6 +70,7 @@ impl DurableObject for StreamStatus {
             env,
             ledger: RefCell::new(None),
             unsaved: Cell::new(false),
+            history: RefCell::new(None),
         }
     }
 
@@ -67,6 +78,9 @@ impl DurableObject for StreamStatus {
         let reply: Reply<StreamReply> = match rpc::request(&mut req).await? {
             StreamRequest::Ingest(ingest) => self.ingest(*ingest).await.map(StreamReply::Ingested),
             StreamRequest::Inspect => self.inspect().await,
+            StreamRequest::Get => self.record().await,
+            StreamRequest::History(q) => self.read_history(q.limit).await,
+            StreamRequest::Ignored(note) => self.note_ignored(note).await,
         };
         rpc::answer(&reply)
     }
@@ -84,15 +98,12 @@ impl DurableObject for StreamStatus {
     }
 }
 
-/// A text value from storage, read raw (workers-rs's typed `get` goes through
-/// serde_wasm_bindgen).
-async fn read_text(storage: &worker::Storage, key: &str) -> Result<Option<String>> {
-    let value = JsFuture::from(storage.as_raw().get(key)?).await?;
-    Ok(value.as_string())
-}
-
 fn unavailable(what: &'static str) -> impl Fn(worker::Error) -> ObjectError {
     move |e| ObjectError::Unavailable(format!("{what}: {e}"))
+}
+
+fn js_unavailable(what: &'static str) -> impl Fn(JsValue) -> ObjectError {
+    move |e| ObjectError::Unavailable(format!("{what}: {}", worker::Error::from(e)))
 }
 
 impl StreamStatus {
@@ -100,10 +111,10 @@ impl StreamStatus {
     /// concurrent requests to this object never interleave within a change.
     async fn with_ledger<T>(&self, f: impl FnOnce(&mut StreamLedger) -> T) -> Reply<T> {
         if self.ledger.borrow().is_none() {
-            let stored = read_text(&self.state.storage(), LEDGER_KEY)
+            let stored = storage::get(&self.state.storage(), LEDGER_KEY)
                 .await
-                .map_err(unavailable("read ledger"))?;
-            let loaded = match stored {
+                .map_err(js_unavailable("read ledger"))?;
+            let loaded = match stored.as_string() {
                 Some(json) => read_json(&json)
                     .map_err(|e| ObjectError::Unavailable(format!("parse ledger: {e}")))?,
                 None => StreamLedger::default(),
@@ -120,23 +131,28 @@ impl StreamStatus {
 
     /// Writes the in-memory ledger to storage.
     async fn save(&self) -> Reply<()> {
+        self.save_with(None).await
+    }
+
+    /// Writes the in-memory ledger, and a history entry with it (one atomic write).
+    async fn save_with(&self, entry: Option<(String, String)>) -> Reply<()> {
         let json = match self.ledger.borrow().as_ref() {
-            Some(l) => serde_json::to_string(l)
-                .map_err(|e| ObjectError::Unavailable(format!("serialize ledger: {e}")))?,
+            Some(l) => write_json(l),
             None => return Ok(()),
         };
         self.unsaved.set(false);
-        let saved = self
-            .state
-            .storage()
-            .put_raw(LEDGER_KEY, JsValue::from_str(&json))
-            .await;
+        let mut writes = vec![(LEDGER_KEY, JsValue::from_str(&json))];
+        if let Some((key, text)) = &entry {
+            writes.push((key.as_str(), JsValue::from_str(text)));
+        }
+        let saved = storage::put_all(&self.state.storage(), &writes).await;
         if saved.is_err() {
-            // Storage did not take the change: forget the in-memory copy so a retried delivery
+            // Storage did not take the change: forget the in-memory copies so a retried delivery
             // is applied again from what storage holds, not answered as a duplicate.
             *self.ledger.borrow_mut() = None;
+            *self.history.borrow_mut() = None;
         }
-        saved.map_err(unavailable("write ledger"))
+        saved.map_err(js_unavailable("write ledger"))
     }
 
     async fn inspect(&self) -> Reply<StreamReply> {
@@ -199,23 +215,74 @@ impl StreamStatus {
         let notify = self.notify_states(ingest.event.state).await;
         let now = now_ms();
         // Apply and reserve the KV write slot in one change, persisted in one write.
-        let (applied, kv_write) = self
+        let (applied, kv_write, after) = self
             .with_ledger(|l| {
                 let applied = l.apply(&ingest.event, ingest.received_at_ms, &notify);
                 let changed = !matches!(applied.outcome, Outcome::Duplicate | Outcome::Deferred);
                 let kv_write = changed.then(|| l.begin_kv_write(now)).flatten();
-                (applied, kv_write)
+                let after = l.record.as_ref().map(|r| (l.version, r.clone()));
+                (applied, kv_write, after)
             })
             .await?;
-        if !matches!(applied.outcome, Outcome::Duplicate | Outcome::Deferred) {
-            self.save().await?;
-            // The event (and any alert) is durable now; the I/O below may fail and be retried.
-            self.finish(now, kv_write).await?;
+        let entry = HistoryOutcome::of(applied.outcome).map(|outcome| {
+            let state = after.as_ref().map(|(_, r)| r.state);
+            HistoryEntry::of(&ingest.event, ingest.received_at_ms, outcome, state)
+        });
+        match applied.outcome {
+            Outcome::Deferred => {}
+            // Nothing changed: only the history learns of it (best effort).
+            Outcome::Duplicate => {
+                if let Some(entry) = entry {
+                    self.record_history(entry, ingest.received_at_ms).await;
+                }
+            }
+            Outcome::Applied | Outcome::Stale => {
+                let entry = match entry {
+                    Some(e) => self.history_write(e, ingest.received_at_ms).await,
+                    None => None,
+                };
+                self.save_with(entry).await?;
+                // The event (and any alert) is durable now; the I/O below may fail and be retried.
+                if applied.outcome == Outcome::Applied {
+                    if let Some((version, record)) = after {
+                        self.push_to_live_feed(version, record);
+                    }
+                }
+                self.prune_history().await;
+                self.finish(now, kv_write).await?;
+            }
         }
         Ok(IngestReply {
             outcome: applied.outcome,
             alert_queued: applied.alert_queued,
         })
+    }
+
+    /// The record, strongly consistent: what the last applied event left.
+    async fn record(&self) -> Reply<StreamReply> {
+        match self.with_ledger(|l| l.record.clone()).await? {
+            Some(record) => Ok(StreamReply::Record(Box::new(record))),
+            None => Err(ObjectError::NoSuchStream),
+        }
+    }
+
+    /// Tells the hub's live feed, after the answer (a viewer keeps the highest version).
+    fn push_to_live_feed(&self, version: u64, record: StatusRecord) {
+        let env = self.env.clone();
+        self.state.wait_until(async move {
+            let change = HubRequest::StreamChanged(Box::new(StreamChange { version, record }));
+            let pushed = match rpc::hub(&env) {
+                Ok(hub) => within(HAND_OFF_TIMEOUT, rpc::call(&hub, &change)).await,
+                Err(e) => Some(Err(e)),
+            };
+            match pushed {
+                Some(Ok(_)) => {}
+                Some(Err(e)) => {
+                    log::error("live feed push failed", json!({ "error": e.to_string() }))
+                }
+                None => log::error("live feed push failed", json!({ "error": "timed out" })),
+            }
+        });
     }
 
     /// The alarm: writes KV and hands alerts off if due.

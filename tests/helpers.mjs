@@ -33,7 +33,7 @@ export const FAST_ALERTS = {
  * between the worker and its KV namespace and Durable Object namespaces; `w.fault(name, mode)`
  * then makes those calls fail (see that file) until `w.fault(name, null)`.
  */
-export async function startWorker({ bindings = SECRETS, vars = {}, persist, faults = false } = {}) {
+export async function startWorker({ bindings = SECRETS, vars = {}, persist, faults = false, port } = {}) {
   const logs = [];
   const livehook = {
     name: "livehook",
@@ -45,6 +45,8 @@ export async function startWorker({ bindings = SECRETS, vars = {}, persist, faul
     compatibilityDate: "2026-04-01",
     bindings: { GCORE_ALLOWED_CIDRS: "92.223.123.0/24", ...bindings, ...vars },
     cf: false,
+    // The board, as wrangler.toml serves it (Workers static assets, with board/_headers).
+    assets: { directory: path.join(root, "board"), routerConfig: { has_user_worker: true } },
   };
   const classes = {
     STREAMS: { className: "StreamStatus", useSQLite: true },
@@ -74,17 +76,20 @@ export async function startWorker({ bindings = SECRETS, vars = {}, persist, faul
   }
   const mf = new Miniflare({
     workers,
+    // `port` (0 for any) also serves it on 127.0.0.1 for a browser; `url` says where.
+    ...(port !== undefined ? { host: "127.0.0.1", port } : {}),
     ...(persist ? { durableObjectsPersist: persist, kvPersist: persist } : {}),
     handleRuntimeStdio(stdout, stderr) {
       for (const s of [stdout, stderr]) s.on("data", (d) => logs.push(String(d)));
     },
   });
-  await mf.ready;
+  const url = await mf.ready;
   const kv = faults ? await mf.getKVNamespace("INNER_KV", "faults") : await mf.getKVNamespace("STREAM_STATUS");
   const faultKv = faults ? await mf.getKVNamespace("FAULTS", "faults") : null;
   const call = (p, init = {}) => mf.dispatchFetch(`http://localhost${p}`, init);
   return {
     mf,
+    url,
     kv,
     logs,
     call,

@@ -1,0 +1,341 @@
+// livehook's status board. Reads the API with the token kept in sessionStorage (never in the
+// URL), lists every stream from GET /streams, and follows GET /alerts/live (a WebSocket) for
+// state changes and alerts. Every provider-supplied string is put in the page as text
+// (textContent / text nodes), never as HTML.
+
+const TOKEN_KEY = "livehook.token";
+const PAGE = 100;
+const STATES = ["live", "connected", "errored", "disconnected", "idle", "created", "paused",
+  "finished", "processing", "viewable", "ready", "disabled", "deleted"];
+
+const $ = (id) => document.getElementById(id);
+const streams = new Map(); // "provider:kind:id" → { record, version, row }
+let token = sessionStorage.getItem(TOKEN_KEY);
+let socket = null;
+let selected = null;
+let reconnectDelay = 1000;
+
+/** An element with attributes and children (strings become text nodes). */
+function el(tag, attrs = {}, ...children) {
+  const node = document.createElement(tag);
+  for (const [k, v] of Object.entries(attrs)) {
+    if (v === undefined || v === null || v === false) continue;
+    if (k === "class") node.className = v;
+    else if (k.startsWith("on")) node.addEventListener(k.slice(2), v);
+    else node.setAttribute(k, v === true ? "" : String(v));
+  }
+  for (const c of children.flat()) {
+    if (c === null || c === undefined || c === false) continue;
+    node.append(typeof c === "string" || typeof c === "number" ? document.createTextNode(String(c)) : c);
+  }
+  return node;
+}
+
+class Unauthorized extends Error {}
+
+async function api(path, init = {}) {
+  const res = await fetch(path, {
+    ...init,
+    headers: { Authorization: `Bearer ${token}`, ...(init.headers ?? {}) },
+    cache: "no-store",
+  });
+  if (res.status === 401) throw new Unauthorized();
+  const body = await res.json().catch(() => ({}));
+  if (!res.ok) throw new Error(body.message || `HTTP ${res.status}`);
+  return body;
+}
+
+const keyOf = (r) => `${r.provider}:${r.kind}:${r.stream_id}`;
+const streamPath = (r) => `/streams/${encodeURIComponent(r.provider)}/${encodeURIComponent(r.stream_id)}`;
+
+function ago(iso) {
+  const t = Date.parse(iso);
+  if (Number.isNaN(t)) return "";
+  const s = Math.max(0, Math.round((Date.now() - t) / 1000));
+  if (s < 60) return `${s} s ago`;
+  if (s < 3600) return `${Math.floor(s / 60)} min ago`;
+  if (s < 86400) return `${Math.floor(s / 3600)} h ago`;
+  return `${Math.floor(s / 86400)} d ago`;
+}
+
+/** A time as the reader's locale writes it, with the exact RFC 3339 value on hover. */
+function when(iso) {
+  const t = Date.parse(iso);
+  const text = Number.isNaN(t) ? iso : new Date(t).toLocaleString(undefined, { dateStyle: "short", timeStyle: "medium" });
+  return el("time", { datetime: iso, title: iso }, text);
+}
+
+const badge = (state) => el("span", { class: `badge s-${state}` }, state ?? "—");
+
+function rowContent(r) {
+  return [
+    el("span", { class: "state-cell" }, badge(r.state), r.recording ? el("span", { class: "rec", title: "recording" }, "REC") : null),
+    el("span", { class: "id-cell" }, el("span", { class: "id" }, r.stream_id), r.name ? el("span", { class: "name" }, r.name) : null),
+    el("span", { class: "where" }, `${r.provider} · ${r.kind.replace("_", " ")}`),
+    el("span", { class: "since", title: `last change ${r.updated_at}`, "data-at": r.updated_at }, ago(r.updated_at)),
+    el("span", { class: "problem" }, r.error ? [el("b", {}, r.error.code), " ", r.error.hint] : null),
+  ];
+}
+
+function matches(r) {
+  const provider = $("provider").value;
+  const state = $("state").value;
+  const q = $("search").value.trim().toLowerCase();
+  return (!provider || r.provider === provider) && (!state || r.state === state) &&
+    (!q || r.stream_id.toLowerCase().includes(q) || (r.name ?? "").toLowerCase().includes(q));
+}
+
+/** Adds or updates a stream; a live change older than what is shown is ignored. */
+function upsert(record, version = 0, live = false) {
+  const key = keyOf(record);
+  let s = streams.get(key);
+  if (s && version && s.version >= version) return;
+  if (!s) {
+    const button = el("button", { type: "button", class: "row", onclick: () => openDetails(key) });
+    s = { row: el("li", {}, button) };
+    streams.set(key, s);
+    insertSorted(s.row, record);
+  } else if (sortKey(s.record) !== sortKey(record)) {
+    s.row.remove();
+    insertSorted(s.row, record);
+  }
+  s.record = record;
+  s.version = version || s.version || 0;
+  const button = s.row.firstChild;
+  button.replaceChildren(...rowContent(record));
+  button.setAttribute("aria-label", `${record.stream_id}, ${record.provider} ${record.kind.replace("_", " ")}, ${record.state}`);
+  s.row.hidden = !matches(record);
+  if (live) {
+    button.classList.remove("changed");
+    void button.offsetWidth; // restart the highlight
+    button.classList.add("changed");
+    if (selected === key) showRecord(record);
+  }
+  addOption($("provider"), record.provider);
+}
+
+/** Errored streams first, then by provider and id: a live change lands where a reload would. */
+const sortKey = (r) => `${r.state === "errored" ? 0 : 1}\u0000${r.provider}\u0000${r.stream_id}`;
+
+function insertSorted(row, r) {
+  const list = $("streams");
+  const k = sortKey(r);
+  for (const li of list.children) {
+    const other = li.dataset.sort;
+    if (other && other > k) { li.before(row); row.dataset.sort = k; return; }
+  }
+  row.dataset.sort = k;
+  list.append(row);
+}
+
+function addOption(select, value) {
+  if (![...select.options].some((o) => o.value === value)) select.append(el("option", { value }, value));
+}
+
+function refreshView() {
+  let shown = 0;
+  const counts = new Map();
+  for (const s of streams.values()) {
+    const ok = matches(s.record);
+    s.row.hidden = !ok;
+    if (ok) shown++;
+    counts.set(s.record.state, (counts.get(s.record.state) ?? 0) + 1);
+  }
+  $("empty").hidden = shown > 0 || streams.size === 0;
+  const active = $("state").value;
+  const chips = [el("button", { type: "button", class: "count", "aria-pressed": String(!active), onclick: () => setState("") }, "all ", el("b", {}, streams.size))];
+  for (const st of STATES) {
+    if (!counts.has(st)) continue;
+    chips.push(el("button", { type: "button", class: "count", "aria-pressed": String(active === st), onclick: () => setState(st) },
+      badge(st), el("b", {}, counts.get(st))));
+  }
+  $("counts").replaceChildren(...chips);
+}
+
+function setState(st) {
+  $("state").value = st;
+  refreshView();
+}
+
+async function loadStreams() {
+  let cursor = "";
+  let n = 0;
+  do {
+    const page = await api(`/streams?limit=${PAGE}${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ""}`);
+    for (const r of page.streams) upsert(r);
+    n += page.streams.length;
+    $("progress").textContent = page.list_complete ? "" : `Loaded ${n} streams…`;
+    refreshView();
+    cursor = page.list_complete ? "" : page.cursor;
+  } while (cursor);
+}
+
+function connectFeed() {
+  const scheme = location.protocol === "https:" ? "wss:" : "ws:";
+  const b64 = btoa(unescape(encodeURIComponent(token))).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
+  socket = new WebSocket(`${scheme}//${location.host}/alerts/live`, ["livehook", `bearer.${b64}`]);
+  const feed = $("feed");
+  socket.addEventListener("open", () => {
+    reconnectDelay = 1000;
+    feed.textContent = "live";
+    feed.classList.add("on");
+  });
+  socket.addEventListener("message", (e) => {
+    if (e.data === "pong") return;
+    let msg;
+    try { msg = JSON.parse(e.data); } catch { return; }
+    if (msg.type === "stream" && msg.record) {
+      upsert(msg.record, msg.version, true);
+      refreshView();
+    } else if (msg.type === "alert" && selected && msg.alert && keyOf(msg.alert) === selected) {
+      loadAlerts(streams.get(selected).record);
+    }
+  });
+  socket.addEventListener("close", () => {
+    feed.textContent = "reconnecting…";
+    feed.classList.remove("on");
+    if (!token) return;
+    setTimeout(connectFeed, reconnectDelay);
+    reconnectDelay = Math.min(reconnectDelay * 2, 30000);
+  });
+}
+
+function showRecord(r) {
+  const rows = [
+    ["State", badge(r.state)],
+    ["Provider", `${r.provider} · ${r.kind.replace("_", " ")}`],
+    r.name ? ["Name", r.name] : null,
+    r.parent_id ? ["Parent", r.parent_id] : null,
+    ["Recording", r.recording === null || r.recording === undefined ? "unknown" : r.recording ? "yes" : "no"],
+    ["Last event", [r.last_event, " · ", when(r.updated_at)]],
+    ["Received", when(r.received_at)],
+    r.error ? ["Error", [el("b", {}, r.error.code), " ", r.error.message]] : null,
+    r.error ? ["Hint", r.error.hint] : null,
+  ].filter(Boolean);
+  $("details-record").replaceChildren(...rows.flatMap(([k, v]) => [el("dt", {}, k), el("dd", {}, v)]));
+}
+
+async function openDetails(key) {
+  const s = streams.get(key);
+  if (!s) return;
+  selected = key;
+  const r = s.record;
+  $("details-title").textContent = r.stream_id;
+  showRecord(r);
+  $("details").hidden = false;
+  $("details").focus();
+  $("history").replaceChildren(el("li", { class: "muted" }, "Loading…"));
+  $("alerts").replaceChildren();
+  try {
+    const page = await api(`${streamPath(r)}/events?kind=${r.kind}&limit=100`);
+    $("history").replaceChildren(...(page.events.length ? page.events.map((e) => el("li", {},
+      when(e.received_at), el("span", { class: `o-${e.outcome}` }, e.outcome),
+      el("span", { class: "type" }, e.event_type, e.error_code ? [" · ", el("b", {}, e.error_code)] : null),
+      e.state ? badge(e.state) : el("span"))) : [el("li", { class: "muted" }, "No events recorded yet.")]));
+  } catch (err) {
+    $("history").replaceChildren(el("li", { class: "error" }, failure(err)));
+  }
+  await loadAlerts(r);
+}
+
+async function loadAlerts(r) {
+  try {
+    const page = await api(`/alerts?stream=${encodeURIComponent(keyOf(r))}&limit=20`);
+    if (!page.alerts.length) {
+      $("alerts").replaceChildren(el("li", { class: "muted" }, "No alerts for this stream."));
+      return;
+    }
+    const full = await Promise.all(page.alerts.map((a) => api(`/alerts/${encodeURIComponent(a.id)}`)));
+    $("alerts").replaceChildren(...full.map(alertItem));
+  } catch (err) {
+    $("alerts").replaceChildren(el("li", { class: "error" }, failure(err)));
+  }
+}
+
+function alertItem(rec) {
+  const a = rec.alert;
+  const deliveries = rec.deliveries.length
+    ? rec.deliveries.map((d) => el("li", {},
+      el("span", { class: `d-${d.status}` }, d.status), el("span", { class: "id" }, d.subscriber_id),
+      el("span", { class: "muted" }, `${d.attempts.length} attempt(s)`),
+      d.dead_reason ? el("span", {}, d.dead_reason) : null,
+      d.status === "dead" ? el("button", { type: "button", onclick: (e) => retry(a.id, e.currentTarget) }, "Retry") : null))
+    : [el("li", { class: "muted" }, "No subscriber wanted it.")];
+  return el("li", {},
+    el("div", {}, badge(a.state), " ", el("b", {}, a.code ?? ""), " ", a.message ?? "", " ",
+      el("span", { class: "muted" }, when(a.received_at))),
+    a.hint ? el("div", { class: "muted" }, a.hint) : null,
+    rec.repeat_count ? el("div", { class: "muted" }, `repeated ${rec.repeat_count} time(s)`) : null,
+    el("ul", { class: "deliveries", "aria-label": "Deliveries" }, deliveries));
+}
+
+async function retry(id, button) {
+  button.disabled = true;
+  button.textContent = "Retrying…";
+  try {
+    await api(`/alerts/${encodeURIComponent(id)}/retry`, { method: "POST" });
+  } catch (err) {
+    button.textContent = failure(err);
+    return;
+  }
+  setTimeout(() => selected && loadAlerts(streams.get(selected).record), 800);
+}
+
+function failure(err) {
+  return err instanceof Unauthorized ? "The token was refused." : `Could not load: ${err.message}`;
+}
+
+async function start() {
+  $("signin").hidden = true;
+  $("board").hidden = false;
+  $("signout").hidden = false;
+  $("feed").hidden = false;
+  $("feed").textContent = "connecting…";
+  try {
+    await loadStreams();
+  } catch (err) {
+    return signOut(err instanceof Unauthorized
+      ? "That token was refused (401): check STATUS_API_TOKEN."
+      : `The API did not answer: ${err.message}`);
+  }
+  connectFeed();
+}
+
+function signOut(message = "") {
+  token = null;
+  sessionStorage.removeItem(TOKEN_KEY);
+  if (socket) socket.close();
+  streams.clear();
+  $("streams").replaceChildren();
+  $("board").hidden = true;
+  $("details").hidden = true;
+  $("signout").hidden = true;
+  $("feed").hidden = true;
+  $("signin").hidden = false;
+  $("signin-error").textContent = message;
+  $("token").focus();
+}
+
+$("signin").addEventListener("submit", (e) => {
+  e.preventDefault();
+  token = $("token").value.trim();
+  $("token").value = "";
+  if (!token) return;
+  sessionStorage.setItem(TOKEN_KEY, token);
+  $("signin-error").textContent = "";
+  start();
+});
+$("signout").addEventListener("click", () => signOut());
+$("close").addEventListener("click", () => { selected = null; $("details").hidden = true; });
+document.addEventListener("keydown", (e) => {
+  if (e.key === "Escape" && !$("details").hidden) { selected = null; $("details").hidden = true; }
+});
+for (const id of ["provider", "state", "search"]) $(id).addEventListener("input", refreshView);
+for (const st of STATES) $("state").append(el("option", { value: st }, st));
+setInterval(() => {
+  for (const node of document.querySelectorAll(".since[data-at]")) node.textContent = ago(node.dataset.at);
+  if (socket && socket.readyState === WebSocket.OPEN) socket.send("ping");
+}, 15000);
+
+if (token) start();
+else $("token").focus();

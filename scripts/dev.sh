@@ -8,4 +8,5 @@ if [ ! -f .dev.vars ]; then
   echo "dev: no .dev.vars found, using the harmless values of .dev.vars.example" >&2
 fi
 export CLOUDFLARE_CF_FETCH_ENABLED=false WRANGLER_SEND_METRICS=false LIVEHOOK_NO_OPT=1
+echo "dev: status board at http://127.0.0.1:${PORT:-8787}/ (sign in with STATUS_API_TOKEN from .dev.vars)" >&2
 exec npx wrangler dev --ip 127.0.0.1 --port "${PORT:-8787}" "$@"

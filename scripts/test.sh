@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # `npm test`: module layering, host unit tests (both crates), then the miniflare tests on the real,
-# optimized Wasm build.
+# optimized Wasm build (the board's in headless Chromium, installed if missing).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 node scripts/check-modules.mjs
 cargo test
 bash scripts/build.sh
+bash scripts/chromium.sh
 node --test --test-concurrency=1 tests/*.test.mjs

@@ -86,3 +86,78 @@ test("GET /healthz reports configured providers and never a secret", async () =>
   assert.equal(r.body.all_providers_configured, true);
   for (const s of Object.values(SECRETS)) assert.ok(!r.text.includes(s));
 });
+
+/** A FastPix event for stream `s` at second `sec` of 2025-01-01. */
+function fp(s, type, sec, id = `${s}-${type}-${sec}`) {
+  return JSON.stringify({
+    type: `video.live_stream.${type}`,
+    webhookId: id,
+    object: { name: "live", id: s },
+    data: { streamId: s, status: type === "active" ? "active" : "idle", streamKey: "fpx-live-sk-DO-NOT-LEAK" },
+    created_at: new Date(Date.UTC(2025, 0, 1, 0, 0, sec)).toISOString(),
+  });
+}
+
+test("GET /streams/{provider}/{id} reads the stream's object: right after a 2xx it shows that event", async () => {
+  const s = "read-your-writes-1";
+  // Three changes inside one second: KV takes at most one write a second per key, so the
+  // listing lags; the single read does not.
+  for (const [i, type] of ["connected", "active", "disconnected"].entries()) {
+    const r = await send(w, fastpix(fp(s, type, i)));
+    assert.equal(r.body.outcome, "applied", r.text);
+    const one = await w.api(`/streams/fastpix/${s}`);
+    assert.equal(one.status, 200, one.text);
+    assert.equal(one.body.last_event, `video.live_stream.${type}`, `after ${type}`);
+  }
+  assert.ok(await eventually(async () => (await w.record(`status:fastpix:live_input:${s}`))?.state === "disconnected"));
+});
+
+test("GET /streams/{provider}/{id}/events: the last events, newest first, with what became of each", async () => {
+  const s = "history-1";
+  const steps = [
+    [fp(s, "connected", 10), "applied"],
+    [fp(s, "active", 20), "applied"],
+    [fp(s, "connected", 10), "duplicate"], // redelivered
+    [fp(s, "idle", 5), "stale"], // older than the status
+    [fp(s, "exploded", 30), "ignored"], // a type livehook does not track, for this stream
+  ];
+  for (const [body, want] of steps) {
+    const r = await send(w, fastpix(body));
+    assert.equal(r.status, 200, r.text);
+    assert.equal(r.body.outcome, want === "ignored" ? "ignored" : want, r.text);
+  }
+  const r = await w.api(`/streams/fastpix/${s}/events`);
+  assert.equal(r.status, 200, r.text);
+  assert.deepEqual(r.body.events.map((e) => e.outcome), ["ignored", "stale", "duplicate", "applied", "applied"]);
+  assert.deepEqual(r.body.events.map((e) => e.event_type), [
+    "video.live_stream.exploded", "video.live_stream.idle", "video.live_stream.connected",
+    "video.live_stream.active", "video.live_stream.connected",
+  ]);
+  // The state after each: the stale and duplicate ones left it live.
+  assert.deepEqual(r.body.events.map((e) => e.state), ["live", "live", "live", "live", "connected"]);
+  assert.equal(r.body.events[3].occurred_at, "2025-01-01T00:00:20Z");
+  for (const e of r.body.events) assert.ok(Date.parse(e.received_at) > 0);
+  assert.ok(!r.text.includes("fpx-live-sk"), "never a stream key");
+  assert.equal((await w.api(`/streams/fastpix/${s}/events?limit=2`)).body.events.length, 2);
+  for (const bad of ["0", "101", "x"]) {
+    const e = await w.api(`/streams/fastpix/${s}/events?limit=${bad}`);
+    assert.deepEqual([e.status, e.body.error], [400, "bad_request"], bad);
+  }
+  assert.equal((await w.api("/streams/fastpix/never-seen/events")).status, 404);
+  assert.equal((await send(w, [`/streams/fastpix/${s}/events`, {}])).status, 401);
+});
+
+test("a stream keeps its last 100 events", async () => {
+  const s = "history-bounded";
+  for (let i = 0; i < 105; i++) {
+    const r = await send(w, fastpix(fp(s, i % 2 ? "active" : "connected", i)));
+    assert.equal(r.status, 200, r.text);
+  }
+  const r = await w.api(`/streams/fastpix/${s}/events?limit=100`);
+  assert.equal(r.body.events.length, 100);
+  assert.equal(r.body.events[0].occurred_at, "2025-01-01T00:01:44Z", "newest first");
+  // Stored, not only shown: the older entries are gone from the object.
+  const diag = await w.api(`/streams/fastpix/${s}/diagnostics`);
+  assert.equal(diag.body.history_entries, 100);
+  assert.equal(r.body.events.at(-1).occurred_at, "2025-01-01T00:00:05Z", "the first five are gone");
+});

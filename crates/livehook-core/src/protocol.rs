@@ -182,6 +182,8 @@ pub struct StreamInspection {
     pub stream: String,
     pub kv_in_sync: bool,
     pub alerts_waiting: usize,
+    /// Entries in its history (at most `history::MAX_HISTORY`).
+    pub history_entries: usize,
     pub state: StreamLedger,
 }
 

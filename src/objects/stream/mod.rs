@@ -24,7 +24,7 @@ use std::cell::{Cell, RefCell};
 use std::time::Duration;
 
 use livehook_core::alerts::alert::Alert;
-use livehook_core::history::{HistoryEntry, HistoryIndex, HistoryOutcome};
+use livehook_core::history::{HistoryEntry, HistoryIndex, HistoryOutcome, HISTORY_PREFIX};
 use livehook_core::ingest::event::{State, StatusRecord};
 use livehook_core::ordering::{Outcome, StreamLedger};
 use livehook_core::protocol::{
@@ -160,10 +160,15 @@ impl StreamStatus {
         let Some(record) = &ledger.record else {
             return Err(ObjectError::NoSuchStream);
         };
+        let history_entries = storage::list(&self.state.storage(), HISTORY_PREFIX, false, None)
+            .await
+            .map_err(js_unavailable("list history"))?
+            .len();
         Ok(StreamReply::Inspected(Box::new(StreamInspection {
             stream: record.key().to_string(),
             kv_in_sync: !ledger.kv_dirty(),
             alerts_waiting: ledger.outbox.len(),
+            history_entries,
             state: ledger,
         })))
     }

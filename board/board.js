@@ -5,15 +5,18 @@
 
 const TOKEN_KEY = "livehook.token";
 const PAGE = 100;
+const SHOW = 1000; // rows drawn at a time: filters and search still cover every stream
 const STATES = ["live", "connected", "errored", "disconnected", "idle", "created", "paused",
   "finished", "processing", "viewable", "ready", "disabled", "deleted"];
 
 const $ = (id) => document.getElementById(id);
-const streams = new Map(); // "provider:kind:id" → { record, version, row }
+const streams = new Map(); // "provider:kind:id" → { record, version, row, sort }
+const order = []; // [sort key, stream], sorted: the list's order (only matching rows are in it)
 let token = sessionStorage.getItem(TOKEN_KEY);
 let socket = null;
 let selected = null;
 let reconnectDelay = 1000;
+let showing = SHOW;
 
 /** An element with attributes and children (strings become text nodes). */
 function el(tag, attrs = {}, ...children) {
@@ -85,26 +88,28 @@ function matches(r) {
     (!q || r.stream_id.toLowerCase().includes(q) || (r.name ?? "").toLowerCase().includes(q));
 }
 
-/** Adds or updates a stream; a live change older than what is shown is ignored. */
+/** Adds or updates a stream; a live change older than what is shown is ignored. `live`
+ * changes are put on the page at once; loaded pages wait for `render()`. */
 function upsert(record, version = 0, live = false) {
   const key = keyOf(record);
   let s = streams.get(key);
   if (s && version && s.version >= version) return;
   if (!s) {
     const button = el("button", { type: "button", class: "row", onclick: () => openDetails(key) });
-    s = { row: el("li", {}, button) };
+    s = { row: el("li", { "data-key": key }, button) };
     streams.set(key, s);
-    insertSorted(s.row, record);
-  } else if (sortKey(s.record) !== sortKey(record)) {
+    place(s, sortKey(record));
+  } else if (s.sort !== sortKey(record)) {
+    order.splice(position(s.sort), 1);
     s.row.remove();
-    insertSorted(s.row, record);
+    place(s, sortKey(record));
   }
   s.record = record;
   s.version = version || s.version || 0;
   const button = s.row.firstChild;
   button.replaceChildren(...rowContent(record));
   button.setAttribute("aria-label", `${record.stream_id}, ${record.provider} ${record.kind.replace("_", " ")}, ${record.state}`);
-  s.row.hidden = !matches(record);
+  if (live) showRow(s);
   if (live) {
     button.classList.remove("changed");
     void button.offsetWidth; // restart the highlight
@@ -117,31 +122,66 @@ function upsert(record, version = 0, live = false) {
 /** Errored streams first, then by provider and id: a live change lands where a reload would. */
 const sortKey = (r) => `${r.state === "errored" ? 0 : 1}\u0000${r.provider}\u0000${r.stream_id}`;
 
-function insertSorted(row, r) {
-  const list = $("streams");
-  const k = sortKey(r);
-  for (const li of list.children) {
-    const other = li.dataset.sort;
-    if (other && other > k) { li.before(row); row.dataset.sort = k; return; }
+/** Where `key` is, or would go, in `order` (binary search). */
+function position(key) {
+  let lo = 0;
+  let hi = order.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (order[mid][0] < key) lo = mid + 1;
+    else hi = mid;
   }
-  row.dataset.sort = k;
-  list.append(row);
+  return lo;
+}
+
+/** Puts a stream at its place in the order. */
+function place(s, key) {
+  order.splice(position(key), 0, [key, s]);
+  s.sort = key;
+}
+
+/** Shows or hides one row where it belongs (a live change), leaving the others alone. */
+function showRow(s) {
+  const list = $("streams");
+  if (!matches(s.record)) {
+    s.row.remove();
+    return;
+  }
+  if (s.row.isConnected) return;
+  // The next row in the order that is on the page.
+  for (let i = position(s.sort) + 1; i < order.length; i++) {
+    const next = order[i][1].row;
+    if (next.isConnected) return list.insertBefore(s.row, next);
+  }
+  list.append(s.row);
+}
+
+/** The list as the filters say: the first `showing` matching rows are in the page, the rest
+ * a click away (hiding thousands of rows one by one costs the browser seconds; replacing the
+ * list with the ones to show costs milliseconds). */
+function render() {
+  const rows = document.createDocumentFragment();
+  let matching = 0;
+  for (const [, s] of order) {
+    if (!matches(s.record)) continue;
+    if (matching < showing) rows.append(s.row);
+    matching++;
+  }
+  $("streams").replaceChildren(rows);
+  $("empty").hidden = matching > 0 || streams.size === 0;
+  const more = $("more");
+  more.hidden = matching <= showing;
+  more.textContent = `Show ${Math.min(SHOW, matching - showing)} more (${matching - showing} not shown)`;
+  renderCounts();
 }
 
 function addOption(select, value) {
   if (![...select.options].some((o) => o.value === value)) select.append(el("option", { value }, value));
 }
 
-function refreshView() {
-  let shown = 0;
+function renderCounts() {
   const counts = new Map();
-  for (const s of streams.values()) {
-    const ok = matches(s.record);
-    s.row.hidden = !ok;
-    if (ok) shown++;
-    counts.set(s.record.state, (counts.get(s.record.state) ?? 0) + 1);
-  }
-  $("empty").hidden = shown > 0 || streams.size === 0;
+  for (const s of streams.values()) counts.set(s.record.state, (counts.get(s.record.state) ?? 0) + 1);
   const active = $("state").value;
   const chips = [el("button", { type: "button", class: "count", "aria-pressed": String(!active), onclick: () => setState("") }, "all ", el("b", {}, streams.size))];
   for (const st of STATES) {
@@ -154,19 +194,25 @@ function refreshView() {
 
 function setState(st) {
   $("state").value = st;
-  refreshView();
+  showing = SHOW;
+  render();
 }
 
 async function loadStreams() {
   let cursor = "";
   let n = 0;
+  let drawn = 0;
   do {
     const page = await api(`/streams?limit=${PAGE}${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ""}`);
     for (const r of page.streams) upsert(r);
     n += page.streams.length;
-    $("progress").textContent = page.list_complete ? "" : `Loaded ${n} streams…`;
-    refreshView();
     cursor = page.list_complete ? "" : page.cursor;
+    $("progress").textContent = cursor ? `Loaded ${n} streams…` : "";
+    // The first page at once, then at most every 2 s, then the whole list.
+    if (!cursor || drawn === 0 || Date.now() - drawn > 2000) {
+      render();
+      drawn = Date.now();
+    }
   } while (cursor);
 }
 
@@ -186,7 +232,7 @@ function connectFeed() {
     try { msg = JSON.parse(e.data); } catch { return; }
     if (msg.type === "stream" && msg.record) {
       upsert(msg.record, msg.version, true);
-      refreshView();
+      renderCounts();
     } else if (msg.type === "alert" && selected && msg.alert && keyOf(msg.alert) === selected) {
       loadAlerts(streams.get(selected).record);
     }
@@ -306,6 +352,7 @@ function signOut(message = "") {
   sessionStorage.removeItem(TOKEN_KEY);
   if (socket) socket.close();
   streams.clear();
+  order.length = 0;
   $("streams").replaceChildren();
   $("board").hidden = true;
   $("details").hidden = true;
@@ -330,7 +377,10 @@ $("close").addEventListener("click", () => { selected = null; $("details").hidde
 document.addEventListener("keydown", (e) => {
   if (e.key === "Escape" && !$("details").hidden) { selected = null; $("details").hidden = true; }
 });
-for (const id of ["provider", "state", "search"]) $(id).addEventListener("input", refreshView);
+for (const id of ["provider", "state", "search"]) {
+  $(id).addEventListener("input", () => { showing = SHOW; render(); });
+}
+$("more").addEventListener("click", () => { showing += SHOW; render(); });
 for (const st of STATES) $("state").append(el("option", { value: st }, st));
 setInterval(() => {
   for (const node of document.querySelectorAll(".since[data-at]")) node.textContent = ago(node.dataset.at);

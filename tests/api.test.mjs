@@ -1,7 +1,7 @@
 // The read API: /streams (pagination, filters), /streams/{provider}/{id}, /alerts, /healthz.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { startWorker, fixture, cloudflare, fastpix, gcore, send, eventually, SECRETS } from "./helpers.mjs";
+import { startWorker, fixture, cloudflare, fastpix, gcore, send, eventually, fpEvent, SECRETS } from "./helpers.mjs";
 
 let w;
 before(async () => {
@@ -87,23 +87,12 @@ test("GET /healthz reports configured providers and never a secret", async () =>
   for (const s of Object.values(SECRETS)) assert.ok(!r.text.includes(s));
 });
 
-/** A FastPix event for stream `s` at second `sec` of 2025-01-01. */
-function fp(s, type, sec, id = `${s}-${type}-${sec}`) {
-  return JSON.stringify({
-    type: `video.live_stream.${type}`,
-    webhookId: id,
-    object: { name: "live", id: s },
-    data: { streamId: s, status: type === "active" ? "active" : "idle", streamKey: "fpx-live-sk-DO-NOT-LEAK" },
-    created_at: new Date(Date.UTC(2025, 0, 1, 0, 0, sec)).toISOString(),
-  });
-}
-
 test("GET /streams/{provider}/{id} reads the stream's object: right after a 2xx it shows that event", async () => {
   const s = "read-your-writes-1";
   // Three changes inside one second: KV takes at most one write a second per key, so the
   // listing lags; the single read does not.
   for (const [i, type] of ["connected", "active", "disconnected"].entries()) {
-    const r = await send(w, fastpix(fp(s, type, i)));
+    const r = await send(w, fastpix(fpEvent(s, type, i)));
     assert.equal(r.body.outcome, "applied", r.text);
     const one = await w.api(`/streams/fastpix/${s}`);
     assert.equal(one.status, 200, one.text);
@@ -115,11 +104,11 @@ test("GET /streams/{provider}/{id} reads the stream's object: right after a 2xx 
 test("GET /streams/{provider}/{id}/events: the last events, newest first, with what became of each", async () => {
   const s = "history-1";
   const steps = [
-    [fp(s, "connected", 10), "applied"],
-    [fp(s, "active", 20), "applied"],
-    [fp(s, "connected", 10), "duplicate"], // redelivered
-    [fp(s, "idle", 5), "stale"], // older than the status
-    [fp(s, "exploded", 30), "ignored"], // a type livehook does not track, for this stream
+    [fpEvent(s, "connected", 10), "applied"],
+    [fpEvent(s, "active", 20), "applied"],
+    [fpEvent(s, "connected", 10), "duplicate"], // redelivered
+    [fpEvent(s, "idle", 5), "stale"], // older than the status
+    [fpEvent(s, "exploded", 30), "ignored"], // a type livehook does not track, for this stream
   ];
   for (const [body, want] of steps) {
     const r = await send(w, fastpix(body));
@@ -150,7 +139,7 @@ test("GET /streams/{provider}/{id}/events: the last events, newest first, with w
 test("a stream keeps its last 100 events", async () => {
   const s = "history-bounded";
   for (let i = 0; i < 105; i++) {
-    const r = await send(w, fastpix(fp(s, i % 2 ? "active" : "connected", i)));
+    const r = await send(w, fastpix(fpEvent(s, i % 2 ? "active" : "connected", i)));
     assert.equal(r.status, 200, r.text);
   }
   const r = await w.api(`/streams/fastpix/${s}/events?limit=100`);

@@ -221,6 +221,17 @@ export async function eventually(fn, ms = 5000) {
   return last;
 }
 
+/** A FastPix `video.live_stream.{type}` event for `stream` at `second` past 2025-01-01T00:00Z. */
+export function fpEvent(stream, type, second, id = `${stream}-${type}-${second}`) {
+  return JSON.stringify({
+    type: `video.live_stream.${type}`,
+    webhookId: id,
+    object: { name: "live", id: stream },
+    data: { streamId: stream, status: type === "active" ? "active" : "idle", streamKey: "fpx-live-sk-DO-NOT-LEAK-x" },
+    created_at: new Date(Date.UTC(2025, 0, 1, 0, 0, second)).toISOString(),
+  });
+}
+
 /** A Cloudflare `live_input.errored` notification for `input`, with `code`, at `at` (RFC 3339). */
 export function cfErrored({ input = "a1b2c3d4e5f60718293a4b5c6d7e8f90", code = "ERR_GOP_OUT_OF_RANGE", at = new Date().toISOString(), message = "Keyframe interval too long" } = {}) {
   return JSON.stringify({

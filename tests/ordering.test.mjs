@@ -1,21 +1,11 @@
 // Real delivery: out of order, duplicates, and a shuffled burst for one stream.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { startWorker, fastpix, cloudflare, gcore, fixture, send, eventually } from "./helpers.mjs";
+import { startWorker, fastpix, cloudflare, gcore, fixture, send, eventually, fpEvent } from "./helpers.mjs";
 
 let w;
 before(async () => { w = await startWorker(); });
 after(async () => { await w.dispose(); });
-
-function fpEvent(stream, type, second, id) {
-  return JSON.stringify({
-    type: `video.live_stream.${type}`,
-    webhookId: id,
-    object: { name: "live", id: stream },
-    data: { streamId: stream, status: type === "active" ? "active" : "idle", streamKey: "fpx-live-sk-DO-NOT-LEAK-x" },
-    created_at: new Date(Date.UTC(2025, 0, 1, 0, 0, second)).toISOString(),
-  });
-}
 
 test("an older event never overwrites a newer status", async () => {
   const s = "order-test-1";

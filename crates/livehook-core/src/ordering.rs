@@ -6,7 +6,10 @@
 //! Invariants (each has a test below):
 //! - The newest provider event wins: an event older than the current one never overwrites it.
 //!   Equal times are broken by [`crate::ingest::event::State::tie_rank`], then by event id, so the final
-//!   state does not depend on delivery order.
+//!   state does not depend on delivery order. An event that keeps the state (a recording or
+//!   health change) is ordered field by field (recording, warning, latest recording) against
+//!   the newest event that set that field: it never rolls back a newer state, and a late state
+//!   event is not lost behind it.
 //! - Events without a provider time (Gcore) are ordered by arrival here.
 //! - A redelivered event changes nothing: provider-timed events are de-duplicated against the
 //!   last [`SEEN_CAPACITY`] event ids; receipt-timed ones against the last event applied.
@@ -22,7 +25,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::alerts::alert::Alert;
 use crate::ids::AlertId;
-use crate::ingest::event::{Event, State, StatusRecord, TimeSource};
+use crate::ingest::event::{Event, State, StatusRecord, TimeSource, Wins};
 use crate::time::{millis_to_nanos, Nanos};
 
 /// Workers KV: at most one write per second to the same key.
@@ -84,7 +87,17 @@ impl OrderKey {
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct StreamLedger {
     pub record: Option<StatusRecord>,
+    /// The newest event that set the state.
     pub order: Option<OrderKey>,
+    /// The newest event that set each other field, and the newest to set anything.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub recording_order: Option<OrderKey>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub warning_order: Option<OrderKey>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub recording_link_order: Option<OrderKey>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last_order: Option<OrderKey>,
     /// Recent provider event ids, oldest first.
     #[serde(default)]
     pub seen: VecDeque<String>,
@@ -140,7 +153,9 @@ impl StreamLedger {
                 alert_queued: false,
             };
         }
-        let may_alert = event.state == State::Errored || notify.contains(&event.state);
+        let may_alert = event.state == State::Errored
+            || event.raised_warning().is_some()
+            || (!event.keeps_state && notify.contains(&event.state));
         if may_alert && self.outbox.len() >= MAX_OUTBOX {
             return Applied {
                 outcome: Outcome::Deferred,
@@ -153,6 +168,7 @@ impl StreamLedger {
             }
             self.seen.push_back(event.event_id.clone());
         }
+        // An error or a warning happened, even if newer events already changed the stream.
         let mut alert_queued = match Alert::from_event(event, received_at_ms) {
             Some(alert) if !self.outbox.iter().any(|a| a.id == alert.id) => {
                 self.outbox.push(alert);
@@ -161,30 +177,54 @@ impl StreamLedger {
             _ => false,
         };
         let key = OrderKey::of(event);
-        let newer = match (&self.order, event.time_source) {
+        let newer = |current: &Option<OrderKey>| match (current, event.time_source) {
             (None, _) => true,
             // No provider time: arrival order decides.
             (Some(_), TimeSource::Receipt) => true,
             (Some(current), TimeSource::Provider) => key > *current,
         };
-        if !newer {
+        // A state event older than the state is stale as a whole (as it always was); its other
+        // fields, and those of an event that keeps the state, each win against their own newest.
+        let state = !event.keeps_state && newer(&self.order);
+        let fields = state || event.keeps_state;
+        let wins = Wins {
+            state,
+            recording: fields && event.recording.is_some() && newer(&self.recording_order),
+            warning: fields && event.warning.is_some() && newer(&self.warning_order),
+            latest_recording: fields
+                && event.latest_recording.is_some()
+                && newer(&self.recording_link_order),
+            last: fields && newer(&self.last_order),
+        };
+        if !wins.any() {
             return Applied {
                 outcome: Outcome::Stale,
                 alert_queued,
             };
         }
         let changed = self.record.as_ref().is_none_or(|r| r.state != event.state);
-        if changed && event.state != State::Errored && notify.contains(&event.state) {
+        if wins.state && changed && event.state != State::Errored && notify.contains(&event.state) {
             self.outbox.push(Alert::state_change(event, received_at_ms));
             alert_queued = true;
         }
         let received = millis_to_nanos(received_at_ms);
-        self.record = Some(StatusRecord::from_event(
+        self.record = Some(StatusRecord::after(
             event,
             self.record.as_ref(),
             received,
+            wins,
         ));
-        self.order = Some(key);
+        for (won, order) in [
+            (wins.state, &mut self.order),
+            (wins.recording, &mut self.recording_order),
+            (wins.warning, &mut self.warning_order),
+            (wins.latest_recording, &mut self.recording_link_order),
+            (wins.last, &mut self.last_order),
+        ] {
+            if won {
+                *order = Some(key.clone());
+            }
+        }
         self.version += 1;
         Applied {
             outcome: Outcome::Applied,
@@ -286,6 +326,9 @@ mod tests {
                 hint: "h".into(),
             }),
             name: None,
+            keeps_state: false,
+            warning: None,
+            latest_recording: None,
         }
     }
 
@@ -567,5 +610,92 @@ mod tests {
         assert_eq!(r.outcome, Outcome::Stale);
         assert!(!r.alert_queued);
         assert_eq!(s.outbox.len(), 1);
+    }
+
+    fn keeps_state(id: &str, at: Nanos) -> Event {
+        Event {
+            keeps_state: true,
+            ..ev(id, at, State::Live)
+        }
+    }
+
+    #[test]
+    fn a_late_state_event_is_not_lost_behind_a_newer_recording_event() {
+        let mut s = StreamLedger::default();
+        s.apply(&ev("start", 10, State::Live), 0, &[]);
+        let rec_end = Event {
+            recording: Some(false),
+            event_type: "recording.end".into(),
+            ..keeps_state("rec-end", 12)
+        };
+        assert_eq!(s.apply(&rec_end, 0, &[]).outcome, Outcome::Applied);
+        // The stream's end (11) arrives after the recording's end (12).
+        assert_eq!(
+            s.apply(&ev("end", 11, State::Idle), 0, &[]).outcome,
+            Outcome::Applied
+        );
+        let r = s.record.as_ref().unwrap();
+        assert_eq!((r.state, r.recording), (State::Idle, Some(false)));
+        assert_eq!(
+            r.last_event, "recording.end",
+            "the newest event is the last one shown"
+        );
+    }
+
+    #[test]
+    fn an_event_that_keeps_the_state_never_rolls_it_back() {
+        let mut s = StreamLedger::default();
+        s.apply(&ev("end", 20, State::Idle), 0, &[]);
+        let late = Event {
+            recording: Some(true),
+            ..keeps_state("rec-start", 15)
+        };
+        assert_eq!(s.apply(&late, 0, &[]).outcome, Outcome::Applied);
+        let r = s.record.as_ref().unwrap();
+        assert_eq!((r.state, r.recording), (State::Idle, Some(true)));
+        assert_eq!(r.last_event, "t.idle", "an older event is not the last one");
+        // Older than the recording it would set: stale.
+        let older = Event {
+            recording: Some(false),
+            ..keeps_state("rec-old", 14)
+        };
+        assert_eq!(s.apply(&older, 0, &[]).outcome, Outcome::Stale);
+        // A first event that keeps the state: its state is the assumption for a new stream.
+        let mut fresh = StreamLedger::default();
+        fresh.apply(&late, 0, &[]);
+        assert_eq!(fresh.record.as_ref().unwrap().state, State::Live);
+    }
+
+    #[test]
+    fn warnings_are_raised_cleared_and_end_with_the_state_they_were_raised_in() {
+        use crate::ingest::event::{WarningChange, WarningInfo};
+        let raise = |id: &str, at| Event {
+            warning: Some(WarningChange::Raised(WarningInfo {
+                code: "Starvation Start".into(),
+                message: "m".into(),
+            })),
+            ..keeps_state(id, at)
+        };
+        let clear = |id: &str, at| Event {
+            warning: Some(WarningChange::Cleared),
+            ..keeps_state(id, at)
+        };
+        let mut s = StreamLedger::default();
+        s.apply(&ev("live", 10, State::Live), 0, &[]);
+        let a = s.apply(&raise("w1", 11), 0, &[]);
+        assert_eq!((a.outcome, a.alert_queued), (Outcome::Applied, true));
+        assert!(s.record.as_ref().unwrap().warning.is_some());
+        assert_eq!(s.record.as_ref().unwrap().state, State::Live);
+        assert_eq!(s.outbox.last().map(|a| a.warning), Some(true));
+        s.apply(&clear("w2", 12), 0, &[]);
+        assert_eq!(s.record.as_ref().unwrap().warning, None);
+        // A late raise, older than the clear: still an alert (it happened), not the record's.
+        let late = s.apply(&raise("w0", 11), 0, &[]);
+        assert_eq!((late.outcome, late.alert_queued), (Outcome::Stale, true));
+        assert_eq!(s.record.as_ref().unwrap().warning, None);
+        // Raised again, then the stream ends: the warning ends with it.
+        s.apply(&raise("w3", 13), 0, &[]);
+        s.apply(&ev("off", 14, State::Disconnected), 0, &[]);
+        assert_eq!(s.record.as_ref().unwrap().warning, None);
     }
 }

@@ -48,6 +48,9 @@ fn event(stream: usize, id: usize, at: i64, state: State) -> Event {
             hint: "h".into(),
         }),
         name: None,
+        keeps_state: false,
+        warning: None,
+        latest_recording: None,
     }
 }
 

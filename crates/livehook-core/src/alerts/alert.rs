@@ -1,4 +1,5 @@
-//! What an alert is: an errored input, or a state change a subscriber asked to hear about.
+//! What an alert is: an errored input, a warning about a stream that still works (Mux warnings,
+//! IVS starvation, a failed recording), or a state change a subscriber asked to hear about.
 //!
 //! Invariants:
 //! - An alert's id is derived from the provider event's de-duplication key, so handing the same
@@ -31,15 +32,30 @@ pub struct Alert {
     /// Milliseconds since the epoch of `received_at`: orders the log.
     pub received_at_ms: u64,
     pub event_type: String,
+    /// A warning: `code` and `message` are the provider's; `state` is the stream's as the event
+    /// found it (it did not change).
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub warning: bool,
+}
+
+fn is_false(b: &bool) -> bool {
+    !*b
 }
 
 impl Alert {
-    /// An alert for an errored event; `None` for any other state.
+    /// An alert for an errored event or a raised warning; `None` for anything else.
     pub fn from_event(event: &Event, received_at_ms: u64) -> Option<Self> {
+        if let Some(w) = event.raised_warning() {
+            let mut alert = Self::state_change(event, received_at_ms);
+            alert.warning = true;
+            alert.code = Some(w.code.clone());
+            alert.message = Some(w.message.clone());
+            return Some(alert);
+        }
         event
             .error
             .as_ref()
-            .filter(|_| event.state == State::Errored)?;
+            .filter(|_| event.state == State::Errored && !event.keeps_state)?;
         Some(Self::state_change(event, received_at_ms))
     }
 
@@ -63,6 +79,7 @@ impl Alert {
             received_at: format_rfc3339(millis_to_nanos(received_at_ms)),
             received_at_ms,
             event_type: event.event_type.clone(),
+            warning: false,
         }
     }
 
@@ -70,7 +87,25 @@ impl Alert {
     pub fn error_code(&self) -> Option<&str> {
         self.code
             .as_deref()
-            .filter(|_| self.state == State::Errored)
+            .filter(|_| self.state == State::Errored && !self.warning)
+    }
+
+    /// What identical alerts share, for the incident window: the error code, or
+    /// `warning:{code}`. `None` for state-change notifications (never folded).
+    pub fn incident_code(&self) -> Option<String> {
+        match (&self.code, self.warning) {
+            (Some(code), true) => Some(format!("warning:{code}")),
+            _ => self.error_code().map(str::to_owned),
+        }
+    }
+
+    /// What the alert is about, as notifications name it: `warning`, or the state.
+    pub fn label(&self) -> &'static str {
+        if self.warning {
+            "warning"
+        } else {
+            self.state.as_str()
+        }
     }
 }
 
@@ -89,6 +124,37 @@ mod tests {
         assert!(Alert::from_event(&e, 0).is_some());
         e.state = State::Disconnected;
         assert!(Alert::from_event(&e, 0).is_none());
+    }
+
+    #[test]
+    fn a_raised_warning_is_an_alert_that_keeps_the_state() {
+        let mut e = errored("w1");
+        e.state = State::Live;
+        e.error = None;
+        e.keeps_state = true;
+        assert!(Alert::from_event(&e, 0).is_none(), "nothing happened yet");
+        e.warning = Some(crate::ingest::event::WarningChange::Raised(
+            crate::ingest::event::WarningInfo {
+                code: "Starvation Start".into(),
+                message: "the encoder stopped sending".into(),
+            },
+        ));
+        let a = Alert::from_event(&e, 0).unwrap();
+        assert!(a.warning);
+        assert_eq!((a.state, a.label()), (State::Live, "warning"));
+        assert_eq!(a.code.as_deref(), Some("Starvation Start"));
+        assert_eq!(a.error_code(), None);
+        assert_eq!(
+            a.incident_code().as_deref(),
+            Some("warning:Starvation Start")
+        );
+        let json = serde_json::to_string(&a).unwrap();
+        assert!(json.ends_with(r#""warning":true}"#), "{json}");
+        e.warning = Some(crate::ingest::event::WarningChange::Cleared);
+        assert!(
+            Alert::from_event(&e, 0).is_none(),
+            "a cleared warning is not an alert"
+        );
     }
 
     #[test]

@@ -38,14 +38,10 @@ impl AlertRecord {
     /// A new record with a pending delivery for every enabled subscriber whose filter matches.
     pub fn new(alert: Alert, subscribers: &[Subscriber], previous_repeat_count: u32) -> Self {
         let now = alert.received_at_ms;
-        let code = alert.code.as_deref().unwrap_or("");
         let deliveries = subscribers
             .iter()
             .filter(|s| s.enabled())
-            .filter(|s| {
-                s.filter
-                    .matches(alert.provider, &alert.stream_id, alert.state, code)
-            })
+            .filter(|s| s.filter.matches_alert(&alert))
             .map(|s| Delivery::new(&alert.id, &s.id, now))
             .collect();
         AlertRecord {

@@ -44,7 +44,7 @@ impl Outbound {
 
 /// `stream.errored`, `stream.disconnected`, …
 pub fn event_type(alert: &Alert) -> String {
-    format!("stream.{}", alert.state.as_str())
+    format!("stream.{}", alert.label())
 }
 
 /// The Standard Webhooks envelope.
@@ -105,6 +105,7 @@ fn provider_name(alert: &Alert) -> String {
 
 fn title(alert: &Alert) -> String {
     let icon = match alert.state {
+        _ if alert.warning => "🟠",
         State::Errored => "🔴",
         State::Live | State::Connected => "🟢",
         _ => "⚪",
@@ -114,7 +115,7 @@ fn title(alert: &Alert) -> String {
         "{icon} {} {kind} {} {}",
         provider_name(alert),
         alert.stream_id,
-        alert.state.as_str()
+        alert.label()
     );
     truncate(&title, 150)
 }

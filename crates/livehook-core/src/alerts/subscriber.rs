@@ -78,6 +78,10 @@ pub struct Filter {
     /// States to be told about; empty means `["errored"]`.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub states: Vec<State>,
+    /// Warnings (a stream that still works: Mux warnings, IVS starvation, failed recordings).
+    /// Unset: wanted whenever errors are.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub warnings: Option<bool>,
 }
 
 impl Filter {
@@ -89,11 +93,29 @@ impl Filter {
         }
     }
 
-    pub fn matches(&self, provider: ProviderId, stream_id: &str, state: State, code: &str) -> bool {
-        self.wants_state(state)
-            && (self.providers.is_empty() || self.providers.contains(&provider))
+    pub fn wants_warnings(&self) -> bool {
+        self.warnings
+            .unwrap_or_else(|| self.wants_state(State::Errored))
+    }
+
+    /// Whether this alert is for this subscriber.
+    pub fn matches_alert(&self, a: &crate::alerts::alert::Alert) -> bool {
+        let code = a.code.as_deref().unwrap_or("");
+        if a.warning {
+            self.wants_warnings() && self.matches_where(a.provider, &a.stream_id, code)
+        } else {
+            self.matches(a.provider, &a.stream_id, a.state, code)
+        }
+    }
+
+    fn matches_where(&self, provider: ProviderId, stream_id: &str, code: &str) -> bool {
+        (self.providers.is_empty() || self.providers.contains(&provider))
             && (self.stream_ids.is_empty() || self.stream_ids.iter().any(|s| s == stream_id))
             && (self.codes.is_empty() || self.codes.iter().any(|c| c == code))
+    }
+
+    pub fn matches(&self, provider: ProviderId, stream_id: &str, state: State, code: &str) -> bool {
+        self.wants_state(state) && self.matches_where(provider, stream_id, code)
     }
 
     fn validate(&self) -> Result<(), SubscriberError> {
@@ -415,6 +437,7 @@ mod tests {
             stream_ids: vec!["in1".into()],
             codes: vec!["ERR_GOP_OUT_OF_RANGE".into()],
             states: vec![State::Errored, State::Disconnected],
+            warnings: None,
         };
         assert!(f.matches(cloudflare(), "in1", State::Errored, "ERR_GOP_OUT_OF_RANGE"));
         assert!(!f.matches(
@@ -426,6 +449,42 @@ mod tests {
         assert!(!f.matches(cloudflare(), "in2", State::Errored, "ERR_GOP_OUT_OF_RANGE"));
         assert!(!f.matches(cloudflare(), "in1", State::Errored, "OTHER"));
         assert!(!f.matches(cloudflare(), "in1", State::Live, "ERR_GOP_OUT_OF_RANGE"));
+    }
+
+    #[test]
+    fn warnings_go_to_whoever_wants_errors_unless_the_filter_says() {
+        let mut e = crate::ingest::event::errored_event_for_tests("in1", "w");
+        e.state = State::Live;
+        e.error = None;
+        e.keeps_state = true;
+        e.warning = Some(crate::ingest::event::WarningChange::Raised(
+            crate::ingest::event::WarningInfo {
+                code: "Starvation Start".into(),
+                message: "m".into(),
+            },
+        ));
+        let warning = crate::alerts::alert::Alert::from_event(&e, 0).unwrap();
+        assert!(Filter::default().matches_alert(&warning));
+        let no = Filter {
+            warnings: Some(false),
+            ..Filter::default()
+        };
+        assert!(!no.matches_alert(&warning));
+        let only_disconnects = Filter {
+            states: vec![State::Disconnected],
+            ..Filter::default()
+        };
+        assert!(!only_disconnects.matches_alert(&warning));
+        let asked = Filter {
+            warnings: Some(true),
+            ..only_disconnects
+        };
+        assert!(asked.matches_alert(&warning));
+        let other_stream = Filter {
+            stream_ids: vec!["in2".into()],
+            ..Filter::default()
+        };
+        assert!(!other_stream.matches_alert(&warning));
     }
 
     #[test]

@@ -39,9 +39,9 @@ pub fn alert_id(id: &AlertId) -> String {
     format!("{ALERT_ID_PREFIX}{id}")
 }
 
-/// Errored alerts for the same input and code are one incident.
+/// Errored alerts (or warnings) for the same input and code are one incident.
 pub fn incident(a: &Alert) -> Option<String> {
-    let code = a.error_code()?;
+    let code = a.incident_code()?;
     Some(format!(
         "{INCIDENT_PREFIX}{}:{}:{}:{code}",
         a.provider,

@@ -305,6 +305,46 @@ pub struct Event {
     /// The provider's name for the stream, where it sends one (Gcore videos). Shown as text.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
+    /// The event says nothing about the stream's state (a recording or health change): `state`
+    /// is only what to assume for a stream livehook has not seen yet.
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub keeps_state: bool,
+    /// A warning raised or cleared (the stream keeps working: Mux warnings, IVS starvation).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub warning: Option<WarningChange>,
+    /// For a live input: the id of its newest recording (Cloudflare Stream recordings).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub latest_recording: Option<String>,
+}
+
+fn is_false(b: &bool) -> bool {
+    !*b
+}
+
+/// A warning about a stream that still works.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct WarningInfo {
+    /// The provider's name for it (`Starvation Start`, Mux's `data.warning.type`, …).
+    pub code: String,
+    pub message: String,
+}
+
+/// What an event does to a stream's warning.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum WarningChange {
+    Raised(WarningInfo),
+    Cleared,
+}
+
+impl Event {
+    /// The warning this event raises, if it raises one.
+    pub fn raised_warning(&self) -> Option<&WarningInfo> {
+        match &self.warning {
+            Some(WarningChange::Raised(w)) => Some(w),
+            _ => None,
+        }
+    }
 }
 
 /// The latest status of one stream: the JSON stored in KV and served by `GET /streams/...`.
@@ -327,6 +367,30 @@ pub struct StatusRecord {
     /// The provider's name for the stream, from the last event that sent one.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
+    /// A warning in force (cleared by its provider, or when the state changes).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub warning: Option<WarningInfo>,
+    /// For a live input: the id of its newest recording (`GET /streams/{provider}/{id}?kind=video`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub latest_recording: Option<String>,
+}
+
+/// Which of an event's fields win over what a record holds (each is ordered on its own: a late
+/// recording event does not roll back a newer state, and the other way round).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Wins {
+    pub state: bool,
+    pub recording: bool,
+    pub warning: bool,
+    pub latest_recording: bool,
+    /// It is the newest event to change anything: its type and times become the record's.
+    pub last: bool,
+}
+
+impl Wins {
+    pub fn any(self) -> bool {
+        self.state || self.recording || self.warning || self.latest_recording
+    }
 }
 
 impl StatusRecord {
@@ -341,26 +405,78 @@ impl StatusRecord {
 
     /// The record after `event`. `recording` carries over when the event does not say.
     pub fn from_event(event: &Event, previous: Option<&StatusRecord>, received_at: Nanos) -> Self {
+        let wins = Wins {
+            state: !event.keeps_state,
+            recording: event.recording.is_some(),
+            warning: event.warning.is_some(),
+            latest_recording: event.latest_recording.is_some(),
+            last: true,
+        };
+        Self::after(event, previous, received_at, wins)
+    }
+
+    /// The record after the fields of `event` that `wins` names; the rest carry over.
+    pub fn after(
+        event: &Event,
+        previous: Option<&StatusRecord>,
+        received_at: Nanos,
+        wins: Wins,
+    ) -> Self {
+        let state = match previous {
+            Some(p) if !wins.state => p.state,
+            _ => event.state,
+        };
+        let (error, state_changed) = match previous {
+            Some(p) if !wins.state => (p.error.clone(), false),
+            Some(p) => (event.error.clone(), p.state != state),
+            None => (event.error.clone(), false),
+        };
+        let warning = match (&event.warning, wins.warning) {
+            (Some(WarningChange::Raised(w)), true) => Some(w.clone()),
+            (Some(WarningChange::Cleared), true) => None,
+            // A new state ends a warning raised in the old one.
+            _ if state_changed => None,
+            _ => previous.and_then(|p| p.warning.clone()),
+        };
+        let (updated_at, received, last_event) = match previous {
+            Some(p) if !wins.last => (
+                p.updated_at.clone(),
+                p.received_at.clone(),
+                p.last_event.clone(),
+            ),
+            _ => (
+                format_rfc3339(event.occurred_at),
+                format_rfc3339(received_at),
+                event.event_type.clone(),
+            ),
+        };
         StatusRecord {
             provider: event.stream.provider,
             stream_id: event.stream.id.clone(),
             kind: event.stream.kind,
-            state: event.state,
+            state,
             recording: event
                 .recording
+                .filter(|_| wins.recording)
                 .or_else(|| previous.and_then(|p| p.recording)),
-            updated_at: format_rfc3339(event.occurred_at),
-            received_at: format_rfc3339(received_at),
-            last_event: event.event_type.clone(),
+            updated_at,
+            received_at: received,
+            last_event,
             parent_id: event
                 .parent_id
                 .clone()
                 .or_else(|| previous.and_then(|p| p.parent_id.clone())),
-            error: event.error.clone(),
+            error,
             name: event
                 .name
                 .clone()
                 .or_else(|| previous.and_then(|p| p.name.clone())),
+            warning,
+            latest_recording: event
+                .latest_recording
+                .clone()
+                .filter(|_| wins.latest_recording)
+                .or_else(|| previous.and_then(|p| p.latest_recording.clone())),
         }
     }
 }
@@ -383,6 +499,9 @@ pub(crate) fn errored_event_for_tests(stream_id: &str, event_id: &str) -> Event 
             hint: "h".into(),
         }),
         name: None,
+        keeps_state: false,
+        warning: None,
+        latest_recording: None,
     }
 }
 

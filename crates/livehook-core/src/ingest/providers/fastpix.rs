@@ -248,6 +248,9 @@ fn parse(body: &[u8], received_at: Nanos) -> Result<Parsed, ParseError> {
         event_id,
         error: None,
         name: None,
+        keeps_state: false,
+        warning: None,
+        latest_recording: None,
     })))
 }
 

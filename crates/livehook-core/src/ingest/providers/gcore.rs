@@ -255,6 +255,9 @@ fn parse(body: &[u8], received_at: Nanos) -> Result<Parsed, ParseError> {
         event_id,
         error: None,
         name,
+        keeps_state: false,
+        warning: None,
+        latest_recording: None,
     })))
 }
 

@@ -90,7 +90,18 @@ fn provider(p: &dyn Provider, body: &[u8]) {
     );
     match got {
         Ok(Parsed::Event(e)) => event(p, &e),
-        Ok(Parsed::Ignored { .. } | Parsed::Test) => {}
+        Ok(Parsed::Linked { event: e, also }) => {
+            event(p, &e);
+            event(p, &also);
+            assert_eq!(e.parent_id.as_deref(), Some(also.stream.id.as_str()));
+            assert_eq!(also.latest_recording.as_deref(), Some(e.stream.id.as_str()));
+        }
+        Ok(Parsed::Ignored { stream, .. }) => {
+            if let Some(s) = stream {
+                assert_eq!(s.provider, p.id());
+            }
+        }
+        Ok(Parsed::Test) => {}
         Err(e) => parse_error(&e),
     }
 }

@@ -37,7 +37,7 @@ pub async fn route(
 ) -> ApiResult {
     match segments {
         ["webhooks", name, rest @ ..] => {
-            let provider = providers::find(name).ok_or(ApiError::NotFound)?;
+            let provider = providers::by_route(name).ok_or(ApiError::NotFound)?;
             let token = match (provider.token_in_path(), rest) {
                 (false, []) => None,
                 (true, [token]) => Some(*token),

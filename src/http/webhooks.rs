@@ -3,6 +3,7 @@
 //! the body (bounded), parse and normalize, hand the event to its stream's object, answer with
 //! the outcome. One JSON log line per webhook; it never contains a secret.
 
+use livehook_core::ingest::event::Event;
 use livehook_core::ingest::providers::{self, Inbound, Parsed, Provider};
 use livehook_core::ordering::Outcome;
 use livehook_core::protocol::{IgnoredNote, Ingest, IngestReply, ReplyKind, StreamRequest};
@@ -43,7 +44,7 @@ pub async fn receive(
     log::info(
         "webhook",
         json!({
-            "provider": provider.id(),
+            "provider": provider.route(),
             "stream": line.stream,
             "event": line.event,
             "outcome": outcome,
@@ -105,28 +106,43 @@ async fn handle(
                 &json!({ "ok": true, "outcome": "ignored", "reason": reason }),
             );
         }
-        Parsed::Event(event) => *event,
+        Parsed::Event(event) => (*event, None),
+        Parsed::Linked { event, also } => (*event, Some(*also)),
     };
+    let (event, also) = event;
     let stream = event.stream.to_string();
     line.stream = Some(stream.clone());
     line.event = Some(event.event_type.clone());
+    let reply = ingest(env, event, received_at_ms).await?;
+    line.outcome = reply.outcome.as_str();
+    if reply.outcome == Outcome::Deferred {
+        // The stream's alert backlog is full (the hub is down): the provider must retry.
+        return Err(ApiError::Unavailable);
+    }
+    if let Some(also) = also {
+        // The other stream's part (a live input's latest recording): if it cannot be stored,
+        // the provider's retry stores it (the first part is then a duplicate).
+        let linked = ingest(env, also, received_at_ms).await?;
+        if linked.outcome == Outcome::Deferred {
+            return Err(ApiError::Unavailable);
+        }
+    }
+    json(
+        200,
+        &json!({ "ok": true, "outcome": reply.outcome, "stream": stream, "alert_queued": reply.alert_queued }),
+    )
+}
+
+/// Hands one event to its stream's object.
+async fn ingest(env: &Env, event: Event, received_at_ms: u64) -> Result<IngestReply, ApiError> {
     let object = rpc::stream(env, &event.stream)?;
     let request = StreamRequest::Ingest(Box::new(Ingest {
         event,
         received_at_ms,
     }));
     let answer = rpc::call(&object, &request).await?;
-    let reply: IngestReply = match answer.kind {
-        ReplyKind::Ingested => answer.parse()?,
-        _ => return Err(ApiError::Unavailable),
-    };
-    line.outcome = reply.outcome.as_str();
-    if reply.outcome == Outcome::Deferred {
-        // The stream's alert backlog is full (the hub is down): the provider must retry.
-        return Err(ApiError::Unavailable);
+    match answer.kind {
+        ReplyKind::Ingested => Ok(answer.parse()?),
+        _ => Err(ApiError::Unavailable),
     }
-    json(
-        200,
-        &json!({ "ok": true, "outcome": reply.outcome, "stream": stream, "alert_queued": reply.alert_queued }),
-    )
 }

@@ -133,7 +133,7 @@ impl Config {
                     json!({ "configured": false, "reason": reason })
                 }
             };
-            providers.insert(p.id().to_string(), entry);
+            providers.insert(p.route().to_owned(), entry);
         }
         let status_api = match self.api_token {
             Some(_) => json!({ "configured": true }),

@@ -27,6 +27,23 @@ pub fn hex(bytes: &[u8]) -> String {
     out
 }
 
+/// The bytes of lower- or upper-case hexadecimal; `None` for anything else.
+pub fn unhex(s: &str) -> Option<Vec<u8>> {
+    if !s.len().is_multiple_of(2) {
+        return None;
+    }
+    let digit = |c: u8| match c {
+        b'0'..=b'9' => Some(c - b'0'),
+        b'a'..=b'f' => Some(c - b'a' + 10),
+        b'A'..=b'F' => Some(c - b'A' + 10),
+        _ => None,
+    };
+    s.as_bytes()
+        .chunks(2)
+        .map(|p| Some(digit(p[0])? << 4 | digit(p[1])?))
+        .collect()
+}
+
 /// `s` cut to at most `max_chars` characters, the last one `…` when something was cut.
 pub fn truncate(s: &str, max_chars: usize) -> String {
     if s.chars().count() <= max_chars {
@@ -45,6 +62,15 @@ mod tests {
     fn hex_is_lower_case_and_two_digits_a_byte() {
         assert_eq!(hex(&[0x00, 0x0f, 0xa5, 0xff]), "000fa5ff");
         assert_eq!(hex(&[]), "");
+    }
+
+    #[test]
+    fn unhex_reads_what_hex_writes_and_refuses_the_rest() {
+        assert_eq!(unhex("000fa5FF"), Some(vec![0x00, 0x0f, 0xa5, 0xff]));
+        assert_eq!(unhex(&hex(&[1, 2, 254])), Some(vec![1, 2, 254]));
+        for bad in ["0", "0g", "zz", " 00"] {
+            assert_eq!(unhex(bad), None, "{bad}");
+        }
     }
 
     #[test]

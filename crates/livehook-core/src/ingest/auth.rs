@@ -71,6 +71,19 @@ pub fn expect_secret(
     }
 }
 
+/// The `key=value` pairs of a comma-separated signature header (`t=…,v1=…,v1=…`), trimmed.
+pub fn header_pairs(header: &str) -> impl Iterator<Item = (&str, &str)> {
+    header
+        .split(',')
+        .filter_map(|part| part.split_once('='))
+        .map(|(k, v)| (k.trim(), v.trim()))
+}
+
+/// A signed timestamp (seconds) within `tolerance_s` of `now_s`, either way.
+pub fn fresh(timestamp_s: u64, now_s: u64, tolerance_s: u64) -> bool {
+    timestamp_s.abs_diff(now_s) <= tolerance_s
+}
+
 /// HMAC-SHA256 of the concatenated `parts` under `key`. (`None` cannot happen: HMAC takes keys
 /// of any length; the type says so only because the `hmac` API does.)
 pub fn hmac_sha256(key: &[u8], parts: &[&[u8]]) -> Option<[u8; 32]> {
@@ -276,6 +289,17 @@ mod tests {
             &[b"what do ya want for nothing?"],
             &got[..31]
         ));
+    }
+
+    #[test]
+    fn signature_headers_split_into_pairs() {
+        let pairs: Vec<_> = header_pairs("t=1700000000, v1=ab ,v1=cd,junk,v0=").collect();
+        assert_eq!(
+            pairs,
+            [("t", "1700000000"), ("v1", "ab"), ("v1", "cd"), ("v0", "")]
+        );
+        assert!(fresh(1000, 1300, 300) && fresh(1300, 1000, 300));
+        assert!(!fresh(1000, 1301, 300) && !fresh(1301, 1000, 300));
     }
 
     #[test]

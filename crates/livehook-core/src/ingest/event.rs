@@ -232,9 +232,11 @@ pub const STATUS_PREFIX: &str = "status:";
 
 impl StreamKey {
     /// Validates the id: 1..=255 bytes of `[A-Za-z0-9._~:-]` (every id the seeds show fits;
-    /// anything else is refused rather than escaped, so keys stay readable and unambiguous).
+    /// anything else is refused rather than escaped, so keys stay readable and unambiguous), or
+    /// an AWS resource ARN (IVS channels: `arn:aws:ivs:{region}:{account}:channel/{id}`), the one
+    /// shape allowed a `/`.
     pub fn new(provider: ProviderId, kind: Kind, id: &str) -> Option<Self> {
-        valid_stream_id(id).then(|| StreamKey {
+        (valid_stream_id(id) || valid_resource_arn(id)).then(|| StreamKey {
             provider,
             kind,
             id: id.to_owned(),
@@ -274,6 +276,38 @@ impl fmt::Display for StreamKey {
             self.id
         )
     }
+}
+
+/// `arn:{partition}:{service}:{region}:{account}:{type}/{id}` with plain parts (letters, digits,
+/// `-`, and `_`/`.` in the id), at most [`MAX_STREAM_ID_LEN`] bytes.
+pub fn valid_resource_arn(id: &str) -> bool {
+    let plain = |s: &str, extra: &[u8]| {
+        !s.is_empty()
+            && s.bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'-' || extra.contains(&b))
+    };
+    let mut parts = id.splitn(6, ':');
+    let (Some("arn"), Some(partition), Some(service), Some(region), Some(account), Some(resource)) = (
+        parts.next(),
+        parts.next(),
+        parts.next(),
+        parts.next(),
+        parts.next(),
+        parts.next(),
+    ) else {
+        return false;
+    };
+    let Some((kind, rid)) = resource.split_once('/') else {
+        return false;
+    };
+    id.len() <= MAX_STREAM_ID_LEN
+        && plain(partition, b"")
+        && plain(service, b"")
+        && plain(region, b"")
+        && account.bytes().all(|b| b.is_ascii_digit())
+        && !account.is_empty()
+        && plain(kind, b"")
+        && plain(rid, b"_.")
 }
 
 pub fn valid_stream_id(id: &str) -> bool {
@@ -578,6 +612,27 @@ mod tests {
         assert!(!valid_stream_id("a b"));
         assert!(!valid_stream_id(&"a".repeat(256)));
         assert!(valid_stream_id(&"a".repeat(255)));
+    }
+
+    #[test]
+    fn an_ivs_channel_arn_is_the_one_id_with_a_slash() {
+        let arn = "arn:aws:ivs:us-west-2:123456789012:channel/AbCdef1G2hij";
+        let key = StreamKey::new(ProviderId::new("ivs"), Kind::LiveInput, arn).unwrap();
+        assert_eq!(key.kv_key(), format!("status:ivs:live_input:{arn}"));
+        assert_eq!(StreamKey::parse(&key.to_string()), Some(key));
+        for bad in [
+            "arn:aws:ivs:us-west-2:123456789012:channel/a/b",
+            "arn:aws:ivs:us-west-2:12345678901x:channel/a",
+            "arn:aws:ivs:us-west-2:123456789012:channel/",
+            "arn:aws:ivs:us west-2:123456789012:channel/a",
+            "../../etc/passwd",
+            "a/b",
+        ] {
+            assert!(
+                StreamKey::new(ProviderId::new("ivs"), Kind::LiveInput, bad).is_none(),
+                "{bad}"
+            );
+        }
     }
 
     #[test]

@@ -29,6 +29,7 @@ const HEADER: &str = "cf-webhook-auth";
 
 const PROFILE: Profile = Profile {
     id: ID,
+    route: "cloudflare",
     title: "Cloudflare Stream",
     token_in_path: false,
     settings: &[Setting::required(SECRET)],

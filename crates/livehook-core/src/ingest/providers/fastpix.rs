@@ -32,6 +32,7 @@ const HEADER: &str = "FastPix-Signature";
 
 const PROFILE: Profile = Profile {
     id: ID,
+    route: "fastpix",
     title: "FastPix",
     token_in_path: false,
     settings: &[Setting::required(SECRET)],

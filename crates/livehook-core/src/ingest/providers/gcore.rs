@@ -31,6 +31,7 @@ pub const DEFAULT_CIDRS: &str = "92.223.123.0/24";
 
 const PROFILE: Profile = Profile {
     id: ID,
+    route: "gcore",
     title: "Gcore",
     token_in_path: true,
     settings: &[

@@ -28,8 +28,10 @@ pub struct Inbound<'a> {
 /// What the registry, the routes, `/healthz` and notifications know of a provider.
 #[derive(Debug)]
 pub struct Profile {
-    /// The route segment (`/webhooks/{id}`) and the name records carry.
+    /// The name records carry (two routes may share it: Cloudflare's live inputs and videos).
     pub id: ProviderId,
+    /// The route segment: `/webhooks/{route}`; also its name in `/healthz` and settings.
+    pub route: &'static str,
     /// How people call it, for notifications ("Cloudflare Stream").
     pub title: &'static str,
     /// The route is `/webhooks/{id}/{token}` rather than `/webhooks/{id}`.
@@ -45,6 +47,10 @@ pub trait Provider: Sync {
 
     fn id(&self) -> ProviderId {
         self.profile().id
+    }
+
+    fn route(&self) -> &'static str {
+        self.profile().route
     }
 
     fn title(&self) -> &'static str {
@@ -113,6 +119,12 @@ pub enum Parsed {
     },
     /// The provider's "is this URL alive" message (Cloudflare's Save and Test).
     Test,
+    /// An event, and one for another stream it tells about (a recording tells its live input
+    /// that it is the newest recording).
+    Linked {
+        event: Box<Event>,
+        also: Box<Event>,
+    },
 }
 
 /// Why a body was refused. Messages never contain payload values, only field names and
@@ -149,6 +161,14 @@ pub fn parse(
         Parsed::Event(mut event) => {
             bound(&mut event);
             Parsed::Event(event)
+        }
+        Parsed::Linked {
+            mut event,
+            mut also,
+        } => {
+            bound(&mut event);
+            bound(&mut also);
+            Parsed::Linked { event, also }
         }
         other => other,
     })

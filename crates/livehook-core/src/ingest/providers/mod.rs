@@ -16,6 +16,7 @@ pub mod cloudflare;
 pub mod cloudflare_stream;
 pub mod fastpix;
 pub mod gcore;
+pub mod ivs;
 pub mod shape;
 
 pub use shape::{
@@ -26,8 +27,13 @@ pub use shape::{
 use super::event::ProviderId;
 
 /// Every provider, one line each. Order is the order of `/healthz`.
-pub static REGISTRY: &[&dyn Provider] =
-    &[&cloudflare::Cloudflare, &fastpix::Fastpix, &gcore::Gcore];
+pub static REGISTRY: &[&dyn Provider] = &[
+    &cloudflare::Cloudflare,
+    &cloudflare_stream::CloudflareStream,
+    &fastpix::Fastpix,
+    &gcore::Gcore,
+    &ivs::Ivs,
+];
 
 /// The registered provider whose records carry the name `name` (a path segment of
 /// `/streams/{provider}/…`, a query parameter); the first, where two routes share it.
@@ -105,15 +111,20 @@ mod tests {
     use crate::ingest::settings::Settings;
 
     #[test]
-    fn every_registered_provider_has_a_well_formed_unique_id_and_a_title() {
+    fn every_registered_provider_has_a_well_formed_id_a_unique_route_and_a_title() {
         let mut seen = std::collections::HashSet::new();
         for p in REGISTRY {
             let id = p.id();
             assert_eq!(ProviderId::parse(id.as_str()), Some(id), "{id}");
-            assert!(seen.insert(id), "{id} registered twice");
+            assert_eq!(
+                ProviderId::parse(p.route()).map(|r| r.as_str().len()),
+                Some(p.route().len())
+            );
+            assert!(seen.insert(p.route()), "{} registered twice", p.route());
             assert!(!p.title().is_empty());
             assert_eq!(find(id.as_str()).map(|f| f.id()), Some(id));
             assert_eq!(get(id).map(|f| f.id()), Some(id));
+            assert_eq!(by_route(p.route()).map(|f| f.route()), Some(p.route()));
             assert!(
                 p.settings().iter().any(|s| s.required),
                 "{id} needs a credential"
@@ -182,7 +193,7 @@ mod tests {
         for &p in REGISTRY {
             for body in [
                 &b"\"rmissing fieldeg cie\""[..], // what the fuzzer found (fuzz/regressions/)
-                br#"{"type":"x","data":"missing field `x` secret-value","message":"missing field `x` secret-value"}"#,
+                br#"{"type":"x","data":"missing field `x` secret-value","message":"missing field `x` secret-value","status":"missing field `x` secret-value","detail":"missing field `x` secret-value"}"#,
             ] {
                 let err = parse(p, body, 0).unwrap_err();
                 let msg = err.to_string();

@@ -9,7 +9,7 @@ use serde_json::{Map, Value};
 use sha2::{Digest, Sha256};
 
 use crate::ingest::auth::AuthError;
-use crate::ingest::event::{Event, Kind, ProviderId, StreamKey};
+use crate::ingest::event::{Event, Kind, ProviderId, StreamKey, WarningChange};
 use crate::ingest::settings::{Setting, Settings};
 use crate::text::{hex, truncate};
 use crate::time::{parse_rfc3339, Nanos};
@@ -179,7 +179,7 @@ pub const MAX_NAME: usize = 200;
 
 /// Longest event id kept as sent; longer ones are replaced by their SHA-256 (still unique).
 pub const MAX_EVENT_ID: usize = 256;
-/// Longest error code and message kept (characters); longer ones are cut.
+/// Longest error or warning code and message kept (characters); longer ones are cut.
 pub const MAX_ERROR_CODE: usize = 64;
 pub const MAX_ERROR_MESSAGE: usize = 1024;
 
@@ -196,6 +196,10 @@ fn bound(event: &mut Event) {
     if let Some(err) = event.error.as_mut() {
         err.code = truncate(&err.code, MAX_ERROR_CODE);
         err.message = truncate(&err.message, MAX_ERROR_MESSAGE);
+    }
+    if let Some(WarningChange::Raised(w)) = event.warning.as_mut() {
+        w.code = truncate(&w.code, MAX_ERROR_CODE);
+        w.message = truncate(&w.message, MAX_ERROR_MESSAGE);
     }
 }
 

@@ -15,6 +15,8 @@ export const SECRETS = {
   FASTPIX_WEBHOOK_SECRET: "bGl2ZWhvb2stZmFzdHBpeC10ZXN0LWtleQ==",
   GCORE_WEBHOOK_TOKEN: "test-gcore-token",
   STATUS_API_TOKEN: "test-api-token",
+  CF_STREAM_WEBHOOK_SECRET: "test-cf-stream-secret",
+  IVS_WEBHOOK_TOKEN: "test-ivs-token",
 };
 export const FASTPIX_KEY = Buffer.from(SECRETS.FASTPIX_WEBHOOK_SECRET, "base64");
 export const GCORE_IP = "92.223.123.10";
@@ -195,6 +197,23 @@ export function gcore(body, { token = SECRETS.GCORE_WEBHOOK_TOKEN, ip = GCORE_IP
   const headers = { "Content-Type": "application/json" };
   if (ip !== null) headers["CF-Connecting-IP"] = ip;
   return [`/webhooks/gcore/${token}`, { method: "POST", headers, body }];
+}
+
+/** A Cloudflare Stream video webhook, signed at `time` (seconds; default now). */
+export function cfStream(body, { secret = SECRETS.CF_STREAM_WEBHOOK_SECRET, time = Math.floor(Date.now() / 1000) } = {}) {
+  const headers = { "Content-Type": "application/json" };
+  if (secret !== null) {
+    const sig = createHmac("sha256", secret).update(`${time}.`).update(body).digest("hex");
+    headers["Webhook-Signature"] = `time=${time},sig1=${sig}`;
+  }
+  return ["/webhooks/cloudflare-stream", { method: "POST", headers, body }];
+}
+
+/** An Amazon IVS event as an EventBridge API destination sends it. */
+export function ivs(body, { token = SECRETS.IVS_WEBHOOK_TOKEN } = {}) {
+  const headers = { "Content-Type": "application/json; charset=utf-8", "User-Agent": "Amazon/EventBridge/ApiDestinations" };
+  if (token !== null) headers["x-api-key"] = token;
+  return ["/webhooks/ivs", { method: "POST", headers, body }];
 }
 
 export async function send(w, [p, init]) {

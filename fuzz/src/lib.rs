@@ -23,7 +23,8 @@ use livehook_core::ingest::auth::{
     bearer_from_protocols, secrets_equal, verify_bearer, AuthError, Cidr, Secret,
 };
 use livehook_core::ingest::event::{
-    valid_stream_id, Event, State, StatusRecord, TimeSource, MAX_STREAM_ID_LEN,
+    valid_resource_arn, valid_stream_id, Event, State, StatusRecord, TimeSource, WarningChange,
+    MAX_STREAM_ID_LEN,
 };
 use livehook_core::ingest::providers::cloudflare::{self, hint_for};
 use livehook_core::ingest::providers::fastpix::{self, signing_key as fastpix_key};
@@ -31,6 +32,7 @@ use livehook_core::ingest::providers::gcore;
 use livehook_core::ingest::providers::{
     self, ParseError, Parsed, Provider, MAX_ERROR_CODE, MAX_ERROR_MESSAGE, MAX_EVENT_ID,
 };
+use livehook_core::ingest::providers::{cloudflare_stream, ivs};
 use livehook_core::time::{format_rfc3339, parse_http_date, parse_rfc3339, Nanos};
 
 /// The receipt time handed to the parsers (2024-07-09T18:07:51Z).
@@ -49,6 +51,12 @@ const PARSE_ERROR_FIELDS: &[&str] = &[
     "message.stream",
     "message.video",
     "message.broadcast",
+    "uid",
+    "modified",
+    "detail-type",
+    "source",
+    "time",
+    "resources",
 ];
 
 /// Every `SubscriberError::Invalid` message, digits replaced by `#`. (`SubscriberError::Url`
@@ -81,6 +89,16 @@ pub fn gcore(data: &[u8]) {
     provider(&gcore::Gcore, data);
 }
 
+/// `cloudflare_stream` target: one Cloudflare Stream video webhook body.
+pub fn cloudflare_stream(data: &[u8]) {
+    provider(&cloudflare_stream::CloudflareStream, data);
+}
+
+/// `ivs` target: one Amazon IVS EventBridge event.
+pub fn ivs(data: &[u8]) {
+    provider(&ivs::Ivs, data);
+}
+
 fn provider(p: &dyn Provider, body: &[u8]) {
     let got = providers::parse(p, body, RECEIVED_AT);
     assert_eq!(
@@ -108,7 +126,12 @@ fn provider(p: &dyn Provider, body: &[u8]) {
 
 fn event(p: &dyn Provider, e: &Event) {
     assert_eq!(e.stream.provider, p.id());
-    assert!(valid_stream_id(&e.stream.id), "stream id {:?}", e.stream.id);
+    // Stream ids are plain, or (IVS channels) an AWS resource ARN, the one shape with a `/`.
+    assert!(
+        valid_stream_id(&e.stream.id) || valid_resource_arn(&e.stream.id),
+        "stream id {:?}",
+        e.stream.id
+    );
     assert_eq!(
         e.stream.kv_key(),
         format!(
@@ -134,11 +157,28 @@ fn event(p: &dyn Provider, e: &Event) {
         assert!(err.code.chars().count() <= MAX_ERROR_CODE);
         assert!(err.message.chars().count() <= MAX_ERROR_MESSAGE);
     }
-    if p.id() == cloudflare::ID && e.state == State::Errored {
+    if let Some(WarningChange::Raised(w)) = &e.warning {
+        assert!(w.code.chars().count() <= MAX_ERROR_CODE);
+        assert!(w.message.chars().count() <= MAX_ERROR_MESSAGE);
+    }
+    // Only an event that keeps the state may change a warning or a recording link; an errored
+    // event always says why.
+    assert!(e.keeps_state || e.latest_recording.is_none());
+    if e.error.is_some() {
+        assert!(e.state == State::Errored && !e.keeps_state);
+    }
+    // Providers with a hint table: an errored event carries its error and the table's hint.
+    let hints: Option<fn(&str) -> &'static str> = match p.route() {
+        "cloudflare" => Some(hint_for),
+        "cloudflare-stream" => Some(cloudflare_stream::hint_for),
+        "ivs" => Some(ivs::hint_for),
+        _ => None,
+    };
+    if let (Some(hint_for), true) = (hints, e.state == State::Errored && !e.keeps_state) {
         let err = e
             .error
             .as_ref()
-            .expect("an errored Cloudflare event carries its error");
+            .expect("an errored event of a provider with hints carries its error");
         assert_eq!(err.hint, hint_for(&err.code));
     }
     // The stored record's time reads back as the same instant.

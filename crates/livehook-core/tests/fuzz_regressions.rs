@@ -10,6 +10,9 @@ use std::path::{Path, PathBuf};
 #[path = "../../../fuzz/src/lib.rs"]
 mod fuzz_checks;
 
+/// The provider targets (their fixtures are in `tests/fixtures/{route}`, `-` for `_`).
+const PROVIDERS: [&str; 5] = ["cloudflare", "fastpix", "gcore", "cloudflare_stream", "ivs"];
+
 fn files_in(dir: &Path) -> Vec<PathBuf> {
     let mut out: Vec<PathBuf> = std::fs::read_dir(dir)
         .map(|entries| {
@@ -27,9 +30,10 @@ fn replay(target: &str, check: fn(&[u8])) {
     let root = Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/../.."));
     let mut inputs = files_in(&root.join("fuzz/seeds").join(target));
     inputs.extend(files_in(&root.join("fuzz/regressions").join(target)));
-    if matches!(target, "cloudflare" | "fastpix" | "gcore") {
-        for provider in ["cloudflare", "fastpix", "gcore"] {
-            inputs.extend(files_in(&root.join("tests/fixtures").join(provider)));
+    if PROVIDERS.contains(&target) {
+        for provider in PROVIDERS {
+            let dir = provider.replace('_', "-");
+            inputs.extend(files_in(&root.join("tests/fixtures").join(dir)));
         }
     }
     assert!(!inputs.is_empty(), "no inputs for {target}");
@@ -57,6 +61,16 @@ fn fastpix_inputs_pass_the_fuzz_checks() {
 #[test]
 fn gcore_inputs_pass_the_fuzz_checks() {
     replay("gcore", fuzz_checks::gcore);
+}
+
+#[test]
+fn cloudflare_stream_inputs_pass_the_fuzz_checks() {
+    replay("cloudflare_stream", fuzz_checks::cloudflare_stream);
+}
+
+#[test]
+fn ivs_inputs_pass_the_fuzz_checks() {
+    replay("ivs", fuzz_checks::ivs);
 }
 
 #[test]

@@ -23,12 +23,9 @@ use serde::Deserialize;
 use super::shape::{
     from_json, provider_time, stream_key, Inbound, ParseError, Parsed, Profile, Provider,
 };
-use crate::ingest::auth::{
-    fresh, header_pairs, hmac_sha256, hmac_sha256_matches, AuthError, Secret,
-};
+use crate::ingest::auth::{AuthError, Secret, TimedSignature};
 use crate::ingest::event::{ErrorInfo, Event, Kind, ProviderId, State, TimeSource};
 use crate::ingest::settings::{Setting, Settings};
-use crate::text::{hex, unhex};
 use crate::time::Nanos;
 
 /// The records' provider: Cloudflare, as for live inputs.
@@ -77,6 +74,15 @@ impl Provider for CloudflareStream {
     }
 }
 
+/// `Webhook-Signature: time=<unix s>,sig1=<hex>`.
+pub const SCHEME: TimedSignature = TimedSignature {
+    header: "Webhook-Signature header",
+    stale: "Webhook-Signature time",
+    time_key: "time",
+    sig_key: "sig1",
+    tolerance_s: TOLERANCE_S,
+};
+
 /// Checks `Webhook-Signature` over the raw body at `now_s`.
 pub fn verify(
     secret: Option<&Secret>,
@@ -84,41 +90,17 @@ pub fn verify(
     body: &[u8],
     now_s: u64,
 ) -> Result<(), AuthError> {
-    let secret = secret.ok_or(AuthError::NotConfigured(SECRET))?;
-    let header = header.ok_or(AuthError::Missing("Webhook-Signature header"))?;
-    let invalid = AuthError::Invalid("Webhook-Signature header");
-    let mut time = None;
-    let mut signatures = Vec::new();
-    for (k, v) in header_pairs(header) {
-        match k {
-            "time" => time = Some(v),
-            "sig1" => signatures.push(v),
-            _ => {}
-        }
-    }
-    let time_text = time.ok_or(invalid.clone())?;
-    let time: u64 = time_text.parse().map_err(|_| invalid.clone())?;
-    if !fresh(time, now_s, TOLERANCE_S) {
-        return Err(AuthError::Invalid("Webhook-Signature time"));
-    }
-    let parts: [&[u8]; 3] = [time_text.as_bytes(), b".", body];
-    let key = secret.expose().as_bytes();
-    let ok = signatures
-        .iter()
-        .filter_map(|sig| unhex(sig))
-        .any(|sig| hmac_sha256_matches(key, &parts, &sig));
-    if ok {
-        Ok(())
-    } else {
-        Err(invalid)
-    }
+    SCHEME.verify(
+        secret.ok_or(AuthError::NotConfigured(SECRET))?,
+        header,
+        body,
+        now_s,
+    )
 }
 
 /// A `Webhook-Signature` header for `body` at `time` (tests, the load generator).
 pub fn sign(secret: &str, time: u64, body: &[u8]) -> Option<String> {
-    let t = time.to_string();
-    let mac = hmac_sha256(secret.as_bytes(), &[t.as_bytes(), b".", body])?;
-    Some(format!("time={t},sig1={}", hex(&mac)))
+    SCHEME.sign(secret, time, body)
 }
 
 #[derive(Deserialize)]

@@ -4,6 +4,8 @@
 //! - Live stream events: the stream id is `data.streamId` (the doc's `disconnected` table calls
 //!   it `data.id`; `object.id` is the last resort). Simulcast target events are their own kind,
 //!   keyed by `data.simulcastId`, with `data.livestreamId` as the parent.
+//! - What each event means for the state is the lifecycle Mux defined (`live_stream.rs`, shared
+//!   with Mux).
 //! - Event time: `created_at` (when FastPix created the webhook event).
 //! - De-duplication key: `webhookId` + type + stream + time, so a redelivery (same body, more
 //!   `attempts`) is recognised whether `webhookId` names the event or the endpoint.
@@ -18,11 +20,12 @@ use base64::Engine as _;
 use serde::Deserialize;
 use serde_json::Map;
 
+use super::live_stream::{self, Lifecycle};
 use super::shape::{
     from_json, provider_time, stream_key, Inbound, ParseError, Parsed, Profile, Provider,
 };
 use crate::ingest::auth::{hmac_sha256, hmac_sha256_matches, AuthError, Secret};
-use crate::ingest::event::{Event, Kind, ProviderId, State, StreamKey, TimeSource};
+use crate::ingest::event::{Event, Kind, ProviderId, StreamKey, TimeSource};
 use crate::ingest::settings::{Setting, Settings};
 use crate::time::Nanos;
 
@@ -137,16 +140,7 @@ struct Data {
 }
 
 const PREFIX: &str = "video.live_stream.";
-
-/// FastPix's own `data.status`: idle (no broadcast), active (broadcast in progress), disabled.
-fn status_state(status: Option<&str>) -> Option<State> {
-    match status? {
-        "idle" => Some(State::Idle),
-        "active" => Some(State::Live),
-        "disabled" => Some(State::Disabled),
-        _ => None,
-    }
-}
+const UNKNOWN: &str = "unknown FastPix live stream event type";
 
 fn parse(body: &[u8], received_at: Nanos) -> Result<Parsed, ParseError> {
     let env: Envelope = from_json(ID, body)?;
@@ -161,51 +155,22 @@ fn parse(body: &[u8], received_at: Nanos) -> Result<Parsed, ParseError> {
         .as_deref()
         .and_then(|id| StreamKey::new(ID, Kind::LiveInput, id));
     // (kind, state, recording)
-    let mapped = match name {
-        "created" => Some((Kind::LiveInput, State::Created, Some(false))),
-        "connected" => Some((Kind::LiveInput, State::Connected, None)),
-        // Recording starts around the moment the stream goes live; data.status says which side.
-        "recording" => Some((
-            Kind::LiveInput,
-            if status == Some("active") {
-                State::Live
-            } else {
-                State::Connected
-            },
-            Some(true),
-        )),
-        "active" => Some((Kind::LiveInput, State::Live, None)),
-        "disconnected" => Some((Kind::LiveInput, State::Disconnected, Some(false))),
-        "idle" => Some((Kind::LiveInput, State::Idle, Some(false))),
-        // A configuration change: the state is whatever FastPix says the status is now.
-        "updated" => status_state(status).map(|s| (Kind::LiveInput, s, None)),
-        "enabled" => Some((
-            Kind::LiveInput,
-            status_state(status)
-                .filter(|s| *s != State::Disabled)
-                .unwrap_or(State::Idle),
-            None,
-        )),
-        "disabled" => Some((Kind::LiveInput, State::Disabled, Some(false))),
-        "deleted" => Some((Kind::LiveInput, State::Deleted, Some(false))),
-        "simulcast_target.created" => Some((Kind::SimulcastTarget, State::Created, None)),
-        "simulcast_target.starting" => Some((Kind::SimulcastTarget, State::Connected, None)),
-        "simulcast_target.broadcasting" => Some((Kind::SimulcastTarget, State::Live, None)),
-        "simulcast_target.deleted" => Some((Kind::SimulcastTarget, State::Deleted, None)),
-        _ => {
-            return Ok(ignored(
-                env.event_type,
-                "unknown FastPix live stream event type",
-                named,
-            ))
-        }
-    };
-    let Some((kind, state, recording)) = mapped else {
-        return Ok(ignored(
-            env.event_type,
-            "no recognisable data.status",
-            named,
-        ));
+    let (kind, state, recording) = match name.strip_prefix("simulcast_target.") {
+        Some(target) => match live_stream::simulcast_target(target) {
+            Some(state) => (Kind::SimulcastTarget, state, None),
+            None => return Ok(ignored(env.event_type, UNKNOWN, named)),
+        },
+        None => match live_stream::live_stream(name, status) {
+            Lifecycle::State(state, recording) => (Kind::LiveInput, state, recording),
+            Lifecycle::NoStatus => {
+                return Ok(ignored(
+                    env.event_type,
+                    "no recognisable data.status",
+                    named,
+                ))
+            }
+            Lifecycle::Unknown => return Ok(ignored(env.event_type, UNKNOWN, named)),
+        },
     };
     let object_id = env.object.and_then(|o| o.id);
     let (id, field, parent_id) = match kind {
@@ -323,7 +288,7 @@ mod tests {
 
     #[test]
     fn all_fourteen_seed_events_normalize() {
-        use State::*;
+        use crate::ingest::event::State::*;
         let table = [
             (
                 "live-stream-created.json",

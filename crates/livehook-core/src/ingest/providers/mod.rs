@@ -17,6 +17,7 @@ pub mod cloudflare_stream;
 pub mod fastpix;
 pub mod gcore;
 pub mod ivs;
+mod live_stream;
 pub mod shape;
 
 pub use shape::{

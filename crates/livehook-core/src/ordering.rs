@@ -183,18 +183,21 @@ impl StreamLedger {
             (Some(_), TimeSource::Receipt) => true,
             (Some(current), TimeSource::Provider) => key > *current,
         };
-        // A state event older than the state is stale as a whole (as it always was); its other
-        // fields, and those of an event that keeps the state, each win against their own newest.
-        let state = !event.keeps_state && newer(&self.order);
-        let fields = state || event.keeps_state;
+        // Each field wins against its own newest event, so the result never depends on the
+        // delivery order: an older state event still sets a recording flag newer than the one
+        // in force.
+        let sets_state = !event.keeps_state && newer(&self.order);
+        let last = newer(&self.last_order);
         let wins = Wins {
-            state,
-            recording: fields && event.recording.is_some() && newer(&self.recording_order),
-            warning: fields && event.warning.is_some() && newer(&self.warning_order),
-            latest_recording: fields
-                && event.latest_recording.is_some()
-                && newer(&self.recording_link_order),
-            last: fields && newer(&self.last_order),
+            // Until a state event arrives, the newest event's assumption is the state.
+            state: sets_state || (event.keeps_state && self.order.is_none() && last),
+            recording: event.recording.is_some() && newer(&self.recording_order),
+            // A warning belongs to the state it was raised in: one older than the newest state
+            // event is history (still an alert), and that state event ended any older warning.
+            warning: event.warning.is_some() && newer(&self.warning_order) && newer(&self.order),
+            clears_warning: sets_state && newer(&self.warning_order),
+            latest_recording: event.latest_recording.is_some() && newer(&self.recording_link_order),
+            last,
         };
         if !wins.any() {
             return Applied {
@@ -203,7 +206,7 @@ impl StreamLedger {
             };
         }
         let changed = self.record.as_ref().is_none_or(|r| r.state != event.state);
-        if wins.state && changed && event.state != State::Errored && notify.contains(&event.state) {
+        if sets_state && changed && event.state != State::Errored && notify.contains(&event.state) {
             self.outbox.push(Alert::state_change(event, received_at_ms));
             alert_queued = true;
         }
@@ -215,7 +218,7 @@ impl StreamLedger {
             wins,
         ));
         for (won, order) in [
-            (wins.state, &mut self.order),
+            (sets_state, &mut self.order),
             (wins.recording, &mut self.recording_order),
             (wins.warning, &mut self.warning_order),
             (wins.latest_recording, &mut self.recording_link_order),

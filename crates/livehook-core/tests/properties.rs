@@ -1,7 +1,11 @@
 //! Property tests (proptest, host) for the invariants the README states:
 //! - any sequence of events for a set of streams, in any order, with any duplicates, ends with
 //!   each stream at the state of its newest event;
-//! - every errored event (counted once) queues exactly one alert;
+//! - with events that keep the state (recording and health changes) mixed in, each field ends at
+//!   its own newest event: the state at the newest state event's, the recording flag at the
+//!   newest that says, the warning raised only if the newest warning event raised it after the
+//!   newest state event;
+//! - every errored event and every raised warning (counted once) queues exactly one alert;
 //! - the retry schedule: waits within ±20 % of the schedule (or the Retry-After), at most one
 //!   round of attempts, and a delivery always ends delivered or dead;
 //! - the incident window covers exactly the identical errors less than the window apart.
@@ -13,7 +17,7 @@ use livehook_core::alerts::record::Incident;
 use livehook_core::alerts::schedule::{jittered, Schedule};
 use livehook_core::ids::{AlertId, SubscriberId};
 use livehook_core::ingest::event::{
-    ErrorInfo, Event, Kind, ProviderId, State, StreamKey, TimeSource,
+    ErrorInfo, Event, Kind, ProviderId, State, StreamKey, TimeSource, WarningChange, WarningInfo,
 };
 use livehook_core::ordering::StreamLedger;
 use proptest::prelude::*;
@@ -78,8 +82,107 @@ fn scenario() -> impl Strategy<Value = (Vec<Event>, Vec<usize>)> {
         })
 }
 
+/// One event of the mixed scenario: a state event (with or without a recording flag), or one
+/// that keeps the state and sets the recording flag or raises or clears a warning.
+#[derive(Debug, Clone, Copy)]
+enum Spec {
+    State(usize, Option<bool>),
+    Recording(bool),
+    Raise,
+    Clear,
+}
+
+fn spec() -> impl Strategy<Value = Spec> {
+    prop_oneof![
+        (0usize..STATES.len(), prop::option::of(any::<bool>()))
+            .prop_map(|(s, r)| Spec::State(s, r)),
+        any::<bool>().prop_map(Spec::Recording),
+        Just(Spec::Raise),
+        Just(Spec::Clear),
+    ]
+}
+
+fn mixed_event(id: usize, at: i64, spec: Spec) -> Event {
+    let keep = |e: Event| Event {
+        keeps_state: true,
+        event_type: format!("keep.{id}"),
+        error: None,
+        ..e
+    };
+    match spec {
+        Spec::State(s, recording) => Event {
+            recording,
+            ..event(0, id, at, STATES[s])
+        },
+        Spec::Recording(on) => keep(Event {
+            recording: Some(on),
+            ..event(0, id, at, State::Live)
+        }),
+        Spec::Raise | Spec::Clear => keep(Event {
+            warning: Some(match spec {
+                Spec::Raise => WarningChange::Raised(WarningInfo {
+                    code: format!("W{id}"),
+                    message: "m".into(),
+                }),
+                _ => WarningChange::Cleared,
+            }),
+            ..event(0, id, at, State::Live)
+        }),
+    }
+}
+
+/// Mixed events for one stream at distinct times, and a delivery order with duplicates.
+fn mixed_scenario() -> impl Strategy<Value = (Vec<Event>, Vec<usize>)> {
+    prop::collection::vec(spec(), 1..30)
+        .prop_flat_map(|specs| {
+            let n = specs.len();
+            let times = Just((0..n as i64).collect::<Vec<_>>()).prop_shuffle();
+            (Just(specs), times, prop::collection::vec(0..n, 0..n))
+        })
+        .prop_flat_map(|(specs, times, extra)| {
+            let events: Vec<Event> = specs
+                .iter()
+                .enumerate()
+                .map(|(i, &s)| mixed_event(i, times[i] * 1_000, s))
+                .collect();
+            let mut order: Vec<usize> = (0..events.len()).collect();
+            order.extend(extra);
+            (Just(events), Just(order).prop_shuffle())
+        })
+}
+
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(2000))]
+
+    #[test]
+    fn every_field_ends_at_its_own_newest_event_whatever_the_delivery((events, order) in mixed_scenario()) {
+        let mut st = StreamLedger::default();
+        let mut alerts = 0usize;
+        for &i in &order {
+            alerts += usize::from(st.apply(&events[i], 0, &[]).alert_queued);
+        }
+        let record = st.record.as_ref().expect("a record");
+        let newest = |f: &dyn Fn(&Event) -> bool| events.iter().filter(|e| f(e)).max_by_key(|e| e.occurred_at);
+        let all = newest(&|_| true).expect("events");
+        prop_assert_eq!(&record.last_event, &all.event_type);
+        let state = newest(&|e| !e.keeps_state);
+        match state {
+            Some(s) => prop_assert_eq!(record.state, s.state),
+            // Only events that keep the state: the newest one's assumption.
+            None => prop_assert_eq!(record.state, all.state),
+        }
+        let recording = newest(&|e| e.recording.is_some()).and_then(|e| e.recording);
+        prop_assert_eq!(record.recording, recording);
+        let warning = newest(&|e| e.warning.is_some())
+            .filter(|w| state.is_none_or(|s| w.occurred_at > s.occurred_at))
+            .and_then(|w| w.raised_warning().cloned());
+        prop_assert_eq!(&record.warning, &warning);
+        let alerting = events
+            .iter()
+            .filter(|e| e.state == State::Errored && !e.keeps_state || e.raised_warning().is_some())
+            .count();
+        prop_assert_eq!(alerts, alerting, "one alert per errored event and raised warning");
+    }
 
     #[test]
     fn final_status_is_the_newest_event_whatever_the_delivery((events, order) in scenario()) {

@@ -401,7 +401,7 @@ pub struct StatusRecord {
     /// The provider's name for the stream, from the last event that sent one.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
-    /// A warning in force (cleared by its provider, or when the state changes).
+    /// A warning in force: raised since the newest state event, and not cleared by its provider.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub warning: Option<WarningInfo>,
     /// For a live input: the id of its newest recording (`GET /streams/{provider}/{id}?kind=video`).
@@ -416,6 +416,8 @@ pub struct Wins {
     pub state: bool,
     pub recording: bool,
     pub warning: bool,
+    /// A newer state event than the warning in force: it ends it.
+    pub clears_warning: bool,
     pub latest_recording: bool,
     /// It is the newest event to change anything: its type and times become the record's.
     pub last: bool,
@@ -443,6 +445,7 @@ impl StatusRecord {
             state: !event.keeps_state,
             recording: event.recording.is_some(),
             warning: event.warning.is_some(),
+            clears_warning: !event.keeps_state,
             latest_recording: event.latest_recording.is_some(),
             last: true,
         };
@@ -460,16 +463,14 @@ impl StatusRecord {
             Some(p) if !wins.state => p.state,
             _ => event.state,
         };
-        let (error, state_changed) = match previous {
-            Some(p) if !wins.state => (p.error.clone(), false),
-            Some(p) => (event.error.clone(), p.state != state),
-            None => (event.error.clone(), false),
+        let error = match previous {
+            Some(p) if !wins.state => p.error.clone(),
+            _ => event.error.clone(),
         };
         let warning = match (&event.warning, wins.warning) {
             (Some(WarningChange::Raised(w)), true) => Some(w.clone()),
             (Some(WarningChange::Cleared), true) => None,
-            // A new state ends a warning raised in the old one.
-            _ if state_changed => None,
+            _ if wins.clears_warning => None,
             _ => previous.and_then(|p| p.warning.clone()),
         };
         let (updated_at, received, last_event) = match previous {

@@ -133,10 +133,10 @@ struct Meta {
 fn parse(body: &[u8]) -> Result<Parsed, ParseError> {
     let v: Video = from_json(ID, body)?;
     let stream = stream_key(ID, Kind::Video, &v.uid, "uid")?;
-    let modified = v.modified.as_deref().ok_or(ParseError::Shape {
-        provider: ID,
-        detail: "missing field `modified`".into(),
-    })?;
+    let modified = v
+        .modified
+        .as_deref()
+        .ok_or_else(|| ParseError::missing(ID, "modified"))?;
     let occurred_at = provider_time(modified, "modified")?;
     let (state, error) = match v.status.state.as_str() {
         "pendingupload" => (State::Created, None),
@@ -160,11 +160,11 @@ fn parse(body: &[u8]) -> Result<Parsed, ParseError> {
             )
         }
         _ => {
-            return Ok(Parsed::Ignored {
-                event_type: Some(format!("video.{}", v.status.state)),
-                reason: "unknown Stream video state",
-                stream: Some(stream),
-            })
+            return Ok(Parsed::ignored(
+                format!("video.{}", v.status.state),
+                "unknown Stream video state",
+                Some(stream),
+            ))
         }
     };
     let event_type = format!("video.{}", v.status.state);

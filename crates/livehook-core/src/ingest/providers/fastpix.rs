@@ -147,7 +147,11 @@ fn parse(body: &[u8], received_at: Nanos) -> Result<Parsed, ParseError> {
     let data = env.data.unwrap_or_default();
     let status = data.status.as_deref();
     let Some(name) = env.event_type.strip_prefix(PREFIX) else {
-        return Ok(ignored(env.event_type, "not a live stream event", None));
+        return Ok(Parsed::ignored(
+            env.event_type,
+            "not a live stream event",
+            None,
+        ));
     };
     // The live stream an ignored event still names, for its history.
     let named = data
@@ -158,18 +162,18 @@ fn parse(body: &[u8], received_at: Nanos) -> Result<Parsed, ParseError> {
     let (kind, state, recording) = match name.strip_prefix("simulcast_target.") {
         Some(target) => match live_stream::simulcast_target(target) {
             Some(state) => (Kind::SimulcastTarget, state, None),
-            None => return Ok(ignored(env.event_type, UNKNOWN, named)),
+            None => return Ok(Parsed::ignored(env.event_type, UNKNOWN, named)),
         },
         None => match live_stream::live_stream(name, status) {
             Lifecycle::State(state, recording) => (Kind::LiveInput, state, recording),
             Lifecycle::NoStatus => {
-                return Ok(ignored(
+                return Ok(Parsed::ignored(
                     env.event_type,
                     "no recognisable data.status",
                     named,
                 ))
             }
-            Lifecycle::Unknown => return Ok(ignored(env.event_type, UNKNOWN, named)),
+            Lifecycle::Unknown => return Ok(Parsed::ignored(env.event_type, UNKNOWN, named)),
         },
     };
     let object_id = env.object.and_then(|o| o.id);
@@ -185,10 +189,7 @@ fn parse(body: &[u8], received_at: Nanos) -> Result<Parsed, ParseError> {
             None,
         ),
     };
-    let id = id.ok_or_else(|| ParseError::Shape {
-        provider: ID,
-        detail: format!("missing field `{field}`"),
-    })?;
+    let id = id.ok_or_else(|| ParseError::missing(ID, field))?;
     let stream = stream_key(ID, kind, &id, field)?;
     if let Some(p) = &parent_id {
         stream_key(ID, Kind::LiveInput, p, "data.livestreamId")?;
@@ -218,14 +219,6 @@ fn parse(body: &[u8], received_at: Nanos) -> Result<Parsed, ParseError> {
         warning: None,
         latest_recording: None,
     })))
-}
-
-fn ignored(event_type: String, reason: &'static str, stream: Option<StreamKey>) -> Parsed {
-    Parsed::Ignored {
-        event_type: Some(event_type),
-        reason,
-        stream,
-    }
 }
 
 #[cfg(test)]

@@ -30,7 +30,7 @@ use super::shape::{
 };
 use crate::ingest::auth::{expect_secret, AuthError, Secret};
 use crate::ingest::event::{
-    ErrorInfo, Event, Kind, ProviderId, State, StreamKey, TimeSource, WarningChange, WarningInfo,
+    ErrorInfo, Event, Kind, ProviderId, State, TimeSource, WarningChange, WarningInfo,
 };
 use crate::ingest::settings::{Setting, Settings};
 use crate::time::Nanos;
@@ -135,7 +135,11 @@ enum Effect {
 fn parse(body: &[u8]) -> Result<Parsed, ParseError> {
     let env: Envelope = from_json(ID, body)?;
     if env.source != "aws.ivs" {
-        return Ok(ignored(&env.detail_type, "not an aws.ivs event", None));
+        return Ok(Parsed::ignored(
+            env.detail_type.as_str(),
+            "not an aws.ivs event",
+            None,
+        ));
     }
     let stream = match env.resources.first() {
         Some(arn) => Some(stream_key(ID, Kind::LiveInput, arn, "resources")?),
@@ -150,17 +154,14 @@ fn parse(body: &[u8]) -> Result<Parsed, ParseError> {
     };
     let effect = event_name.and_then(|name| effect(&env.detail_type, name, d));
     let Some(effect) = effect else {
-        return Ok(ignored(
+        return Ok(Parsed::ignored(
             &env.detail_type,
             "IVS event livehook does not track",
             stream,
         ));
     };
     let Some(stream) = stream else {
-        return Err(ParseError::Shape {
-            provider: ID,
-            detail: "missing field `resources`".into(),
-        });
+        return Err(ParseError::missing(ID, "resources"));
     };
     let event_type = match event_name {
         Some(name) => format!("{}: {name}", env.detail_type),
@@ -325,14 +326,6 @@ pub fn hint_for(code: &str) -> &'static str {
              number of tracks, their resolutions and codecs."
         }
         _ => "Unrecognised IVS failure: see the IVS EventBridge documentation.",
-    }
-}
-
-fn ignored(detail_type: &str, reason: &'static str, stream: Option<StreamKey>) -> Parsed {
-    Parsed::Ignored {
-        event_type: Some(detail_type.to_owned()),
-        reason,
-        stream,
     }
 }
 

@@ -18,6 +18,7 @@ pub mod fastpix;
 pub mod gcore;
 pub mod ivs;
 mod live_stream;
+pub mod mux;
 pub mod shape;
 
 pub use shape::{
@@ -34,6 +35,7 @@ pub static REGISTRY: &[&dyn Provider] = &[
     &fastpix::Fastpix,
     &gcore::Gcore,
     &ivs::Ivs,
+    &mux::Mux,
 ];
 
 /// The registered provider whose records carry the name `name` (a path segment of

@@ -127,6 +127,21 @@ pub enum Parsed {
     },
 }
 
+impl Parsed {
+    /// A known provider's message of type `event_type` that livehook does not track.
+    pub fn ignored(
+        event_type: impl Into<String>,
+        reason: &'static str,
+        stream: Option<StreamKey>,
+    ) -> Self {
+        Parsed::Ignored {
+            event_type: Some(event_type.into()),
+            reason,
+            stream,
+        }
+    }
+}
+
 /// Why a body was refused. Messages never contain payload values, only field names and
 /// positions, so they are safe to return and to log.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -144,6 +159,16 @@ pub enum ParseError {
     InvalidId { field: &'static str },
     #[error("{field} is not an RFC 3339 time")]
     InvalidTime { field: &'static str },
+}
+
+impl ParseError {
+    /// A field the payload must have (named as the provider documents it) is absent.
+    pub fn missing(provider: ProviderId, field: &str) -> Self {
+        ParseError::Shape {
+            provider,
+            detail: format!("missing field `{field}`"),
+        }
+    }
 }
 
 /// Parses and normalizes one webhook body with `provider`: refuses empty bodies, then bounds

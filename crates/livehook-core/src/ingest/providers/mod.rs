@@ -18,6 +18,7 @@ pub mod fastpix;
 pub mod gcore;
 pub mod ivs;
 mod live_stream;
+pub mod livepeer;
 pub mod mux;
 pub mod shape;
 
@@ -35,6 +36,7 @@ pub static REGISTRY: &[&dyn Provider] = &[
     &fastpix::Fastpix,
     &gcore::Gcore,
     &ivs::Ivs,
+    &livepeer::Livepeer,
     &mux::Mux,
 ];
 

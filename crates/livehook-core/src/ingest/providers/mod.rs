@@ -198,7 +198,7 @@ mod tests {
         for &p in REGISTRY {
             for body in [
                 &b"\"rmissing fieldeg cie\""[..], // what the fuzzer found (fuzz/regressions/)
-                br#"{"type":"x","data":"missing field `x` secret-value","message":"missing field `x` secret-value","status":"missing field `x` secret-value","detail":"missing field `x` secret-value"}"#,
+                br#"{"type":"x","data":"missing field `x` secret-value","message":"missing field `x` secret-value","status":"missing field `x` secret-value","detail":"missing field `x` secret-value","payload":"missing field `x` secret-value"}"#,
             ] {
                 let err = parse(p, body, 0).unwrap_err();
                 let msg = err.to_string();

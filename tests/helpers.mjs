@@ -17,10 +17,12 @@ export const SECRETS = {
   STATUS_API_TOKEN: "test-api-token",
   CF_STREAM_WEBHOOK_SECRET: "test-cf-stream-secret",
   IVS_WEBHOOK_TOKEN: "test-ivs-token",
+  MUX_WEBHOOK_SECRET: "test-mux-secret",
+  LIVEPEER_WEBHOOK_SECRET: "test-livepeer-secret",
 };
 export const FASTPIX_KEY = Buffer.from(SECRETS.FASTPIX_WEBHOOK_SECRET, "base64");
 export const GCORE_IP = "92.223.123.10";
-export const STREAM_KEY_SENTINELS = ["fpx-live-sk-DO-NOT-LEAK", "81ta-sr0p-hrpr-t5tt-6bed", "DuM8W004MoZY"];
+export const STREAM_KEY_SENTINELS = ["fpx-live-sk-DO-NOT-LEAK", "81ta-sr0p-hrpr-t5tt-6bed", "DuM8W004MoZY", "FAKE-DO-NOT-LEAK"];
 
 /** Settings that make the alert fan-out testable in seconds (loopback receivers, short schedule). */
 export const FAST_ALERTS = {
@@ -214,6 +216,29 @@ export function ivs(body, { token = SECRETS.IVS_WEBHOOK_TOKEN } = {}) {
   const headers = { "Content-Type": "application/json; charset=utf-8", "User-Agent": "Amazon/EventBridge/ApiDestinations" };
   if (token !== null) headers["x-api-key"] = token;
   return ["/webhooks/ivs", { method: "POST", headers, body }];
+}
+
+/** A Mux webhook, signed at `time` (seconds; default now). */
+export function mux(body, { secret = SECRETS.MUX_WEBHOOK_SECRET, time = Math.floor(Date.now() / 1000) } = {}) {
+  const headers = { "Content-Type": "application/json" };
+  if (secret !== null) {
+    const sig = createHmac("sha256", secret).update(`${time}.`).update(body).digest("hex");
+    headers["Mux-Signature"] = `t=${time},v1=${sig}`;
+  }
+  return ["/webhooks/mux", { method: "POST", headers, body }];
+}
+
+/**
+ * A Livepeer Studio webhook as Studio sends it: the body's `timestamp` set to the send time
+ * (`sentAt`, ms; default now), signed over the body.
+ */
+export function livepeer(body, { secret = SECRETS.LIVEPEER_WEBHOOK_SECRET, sentAt = Date.now() } = {}) {
+  const sent = JSON.stringify({ ...JSON.parse(body), timestamp: sentAt });
+  const headers = { "Content-Type": "application/json", "User-Agent": "livepeer.studio" };
+  if (secret !== null) {
+    headers["Livepeer-Signature"] = `t=${sentAt},v1=${createHmac("sha256", secret).update(sent).digest("hex")}`;
+  }
+  return ["/webhooks/livepeer", { method: "POST", headers, body: sent }];
 }
 
 export async function send(w, [p, init]) {

@@ -4,7 +4,8 @@
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import {
-  startWorker, fixture, fixtureNames, send, eventually, ivs, cfStream,
+  startWorker, fixture, fixtureNames, send, eventually, ivs, cfStream, mux, livepeer,
+  STREAM_KEY_SENTINELS, SECRETS, logLines,
 } from "./helpers.mjs";
 
 let w;
@@ -170,4 +171,139 @@ test("cloudflare-stream: forged, replayed or unsigned bodies are 401s that chang
   const tampered = await send(w, [p, { ...init, body: body.replace("\"ready\"", "\"error\"") }]);
   assert.equal(tampered.status, 401);
   assert.deepEqual(await w.kvKeys(), before);
+});
+
+// ---------------------------------------------------------------------------------------------
+// Mux
+
+const MUX_STREAM = "QrikEQpEXp3RvklQSHyHSYOakQkXlRId";
+const MUX_TARGET = "vuOfW021mz5QA500wYEQ9SeUYvuYnpFz011mqSvski5T8claN02JN9ve2g";
+
+test("mux: a broadcast, shuffled, lands with its warning, its target and their errors", async () => {
+  const broadcast = [
+    "live-stream-created.json", "simulcast-target-created.json", "live-stream-connected.json",
+    "simulcast-target-starting.json", "live-stream-recording.json", "live-stream-active.json",
+    "simulcast-target-broadcasting.json", "live-stream-warning.json", "simulcast-target-errored.json",
+  ];
+  const order = [4, 8, 1, 6, 0, 7, 3, 5, 2].map((i) => broadcast[i]);
+  for (const name of order) {
+    const r = await send(w, mux(fixture("mux", name)));
+    assert.equal(r.status, 200, `${name}: ${r.text}`);
+  }
+  const live = (await w.api(`/streams/mux/${MUX_STREAM}`)).body;
+  assert.equal(live.state, "live");
+  assert.equal(live.recording, true);
+  assert.equal(live.name, "Main stage");
+  assert.equal(live.warning.code, "slate_download_failed");
+  assert.equal(live.last_event, "video.live_stream.warning");
+  const target = (await w.api(`/streams/mux/${MUX_TARGET}?kind=simulcast_target`)).body;
+  assert.equal(target.state, "errored");
+  assert.equal(target.parent_id, MUX_STREAM);
+  assert.equal(target.error.code, "simulcast_target_errored:normal");
+  const { body } = await w.api("/alerts?limit=200");
+  const mine = body.alerts.filter((a) => a.provider === "mux");
+  assert.ok(mine.some((a) => a.warning === true && a.code === "slate_download_failed"));
+  assert.ok(mine.some((a) => a.kind === "simulcast_target" && a.state === "errored"));
+  // The rest of the day, then: the warning ends with the broadcast.
+  for (const name of [
+    "simulcast-target-updated.json", "live-stream-disconnected.json", "simulcast-target-idle.json",
+    "live-stream-idle.json", "live-stream-updated.json", "live-stream-disabled.json",
+    "live-stream-enabled.json", "simulcast-target-deleted.json", "live-stream-deleted.json",
+  ]) {
+    assert.equal((await send(w, mux(fixture("mux", name)))).status, 200, name);
+  }
+  const end = await eventually(async () => {
+    const x = await w.record(`status:mux:live_input:${MUX_STREAM}`);
+    return x?.state === "deleted" && x;
+  });
+  assert.equal(end.warning, undefined);
+  assert.equal(end.recording, false);
+  // Redelivered (Mux retries for 24 h): a duplicate.
+  const again = await send(w, mux(fixture("mux", "live-stream-active.json")));
+  assert.equal(again.body.outcome, "duplicate");
+  const other = await send(w, mux(fixture("mux", "asset-ready.json")));
+  assert.equal(other.body.outcome, "ignored");
+});
+
+test("mux: a bad, stale or missing Mux-Signature is a 401 that changes nothing", async () => {
+  const before = await w.kvKeys();
+  const body = fixture("mux", "live-stream-active.json").toString().replace(MUX_STREAM, "mux-sig-test");
+  const now = Math.floor(Date.now() / 1000);
+  for (const [what, opts] of [
+    ["no signature", { secret: null }],
+    ["another secret", { secret: "not-the-secret" }],
+    ["an old time", { time: now - 301 }],
+  ]) {
+    const r = await send(w, mux(body, opts));
+    assert.equal(r.status, 401, `${what}: ${r.text}`);
+    assert.match(r.body.message, /Mux-Signature/, what);
+  }
+  assert.deepEqual(await w.kvKeys(), before);
+});
+
+// ---------------------------------------------------------------------------------------------
+// Livepeer
+
+const LP_STREAM = "d23f0824-128b-4f33-8c5c-7fd0a6a3a450";
+const LP_SESSION = "9531985d-5d9d-49f8-9818-e811892f902b";
+const LP_TARGET = "36f675cc-81e7-4ef5-a8e2-5d940ed90475";
+
+test("livepeer: a broadcast, shuffled and retried, ends idle with its latest recording", async () => {
+  const names = json(fixtureNames("livepeer"));
+  const order = [...names].reverse();
+  for (const name of [...order, ...order]) {
+    const r = await send(w, livepeer(fixture("livepeer", name)));
+    assert.equal(r.status, 200, `${name}: ${r.text}`);
+  }
+  const rec = await eventually(async () => {
+    const x = (await w.api(`/streams/livepeer/${LP_STREAM}`)).body;
+    return x.last_event === "recording.ready" && x;
+  });
+  assert.equal(rec.state, "idle");
+  assert.equal(rec.recording, false);
+  assert.equal(rec.latest_recording, LP_SESSION);
+  assert.equal(rec.name, "Main stage");
+  const target = (await w.api(`/streams/livepeer/${LP_TARGET}?kind=simulcast_target`)).body;
+  assert.equal(target.state, "disconnected");
+  assert.equal(target.parent_id, LP_STREAM);
+  const alerts = await w.api(`/alerts?stream=${encodeURIComponent(`livepeer:simulcast_target:${LP_TARGET}`)}`);
+  assert.equal(alerts.body.alerts.length, 1);
+  assert.equal(alerts.body.alerts[0].code, "multistream.error");
+  const history = (await w.api(`/streams/livepeer/${LP_STREAM}/events?limit=100`)).body.events;
+  assert.equal(history.filter((e) => e.outcome === "duplicate").length, history.length / 2);
+});
+
+test("livepeer: a forged or replayed body is a 401 that changes nothing", async () => {
+  const before = await w.kvKeys();
+  const body = fixture("livepeer", "stream-started.json").toString().replace(LP_STREAM, "lp-sig-test");
+  for (const [what, opts] of [
+    ["no signature", { secret: null }],
+    ["another secret", { secret: "not-the-secret" }],
+    ["sent 6 minutes ago", { sentAt: Date.now() - 360_000 }],
+  ]) {
+    const r = await send(w, livepeer(body, opts));
+    assert.equal(r.status, 401, `${what}: ${r.text}`);
+    assert.match(r.body.message, /Livepeer-Signature/, what);
+  }
+  // A captured request replayed later: its signed timestamp gives it away.
+  const [p, init] = livepeer(body, { sentAt: Date.now() - 301_000 });
+  assert.equal((await send(w, [p, init])).status, 401);
+  assert.deepEqual(await w.kvKeys(), before);
+});
+
+// ---------------------------------------------------------------------------------------------
+// All four
+
+test("no credential of any new provider reaches KV, an answer or a log line", async () => {
+  const dump = JSON.stringify(await Promise.all((await w.kvKeys()).map((k) => w.record(k))));
+  for (const s of STREAM_KEY_SENTINELS) assert.ok(!dump.includes(s), `KV leaks ${s}`);
+  const streams = (await w.api("/streams?limit=100")).text;
+  for (const s of STREAM_KEY_SENTINELS) assert.ok(!streams.includes(s), `API leaks ${s}`);
+  const logs = JSON.stringify(logLines(w.logs));
+  for (const s of [...Object.values(SECRETS), ...STREAM_KEY_SENTINELS]) assert.ok(!logs.includes(s), `log leaks ${s}`);
+  const health = await w.call("/healthz");
+  const h = await health.json();
+  for (const route of ["cloudflare-stream", "ivs", "mux", "livepeer"]) {
+    assert.equal(h.providers[route].configured, true, `${route}: ${JSON.stringify(h.providers[route])}`);
+  }
 });

@@ -32,7 +32,7 @@ use livehook_core::ingest::providers::gcore;
 use livehook_core::ingest::providers::{
     self, ParseError, Parsed, Provider, MAX_ERROR_CODE, MAX_ERROR_MESSAGE, MAX_EVENT_ID,
 };
-use livehook_core::ingest::providers::{cloudflare_stream, ivs};
+use livehook_core::ingest::providers::{cloudflare_stream, ivs, livepeer, mux};
 use livehook_core::time::{format_rfc3339, parse_http_date, parse_rfc3339, Nanos};
 
 /// The receipt time handed to the parsers (2024-07-09T18:07:51Z).
@@ -57,6 +57,15 @@ const PARSE_ERROR_FIELDS: &[&str] = &[
     "source",
     "time",
     "resources",
+    "created_at",
+    "data.id",
+    "event",
+    "createdAt",
+    "stream",
+    "stream.id",
+    "payload.session",
+    "payload.session.assetId",
+    "payload.target",
 ];
 
 /// Every `SubscriberError::Invalid` message, digits replaced by `#`. (`SubscriberError::Url`
@@ -97,6 +106,16 @@ pub fn cloudflare_stream(data: &[u8]) {
 /// `ivs` target: one Amazon IVS EventBridge event.
 pub fn ivs(data: &[u8]) {
     provider(&ivs::Ivs, data);
+}
+
+/// `mux` target: one Mux webhook body.
+pub fn mux(data: &[u8]) {
+    provider(&mux::Mux, data);
+}
+
+/// `livepeer` target: one Livepeer Studio webhook body.
+pub fn livepeer(data: &[u8]) {
+    provider(&livepeer::Livepeer, data);
 }
 
 fn provider(p: &dyn Provider, body: &[u8]) {
@@ -172,6 +191,12 @@ fn event(p: &dyn Provider, e: &Event) {
         "cloudflare" => Some(hint_for),
         "cloudflare-stream" => Some(cloudflare_stream::hint_for),
         "ivs" => Some(ivs::hint_for),
+        // Mux and Livepeer errors are simulcast targets': a hint of their own, never empty.
+        "mux" | "livepeer" => {
+            let err = e.error.as_ref();
+            assert!(err.is_none_or(|err| !err.hint.is_empty()));
+            None
+        }
         _ => None,
     };
     if let (Some(hint_for), true) = (hints, e.state == State::Errored && !e.keeps_state) {
@@ -271,6 +296,45 @@ pub fn auth(data: &[u8]) {
     let expected = configured == Some(path_token)
         && sender.is_some_and(|ip| allowed.iter().any(|c| c.contains(ip)));
     assert_eq!(gcore.is_ok(), expected, "{gcore:?}");
+
+    // IVS: the x-api-key header equals the token, surrounding whitespace ignored.
+    let ivs = ivs::verify(s.as_ref(), header.as_deref());
+    assert_eq!(
+        ivs.is_ok(),
+        configured.is_some() && header.as_deref().map(str::trim) == configured
+    );
+
+    // The signed schemes: whatever the header, no panic; a body signed now with the secret
+    // verifies, and a signature over another body, another secret or an old time does not.
+    let now_s = 1_732_352_400;
+    let _ = mux::verify(s.as_ref(), header.as_deref(), body, now_s);
+    let _ = cloudflare_stream::verify(s.as_ref(), header.as_deref(), body, now_s);
+    let _ = livepeer::verify(s.as_ref(), header.as_deref(), body, now_s * 1000);
+    if let Some(key) = configured {
+        timed_round_trip(key, body, now_s);
+    }
+}
+
+/// Mux and Cloudflare Stream signatures made by `sign` verify at `now_s` and within the
+/// window; over another body, under another secret, or outside the window they do not.
+fn timed_round_trip(key: &str, body: &[u8], now_s: u64) {
+    let Some(secret) = Secret::new(Some(key.to_owned())) else {
+        return;
+    };
+    for scheme in [mux::SCHEME, cloudflare_stream::SCHEME] {
+        let header = scheme
+            .sign(key, now_s, body)
+            .expect("HMAC takes keys of any length");
+        let verify = |h: &str, b: &[u8], n| scheme.verify(&secret, Some(h), b, n);
+        assert_eq!(verify(&header, body, now_s), Ok(()));
+        assert_eq!(verify(&header, body, now_s + 300), Ok(()));
+        assert!(verify(&header, body, now_s + 301).is_err());
+        let mut other = body.to_vec();
+        other.push(b' ');
+        assert!(verify(&header, &other, now_s).is_err());
+        let forged = scheme.sign(&format!("{key}x"), now_s, body).expect("HMAC");
+        assert!(verify(&forged, body, now_s).is_err());
+    }
 }
 
 /// A body signed with `fastpix::sign` under a key verifies with that key's base64 secret; the

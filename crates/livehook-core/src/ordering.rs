@@ -124,9 +124,13 @@ pub struct StreamLedger {
 /// The result of [`StreamLedger::apply`].
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Applied {
+    /// `Stale` for a state event older than the state, even when it set a field no newer event
+    /// had (its recording flag): the state is what the outcome reports on.
     pub outcome: Outcome,
     /// An alert was queued in the outbox by this event.
     pub alert_queued: bool,
+    /// The record changed (the live feed is told).
+    pub changed: bool,
 }
 
 /// The wait after the `failures`-th consecutive failure (1 s, 2 s, 4 s … capped at 60 s).
@@ -151,6 +155,7 @@ impl StreamLedger {
             return Applied {
                 outcome: Outcome::Duplicate,
                 alert_queued: false,
+                changed: false,
             };
         }
         let may_alert = event.state == State::Errored
@@ -160,6 +165,7 @@ impl StreamLedger {
             return Applied {
                 outcome: Outcome::Deferred,
                 alert_queued: false,
+                changed: false,
             };
         }
         if event.time_source == TimeSource::Provider {
@@ -203,6 +209,7 @@ impl StreamLedger {
             return Applied {
                 outcome: Outcome::Stale,
                 alert_queued,
+                changed: false,
             };
         }
         let changed = self.record.as_ref().is_none_or(|r| r.state != event.state);
@@ -229,9 +236,15 @@ impl StreamLedger {
             }
         }
         self.version += 1;
+        let stale_state = !event.keeps_state && !sets_state;
         Applied {
-            outcome: Outcome::Applied,
+            outcome: if stale_state {
+                Outcome::Stale
+            } else {
+                Outcome::Applied
+            },
             alert_queued,
+            changed: true,
         }
     }
 
@@ -461,7 +474,8 @@ mod tests {
             r,
             Applied {
                 outcome: Outcome::Stale,
-                alert_queued: true
+                alert_queued: true,
+                changed: false
             }
         );
         assert_eq!(state_of(&s), State::Live);
@@ -472,7 +486,8 @@ mod tests {
             r,
             Applied {
                 outcome: Outcome::Duplicate,
-                alert_queued: false
+                alert_queued: false,
+                changed: false
             }
         );
         assert_eq!(s.outbox.len(), 1);
@@ -643,6 +658,30 @@ mod tests {
             r.last_event, "recording.end",
             "the newest event is the last one shown"
         );
+    }
+
+    #[test]
+    fn a_stale_state_event_still_sets_a_recording_flag_no_newer_event_gave() {
+        // Delivered in order, idle@5 (recording false) then active@20 (silent) leaves false;
+        // the other way round must too: the state is stale, the flag is not.
+        let idle = Event {
+            recording: Some(false),
+            ..ev("idle", 5, State::Idle)
+        };
+        let mut s = StreamLedger::default();
+        s.apply(&ev("active", 20, State::Live), 0, &[]);
+        let r = s.apply(&idle, 0, &[]);
+        assert_eq!((r.outcome, r.changed), (Outcome::Stale, true));
+        let rec = s.record.as_ref().unwrap();
+        assert_eq!((rec.state, rec.recording), (State::Live, Some(false)));
+        assert_eq!(rec.last_event, "t.live");
+        // Older than the flag too: stale and unchanged.
+        let again = Event {
+            recording: Some(true),
+            ..ev("idle-older", 4, State::Idle)
+        };
+        let r = s.apply(&again, 0, &[]);
+        assert_eq!((r.outcome, r.changed), (Outcome::Stale, false));
     }
 
     #[test]

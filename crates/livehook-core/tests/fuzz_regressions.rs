@@ -11,7 +11,15 @@ use std::path::{Path, PathBuf};
 mod fuzz_checks;
 
 /// The provider targets (their fixtures are in `tests/fixtures/{route}`, `-` for `_`).
-const PROVIDERS: [&str; 5] = ["cloudflare", "fastpix", "gcore", "cloudflare_stream", "ivs"];
+const PROVIDERS: [&str; 7] = [
+    "cloudflare",
+    "fastpix",
+    "gcore",
+    "cloudflare_stream",
+    "ivs",
+    "mux",
+    "livepeer",
+];
 
 fn files_in(dir: &Path) -> Vec<PathBuf> {
     let mut out: Vec<PathBuf> = std::fs::read_dir(dir)
@@ -71,6 +79,16 @@ fn cloudflare_stream_inputs_pass_the_fuzz_checks() {
 #[test]
 fn ivs_inputs_pass_the_fuzz_checks() {
     replay("ivs", fuzz_checks::ivs);
+}
+
+#[test]
+fn mux_inputs_pass_the_fuzz_checks() {
+    replay("mux", fuzz_checks::mux);
+}
+
+#[test]
+fn livepeer_inputs_pass_the_fuzz_checks() {
+    replay("livepeer", fuzz_checks::livepeer);
 }
 
 #[test]

@@ -248,7 +248,7 @@ impl StreamStatus {
                 };
                 self.save_with(entry).await?;
                 // The event (and any alert) is durable now; the I/O below may fail and be retried.
-                if applied.outcome == Outcome::Applied {
+                if applied.changed {
                     if let Some((version, record)) = after {
                         self.push_to_live_feed(version, record);
                     }

@@ -70,13 +70,20 @@ function when(iso) {
 
 const badge = (state) => el("span", { class: `badge s-${state}` }, state ?? "—");
 
+/** What is wrong with a stream: its error's code and hint, else a warning in force. */
+function problem(r) {
+  if (r.error) return [el("b", {}, r.error.code), " ", r.error.hint];
+  if (r.warning) return [el("b", { class: "warn" }, `⚠ ${r.warning.code}`), " ", r.warning.message];
+  return null;
+}
+
 function rowContent(r) {
   return [
     el("span", { class: "state-cell" }, badge(r.state), r.recording ? el("span", { class: "rec", title: "recording" }, "REC") : null),
     el("span", { class: "id-cell" }, el("span", { class: "id" }, r.stream_id), r.name ? el("span", { class: "name" }, r.name) : null),
     el("span", { class: "where" }, `${r.provider} · ${r.kind.replace("_", " ")}`),
     el("span", { class: "since", title: `last change ${r.updated_at}`, "data-at": r.updated_at }, ago(r.updated_at)),
-    el("span", { class: "problem" }, r.error ? [el("b", {}, r.error.code), " ", r.error.hint] : null),
+    el("span", { class: "problem" }, problem(r)),
   ];
 }
 
@@ -257,6 +264,8 @@ function showRecord(r) {
     ["Received", when(r.received_at)],
     r.error ? ["Error", [el("b", {}, r.error.code), " ", r.error.message]] : null,
     r.error ? ["Hint", r.error.hint] : null,
+    r.warning ? ["Warning", [el("b", { class: "warn" }, r.warning.code), " ", r.warning.message]] : null,
+    r.latest_recording ? ["Latest recording", r.latest_recording] : null,
   ].filter(Boolean);
   $("details-record").replaceChildren(...rows.flatMap(([k, v]) => [el("dt", {}, k), el("dd", {}, v)]));
 }

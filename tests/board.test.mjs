@@ -13,7 +13,7 @@ import { fileURLToPath } from "node:url";
 import path from "node:path";
 import { chromium } from "playwright-core";
 import {
-  startWorker, send, cloudflare, fastpix, gcore, fixture, cfErrored, eventually, sleep,
+  startWorker, send, cloudflare, fastpix, gcore, ivs, mux, fixture, cfErrored, eventually, sleep,
   SECRETS, FAST_ALERTS, runCleanups,
 } from "./helpers.mjs";
 import { startReceiver } from "./receiver.mjs";
@@ -37,6 +37,7 @@ function chromiumPath() {
 const at = (s) => new Date(Date.now() - 60_000 + s * 1000).toISOString();
 const XSS = `<img src=x onerror="window.__xss=1"><script>window.__xss=2</script>`;
 const DEAD_INPUT = "b0a7d000000000000000000000000001";
+const CHANNEL = "arn:aws:ivs:us-west-2:123456789012:channel/AbCdef1G2hij";
 
 before(async () => {
   // A subscriber that fails the first four attempts (the whole fast schedule), then accepts.
@@ -58,8 +59,19 @@ before(async () => {
   }
   // Its alert's only delivery ends dead (four 500s).
   assert.ok(await eventually(async () => (await w.api("/alerts?delivery=dead")).body.alerts?.length === 1, 15_000));
+  // Providers added later: a Mux stream, and an IVS channel that is live but starved (a
+  // warning; its alert reaches the subscriber, which accepts everything from now on).
+  for (const req of [
+    mux(fixture("mux", "live-stream-active.json")),
+    ivs(fixture("ivs", "stream-start.json")),
+    ivs(fixture("ivs", "starvation-start.json")),
+  ]) {
+    const r = await send(w, req);
+    assert.equal(r.status, 200, r.text);
+  }
   // KV (the listing) catches up within a second.
-  assert.ok(await eventually(async () => (await w.api("/streams")).body.streams?.length === 4, 5_000));
+  assert.ok(await eventually(async () => (await w.api("/streams")).body.streams?.some((s) => s.warning), 5_000));
+  assert.equal((await w.api("/streams")).body.streams.length, 6);
 
   browser = await chromium.launch({
     executablePath: chromiumPath(),
@@ -122,7 +134,7 @@ test("signed in: every stream with its state as text, name, error code and hint"
   await row("eb222fcca08eeb1ae84c981ebe8aeeb6").waitFor();
   assert.equal(page.url().includes(TOKEN), false, "the token never goes in the URL");
   assert.equal(await page.evaluate(() => sessionStorage.getItem("livehook.token")), TOKEN);
-  assert.equal(await page.locator(".row").count(), 4);
+  assert.equal(await page.locator(".row").count(), 6);
   assert.match(await row("eb222fcca08eeb1ae84c981ebe8aeeb6").innerText(), /connected/);
   assert.match(await row("a0ba2bf6-fe6b-441c-a9be-bf910d223218").innerText(), /live/);
   const video = await row("54321").innerText();
@@ -133,6 +145,14 @@ test("signed in: every stream with its state as text, name, error code and hint"
   assert.match(errored, /ERR_GOP_OUT_OF_RANGE/);
   assert.match(errored, /keyframe interval/i, "the hint");
   assert.match(await page.locator("#counts").innerText(), /errored\s*1/);
+  // A warning on a stream that goes on: live, with the warning's code and message.
+  const starved = await row(CHANNEL).innerText();
+  assert.match(starved, /live/);
+  assert.match(starved, /Your Channel/);
+  assert.match(starved, /ivs · live input/);
+  assert.match(starved, /Starvation/);
+  assert.match(starved, /not receiving video/);
+  assert.match(await row("QrikEQpEXp3RvklQSHyHSYOakQkXlRId").innerText(), /mux · live input/);
   await page.locator("#feed", { hasText: "live" }).waitFor();
 });
 
@@ -145,8 +165,10 @@ test("filters and search narrow the list", async () => {
   await page.selectOption("#state", "");
   await page.fill("#search", "a0ba2bf6");
   assert.equal(await page.locator(".row:visible").count(), 1);
+  await page.fill("#search", "channel/AbCdef");
+  assert.equal(await page.locator(".row:visible").count(), 1);
   await page.fill("#search", "");
-  assert.equal(await page.locator(".row:visible").count(), 4);
+  assert.equal(await page.locator(".row:visible").count(), 6);
 });
 
 test("a webhook's effect appears without a reload, new streams included", async () => {

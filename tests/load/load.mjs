@@ -1,6 +1,6 @@
 // `npm run load`: a bounded load test against `npm run dev` on 127.0.0.1 (started here if it is
-// not already running, stopped afterwards). Sends ~1 000 signed events over 100 streams of the
-// three providers, shuffled, 16 at a time, with duplicates; then checks that every stream's
+// not already running, stopped afterwards). Sends ~1 900 signed events over 180 streams of all
+// seven routes, shuffled, 16 at a time, with duplicates; then checks that every stream's
 // status is its newest event, that nothing answered 5xx, and that every errored event has
 // exactly one alert record. Exits non-zero on any failure. Uses the values of .dev.vars.example.
 import { spawn } from "node:child_process";
@@ -14,6 +14,10 @@ const BASE = process.env.LOAD_URL ?? "http://127.0.0.1:8787";
 const CF_SECRET = "local-cf-secret";
 const FASTPIX_KEY = Buffer.from("livehook-fastpix-test-key");
 const GCORE_TOKEN = "local-gcore-token";
+const CF_STREAM_SECRET = "local-cf-stream-secret";
+const MUX_SECRET = "local-mux-secret";
+const LIVEPEER_SECRET = "local-livepeer-secret";
+const IVS_TOKEN = "local-ivs-token";
 const API = { Authorization: "Bearer local-api-token" };
 const CONCURRENCY = 16;
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
@@ -45,7 +49,7 @@ const CF_STATES = ["connected", "disconnected", "errored"];
 const t0 = Date.UTC(2026, 0, 1);
 const concurrent = []; // [request, expectation] sent in any order
 const sequences = []; // Gcore: per stream, sent in order (Gcore has no event time)
-const expect = { cloudflare: {}, fastpix: {}, gcore: {} };
+const expect = { cloudflare: {}, fastpix: {}, gcore: {}, mux: {}, ivs: {}, livepeer: {}, "cloudflare?kind=video": {} };
 const alertIds = [];
 
 for (let s = 0; s < 40; s++) {
@@ -93,6 +97,56 @@ for (let s = 0; s < 20; s++) {
   expect.gcore[id] = { state: "disconnected" }; // the last one sent is stream-paused → offline
 }
 
+// The providers added later: 20 streams each, 10 events a stream at distinct whole seconds (IVS
+// times have no fraction), signed now (their signatures carry a time checked within 300 s).
+const hmacHex = (key, ...parts) => parts.reduce((h, p) => h.update(p), createHmac("sha256", key)).digest("hex");
+const nowS = () => Math.floor(Date.now() / 1000);
+function timed(provider, prefix, make) {
+  for (let s = 0; s < 20; s++) {
+    const id = make.id ? make.id(`${prefix}${run}x${s}`) : `${prefix}${run}x${s}`;
+    for (let k = 0; k < 10; k++) {
+      const at = new Date(t0 + (s * 10 + k) * 1000);
+      concurrent.push(make(id, k, at, `${prefix}-${run}-${s}-${k}`));
+      const prev = expect[provider][id];
+      if (!prev || at > Date.parse(prev.at)) expect[provider][id] = { at: at.toISOString() };
+    }
+  }
+}
+const MUX = ["live-stream-connected.json", "live-stream-active.json", "live-stream-idle.json", "live-stream-disconnected.json", "live-stream-recording.json"];
+timed("mux", "loadmux", (id, k, at, eventId) => {
+  const p = fixture("mux", MUX[k % MUX.length]);
+  Object.assign(p, { id: eventId, created_at: at.toISOString() });
+  p.data.id = id;
+  p.object.id = id;
+  const body = JSON.stringify(p);
+  const t = nowS();
+  return { path: "/webhooks/mux", headers: { "Mux-Signature": `t=${t},v1=${hmacHex(MUX_SECRET, `${t}.`, body)}` }, body };
+});
+const IVS = ["session-created.json", "stream-start.json", "stream-end.json", "session-ended.json"];
+const ivsMake = (id, k, at, eventId) => {
+  const p = fixture("ivs", IVS[k % IVS.length]);
+  Object.assign(p, { id: eventId, time: at.toISOString().replace(".000Z", "Z"), resources: [id] });
+  return { path: "/webhooks/ivs", headers: { "x-api-key": IVS_TOKEN }, body: JSON.stringify(p) };
+};
+ivsMake.id = (s) => `arn:aws:ivs:us-west-2:123456789012:channel/${s}`;
+timed("ivs", "loadivs", ivsMake);
+timed("livepeer", "loadlp", (id, k, at, eventId) => {
+  const p = fixture("livepeer", k % 2 ? "stream-idle.json" : "stream-started.json");
+  Object.assign(p, { id: eventId, createdAt: at.getTime(), timestamp: Date.now() });
+  p.stream.id = id;
+  const body = JSON.stringify(p);
+  return { path: "/webhooks/livepeer", headers: { "Livepeer-Signature": `t=${p.timestamp},v1=${hmacHex(LIVEPEER_SECRET, body)}` }, body };
+});
+const VIDEO = ["video-pendingupload.json", "video-queued.json", "video-inprogress.json", "video-ready.json"];
+timed("cloudflare?kind=video", "loadvid", (id, k, at) => {
+  const p = fixture("cloudflare-stream", VIDEO[k % VIDEO.length]);
+  Object.assign(p, { uid: id, modified: at.toISOString() });
+  delete p.liveInput;
+  const body = JSON.stringify(p);
+  const t = nowS();
+  return { path: "/webhooks/cloudflare-stream", headers: { "Webhook-Signature": `time=${t},sig1=${hmacHex(CF_STREAM_SECRET, `${t}.`, body)}` }, body };
+});
+
 // Duplicates: 10 % of the concurrent events again, then shuffle.
 const dupes = concurrent.filter(() => Math.random() < 0.1);
 const queue = [...concurrent, ...dupes].sort(() => Math.random() - 0.5);
@@ -118,7 +172,8 @@ const seconds = (performance.now() - started) / 1000;
 // ---- checks (KV writes are coalesced to 1/s per stream: allow a few seconds) ----
 const failures = [];
 async function record(provider, id) {
-  const r = await fetch(`${BASE}/streams/${provider}/${encodeURIComponent(id)}`, { headers: API });
+  const [name, query = ""] = provider.split("?");
+  const r = await fetch(`${BASE}/streams/${name}/${encodeURIComponent(id)}${query && `?${query}`}`, { headers: API });
   return r.ok ? r.json() : null;
 }
 await sleep(2500);

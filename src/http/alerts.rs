@@ -46,7 +46,7 @@ pub async fn live(req: Request, env: &Env) -> ApiResult {
     let authorization = header(&req, "Authorization").or_else(|| {
         header(&req, "Sec-WebSocket-Protocol").and_then(|p| auth::bearer_from_protocols(&p))
     });
-    auth::verify_bearer(cfg.api_token.as_ref(), authorization.as_deref())?;
+    cfg.authorize(authorization.as_deref())?;
     let upgrade = header(&req, "Upgrade").unwrap_or_default();
     if !upgrade.eq_ignore_ascii_case("websocket") {
         return Err(ApiError::UpgradeRequired);

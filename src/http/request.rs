@@ -2,7 +2,6 @@
 //! bearer check.
 
 use futures_util::StreamExt;
-use livehook_core::ingest::auth;
 use worker::{Env, Request};
 
 use super::error::{ApiError, MAX_BODY_BYTES};
@@ -71,8 +70,5 @@ pub fn percent_decode(s: &str) -> String {
 /// The bearer check of every API route: `Authorization: Bearer <STATUS_API_TOKEN>`.
 pub fn authorize(req: &Request, env: &Env) -> Result<(), ApiError> {
     let cfg = env::config(env);
-    Ok(auth::verify_bearer(
-        cfg.api_token.as_ref(),
-        header(req, "Authorization").as_deref(),
-    )?)
+    Ok(cfg.authorize(header(req, "Authorization").as_deref())?)
 }

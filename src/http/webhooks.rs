@@ -70,9 +70,9 @@ async fn handle(
         path_token,
         now_s: now_ms() / 1000,
     };
-    provider.authenticate_headers(&cfg.providers, &inbound)?;
+    providers::authenticate_headers(provider, &cfg.providers, &inbound)?;
     let body = read_body(req).await?;
-    provider.authenticate_body(&cfg.providers, &inbound, &body)?;
+    providers::authenticate_body(provider, &cfg.providers, &inbound, &body)?;
     let received_at_ms = now_ms();
     let event = match providers::parse(provider, &body, millis_to_nanos(received_at_ms))? {
         Parsed::Test => {

@@ -7,9 +7,9 @@ use serde_json::{json, Map, Value};
 
 use crate::alerts::schedule::{parse_duration_ms, Schedule};
 use crate::alerts::subscriber::{parse_config, ConfigSubscribers};
-use crate::ingest::auth::Secret;
+use crate::ingest::auth::{either, verify_bearer, AuthError, Secret};
 use crate::ingest::providers::REGISTRY;
-use crate::ingest::settings::Settings;
+use crate::ingest::settings::{next_name, Settings};
 
 /// The bearer token of the API (`GET /streams`, `/alerts`, `/subscriptions`, the live feed).
 pub const STATUS_API_TOKEN: &str = "STATUS_API_TOKEN";
@@ -30,6 +30,8 @@ pub struct Config {
     /// Every registered provider's settings.
     pub providers: Settings,
     pub api_token: Option<Secret>,
+    /// `STATUS_API_TOKEN_NEXT`: accepted beside the token while it is rotated.
+    pub api_token_next: Option<Secret>,
     pub alerts: AlertConfig,
 }
 
@@ -109,11 +111,25 @@ impl Config {
     /// From raw strings (secrets and vars look alike to a worker: both are strings).
     pub fn from_lookup(get: impl Fn(&str) -> Option<String>) -> Self {
         let declared = REGISTRY.iter().flat_map(|p| p.settings().iter());
+        let api_token = Secret::new(get(STATUS_API_TOKEN));
+        let api_token_next = api_token
+            .as_ref()
+            .and_then(|_| Secret::new(get(&next_name(STATUS_API_TOKEN))));
         Config {
             providers: Settings::read(declared, &get),
-            api_token: Secret::new(get(STATUS_API_TOKEN)),
+            api_token,
+            api_token_next,
             alerts: AlertConfig::from_lookup(&get),
         }
+    }
+
+    /// The API's bearer check (`Authorization: Bearer …`): the token, or its next value.
+    pub fn authorize(&self, authorization: Option<&str>) -> Result<(), AuthError> {
+        either(
+            self.api_token.as_ref(),
+            self.api_token_next.as_ref().map(Some),
+            |token| verify_bearer(token, authorization),
+        )
     }
 
     /// `/healthz`: which providers accept webhooks, and why not. Never a secret's value.
@@ -126,6 +142,21 @@ impl Config {
                     let mut e = Map::new();
                     e.insert("configured".into(), true.into());
                     e.extend(details);
+                    let rotating: Vec<&str> = p
+                        .settings()
+                        .iter()
+                        .map(|s| s.name)
+                        .filter(|n| self.providers.rotating().contains(n))
+                        .collect();
+                    if !rotating.is_empty() {
+                        let names: Vec<String> = rotating.iter().map(|n| next_name(n)).collect();
+                        e.insert("next_values".into(), json!(names));
+                        // A next value the provider could not use is worth knowing before the
+                        // switch, not after.
+                        if let Some(Err(reason)) = self.providers.rotated().map(|r| p.health(r)) {
+                            e.insert("next_values_problem".into(), reason.into());
+                        }
+                    }
                     Value::Object(e)
                 }
                 Err(reason) => {
@@ -135,9 +166,13 @@ impl Config {
             };
             providers.insert(p.route().to_owned(), entry);
         }
-        let status_api = match self.api_token {
-            Some(_) => json!({ "configured": true }),
-            None => {
+        let status_api = match (&self.api_token, &self.api_token_next) {
+            (Some(_), Some(_)) => json!({
+                "configured": true,
+                "next_values": [next_name(STATUS_API_TOKEN)],
+            }),
+            (Some(_), None) => json!({ "configured": true }),
+            (None, _) => {
                 json!({ "configured": false, "reason": format!("{STATUS_API_TOKEN} is not set") })
             }
         };
@@ -187,6 +222,48 @@ mod tests {
         for s in ["cf-very-secret", "not base64 !!", "api-very-secret"] {
             assert!(!text.contains(s));
         }
+    }
+
+    #[test]
+    fn the_api_token_and_provider_secrets_rotate_and_health_names_the_next_values() {
+        let c = cfg(&[
+            (STATUS_API_TOKEN, "api-old"),
+            ("STATUS_API_TOKEN_NEXT", "api-new"),
+            (CF_WEBHOOK_SECRET, "cf-old"),
+            ("CF_WEBHOOK_SECRET_NEXT", "cf-new"),
+            (FASTPIX_WEBHOOK_SECRET, "bGl2ZWhvb2s="),
+            ("FASTPIX_WEBHOOK_SECRET_NEXT", "not base64 !!"),
+        ]);
+        assert_eq!(c.authorize(Some("Bearer api-old")), Ok(()));
+        assert_eq!(c.authorize(Some("Bearer api-new")), Ok(()));
+        assert_eq!(
+            c.authorize(Some("Bearer api-other")),
+            Err(AuthError::Invalid("bearer token"))
+        );
+        let h = c.health();
+        assert_eq!(
+            h["status_api"]["next_values"],
+            json!(["STATUS_API_TOKEN_NEXT"])
+        );
+        assert_eq!(
+            h["providers"]["cloudflare"]["next_values"],
+            json!(["CF_WEBHOOK_SECRET_NEXT"])
+        );
+        assert!(h["providers"]["cloudflare"]
+            .get("next_values_problem")
+            .is_none());
+        // A next value the provider cannot use is reported before anyone switches to it.
+        assert!(h["providers"]["fastpix"]["next_values_problem"].is_string());
+        assert!(h["providers"]["gcore"].get("next_values").is_none());
+        for secret in ["api-old", "api-new", "cf-old", "cf-new", "not base64"] {
+            assert!(!h.to_string().contains(secret), "{secret}");
+        }
+        // Without the token itself, its next value alone opens nothing.
+        let only_next = cfg(&[("STATUS_API_TOKEN_NEXT", "api-new")]);
+        assert_eq!(
+            only_next.authorize(Some("Bearer api-new")),
+            Err(AuthError::NotConfigured("STATUS_API_TOKEN"))
+        );
     }
 
     #[test]

@@ -71,6 +71,21 @@ pub fn expect_secret(
     }
 }
 
+/// `check` against the current values, and, when it refuses a credential as invalid and a next
+/// value is configured, against the next ones: either value is accepted while a secret is
+/// rotated. Any other refusal (missing, not configured, wrong sender) stands. The error is the
+/// current value's.
+pub fn either<T: Copy>(
+    current: T,
+    next: Option<T>,
+    check: impl Fn(T) -> Result<(), AuthError>,
+) -> Result<(), AuthError> {
+    match (check(current), next) {
+        (Err(e @ AuthError::Invalid(_)), Some(next)) => check(next).map_err(|_| e),
+        (result, _) => result,
+    }
+}
+
 /// The `key=value` pairs of a comma-separated signature header (`t=…,v1=…,v1=…`), trimmed.
 pub fn header_pairs(header: &str) -> impl Iterator<Item = (&str, &str)> {
     header

@@ -4,8 +4,21 @@
 //!
 //! A blank value counts as unset, so an empty secret fails closed. A [`Setting::default`] applies
 //! only when the name is absent altogether.
+//!
+//! **Rotation.** A required setting (a credential) may have a second value under the same name
+//! with [`NEXT_SUFFIX`] appended (`CF_WEBHOOK_SECRET_NEXT`): [`Settings::rotated`] is the same
+//! settings with those values in place, and checks accept either (see
+//! [`crate::ingest::auth::either`]). A next value is read only beside a current one.
 
 use super::auth::{AuthError, Secret};
+
+/// The suffix of a credential's second value, accepted beside the first while it is rotated.
+pub const NEXT_SUFFIX: &str = "_NEXT";
+
+/// `NAME_NEXT` for `NAME`.
+pub fn next_name(name: &str) -> String {
+    format!("{name}{NEXT_SUFFIX}")
+}
 
 /// One name a part of livehook reads from the environment.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -39,6 +52,10 @@ impl Setting {
 #[derive(Debug, Clone, Default)]
 pub struct Settings {
     values: Vec<(&'static str, Secret)>,
+    /// The same settings with each credential's next value in place, if any has one.
+    rotated: Option<Box<Settings>>,
+    /// The credentials that have a next value.
+    rotating: Vec<&'static str>,
 }
 
 impl Settings {
@@ -48,6 +65,7 @@ impl Settings {
         get: &dyn Fn(&str) -> Option<String>,
     ) -> Self {
         let mut values: Vec<(&'static str, Secret)> = Vec::new();
+        let mut next: Vec<(&'static str, Secret)> = Vec::new();
         for s in declared {
             if values.iter().any(|(n, _)| *n == s.name) {
                 continue;
@@ -55,9 +73,43 @@ impl Settings {
             let raw = get(s.name).or_else(|| s.default.map(str::to_owned));
             if let Some(secret) = Secret::new(raw) {
                 values.push((s.name, secret));
+                if s.required {
+                    if let Some(n) = Secret::new(get(&next_name(s.name))) {
+                        next.push((s.name, n));
+                    }
+                }
             }
         }
-        Settings { values }
+        let rotating: Vec<&'static str> = next.iter().map(|(n, _)| *n).collect();
+        let rotated = (!next.is_empty()).then(|| {
+            let swapped = values
+                .iter()
+                .map(|(name, v)| {
+                    let n = next.iter().find(|(m, _)| m == name).map(|(_, n)| n);
+                    (*name, n.unwrap_or(v).clone())
+                })
+                .collect();
+            Box::new(Settings {
+                values: swapped,
+                rotated: None,
+                rotating: Vec::new(),
+            })
+        });
+        Settings {
+            values,
+            rotated,
+            rotating,
+        }
+    }
+
+    /// These settings with every credential's next value in place, if any has one.
+    pub fn rotated(&self) -> Option<&Settings> {
+        self.rotated.as_deref()
+    }
+
+    /// The credentials that have a next value set (names only).
+    pub fn rotating(&self) -> &[&'static str] {
+        &self.rotating
     }
 
     pub fn get(&self, name: &str) -> Option<&Secret> {
@@ -98,5 +150,30 @@ mod tests {
         assert!(!s.is_set("C"), "blank is unset, not the default");
         assert_eq!(s.require("D").err(), Some(AuthError::NotConfigured("D")));
         assert!(!format!("{s:?}").contains("a-value"));
+        assert!(s.rotated().is_none() && s.rotating().is_empty());
+    }
+
+    #[test]
+    fn a_credential_s_next_value_is_read_beside_the_current_one_only() {
+        let declared = [
+            Setting::required("A"),
+            Setting::required("B"),
+            Setting::with_default("C", "c-default"),
+        ];
+        let get = |name: &str| match name {
+            "A" => Some("a-old".to_owned()),
+            "A_NEXT" => Some("a-new".to_owned()),
+            "B_NEXT" => Some("b-new".to_owned()), // no current value: ignored
+            "C_NEXT" => Some("not a credential".to_owned()),
+            _ => None,
+        };
+        let s = Settings::read(&declared, &get);
+        assert_eq!(s.rotating(), ["A"]);
+        let r = s.rotated().expect("A rotates");
+        assert_eq!(r.get("A").map(Secret::expose), Some("a-new"));
+        assert!(!r.is_set("B"));
+        assert_eq!(r.get("C").map(Secret::expose), Some("c-default"));
+        assert!(r.rotated().is_none());
+        assert!(!format!("{s:?}").contains("a-new"));
     }
 }

@@ -23,8 +23,8 @@ pub mod mux;
 pub mod shape;
 
 pub use shape::{
-    missing_required, parse, Inbound, ParseError, Parsed, Profile, Provider, MAX_ERROR_CODE,
-    MAX_ERROR_MESSAGE, MAX_EVENT_ID, MAX_NAME,
+    authenticate_body, authenticate_headers, missing_required, parse, Inbound, ParseError, Parsed,
+    Profile, Provider, MAX_ERROR_CODE, MAX_ERROR_MESSAGE, MAX_EVENT_ID, MAX_NAME,
 };
 
 use super::event::ProviderId;
@@ -157,6 +157,105 @@ mod tests {
                 p.id()
             );
             assert!(p.health(&none).is_err());
+        }
+    }
+
+    /// What a sender holding `secret` sends `p` with `body` at `now_s`: headers, path token.
+    fn credentials(
+        p: &dyn Provider,
+        secret: &str,
+        body: &[u8],
+        now_s: u64,
+    ) -> (Vec<(&'static str, String)>, Option<String>) {
+        use base64::Engine as _;
+        let b64 = base64::engine::general_purpose::STANDARD;
+        let header =
+            |name: &'static str, value: Option<String>| (vec![(name, value.expect("signs"))], None);
+        match p.route() {
+            "cloudflare" => header("cf-webhook-auth", Some(secret.into())),
+            "fastpix" => header(
+                "FastPix-Signature",
+                fastpix::sign(&b64.decode(secret).expect("base64"), body),
+            ),
+            "gcore" => (
+                vec![("CF-Connecting-IP", "92.223.123.10".into())],
+                Some(secret.into()),
+            ),
+            "ivs" => header("x-api-key", Some(secret.into())),
+            "cloudflare-stream" => header(
+                "Webhook-Signature",
+                cloudflare_stream::sign(secret, now_s, body),
+            ),
+            "mux" => header("Mux-Signature", mux::sign(secret, now_s, body)),
+            "livepeer" => header(
+                "Livepeer-Signature",
+                livepeer::sign(secret, now_s * 1000, body),
+            ),
+            other => panic!("{other}: say here how its sender authenticates"),
+        }
+    }
+
+    /// Headers and then body checks, with rotation, as the worker runs them.
+    fn accepts(p: &dyn Provider, settings: &Settings, secret: &str) -> Result<(), AuthError> {
+        let now_s = 1_732_352_400;
+        let body = format!(r#"{{"timestamp":{}}}"#, now_s * 1000);
+        let (headers, token) = credentials(p, secret, body.as_bytes(), now_s);
+        let header = |name: &str| {
+            headers
+                .iter()
+                .find(|(n, _)| n.eq_ignore_ascii_case(name))
+                .map(|(_, v)| v.clone())
+        };
+        let req = Inbound {
+            header: &header,
+            path_token: token.as_deref(),
+            now_s,
+        };
+        authenticate_headers(p, settings, &req)?;
+        authenticate_body(p, settings, &req, body.as_bytes())
+    }
+
+    #[test]
+    fn every_credential_rotates_without_downtime() {
+        // Base64, because FastPix's secrets are.
+        const OLD: &str = "b2xkLXNlY3JldA==";
+        const NEW: &str = "bmV3LXNlY3JldA==";
+        const OTHER: &str = "b3RoZXItc2VjcmV0";
+        for &p in REGISTRY {
+            let name = p
+                .settings()
+                .iter()
+                .find(|s| s.required)
+                .expect("a credential")
+                .name;
+            let next = crate::ingest::settings::next_name(name);
+            let read = |with_next: bool| {
+                Settings::read(p.settings(), &|n: &str| match n {
+                    _ if n == name => Some(OLD.to_owned()),
+                    _ if with_next && n == next => Some(NEW.to_owned()),
+                    _ => None,
+                })
+            };
+            let (before, during) = (read(false), read(true));
+            let id = p.route();
+            assert_eq!(accepts(p, &before, OLD), Ok(()), "{id}: the current value");
+            assert!(accepts(p, &before, NEW).is_err(), "{id}: no next value yet");
+            assert_eq!(
+                accepts(p, &during, OLD),
+                Ok(()),
+                "{id}: old during rotation"
+            );
+            assert_eq!(
+                accepts(p, &during, NEW),
+                Ok(()),
+                "{id}: new during rotation"
+            );
+            let refused = accepts(p, &during, OTHER);
+            assert!(
+                matches!(refused, Err(AuthError::Invalid(_))),
+                "{id}: any other value: {refused:?}"
+            );
+            assert_eq!(during.rotating(), [name], "{id}");
         }
     }
 

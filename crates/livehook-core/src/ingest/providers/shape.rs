@@ -8,7 +8,7 @@ use serde::Deserialize;
 use serde_json::{Map, Value};
 use sha2::{Digest, Sha256};
 
-use crate::ingest::auth::AuthError;
+use crate::ingest::auth::{either, AuthError};
 use crate::ingest::event::{Event, Kind, ProviderId, StreamKey, WarningChange};
 use crate::ingest::settings::{Setting, Settings};
 use crate::text::{hex, truncate};
@@ -93,6 +93,29 @@ impl std::fmt::Debug for dyn Provider {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(f, "Provider({})", self.id())
     }
+}
+
+/// [`Provider::authenticate_headers`] with either value of a credential being rotated.
+pub fn authenticate_headers(
+    p: &dyn Provider,
+    settings: &Settings,
+    req: &Inbound<'_>,
+) -> Result<(), AuthError> {
+    either(settings, settings.rotated(), |s| {
+        p.authenticate_headers(s, req)
+    })
+}
+
+/// [`Provider::authenticate_body`] with either value of a credential being rotated.
+pub fn authenticate_body(
+    p: &dyn Provider,
+    settings: &Settings,
+    req: &Inbound<'_>,
+    body: &[u8],
+) -> Result<(), AuthError> {
+    either(settings, settings.rotated(), |s| {
+        p.authenticate_body(s, req, body)
+    })
 }
 
 /// `Err("X is not set")` for the first required setting that is not set.

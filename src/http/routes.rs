@@ -14,6 +14,7 @@
 //! | `POST /alerts/{id}/retry`                    | [`alerts::retry`]               | bearer     |
 //! | `GET, POST /subscriptions`                   | [`subscriptions`]               | bearer     |
 //! | `GET, DELETE /subscriptions/{id}`            | [`subscriptions`]               | bearer     |
+//! | `POST /subscriptions/{id}/rotate`            | [`subscriptions`]               | bearer     |
 //! | `GET /healthz`                               | configuration report            | none       |
 //!
 //! Checks run in this order: the path (404), the method (405 with `Allow`; GET routes also
@@ -113,6 +114,12 @@ pub async fn route(
                     allow: "GET, DELETE",
                 }),
             }
+        }
+        ["subscriptions", id, "rotate"] => {
+            let id = our_id(id)?;
+            post(&method)?;
+            authorize(&req, env)?;
+            subscriptions::rotate(env, id).await
         }
         ["healthz"] => {
             get(&method)?;

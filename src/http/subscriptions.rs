@@ -1,5 +1,5 @@
 //! `POST /subscriptions` (validated here, stored by the hub), `GET /subscriptions`,
-//! `GET /subscriptions/{id}`, `DELETE /subscriptions/{id}`.
+//! `GET /subscriptions/{id}`, `DELETE /subscriptions/{id}`, `POST /subscriptions/{id}/rotate`.
 
 use livehook_core::alerts::subscriber::parse_create;
 use livehook_core::ids::SubscriberId;
@@ -27,6 +27,10 @@ pub async fn list(env: &Env) -> ApiResult {
 
 pub async fn get(env: &Env, id: &str) -> ApiResult {
     ask_hub(env, HubRequest::GetSubscriber(subscriber_id(id)?)).await
+}
+
+pub async fn rotate(env: &Env, id: &str) -> ApiResult {
+    ask_hub(env, HubRequest::RotateSubscriber(subscriber_id(id)?)).await
 }
 
 pub async fn delete(env: &Env, id: &str) -> ApiResult {

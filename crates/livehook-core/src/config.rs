@@ -6,7 +6,8 @@
 use serde_json::{json, Map, Value};
 
 use crate::alerts::schedule::{parse_duration_ms, Schedule};
-use crate::alerts::subscriber::{parse_config, ConfigSubscribers};
+use crate::alerts::secret::SigningSecret;
+use crate::alerts::subscriber::{parse_config, AlsoSigning, ConfigSubscribers};
 use crate::ingest::auth::{either, verify_bearer, AuthError, Secret};
 use crate::ingest::providers::REGISTRY;
 use crate::ingest::settings::{next_name, Settings};
@@ -17,6 +18,8 @@ pub const STATUS_API_TOKEN: &str = "STATUS_API_TOKEN";
 /// Alert fan-out settings (see the README's "Alerts" section).
 pub const ALERT_SUBSCRIBERS: &str = "ALERT_SUBSCRIBERS";
 pub const ALERT_WEBHOOK_SECRET: &str = "ALERT_WEBHOOK_SECRET";
+/// A second `whsec_` secret: configured webhook subscribers get both signatures while it is set.
+pub const ALERT_WEBHOOK_SECRET_NEXT: &str = "ALERT_WEBHOOK_SECRET_NEXT";
 pub const ALERT_DEDUPE_SECONDS: &str = "ALERT_DEDUPE_SECONDS";
 pub const ALERT_RETRY_SCHEDULE: &str = "ALERT_RETRY_SCHEDULE";
 pub const ALERT_ATTEMPT_TIMEOUT: &str = "ALERT_ATTEMPT_TIMEOUT";
@@ -77,11 +80,28 @@ impl AlertConfig {
             }),
         };
         let allow_loopback = get(ALERT_ALLOW_LOOPBACK).is_some_and(|v| v.trim() == "true");
-        let subscribers = parse_config(
+        let mut subscribers = parse_config(
             &get(ALERT_SUBSCRIBERS).unwrap_or_default(),
             get(ALERT_WEBHOOK_SECRET).as_deref(),
             allow_loopback,
         );
+        if let Some(next) = get(ALERT_WEBHOOK_SECRET_NEXT).filter(|v| !v.trim().is_empty()) {
+            match SigningSecret::parse(next.trim()) {
+                Some(secret) => {
+                    for sub in subscribers
+                        .subscribers
+                        .iter_mut()
+                        .filter(|s| s.secret.is_some())
+                    {
+                        sub.also_signing = Some(AlsoSigning {
+                            secret: secret.clone(),
+                            until_ms: None,
+                        });
+                    }
+                }
+                None => invalid.push(ALERT_WEBHOOK_SECRET_NEXT),
+            }
+        }
         AlertConfig {
             dedupe_window_ms: dedupe_secs.saturating_mul(1000),
             schedule,

@@ -151,6 +151,7 @@ pub enum ReplyKind {
     Created,
     Subscriptions,
     Subscriber,
+    Rotated,
     Deleted,
 }
 
@@ -205,6 +206,8 @@ pub enum HubRequest {
     ListSubscribers,
     GetSubscriber(SubscriberId),
     DeleteSubscriber(SubscriberId),
+    /// A new signing secret; the old one signs beside it for a day.
+    RotateSubscriber(SubscriberId),
     /// A stream's record changed: tell the live feed (nothing is stored).
     StreamChanged(Box<StreamChange>),
 }
@@ -239,6 +242,7 @@ pub enum HubReply {
     Created(Created),
     Subscriptions(SubscriptionsPage),
     Subscriber(SubscriberView),
+    Rotated(Rotated),
     Deleted(Deleted),
     Noted(Noted),
 }
@@ -253,6 +257,7 @@ impl HubReply {
             HubReply::Created(_) => ReplyKind::Created,
             HubReply::Subscriptions(_) => ReplyKind::Subscriptions,
             HubReply::Subscriber(_) => ReplyKind::Subscriber,
+            HubReply::Rotated(_) => ReplyKind::Rotated,
             HubReply::Deleted(_) => ReplyKind::Deleted,
             HubReply::Noted(_) => ReplyKind::Noted,
         }
@@ -296,6 +301,15 @@ pub struct Created {
     pub subscriber: SubscriberView,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub secret: Option<SigningSecret>,
+}
+
+/// A subscriber's new signing secret (shown this once), and its view: until when the previous
+/// secret still signs (`previous_secret_signs_until`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Rotated {
+    #[serde(flatten)]
+    pub subscriber: SubscriberView,
+    pub secret: SigningSecret,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]

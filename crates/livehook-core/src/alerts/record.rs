@@ -162,6 +162,7 @@ mod tests {
             format: Format::Webhook,
             filter,
             secret: None,
+            also_signing: None,
             source: Source::Api,
             created_at: String::new(),
             disabled: None,

@@ -79,9 +79,15 @@ pub fn outbound(
     ];
     let body = match sub.format {
         Format::Webhook => {
-            let secret = sub.secret.as_ref()?;
+            sub.secret.as_ref()?;
             let body = webhook_body(rec);
-            let signature = secret.sign(webhook_id.as_str(), now_secs, &body);
+            // Several signatures, space-separated, while a secret is rotated: a receiver that
+            // knows either secret verifies the delivery.
+            let signature = sub
+                .signing_secrets(now_secs.saturating_mul(1000))
+                .map(|s| s.sign(webhook_id.as_str(), now_secs, &body))
+                .collect::<Vec<_>>()
+                .join(" ");
             headers.push(("webhook-id", webhook_id.to_string()));
             headers.push(("webhook-timestamp", now_secs.to_string()));
             headers.push(("webhook-signature", signature));
@@ -232,6 +238,7 @@ mod tests {
             format,
             filter: Filter::default(),
             secret: secret.cloned(),
+            also_signing: None,
             source: Source::Api,
             created_at: String::new(),
             disabled: None,

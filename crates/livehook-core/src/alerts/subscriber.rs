@@ -20,6 +20,7 @@ use super::url_policy::{validate_url, UrlError};
 use crate::ids::SubscriberId;
 use crate::ingest::event::{ProviderId, State, MAX_STREAM_ID_LEN};
 use crate::ingest::providers;
+use crate::time::{format_rfc3339, millis_to_nanos};
 /// Most entries one filter field may hold.
 pub const MAX_FILTER_ENTRIES: usize = 100;
 pub const MAX_CODE_LEN: usize = 128;
@@ -185,10 +186,28 @@ pub struct Subscriber {
     /// For `webhook` subscribers.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub secret: Option<SigningSecret>,
+    /// A second secret that signs too while a secret is rotated (see [`AlsoSigning`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub also_signing: Option<AlsoSigning>,
     pub source: Source,
     pub created_at: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub disabled: Option<Disabled>,
+}
+
+/// How long a rotated-out secret keeps signing beside the new one: receivers have a day to
+/// switch, and never miss an alert meanwhile.
+pub const ROTATION_OVERLAP_MS: u64 = 24 * 3600 * 1000;
+
+/// A second secret that signs deliveries beside the subscriber's own: the previous one for a
+/// day after `POST /subscriptions/{id}/rotate`, or `ALERT_WEBHOOK_SECRET_NEXT` for the
+/// configured subscribers while it is set. Standard Webhooks allows several signatures.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AlsoSigning {
+    pub secret: SigningSecret,
+    /// Until when (ms since the epoch); `None`: as long as the configuration says.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub until_ms: Option<u64>,
 }
 
 /// What the API shows of a subscriber.
@@ -203,9 +222,23 @@ pub struct SubscriberView {
     pub enabled: bool,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub disabled: Option<Disabled>,
+    /// While a rotated-out secret still signs: until when (RFC 3339), or `"configured"` while
+    /// `ALERT_WEBHOOK_SECRET_NEXT` is set.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub previous_secret_signs_until: Option<String>,
 }
 
 impl Subscriber {
+    /// Every secret that signs a delivery made at `now_ms`: its own, then one being rotated.
+    pub fn signing_secrets(&self, now_ms: u64) -> impl Iterator<Item = &SigningSecret> {
+        let also = self
+            .also_signing
+            .as_ref()
+            .filter(|a| a.until_ms.is_none_or(|until| now_ms < until))
+            .map(|a| &a.secret);
+        self.secret.iter().chain(also)
+    }
+
     pub fn enabled(&self) -> bool {
         self.disabled.is_none()
     }
@@ -220,6 +253,12 @@ impl Subscriber {
             created_at: self.created_at.clone(),
             enabled: self.enabled(),
             disabled: self.disabled.clone(),
+            previous_secret_signs_until: self.also_signing.as_ref().map(|a| {
+                a.until_ms.map_or_else(
+                    || "configured".to_owned(),
+                    |ms| format_rfc3339(millis_to_nanos(ms)),
+                )
+            }),
         }
     }
 }
@@ -356,6 +395,7 @@ pub fn parse_config(
             format,
             filter: Filter::default(),
             secret,
+            also_signing: None,
             source: Source::Config,
             created_at: String::new(),
             disabled: None,
@@ -495,6 +535,7 @@ mod tests {
             format: Format::Slack,
             filter: Filter::default(),
             secret: None,
+            also_signing: None,
             source: Source::Api,
             created_at: "t".into(),
             disabled: None,

@@ -5,11 +5,12 @@
 //! Invariants (each has a test below):
 //! - A target is `https` and names a public host. `http` and loopback hosts are accepted only
 //!   when the deployment allows loopback targets (local development).
-//! - URLs with credentials, and private, link-local, reserved or unspecified IP literals are
-//!   refused, including IPv6 forms of IPv4 addresses (mapped, compatible, NAT64, 6to4).
+//! - URLs with credentials are refused, and so is every IP literal but loopback: a deployed
+//!   Worker cannot fetch an IP-address URL, and private, link-local and metadata addresses are
+//!   only reachable as literals. Hosts only.
 //! - The length limit holds for the URL as stored (serialized), not only as sent.
 
-use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
+use std::net::IpAddr;
 
 use url::{Host, Url};
 
@@ -52,77 +53,22 @@ pub fn validate_url(raw: &str, allow_loopback: bool) -> Result<Url, UrlError> {
     }
 }
 
-/// Ok(true) for a loopback address, Ok(false) for a public one, Err for anything else.
+/// Ok(true) for a loopback address (local development only); any other IP literal is refused:
+/// a deployed Worker cannot `fetch` an IP-address URL (Cloudflare's documented limitation), so
+/// its alerts would all die, and a literal is how private and metadata addresses are reached.
 fn check_ip(ip: IpAddr) -> Result<bool, UrlError> {
-    let refused = Err(UrlError(
-        "private, link-local or reserved addresses are not allowed",
-    ));
-    let v4 = match ip {
-        IpAddr::V4(v4) => v4,
-        IpAddr::V6(v6) if v6.is_loopback() => return Ok(true),
-        IpAddr::V6(v6) => match embedded_v4(v6) {
-            // An IPv6 form of an IPv4 address is judged as that address.
-            Embedded::V4(v4) => v4,
-            Embedded::Refused => return refused,
-            Embedded::None if reserved_v6(v6) => return refused,
-            Embedded::None => return Ok(false),
-        },
-    };
-    if v4.is_loopback() {
-        Ok(true)
-    } else if reserved_v4(v4) {
-        refused
-    } else {
-        Ok(false)
-    }
-}
-
-fn reserved_v4(v4: Ipv4Addr) -> bool {
-    let [a, b, c, _] = v4.octets();
-    v4.is_private()
-        || v4.is_link_local()
-        || v4.is_unspecified()
-        || v4.is_broadcast()
-        || v4.is_multicast()
-        || v4.is_documentation()
-        || a == 0
-        || (a == 100 && (64..128).contains(&b)) // carrier-grade NAT
-        || (a == 192 && b == 0 && c == 0) // IETF protocol assignments
-        || (a == 198 && (b == 18 || b == 19)) // benchmarking
-        || a >= 240
-}
-
-fn reserved_v6(v6: Ipv6Addr) -> bool {
-    let s = v6.segments();
-    v6.is_unspecified()
-        || v6.is_multicast()
-        || v6.is_unique_local()
-        || v6.is_unicast_link_local()
-        || (s[0] & 0xffc0) == 0xfec0 // site-local (deprecated)
-        || (s[0] == 0x2001 && s[1] == 0x0db8) // documentation
-        || (s[0] == 0x0100 && s[1..4] == [0, 0, 0]) // discard
-}
-
-enum Embedded {
-    None,
-    V4(Ipv4Addr),
-    Refused,
-}
-
-/// IPv6 addresses that carry an IPv4 address: mapped `::ffff:a.b.c.d`, compatible `::a.b.c.d`,
-/// NAT64 `64:ff9b::a.b.c.d` and 6to4 `2002:aabb:ccdd::`. Teredo and local-use NAT64 prefixes
-/// are refused outright.
-fn embedded_v4(v6: Ipv6Addr) -> Embedded {
-    let s = v6.segments();
-    let o = v6.octets();
-    let last = Ipv4Addr::new(o[12], o[13], o[14], o[15]);
-    match s {
-        [0, 0, 0, 0, 0, 0xffff, ..] | [0, 0, 0, 0, 0, 0, ..] | [0x64, 0xff9b, 0, 0, 0, 0, ..] => {
-            Embedded::V4(last)
+    let loopback = match ip {
+        IpAddr::V4(v4) => v4.is_loopback(),
+        IpAddr::V6(v6) => {
+            v6.is_loopback() || v6.to_ipv4_mapped().is_some_and(|v4| v4.is_loopback())
         }
-        [0x2002, ..] => Embedded::V4(Ipv4Addr::new(o[2], o[3], o[4], o[5])),
-        [0x2001, 0, ..] | [0x64, 0xff9b, 1, ..] => Embedded::Refused,
-        _ => Embedded::None,
+    };
+    if loopback {
+        Ok(true)
+    } else {
+        Err(UrlError(
+            "IP addresses are not allowed (deployed Workers cannot fetch them): use a host name",
+        ))
     }
 }
 
@@ -135,10 +81,7 @@ mod tests {
         let ok = [
             "https://example.com/hook",
             "https://hooks.slack.com/services/T0/B0/x",
-            "https://93.184.216.34/x",
-            "https://[2606:4700::1111]/x",
-            "https://[64:ff9b::5db8:d822]/x", // NAT64 of a public address
-            "https://[2002:5db8:d822::1]/x",  // 6to4 of a public address
+            "https://xn--bcher-kva.example/x",
         ];
         for u in ok {
             assert!(validate_url(u, false).is_ok(), "{u}");
@@ -176,10 +119,22 @@ mod tests {
             "https://192.0.2.1/x",
             "https://198.18.0.1/x",
             "https://192.0.0.8/x",
+            // Public IP literals too: a deployed Worker cannot fetch an IP-address URL.
+            "https://93.184.216.34/x",
+            "https://[2606:4700::1111]/x",
+            "https://[64:ff9b::5db8:d822]/x", // NAT64 of a public address
+            "https://[2002:5db8:d822::1]/x",  // 6to4 of a public address
         ];
         for u in refused {
             assert!(validate_url(u, false).is_err(), "{u}");
         }
+        // The answer says why, and how to fix it.
+        assert_eq!(
+            validate_url("https://93.184.216.34/x", false).unwrap_err(),
+            UrlError(
+                "IP addresses are not allowed (deployed Workers cannot fetch them): use a host name"
+            )
+        );
         let long = format!("https://example.com/{}", "a".repeat(MAX_URL_LEN));
         assert!(validate_url(&long, false).is_err());
     }

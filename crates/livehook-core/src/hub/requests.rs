@@ -72,6 +72,9 @@ impl<S: Store, E: Effects> Hub<S, E> {
             HubRequest::DeleteSubscriber(id) => {
                 no_run(self.delete_subscriber(&id).await.map(HubReply::Deleted))
             }
+            HubRequest::RotateSubscriber(id) => {
+                no_run(self.rotate_subscriber(&id).await.map(HubReply::Rotated))
+            }
         }
     }
 }

@@ -5,7 +5,8 @@
 //!
 //! Invariants (tested in `hub/tests.rs`):
 //! - At most [`MAX_SUBSCRIBERS`] API subscribers; a configured one cannot be deleted here.
-//! - A webhook subscriber's secret is shown once, in the creation answer, and never again.
+//! - A webhook subscriber's secret is shown once, in the creation answer (or the rotation
+//!   answer), and never again; after a rotation the old secret signs beside the new for a day.
 
 use serde_json::json;
 
@@ -13,10 +14,12 @@ use super::keys;
 use super::state::Hub;
 use super::store::{list_json, Effects, Level, ListQuery, Store, StoreError, Stored};
 use crate::alerts::secret::{SigningSecret, SECRET_BYTES};
-use crate::alerts::subscriber::{Disabled, Format, NewSubscriber, Source, Subscriber};
+use crate::alerts::subscriber::{
+    AlsoSigning, Disabled, Format, NewSubscriber, Source, Subscriber, ROTATION_OVERLAP_MS,
+};
 use crate::ids::SubscriberId;
 use crate::ingest::event::State;
-use crate::protocol::{Created, Deleted, ObjectError, Reply, SubscriptionsPage};
+use crate::protocol::{Created, Deleted, ObjectError, Reply, Rotated, SubscriptionsPage};
 use crate::time::{format_rfc3339, millis_to_nanos};
 
 /// Most subscribers created through the API.
@@ -84,6 +87,7 @@ impl<S: Store, E: Effects> Hub<S, E> {
             format: new.format,
             filter: new.filter,
             secret: secret.clone(),
+            also_signing: None,
             source: Source::Api,
             created_at: format_rfc3339(millis_to_nanos(self.fx.now_ms())),
             disabled: None,
@@ -99,6 +103,58 @@ impl<S: Store, E: Effects> Hub<S, E> {
         );
         // The secret is shown once: only its holder can verify signatures.
         Ok(Created {
+            subscriber: sub.view(),
+            secret,
+        })
+    }
+
+    /// A new signing secret for a webhook subscriber. The current one keeps signing beside it
+    /// for [`ROTATION_OVERLAP_MS`], so a receiver can switch at its own pace; a second rotation
+    /// within that day drops the oldest secret at once.
+    pub async fn rotate_subscriber(&self, id: &SubscriberId) -> Reply<Rotated> {
+        if self
+            .cfg()
+            .subscribers
+            .subscribers
+            .iter()
+            .any(|s| s.id == *id)
+        {
+            return Err(ObjectError::Conflict(
+                "declared in ALERT_SUBSCRIBERS: set ALERT_WEBHOOK_SECRET_NEXT to rotate its secret"
+                    .into(),
+            ));
+        }
+        let key = keys::subscriber(id);
+        let Some(mut sub) = self
+            .store
+            .get(&key)
+            .await?
+            .and_then(|s| s.parse::<Subscriber>())
+        else {
+            return Err(ObjectError::NoSuchSubscriber);
+        };
+        let Some(current) = sub.secret.take() else {
+            return Err(ObjectError::Conflict(format!(
+                "a {} subscriber has no signing secret",
+                sub.format.as_str()
+            )));
+        };
+        let mut random = [0u8; SECRET_BYTES];
+        self.fx.random(&mut random)?;
+        let secret = SigningSecret::generate(&random);
+        let now = self.fx.now_ms();
+        sub.secret = Some(secret.clone());
+        sub.also_signing = Some(AlsoSigning {
+            secret: current,
+            until_ms: Some(now.saturating_add(ROTATION_OVERLAP_MS)),
+        });
+        self.store.put_all(vec![(key, Stored::json(&sub)?)]).await?;
+        self.fx.log(
+            Level::Info,
+            "subscriber secret rotated",
+            json!({ "subscriber": id }),
+        );
+        Ok(Rotated {
             subscriber: sub.view(),
             secret,
         })

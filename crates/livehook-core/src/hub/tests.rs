@@ -424,6 +424,116 @@ fn subscribers_are_created_listed_got_and_deleted_and_secrets_shown_once() {
         .all(|(_, _, fields)| !fields.to_string().contains(secret.expose())));
 }
 
+/// The signatures of the last delivery, checked against `secrets`: which of them signed it.
+fn signed_by(h: &TestHub, secrets: &[&crate::alerts::secret::SigningSecret]) -> Vec<bool> {
+    let sent = h.fx.sent.borrow();
+    let out = sent.last().expect("a delivery");
+    let header = |name: &str| out.header(name).unwrap().to_owned();
+    let ts: u64 = header("webhook-timestamp").parse().unwrap();
+    let signatures = header("webhook-signature");
+    let parts: Vec<&str> = signatures.split(' ').collect();
+    assert!(parts.iter().all(|p| p.starts_with("v1,")), "{signatures}");
+    secrets
+        .iter()
+        .map(|s| parts.contains(&s.sign(&header("webhook-id"), ts, &out.body).as_str()))
+        .collect()
+}
+
+#[test]
+fn a_rotated_secret_signs_beside_the_new_one_for_a_day_then_only_the_new_one_does() {
+    let h = hub();
+    let created = create(&h, r#"{"url":"https://example.com/a"}"#);
+    let old = created.secret.clone().unwrap();
+    let rotated = block_on(h.rotate_subscriber(&created.subscriber.id)).unwrap();
+    let new = rotated.secret.clone();
+    assert_ne!(new.expose(), old.expose());
+    assert_eq!(
+        rotated.subscriber.previous_secret_signs_until.as_deref(),
+        Some("2024-07-10T18:07:54Z"),
+        "T0 + 24 h"
+    );
+    // Shown once: the view and the logs never hold either secret.
+    let view = serde_json::to_string(&block_on(h.get_subscriber(&created.subscriber.id)).unwrap())
+        .unwrap();
+    assert!(!view.contains(new.expose()) && !view.contains(old.expose()));
+    assert!(view.contains("previous_secret_signs_until"));
+    assert!(logged(&h, "subscriber secret rotated"));
+    assert!(h.fx.logs.borrow().iter().all(|(_, _, f)| {
+        let f = f.to_string();
+        !f.contains(new.expose()) && !f.contains(old.expose())
+    }));
+    // Within the day: both sign.
+    accept(&h, errored("in1", "e1", T0));
+    block_on(h.run_due());
+    assert_eq!(signed_by(&h, &[&new, &old]), [true, true]);
+    // A day later: only the new one.
+    h.fx.advance(24 * 3600 * 1000);
+    accept(&h, errored("in2", "e2", h.fx.now_ms.get()));
+    block_on(h.run_due());
+    assert_eq!(signed_by(&h, &[&new, &old]), [true, false]);
+    let parts =
+        h.fx.sent
+            .borrow()
+            .last()
+            .unwrap()
+            .header("webhook-signature")
+            .unwrap()
+            .split(' ')
+            .count();
+    assert_eq!(parts, 1);
+    // Rotating again drops the oldest at once: the new pair is (newest, new).
+    let again = block_on(h.rotate_subscriber(&created.subscriber.id)).unwrap();
+    accept(&h, errored("in3", "e3", h.fx.now_ms.get()));
+    block_on(h.run_due());
+    assert_eq!(
+        signed_by(&h, &[&again.secret, &new, &old]),
+        [true, true, false]
+    );
+}
+
+#[test]
+fn only_api_webhook_subscribers_rotate_and_configured_ones_use_the_next_setting() {
+    const NEXT: &str = "whsec_c2Vjb25kLXNlY3JldC1mb3ItbGl2ZWhvb2s=";
+    let h = hub_with(&[
+        ("ALERT_SUBSCRIBERS", "https://example.com/configured"),
+        ("ALERT_WEBHOOK_SECRET", SECRET),
+        ("ALERT_WEBHOOK_SECRET_NEXT", NEXT),
+    ]);
+    let page = block_on(h.list_subscribers()).unwrap();
+    let configured = &page.subscriptions[0];
+    assert_eq!(
+        configured.previous_secret_signs_until.as_deref(),
+        Some("configured")
+    );
+    assert!(matches!(
+        block_on(h.rotate_subscriber(&configured.id)),
+        Err(ObjectError::Conflict(m)) if m.contains("ALERT_WEBHOOK_SECRET_NEXT")
+    ));
+    let slack = create(
+        &h,
+        r#"{"url":"https://hooks.slack.com/services/T/B/x","format":"slack"}"#,
+    );
+    let refused = block_on(h.rotate_subscriber(&slack.subscriber.id));
+    assert!(
+        matches!(&refused, Err(ObjectError::Conflict(m)) if m.contains("slack")),
+        "{refused:?}"
+    );
+    let unknown = SubscriberId::parse("sub_0123456789abcdef0123").unwrap();
+    assert_eq!(
+        block_on(h.rotate_subscriber(&unknown)).err(),
+        Some(ObjectError::NoSuchSubscriber)
+    );
+    // The configured webhook is signed with both values while the next one is set.
+    accept(&h, errored("in1", "e1", T0));
+    block_on(h.run_due());
+    let current = crate::alerts::secret::SigningSecret::parse(SECRET).unwrap();
+    let next = crate::alerts::secret::SigningSecret::parse(NEXT).unwrap();
+    assert_eq!(signed_by(&h, &[&current, &next]), [true, true]);
+    // An invalid next value is reported, and changes nothing.
+    let bad = hub_with(&[("ALERT_WEBHOOK_SECRET_NEXT", "not-a-whsec")]);
+    assert!(bad.cfg().invalid.contains(&"ALERT_WEBHOOK_SECRET_NEXT"));
+}
+
 #[test]
 fn at_most_max_subscribers_are_created() {
     let h = hub();

@@ -80,6 +80,32 @@ test("cloudflare Save and Test and other alert types get 2xx and store nothing",
   assert.deepEqual(await w.kvKeys(), before);
 });
 
+test("fastpix: the dashboard's unsigned {} probe gets a 200 and stores nothing; anything else unsigned is a 401", async () => {
+  const before = await w.kvKeys();
+  for (const body of ["{}", "", " {}\n"]) {
+    const r = await send(w, ["/webhooks/fastpix", { method: "POST", headers: { "Content-Type": "application/json" }, body }]);
+    assert.equal(r.status, 200, `${JSON.stringify(body)}: ${r.text}`);
+    assert.equal(r.body.outcome, "test");
+  }
+  for (const body of ['{"type":"video.live_stream.active","data":{"streamId":"probe-1"}}', "[]", "{ }"]) {
+    const r = await send(w, ["/webhooks/fastpix", { method: "POST", headers: { "Content-Type": "application/json" }, body }]);
+    assert.equal(r.status, 401, `${body}: ${r.text}`);
+  }
+  // A signed {} is not a probe: it is checked, and it is not an event.
+  const signed = await send(w, fastpix("{}"));
+  assert.equal(signed.status, 400, signed.text);
+  assert.deepEqual(await w.kvKeys(), before);
+  // Before its secret is set (FastPix shows it once the webhook exists), the probe still passes.
+  const bare = await startWorker({ bindings: { STATUS_API_TOKEN: SECRETS.STATUS_API_TOKEN } });
+  try {
+    const r = await send(bare, ["/webhooks/fastpix", { method: "POST", body: "{}" }]);
+    assert.equal(r.status, 200, r.text);
+    assert.equal((await send(bare, fastpix(fixture("fastpix", "live-stream-active.json")))).status, 403);
+  } finally {
+    await bare.dispose();
+  }
+});
+
 test("all 14 fastpix seed events are accepted and normalized; stream keys never stored", async () => {
   const expected = {
     "live-stream-created.json": "created", "live-stream-connected.json": "connected",

@@ -72,13 +72,13 @@ async fn handle(
     };
     providers::authenticate_headers(provider, &cfg.providers, &inbound)?;
     let body = read_body(req).await?;
+    if provider.is_probe(&inbound, &body) {
+        return test_answer(line);
+    }
     providers::authenticate_body(provider, &cfg.providers, &inbound, &body)?;
     let received_at_ms = now_ms();
     let event = match providers::parse(provider, &body, millis_to_nanos(received_at_ms))? {
-        Parsed::Test => {
-            line.outcome = "test";
-            return json(200, &json!({ "ok": true, "outcome": "test" }));
-        }
+        Parsed::Test => return test_answer(line),
         Parsed::Ignored {
             event_type,
             reason,
@@ -131,6 +131,12 @@ async fn handle(
         200,
         &json!({ "ok": true, "outcome": reply.outcome, "stream": stream, "alert_queued": reply.alert_queued }),
     )
+}
+
+/// A provider's connectivity check: 200, nothing stored.
+fn test_answer(line: &mut WebhookLog) -> ApiResult {
+    line.outcome = "test";
+    json(200, &json!({ "ok": true, "outcome": "test" }))
 }
 
 /// Hands one event to its stream's object.

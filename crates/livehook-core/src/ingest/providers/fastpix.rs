@@ -59,6 +59,13 @@ impl Provider for Fastpix {
         Ok(()) // the signature covers the body
     }
 
+    /// When a webhook URL is added, FastPix's dashboard checks it with an unsigned, empty or
+    /// `{}` body, and activates the webhook only if it gets a 200 (FastPix's SDK documentation;
+    /// the secret may not even be configured yet). Such a body carries nothing to act on.
+    fn is_probe(&self, req: &Inbound<'_>, body: &[u8]) -> bool {
+        (req.header)(HEADER).is_none() && matches!(body.trim_ascii(), b"" | b"{}")
+    }
+
     fn authenticate_body(
         &self,
         s: &Settings,
@@ -117,6 +124,12 @@ struct Envelope {
     data: Option<Data>,
     #[serde(default)]
     created_at: Option<String>,
+    /// FastPix's current envelope (its SDK's documentation): the event id, the one to
+    /// de-duplicate on, and `createdAt` in place of `created_at`.
+    #[serde(default)]
+    id: Option<String>,
+    #[serde(rename = "createdAt", default)]
+    created_at_camel: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -194,13 +207,17 @@ fn parse(body: &[u8], received_at: Nanos) -> Result<Parsed, ParseError> {
     if let Some(p) = &parent_id {
         stream_key(ID, Kind::LiveInput, p, "data.livestreamId")?;
     }
-    let (occurred_at, time_source) = match &env.created_at {
-        Some(t) => (provider_time(t, "created_at")?, TimeSource::Provider),
-        None => (received_at, TimeSource::Receipt),
+    let (occurred_at, time_source) = match (&env.created_at, &env.created_at_camel) {
+        (Some(t), _) => (provider_time(t, "created_at")?, TimeSource::Provider),
+        (None, Some(t)) => (provider_time(t, "createdAt")?, TimeSource::Provider),
+        (None, None) => (received_at, TimeSource::Receipt),
     };
     let event_id = format!(
         "{}|{}|{}|{occurred_at}",
-        env.webhook_id.as_deref().unwrap_or("-"),
+        env.webhook_id
+            .as_deref()
+            .or(env.id.as_deref())
+            .unwrap_or("-"),
         env.event_type,
         stream
     );
@@ -465,5 +482,52 @@ mod tests {
             parse_any(&Fastpix, no_type, 0),
             Err(ParseError::Shape { .. })
         ));
+    }
+
+    #[test]
+    fn the_dashboard_s_unsigned_empty_probe_is_a_probe_and_nothing_else_is() {
+        fn none(_: &str) -> Option<String> {
+            None
+        }
+        fn signed(_: &str) -> Option<String> {
+            Some("c2ln".to_owned())
+        }
+        fn req(h: &'static dyn Fn(&str) -> Option<String>) -> Inbound<'static> {
+            Inbound {
+                header: h,
+                path_token: None,
+                now_s: 0,
+            }
+        }
+        for body in [&b""[..], b"{}", b" {}\n", b"\n"] {
+            assert!(Fastpix.is_probe(&req(&none), body), "{body:?}");
+            assert!(!Fastpix.is_probe(&req(&signed), body), "signed: {body:?}");
+        }
+        for body in [
+            &b"{ }"[..],
+            b"[]",
+            b"{\"type\":\"video.live_stream.active\"}",
+        ] {
+            assert!(!Fastpix.is_probe(&req(&none), body), "{body:?}");
+        }
+    }
+
+    #[test]
+    fn the_current_envelope_with_id_and_created_at_in_camel_case_is_read_too() {
+        let body = br#"{"type":"video.live_stream.idle","id":"evt-1","object":{"type":"live","id":"s1"},
+            "data":{"streamId":"s1","status":"idle"},"createdAt":"2026-06-22T12:38:29.375Z","attempts":[]}"#;
+        let Ok(Parsed::Event(e)) = parse_any(&Fastpix, body, 7) else {
+            panic!("an event")
+        };
+        assert_eq!(e.state, crate::ingest::event::State::Idle);
+        assert_eq!(e.time_source, TimeSource::Provider);
+        assert_eq!(
+            crate::time::format_rfc3339(e.occurred_at),
+            "2026-06-22T12:38:29.375Z"
+        );
+        assert!(e.event_id.starts_with("evt-1|"), "{}", e.event_id);
+        // The same event with another id is another delivery; with the same id, a duplicate key.
+        let again = parse_any(&Fastpix, body, 9).unwrap();
+        assert_eq!(again, Parsed::Event(e));
     }
 }

@@ -77,6 +77,14 @@ pub trait Provider: Sync {
     fn authenticate_headers(&self, settings: &Settings, req: &Inbound<'_>)
         -> Result<(), AuthError>;
 
+    /// Whether this request is the provider's connectivity probe, which it sends unsigned when
+    /// its webhook URL is added and which must get a 2xx (answered `outcome: "test"`, nothing
+    /// read or stored). Checked after the headers, before [`Provider::authenticate_body`]: keep
+    /// it to a body that carries nothing. Default: the provider sends none.
+    fn is_probe(&self, _req: &Inbound<'_>, _body: &[u8]) -> bool {
+        false
+    }
+
     /// Checks over the raw body (signatures); run after [`Provider::authenticate_headers`].
     fn authenticate_body(
         &self,

@@ -27,7 +27,7 @@ use super::error::{ApiError, ApiResult};
 use super::request::authorize;
 use super::response::json;
 use super::{alerts, streams, subscriptions, webhooks};
-use crate::platform::env;
+use crate::platform::{env, traffic};
 
 pub async fn route(
     req: Request,
@@ -123,7 +123,10 @@ pub async fn route(
         }
         ["healthz"] => {
             get(&method)?;
-            json(200, &env::config(env).health())
+            let cfg = env::config(env);
+            let mut health = cfg.health();
+            health["traffic"] = traffic::report(cfg.analytics.as_ref()).await;
+            json(200, &health)
         }
         _ => Err(ApiError::NotFound),
     }

@@ -8,6 +8,7 @@ use livehook_core::ingest::providers::{self, Inbound, Parsed, Provider};
 use livehook_core::ordering::Outcome;
 use livehook_core::protocol::{IgnoredNote, Ingest, IngestReply, ReplyKind, StreamRequest};
 use livehook_core::time::millis_to_nanos;
+use livehook_core::traffic::label;
 use serde_json::json;
 use worker::{Env, Request};
 
@@ -15,7 +16,7 @@ use super::error::{ApiError, ApiResult};
 use super::request::read_body;
 use super::response::json;
 use crate::platform::clock::now_ms;
-use crate::platform::{env, log, rpc};
+use crate::platform::{env, log, rpc, traffic};
 
 /// Everything the log line says about one webhook.
 #[derive(Default)]
@@ -41,6 +42,7 @@ pub async fn receive(
         Err(e) if line.outcome.is_empty() => e.code(),
         _ => line.outcome,
     };
+    traffic::record(env, provider.route(), &label(outcome, status));
     log::info(
         "webhook",
         json!({

@@ -1,7 +1,7 @@
 //! The runtime glue every other room of the shell uses: the clock, deadlines and alarms
 //! ([`clock`]), the one JSON logger ([`log`]), the environment read once per isolate ([`env`]),
-//! typed calls to the Durable Objects ([`rpc`]), outgoing requests ([`request`]) and Durable
-//! Object storage calls ([`storage`]).
+//! typed calls to the Durable Objects ([`rpc`]), outgoing requests ([`request`]), Durable
+//! Object storage calls ([`storage`]) and webhook traffic counts ([`traffic`]).
 
 pub mod clock;
 pub mod env;
@@ -9,3 +9,4 @@ pub mod log;
 pub mod request;
 pub mod rpc;
 pub mod storage;
+pub mod traffic;

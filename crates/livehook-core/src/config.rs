@@ -25,6 +25,12 @@ pub const ALERT_RETRY_SCHEDULE: &str = "ALERT_RETRY_SCHEDULE";
 pub const ALERT_ATTEMPT_TIMEOUT: &str = "ALERT_ATTEMPT_TIMEOUT";
 pub const ALERT_ALLOW_LOOPBACK: &str = "ALERT_ALLOW_LOOPBACK";
 pub const DEFAULT_DEDUPE_SECONDS: u64 = 300;
+
+/// Reading webhook traffic from Workers Analytics Engine's SQL API (see [`crate::traffic`]):
+/// the account, a token allowed *Account Analytics: Read*, and (tests) another endpoint.
+pub const CF_ACCOUNT_ID: &str = "CF_ACCOUNT_ID";
+pub const ANALYTICS_API_TOKEN: &str = "ANALYTICS_API_TOKEN";
+pub const ANALYTICS_SQL_URL: &str = "ANALYTICS_SQL_URL";
 pub const DEFAULT_ATTEMPT_TIMEOUT_MS: u64 = 10_000;
 
 /// Everything the worker and its objects need from the environment.
@@ -36,6 +42,33 @@ pub struct Config {
     /// `STATUS_API_TOKEN_NEXT`: accepted beside the token while it is rotated.
     pub api_token_next: Option<Secret>,
     pub alerts: AlertConfig,
+    /// Where `/healthz` reads the deployment's webhook counts, if configured.
+    pub analytics: Option<AnalyticsQuery>,
+}
+
+/// Analytics Engine's SQL API for this account.
+#[derive(Debug, Clone)]
+pub struct AnalyticsQuery {
+    pub url: String,
+    pub token: Secret,
+}
+
+impl AnalyticsQuery {
+    fn from_lookup(get: &impl Fn(&str) -> Option<String>) -> Option<Self> {
+        let token = Secret::new(get(ANALYTICS_API_TOKEN))?;
+        let url = match get(ANALYTICS_SQL_URL).filter(|u| !u.trim().is_empty()) {
+            Some(url) => url.trim().to_owned(),
+            None => {
+                let account = get(CF_ACCOUNT_ID).filter(|a| {
+                    !a.is_empty() && a.len() <= 64 && a.bytes().all(|b| b.is_ascii_alphanumeric())
+                })?;
+                format!(
+                    "https://api.cloudflare.com/client/v4/accounts/{account}/analytics_engine/sql"
+                )
+            }
+        };
+        Some(AnalyticsQuery { url, token })
+    }
 }
 
 /// How alerts are de-duplicated and delivered.
@@ -140,6 +173,7 @@ impl Config {
             api_token,
             api_token_next,
             alerts: AlertConfig::from_lookup(&get),
+            analytics: AnalyticsQuery::from_lookup(&get),
         }
     }
 

@@ -18,6 +18,8 @@
 //! - [`ordering`]: the per-stream state machine: newest event wins, duplicates change nothing,
 //!   KV writes coalesced to one a second, the alert outbox.
 //! - [`config`]: everything read from the environment, as types; `/healthz`.
+//! - [`traffic`]: is anyone reaching us: per provider, the last accepted webhook and counts by
+//!   outcome over the last hour and day (from Analytics Engine, or one isolate's own counts).
 //! - [`protocol`]: the contract between the worker and its Durable Objects: binding names,
 //!   shared keys, typed requests and replies, their limits.
 //! - [`hub`]: the alert hub's logic over a storage trait and an effects trait: intake,
@@ -36,3 +38,4 @@ pub mod ordering;
 pub mod protocol;
 pub mod text;
 pub mod time;
+pub mod traffic;

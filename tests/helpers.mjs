@@ -1,13 +1,24 @@
 // Shared setup for the miniflare specs: the real built worker (build/index.js + the optimized
 // build/index_bg.wasm) with local KV and SQLite-backed Durable Objects, plus request helpers.
 import assert from "node:assert/strict";
+import { after } from "node:test";
 import { Miniflare } from "miniflare";
 import { createHmac } from "node:crypto";
 import { readFileSync, readdirSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import path from "node:path";
+import { checkWorkerResponse, messageProblems, stats } from "./openapi-check.mjs";
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
+
+// Every answer the specs get through `call` (and so `api`, `send`, `streamState`) is checked
+// against board/openapi.json (tests/openapi-check.mjs): an undocumented route, method or status,
+// or a body that does not match, fails the spec that received it. Live-feed messages cannot throw
+// into a spec: one that does not match fails the file here.
+after((t) => {
+  t.diagnostic(`openapi: ${stats.responses} responses validated` + (stats.messages ? ` (and ${stats.messages} live-feed messages)` : ""));
+  if (messageProblems.length) throw new Error(messageProblems.map((e) => e.message).join("\n"));
+});
 
 export const SECRETS = {
   CF_WEBHOOK_SECRET: "test-cf-secret",
@@ -90,7 +101,11 @@ export async function startWorker({ bindings = SECRETS, vars = {}, persist, faul
   const url = await mf.ready;
   const kv = faults ? await mf.getKVNamespace("INNER_KV", "faults") : await mf.getKVNamespace("STREAM_STATUS");
   const faultKv = faults ? await mf.getKVNamespace("FAULTS", "faults") : null;
-  const call = (p, init = {}) => mf.dispatchFetch(`http://localhost${p}`, init);
+  const call = async (p, init = {}) => {
+    const res = await mf.dispatchFetch(`http://localhost${p}`, init);
+    await checkWorkerResponse(init.method ?? "GET", p, res);
+    return res;
+  };
   return {
     mf,
     url,

@@ -336,6 +336,45 @@ async function retry(id, button) {
   setTimeout(() => selected && loadAlerts(streams.get(selected).record), 800);
 }
 
+/** Is anyone reaching us: per provider, from /healthz (public, no token). */
+async function loadTraffic() {
+  let h;
+  try {
+    const res = await fetch("/healthz", { cache: "no-store" });
+    if (!res.ok) return;
+    h = await res.json();
+  } catch {
+    return;
+  }
+  const refusedKey = (k) => k.startsWith("rejected:") || k.startsWith("failed:");
+  const sum = (m, keep) => Object.entries(m).filter(([k]) => keep(k)).reduce((a, [, n]) => a + n, 0);
+  let refusedTotal = 0;
+  let reached = 0;
+  const rows = Object.entries(h.traffic?.providers ?? {}).map(([route, t]) => {
+    const accepted = sum(t.last_hour, (k) => !refusedKey(k));
+    const refused = sum(t.last_hour, refusedKey);
+    refusedTotal += refused;
+    if (t.last_accepted_at) reached += 1;
+    const reasons = Object.entries(t.last_hour).filter(([k]) => refusedKey(k))
+      .map(([k, n]) => `${k.slice(k.indexOf(":") + 1)} ${n}`).join(", ");
+    const configured = h.providers?.[route]?.configured;
+    return el("tr", { "data-provider": route },
+      el("th", { scope: "row" }, route),
+      el("td", { class: configured ? "" : "warn" }, configured ? "set" : "not set"),
+      el("td", {}, t.last_accepted_at
+        ? el("span", { class: "since", "data-at": t.last_accepted_at, title: t.last_accepted_at }, ago(t.last_accepted_at))
+        : "none in 24 h"),
+      el("td", {}, `${accepted} accepted`),
+      el("td", { class: refused ? "warn" : "" }, refused ? reasons : "0"));
+  });
+  $("traffic-rows").replaceChildren(...rows);
+  $("traffic-summary").textContent =
+    `· ${reached} reached us in 24 h${refusedTotal ? ` · ${refusedTotal} refused in the last hour` : ""}`;
+  $("traffic-source").textContent = h.traffic?.source === "analytics_engine"
+    ? "Counts of the whole deployment (Workers Analytics Engine)."
+    : "Counts of one worker instance only: set CF_ACCOUNT_ID and ANALYTICS_API_TOKEN for the whole deployment's.";
+}
+
 function failure(err) {
   return err instanceof Unauthorized ? "The token was refused." : `Could not load: ${err.message}`;
 }
@@ -354,6 +393,7 @@ async function start() {
       : `The API did not answer: ${err.message}`);
   }
   connectFeed();
+  loadTraffic();
 }
 
 function signOut(message = "") {
@@ -395,6 +435,7 @@ setInterval(() => {
   for (const node of document.querySelectorAll(".since[data-at]")) node.textContent = ago(node.dataset.at);
   if (socket && socket.readyState === WebSocket.OPEN) socket.send("ping");
 }, 15000);
+setInterval(() => { if (token) loadTraffic(); }, 60000);
 
 if (token) start();
 else $("token").focus();

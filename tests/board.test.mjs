@@ -3,8 +3,8 @@
 // wrong token, the streams, live updates and a new stream without reload, history, alerts with
 // their deliveries and a manual retry, provider markup rendered as text, the strict
 // Content-Security-Policy, keyboard use, the 375 px layout, and no console errors.
-// Screenshots: docs/board.png (1280 px), docs/board-details.png (a stream's history and alerts)
-// and docs/board-narrow.png (375 px).
+// Screenshots: docs/board.png (1280 px), docs/board-details.png (a stream's history and alerts),
+// docs/board-providers.png (who reached us) and docs/board-narrow.png (375 px).
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
@@ -69,6 +69,9 @@ before(async () => {
     const r = await send(w, req);
     assert.equal(r.status, 200, r.text);
   }
+  // A forged Mux webhook: refused, and counted as such.
+  const forged = await send(w, mux(fixture("mux", "live-stream-idle.json"), { secret: "not-the-secret" }));
+  assert.equal(forged.status, 401, forged.text);
   // KV (the listing) catches up within a second.
   assert.ok(await eventually(async () => (await w.api("/streams")).body.streams?.some((s) => s.warning), 5_000));
   assert.equal((await w.api("/streams")).body.streams.length, 6);
@@ -154,6 +157,28 @@ test("signed in: every stream with its state as text, name, error code and hint"
   assert.match(starved, /not receiving video/);
   assert.match(await row("QrikEQpEXp3RvklQSHyHSYOakQkXlRId").innerText(), /mux · live input/);
   await page.locator("#feed", { hasText: "live" }).waitFor();
+});
+
+test("providers: who reached us, when, and what was refused", async () => {
+  await page.click("#traffic summary");
+  const ivsRow = page.locator('#traffic-rows tr[data-provider="ivs"]');
+  await ivsRow.waitFor();
+  const ivsText = await ivsRow.innerText();
+  assert.match(ivsText, /set/);
+  assert.match(ivsText, /s ago/);
+  assert.match(ivsText, /2 accepted/);
+  const muxText = await page.locator('#traffic-rows tr[data-provider="mux"]').innerText();
+  assert.match(muxText, /1 accepted/);
+  assert.match(muxText, /unauthorized 1/);
+  assert.match(await page.locator('#traffic-rows tr[data-provider="livepeer"]').innerText(), /none in 24 h/);
+  assert.match(await page.locator("#traffic-summary").innerText(), /1 refused in the last hour/);
+  assert.match(await page.locator("#traffic-source").innerText(), /one worker instance/);
+  await shoot("docs/board-providers.png");
+  await page.setViewportSize({ width: 375, height: 800 });
+  const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+  assert.ok(overflow <= 0, `${overflow} px of horizontal overflow with the providers open`);
+  await page.setViewportSize({ width: 1280, height: 900 });
+  await page.click("#traffic summary");
 });
 
 test("filters and search narrow the list", async () => {

@@ -60,6 +60,9 @@ export async function startWorker({ bindings = SECRETS, vars = {}, persist, faul
     compatibilityDate: "2026-04-01",
     bindings: { GCORE_ALLOWED_CIDRS: "92.223.123.0/24", ...bindings, ...vars },
     cf: false,
+    // As in wrangler.toml: webhook traffic goes to Analytics Engine (miniflare's is a no-op that
+    // records nothing, so the specs check the isolate's counts; the write path still runs).
+    analyticsEngineDatasets: { WEBHOOK_TRAFFIC: { dataset: "livehook_webhooks" } },
     // The board, as wrangler.toml serves it (Workers static assets, with board/_headers).
     assets: { directory: path.join(root, "board"), routerConfig: { has_user_worker: true } },
   };

@@ -63,6 +63,22 @@ impl<S: Store, E: Effects> Hub<S, E> {
             .ok_or(ObjectError::NoSuchSubscriber)
     }
 
+    /// Whether `id` is declared in `ALERT_SUBSCRIBERS` (read-only here).
+    fn is_configured(&self, id: &SubscriberId) -> bool {
+        self.cfg()
+            .subscribers
+            .subscribers
+            .iter()
+            .any(|s| s.id == *id)
+    }
+
+    /// A fresh `whsec_` signing secret.
+    fn new_secret(&self) -> Reply<SigningSecret> {
+        let mut random = [0u8; SECRET_BYTES];
+        self.fx.random(&mut random)?;
+        Ok(SigningSecret::generate(&random))
+    }
+
     pub async fn create_subscriber(&self, new: NewSubscriber) -> Reply<Created> {
         let existing: Vec<Subscriber> = list_json(&self.store, keys::SUBSCRIBER_PREFIX).await?;
         if existing.len() >= MAX_SUBSCRIBERS {
@@ -74,11 +90,7 @@ impl<S: Store, E: Effects> Hub<S, E> {
         self.fx.random(&mut id_bytes)?;
         let id = SubscriberId::from_bytes(&id_bytes);
         let secret = match new.format {
-            Format::Webhook => {
-                let mut random = [0u8; SECRET_BYTES];
-                self.fx.random(&mut random)?;
-                Some(SigningSecret::generate(&random))
-            }
+            Format::Webhook => Some(self.new_secret()?),
             Format::Slack | Format::Discord => None,
         };
         let sub = Subscriber {
@@ -112,13 +124,7 @@ impl<S: Store, E: Effects> Hub<S, E> {
     /// for [`ROTATION_OVERLAP_MS`], so a receiver can switch at its own pace; a second rotation
     /// within that day drops the oldest secret at once.
     pub async fn rotate_subscriber(&self, id: &SubscriberId) -> Reply<Rotated> {
-        if self
-            .cfg()
-            .subscribers
-            .subscribers
-            .iter()
-            .any(|s| s.id == *id)
-        {
+        if self.is_configured(id) {
             return Err(ObjectError::Conflict(
                 "declared in ALERT_SUBSCRIBERS: set ALERT_WEBHOOK_SECRET_NEXT to rotate its secret"
                     .into(),
@@ -139,9 +145,7 @@ impl<S: Store, E: Effects> Hub<S, E> {
                 sub.format.as_str()
             )));
         };
-        let mut random = [0u8; SECRET_BYTES];
-        self.fx.random(&mut random)?;
-        let secret = SigningSecret::generate(&random);
+        let secret = self.new_secret()?;
         let now = self.fx.now_ms();
         sub.secret = Some(secret.clone());
         sub.also_signing = Some(AlsoSigning {
@@ -161,13 +165,7 @@ impl<S: Store, E: Effects> Hub<S, E> {
     }
 
     pub async fn delete_subscriber(&self, id: &SubscriberId) -> Reply<Deleted> {
-        if self
-            .cfg()
-            .subscribers
-            .subscribers
-            .iter()
-            .any(|s| s.id == *id)
-        {
+        if self.is_configured(id) {
             return Err(ObjectError::Conflict(
                 "declared in ALERT_SUBSCRIBERS: remove it there and redeploy".into(),
             ));

@@ -8,21 +8,23 @@ use livehook_core::ingest::event::{Kind, State, StatusRecord, StreamKey};
 use livehook_core::ingest::providers;
 use livehook_core::protocol::{HistoryQuery, ReplyKind, StreamRequest, STATUS_KV};
 use livehook_core::text::read_json;
-use serde_json::{json, Value};
+use serde_json::json;
+use worker::wasm_bindgen::JsValue;
 use worker::{Env, Request};
 
 use super::error::{ApiError, ApiResult};
 use super::request::{param, parse_param, percent_decode, query};
 use super::response::{json, text_response};
+use crate::platform::kv::Kv;
 use crate::platform::{log, rpc};
 
 /// `GET /streams` page size: default and maximum.
 pub const DEFAULT_PAGE: u64 = 50;
 pub const MAX_PAGE: u64 = 100;
 
-fn kv_failed<E: std::fmt::Display>(what: &'static str) -> impl FnOnce(E) -> ApiError {
+fn kv_failed(what: &'static str) -> impl FnOnce(JsValue) -> ApiError {
     move |e| {
-        log::error(what, json!({ "error": e.to_string() }));
+        log::error(what, json!({ "error": worker::Error::from(e).to_string() }));
         ApiError::Unavailable
     }
 }
@@ -53,43 +55,34 @@ pub async fn list(req: &Request, env: &Env) -> ApiResult {
         v.parse::<u64>().ok().filter(|n| (1..=MAX_PAGE).contains(n))
     })?
     .unwrap_or(DEFAULT_PAGE);
-    let kv = env.kv(STATUS_KV).map_err(kv_failed("kv binding"))?;
-    let mut list = kv
-        .list()
-        .prefix(StreamKey::kv_prefix(provider))
-        .limit(limit);
-    if let Some(cursor) = param(&q, "cursor").filter(|c| !c.is_empty()) {
-        list = list.cursor(cursor.to_owned());
-    }
-    let page = list.execute().await.map_err(kv_failed("kv list"))?;
+    let kv = Kv::bound(env, STATUS_KV).map_err(kv_failed("kv binding"))?;
+    let cursor = param(&q, "cursor").filter(|c| !c.is_empty());
+    let prefix = StreamKey::kv_prefix(provider);
+    let page = kv
+        .list(&prefix, limit, cursor)
+        .await
+        .map_err(kv_failed("kv list"))?;
     // Filters use the metadata stored with each key, so only matching records are fetched.
+    let matches =
+        |got: &Option<String>, want: Option<&str>| want.is_none_or(|w| got.as_deref() == Some(w));
     let wanted: Vec<String> = page
         .keys
         .into_iter()
         .filter(|k| {
-            let meta = k.metadata.as_ref();
-            let matches = |field: &str, want: Option<&str>| {
-                want.is_none_or(|w| {
-                    meta.and_then(|m| m.get(field)).and_then(Value::as_str) == Some(w)
-                })
-            };
-            matches("state", state.map(State::as_str)) && matches("kind", kind.map(Kind::as_str))
+            matches(&k.state, state.map(State::as_str)) && matches(&k.kind, kind.map(Kind::as_str))
         })
         .map(|k| k.name)
         .collect();
     let mut streams: Vec<StatusRecord> = Vec::with_capacity(wanted.len());
     if !wanted.is_empty() {
         let values = kv
-            .get_bulk(&wanted)
-            .text()
+            .get_texts(&wanted)
             .await
             .map_err(kv_failed("kv get_bulk"))?;
-        for name in &wanted {
-            if let Some(Some(text)) = values.get(name) {
-                // A value that is not a record (none should be) is left out, not served.
-                if let Ok(rec) = read_json::<StatusRecord>(text) {
-                    streams.push(rec);
-                }
+        for (_, text) in &values {
+            // A value that is not a record (none should be) is left out, not served.
+            if let Ok(rec) = read_json::<StatusRecord>(text) {
+                streams.push(rec);
             }
         }
     }

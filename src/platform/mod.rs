@@ -1,10 +1,12 @@
 //! The runtime glue every other room of the shell uses: the clock, deadlines and alarms
 //! ([`clock`]), the one JSON logger ([`log`]), the environment read once per isolate ([`env`]),
 //! typed calls to the Durable Objects ([`rpc`]), outgoing requests ([`request`]), Durable
-//! Object storage calls ([`storage`]) and webhook traffic counts ([`traffic`]).
+//! Object storage and Workers KV calls ([`storage`], [`kv`]) and webhook traffic counts
+//! ([`traffic`]).
 
 pub mod clock;
 pub mod env;
+pub mod kv;
 pub mod log;
 pub mod request;
 pub mod rpc;

@@ -14,6 +14,7 @@ use worker::worker_sys::DurableObjectState;
 use worker::{js_sys, AbortController, Env, Fetch};
 
 use crate::platform::clock::{now_ms, within};
+use crate::platform::kv::Kv;
 use crate::platform::{log, request};
 
 pub struct DoEffects {
@@ -58,12 +59,8 @@ impl Effects for DoEffects {
     async fn publish_notify_states(&self, states: &[State]) -> Result<(), StoreError> {
         let failed = |e: worker::Error| StoreError(format!("publish states: {e}"));
         let text = serde_json::to_string(states).map_err(|e| StoreError(e.to_string()))?;
-        self.env
-            .kv(STATUS_KV)
-            .map_err(failed)?
-            .put(NOTIFY_STATES_KEY, text)
-            .map_err(|e| failed(e.into()))?
-            .execute()
+        let kv = Kv::bound(&self.env, STATUS_KV).map_err(|e| failed(e.into()))?;
+        kv.put(NOTIFY_STATES_KEY, &text, &[])
             .await
             .map_err(|e| failed(e.into()))
     }

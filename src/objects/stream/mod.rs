@@ -37,6 +37,7 @@ use worker::wasm_bindgen::JsValue;
 use worker::{durable_object, DurableObject, Env, Request, Response, Result, State as DoState};
 
 use crate::platform::clock::{now_ms, set_alarm_at, within};
+use crate::platform::kv::Kv;
 use crate::platform::{log, rpc, storage};
 
 const LEDGER_KEY: &str = "state";
@@ -190,13 +191,9 @@ impl StreamStatus {
             return states;
         }
         let read = async {
-            let text: Option<String> = self
-                .env
-                .kv(STATUS_KV)?
-                .get(NOTIFY_STATES_KEY)
-                .text()
-                .await
-                .map_err(worker::Error::from)?;
+            let text: Option<String> = Kv::bound(&self.env, STATUS_KV)?
+                .get_text(NOTIFY_STATES_KEY)
+                .await?;
             match text {
                 Some(t) => read_json::<Vec<State>>(&t).map_err(worker::Error::from),
                 None => Ok(Vec::new()),
@@ -360,12 +357,13 @@ impl StreamStatus {
 
     async fn write_kv(&self, record: &StatusRecord) -> Result<()> {
         let key = record.key().kv_key();
-        let meta = json!({ "state": record.state, "kind": record.kind });
-        self.env
-            .kv(STATUS_KV)?
-            .put(&key, serde_json::to_string(record)?)?
-            .metadata(meta)?
-            .execute()
+        // Metadata lets `GET /streams` filter a page without reading the records.
+        let meta = [
+            ("state", record.state.as_str()),
+            ("kind", record.kind.as_str()),
+        ];
+        Kv::bound(&self.env, STATUS_KV)?
+            .put(&key, &serde_json::to_string(record)?, &meta)
             .await?;
         Ok(())
     }

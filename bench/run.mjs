@@ -1,4 +1,6 @@
-// `npm run bench`: how fast and how small livehook is, next to a hand-written JavaScript Worker.
+// `npm run bench`: how fast and how small livehook is, next to a hand-written JavaScript Worker
+// (the naive baseline: no ordering, de-duplication or alerts) and the platform floor (only the
+// platform calls livehook makes per webhook).
 // Prints one markdown table and writes it, with the date, machine and versions, to
 // bench/results.md. Parts: host micro-benchmarks (cargo bench, divan), end to end under workerd
 // (miniflare) loaded with wrk for both workers, size and start-up, and scale by stream count.
@@ -111,6 +113,19 @@ const jsOptions = {
   compatibilityDate: "2026-04-01",
   kvNamespaces: ["STREAM_STATUS"],
   bindings: SECRETS,
+  cf: false,
+  host: "127.0.0.1",
+  port: 0,
+  handleRuntimeStdio: drain,
+};
+
+// The platform floor: worker → the stream's Durable Object → one storage put → one KV put.
+const floorOptions = {
+  modules: true,
+  scriptPath: path.join(root, "bench/floor/worker.js"),
+  compatibilityDate: "2026-04-01",
+  kvNamespaces: ["STREAM_STATUS"],
+  durableObjects: { STREAMS: { className: "FloorStream", useSQLite: true } },
   cf: false,
   host: "127.0.0.1",
   port: 0,
@@ -244,15 +259,18 @@ const startJs = await startup(jsOptions, "/healthz");
 log(`end to end: ${RUNS} runs × ${SECONDS} s per side, ${CONNECTIONS} connections …`);
 const rust = await start(rustOptions);
 const js = await start(jsOptions);
+const floor = await start(floorOptions);
+const urls = { rust: rust.url, js: js.url, floor: floor.url };
 const perRun = Math.ceil(SECONDS * 4000);
 const warm = requestFile("warm", 2000, 1000);
-await wrk(rust.url, warm, 1);
-await wrk(js.url, warm, 1);
-const results = { rust: [], js: [] };
+for (const url of Object.values(urls)) await wrk(url, warm, 1);
+const results = { rust: [], js: [], floor: [] };
+const sides = ["rust", "js", "floor"];
 for (let i = 0; i < RUNS; i++) {
-  for (const side of i % 2 ? ["js", "rust"] : ["rust", "js"]) {
+  // Alternating: each run starts with another side.
+  for (const side of sides.map((_, k) => sides[(k + i) % sides.length])) {
     const file = requestFile(`${side}-${i}`, perRun, 10_000);
-    const r = await wrk(side === "rust" ? rust.url : js.url, file, SECONDS);
+    const r = await wrk(urls[side], file, SECONDS);
     log(`${side} run ${i + 1}: ${fmt(r.rps)} req/s, p50 ${fmt(r.p50, 2)} ms, p99 ${fmt(r.p99, 2)} ms, errors ${r.errors}`);
     results[side].push(r);
   }
@@ -270,6 +288,7 @@ for (const pool of [10, 1_000, 100_000]) {
 }
 await rust.mf.dispose();
 await js.mf.dispose();
+await floor.mf.dispose();
 
 // ---------- the table ----------
 
@@ -288,8 +307,20 @@ const summary = (rs) => {
 };
 const R = summary(results.rust);
 const J = summary(results.js);
+const F = summary(results.floor);
+// livehook ÷ another side, per run pair (same run index), as median (min–max).
+const ratio = (other, pick) => {
+  const rs = results.rust.map((r, i) => pick(r) / pick(results[other][i]));
+  return `${fmt(median(rs), 2)}× (${fmt(Math.min(...rs), 2)}–${fmt(Math.max(...rs), 2)})`;
+};
 
-out.push("| measure | livehook (Rust/Wasm) | JS baseline | livehook / JS |", "|---|---|---|---|");
+out.push("| end to end | livehook (Rust/Wasm) | platform floor | livehook ÷ floor |", "|---|---|---|---|");
+row("req/s (median; min–max)", `${fmt(R.rps)} (${fmt(R.min)}–${fmt(R.max)})`, `${fmt(F.rps)} (${fmt(F.min)}–${fmt(F.max)})`, ratio("floor", (r) => r.rps));
+row("latency p50, ms", fmt(R.p50, 2), fmt(F.p50, 2), ratio("floor", (r) => r.p50));
+row("latency p99, ms", fmt(R.p99, 2), fmt(F.p99, 2), ratio("floor", (r) => r.p99));
+row("errors / requests", `${R.errors} / ${R.requests}`, `${F.errors} / ${F.requests}`, "");
+out.push("", "The platform floor (`bench/floor/worker.js`) makes only livehook's platform calls per webhook: worker → the stream's Durable Object → one storage put → one KV put; no parsing, authentication or logic. A \"JS, same guarantees\" row (a JavaScript worker with livehook's design) is not built yet.", "");
+out.push("| measure | livehook (Rust/Wasm) | JS baseline (naive) | livehook / JS |", "|---|---|---|---|");
 row("end to end, req/s (median; min–max)", `${fmt(R.rps)} (${fmt(R.min)}–${fmt(R.max)})`, `${fmt(J.rps)} (${fmt(J.min)}–${fmt(J.max)})`, `${fmt(R.rps / J.rps, 2)}×`);
 row("latency p50 / p90 / p99, ms (median of runs)", `${fmt(R.p50, 2)} / ${fmt(R.p90, 2)} / ${fmt(R.p99, 2)}`, `${fmt(J.p50, 2)} / ${fmt(J.p90, 2)} / ${fmt(J.p99, 2)}`, `p99 ${fmt(R.p99 / J.p99, 2)}×`);
 row("errors (non-2xx + socket) / requests", `${R.errors} / ${R.requests}`, `${J.errors} / ${J.requests}`, "");
@@ -308,7 +339,7 @@ const header = [
   `Date: ${new Date().toISOString()}  `,
   `Machine: ${os.cpus()[0]?.model ?? "?"}, ${os.cpus().length} cores, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB, ${os.platform()} ${os.release()}  `,
   `Versions: ${Object.entries(v).map(([k, x]) => `${k} ${x}`).join(", ")}  `,
-  `Load: wrk -t1 -c${CONNECTIONS}, ${SECONDS} s per run, ${RUNS} runs per side alternating, unique signed seed payloads (Cloudflare, FastPix, Gcore round-robin) over 10 000 stream ids; both workers under workerd (miniflare) on 127.0.0.1 with local KV (livehook also with its Durable Objects).`,
+  `Load: wrk -t1 -c${CONNECTIONS}, ${SECONDS} s per run, ${RUNS} runs per side alternating, unique signed seed payloads (Cloudflare, FastPix, Gcore round-robin) over 10 000 stream ids; every worker under workerd (miniflare) on 127.0.0.1 with local KV (livehook and the floor also with Durable Objects).`,
   "",
 ];
 const text = header.concat(out).join("\n") + "\n";

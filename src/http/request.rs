@@ -17,7 +17,18 @@ pub async fn read_body(req: &mut Request) -> Result<Vec<u8>, ApiError> {
         if len > MAX_BODY_BYTES as u64 {
             return Err(ApiError::PayloadTooLarge);
         }
+        // A declared length within the limit: the runtime delivers at most that many bytes, so
+        // one read of the whole body is bounded (and costs one call into JS, not one per chunk).
+        let body = req
+            .bytes()
+            .await
+            .map_err(|_| ApiError::BadRequest("could not read body".into()))?;
+        if body.len() > MAX_BODY_BYTES {
+            return Err(ApiError::PayloadTooLarge);
+        }
+        return Ok(body);
     }
+    // No length (chunked): read chunk by chunk and stop at the limit.
     let mut body = Vec::new();
     let Ok(mut stream) = req.stream() else {
         return Ok(body); // no body at all

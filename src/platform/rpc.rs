@@ -45,7 +45,7 @@ pub async fn call(stub: &Stub, request: &impl Serialize) -> Result<Answer, Objec
 async fn send(stub: &Stub, body: String) -> Result<Answer, ObjectError> {
     let req = super::request::post(RPC_URL, &[], &body, true)
         .map_err(|e| unavailable("build request")(e.into()))?;
-    let mut resp = stub
+    let resp = stub
         .fetch_with_request(req)
         .await
         .map_err(unavailable("object call"))?;
@@ -55,7 +55,9 @@ async fn send(stub: &Stub, body: String) -> Result<Answer, ObjectError> {
             resp.status_code()
         )));
     }
-    let text = resp.text().await.map_err(unavailable("object answer"))?;
+    let text = super::request::text(resp)
+        .await
+        .map_err(|e| unavailable("object answer")(e.into()))?;
     read_json::<Reply<Answer>>(&text)
         .map_err(|e| ObjectError::Unavailable(format!("object answer: {e}")))?
 }

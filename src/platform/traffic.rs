@@ -103,7 +103,7 @@ async fn ask(query: &AnalyticsQuery) -> Result<Traffic, String> {
         true,
     )
     .map_err(|_| "invalid request".to_owned())?;
-    let mut resp = match within(QUERY_TIMEOUT, Fetch::Request(req).send()).await {
+    let resp = match within(QUERY_TIMEOUT, Fetch::Request(req).send()).await {
         Some(Ok(resp)) => resp,
         Some(Err(_)) => return Err("network error".into()),
         None => return Err("timed out".into()),
@@ -111,8 +111,7 @@ async fn ask(query: &AnalyticsQuery) -> Result<Traffic, String> {
     if resp.status_code() != 200 {
         return Err(format!("SQL API answered {}", resp.status_code()));
     }
-    let body = resp
-        .text()
+    let body = request::text(resp)
         .await
         .map_err(|_| "unreadable answer".to_owned())?;
     Traffic::from_sql_answer(&body, routes())

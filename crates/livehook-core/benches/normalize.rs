@@ -1,5 +1,5 @@
 //! Host micro-benchmarks (divan): what one event costs in the pure core, per provider, on the
-//! seed payloads, against the floor of parsing the same bytes into a `serde_json::Value`; the
+//! seed payloads (parse alone, and with authentication), against the floor of parsing the same bytes into a `serde_json::Value`; the
 //! ordering decision; and the per-event cost of the stateful part with 10 to 100 000 streams.
 //! Run: `cargo bench --bench normalize` (or `npm run bench`, which also runs the end-to-end part).
 
@@ -78,8 +78,32 @@ fn normalize(b: Bencher, name: &str) {
     });
 }
 
+/// Every provider's route (its fixtures are in `tests/fixtures/{route}`).
+const ROUTES: [&str; 7] = [
+    "cloudflare",
+    "cloudflare-stream",
+    "fastpix",
+    "gcore",
+    "ivs",
+    "livepeer",
+    "mux",
+];
+
+/// Parse and normalize only, no authentication: every fixture of each provider (items =
+/// payloads; ignored types count too, as they cost a parse).
+#[divan::bench(args = ROUTES)]
+fn parse(b: Bencher, route: &str) {
+    let events = corpus(route);
+    let p = providers::by_route(route).unwrap_or(&cloudflare::Cloudflare);
+    b.counter(ItemsCount::new(events.len())).bench_local(|| {
+        for (body, _) in &events {
+            black_box(providers::parse(p, black_box(body), NOW).is_ok());
+        }
+    });
+}
+
 /// The floor: the same bytes parsed into a `serde_json::Value` and nothing else.
-#[divan::bench(args = ["cloudflare", "fastpix", "gcore"])]
+#[divan::bench(args = ROUTES)]
 fn json_value_floor(b: Bencher, name: &str) {
     let events = corpus(name);
     b.counter(ItemsCount::new(events.len())).bench_local(|| {

@@ -1,6 +1,7 @@
 //! Host micro-benchmarks (divan): what one event costs in the pure core, per provider, on the
-//! seed payloads (parse alone, and with authentication), against the floor of parsing the same bytes into a `serde_json::Value`; the
-//! ordering decision; and the per-event cost of the stateful part with 10 to 100 000 streams.
+//! seed payloads (parse alone, and with authentication), against the floor of parsing the same
+//! bytes into a `serde_json::Value`; the ordering decision; and the per-event cost of the
+//! stateful part with 10 to 100 000 streams.
 //! Run: `cargo bench --bench normalize` (or `npm run bench`, which also runs the end-to-end part).
 
 use std::collections::HashMap;

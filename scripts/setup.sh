@@ -7,6 +7,27 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 WORKER_BUILD_VERSION=0.8.7
+# Both tools compile from source (crates.io has no binaries): they share one target directory, so
+# the dependencies they have in common (clap, serde, syn, …) compile once.
+TOOLS_TARGET="$PWD/target/tools"
+STARTED=$SECONDS
+
+# Runs "$@" while printing, every 30 s, how long it has taken against the usual time ($1 s).
+with_progress() {
+  local usual=$1 what=$2
+  shift 2
+  local begin=$SECONDS
+  ( while sleep 30; do
+      echo "setup: still $what: $((SECONDS - begin)) s so far, usually about $usual s on 2 cores" >&2
+    done ) &
+  local ticker=$!
+  local status=0
+  "$@" || status=$?
+  kill "$ticker" 2>/dev/null || true
+  wait "$ticker" 2>/dev/null || true
+  echo "setup: $what took $((SECONDS - begin)) s" >&2
+  return "$status"
+}
 
 if ! rustup target list --installed 2>/dev/null | grep -qx wasm32-unknown-unknown; then
   echo "setup: adding the wasm32-unknown-unknown target" >&2
@@ -14,8 +35,9 @@ if ! rustup target list --installed 2>/dev/null | grep -qx wasm32-unknown-unknow
 fi
 
 if ! worker-build --version 2>/dev/null | grep -q "$WORKER_BUILD_VERSION"; then
-  echo "setup: installing worker-build $WORKER_BUILD_VERSION (about 4 minutes, once)" >&2
-  cargo install worker-build --version "=$WORKER_BUILD_VERSION" --locked >&2
+  echo "setup: installing worker-build $WORKER_BUILD_VERSION from crates.io (compiled once, a few minutes)" >&2
+  with_progress 240 "compiling worker-build" \
+    cargo install worker-build --version "=$WORKER_BUILD_VERSION" --locked --target-dir "$TOOLS_TARGET" --quiet >&2
 fi
 
 WB_VERSION=$(awk '/^name = "wasm-bindgen"$/{getline; gsub(/version = |"/, ""); print; exit}' Cargo.lock)
@@ -24,13 +46,17 @@ if [ -z "$WB_VERSION" ]; then
   exit 1
 fi
 if ! wasm-bindgen --version 2>/dev/null | grep -q " $WB_VERSION\$"; then
-  echo "setup: installing wasm-bindgen-cli $WB_VERSION (about 3 minutes, once)" >&2
+  echo "setup: installing wasm-bindgen-cli $WB_VERSION from crates.io (compiled once, a few minutes)" >&2
   # --locked fails on this registry mirror (a transitive version is missing); the CLI's own
   # version is pinned exactly, which is what must match the crate.
-  cargo install wasm-bindgen-cli --version "=$WB_VERSION" >&2
+  with_progress 180 "compiling wasm-bindgen-cli" \
+    cargo install wasm-bindgen-cli --version "=$WB_VERSION" --target-dir "$TOOLS_TARGET" --quiet >&2
 fi
 
 if [ ! -x node_modules/.bin/wrangler ]; then
   echo "setup: installing npm packages" >&2
   npm install --no-audit --no-fund >&2
+fi
+if [ $((SECONDS - STARTED)) -gt 5 ]; then
+  echo "setup: done in $((SECONDS - STARTED)) s" >&2
 fi

@@ -47,10 +47,6 @@ impl Provider for Cloudflare {
         verify(s.get(SECRET), (req.header)(HEADER).as_deref())
     }
 
-    fn authenticate_body(&self, _: &Settings, _: &Inbound<'_>, _: &[u8]) -> Result<(), AuthError> {
-        Ok(()) // the header carries the secret itself
-    }
-
     fn parse(&self, body: &[u8], received_at: Nanos) -> Result<Parsed, ParseError> {
         parse(body, received_at)
     }

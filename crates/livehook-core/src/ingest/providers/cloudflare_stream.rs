@@ -51,10 +51,6 @@ impl Provider for CloudflareStream {
         &PROFILE
     }
 
-    fn authenticate_headers(&self, _: &Settings, _: &Inbound<'_>) -> Result<(), AuthError> {
-        Ok(()) // the signature covers the body
-    }
-
     fn authenticate_body(
         &self,
         s: &Settings,

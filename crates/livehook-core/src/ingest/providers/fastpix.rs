@@ -55,10 +55,6 @@ impl Provider for Fastpix {
         Ok(Map::new())
     }
 
-    fn authenticate_headers(&self, _: &Settings, _: &Inbound<'_>) -> Result<(), AuthError> {
-        Ok(()) // the signature covers the body
-    }
-
     /// When a webhook URL is added, FastPix's dashboard checks it with an unsigned, empty or
     /// `{}` body, and activates the webhook only if it gets a 200 (FastPix's SDK documentation;
     /// the secret may not even be configured yet). Such a body carries nothing to act on.

@@ -68,10 +68,6 @@ impl Provider for Gcore {
         )
     }
 
-    fn authenticate_body(&self, _: &Settings, _: &Inbound<'_>, _: &[u8]) -> Result<(), AuthError> {
-        Ok(()) // Gcore signs nothing
-    }
-
     fn parse(&self, body: &[u8], received_at: Nanos) -> Result<Parsed, ParseError> {
         parse(body, received_at)
     }

@@ -60,10 +60,6 @@ impl Provider for Ivs {
         verify(s.get(TOKEN), (req.header)(HEADER).as_deref())
     }
 
-    fn authenticate_body(&self, _: &Settings, _: &Inbound<'_>, _: &[u8]) -> Result<(), AuthError> {
-        Ok(()) // the key was checked before the body was read
-    }
-
     fn parse(&self, body: &[u8], _received_at: Nanos) -> Result<Parsed, ParseError> {
         parse(body)
     }

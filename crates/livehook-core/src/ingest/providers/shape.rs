@@ -73,9 +73,17 @@ pub trait Provider: Sync {
     }
 
     /// Checks that need only the headers and path; run before the body is read, so an
-    /// unauthenticated sender's body is never buffered where the scheme allows.
-    fn authenticate_headers(&self, settings: &Settings, req: &Inbound<'_>)
-        -> Result<(), AuthError>;
+    /// unauthenticated sender's body is never buffered where the scheme allows. The default
+    /// checks nothing (the signature covers the body). Every provider overrides this or
+    /// [`Provider::authenticate_body`]: the registry's tests refuse one that authenticates
+    /// nothing.
+    fn authenticate_headers(
+        &self,
+        _settings: &Settings,
+        _req: &Inbound<'_>,
+    ) -> Result<(), AuthError> {
+        Ok(())
+    }
 
     /// Whether this request is the provider's connectivity probe, which it sends unsigned when
     /// its webhook URL is added and which must get a 2xx (answered `outcome: "test"`, nothing
@@ -85,13 +93,16 @@ pub trait Provider: Sync {
         false
     }
 
-    /// Checks over the raw body (signatures); run after [`Provider::authenticate_headers`].
+    /// Checks over the raw body (signatures); run after [`Provider::authenticate_headers`]. The
+    /// default checks nothing (the credential was in the headers or path).
     fn authenticate_body(
         &self,
-        settings: &Settings,
-        req: &Inbound<'_>,
-        body: &[u8],
-    ) -> Result<(), AuthError>;
+        _settings: &Settings,
+        _req: &Inbound<'_>,
+        _body: &[u8],
+    ) -> Result<(), AuthError> {
+        Ok(())
+    }
 
     /// The payload as events. `received_at` stands in where the provider sends no time.
     fn parse(&self, body: &[u8], received_at: Nanos) -> Result<Parsed, ParseError>;

@@ -1,30 +1,45 @@
 #!/usr/bin/env bash
-# Builds build/index.js + build/index_bg.wasm with worker-build, using locally installed
-# helper tools so nothing is fetched from GitHub. LIVEHOOK_NO_OPT=1 skips wasm-opt (faster
-# `npm run dev` rebuilds); tests and deploys use the optimized build.
+# Builds build/index.js + build/index_bg.wasm: cargo (wasm32, release profile), livehook-bindgen
+# (the JS glue; tools/bindgen), wasm-opt -Oz from the binaryen npm package, and esbuild, which
+# bundles src/entry.js (the exports wrangler.toml names) with the glue into one module. On a fresh
+# machine the tool compiles beside the Wasm. LIVEHOOK_NO_OPT=1 skips wasm-opt (faster `npm run
+# dev` rebuilds); tests, benchmarks and deploys use the optimized build.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-bash scripts/setup.sh
 
-export WASM_BINDGEN_BIN="$(command -v wasm-bindgen)"
-export WASM_OPT_BIN="$PWD/node_modules/.bin/wasm-opt"
-ESBUILD_BIN="$(ls "$PWD"/node_modules/@esbuild/*/bin/esbuild 2>/dev/null | head -n 1 || true)"
-[ -n "$ESBUILD_BIN" ] || ESBUILD_BIN="$PWD/node_modules/.bin/esbuild"
-export ESBUILD_BIN
+tool_pid_file=$(mktemp)
+trap 'rm -f "$tool_pid_file"' EXIT
+bash scripts/setup.sh --tool-in-background "$tool_pid_file"
+tool_pid=$(cat "$tool_pid_file")
 
-args=(--release)
-if [ "${LIVEHOOK_NO_OPT:-0}" = "1" ]; then
-  args+=(--no-opt)
+begin=$SECONDS
+cargo build --lib --release --target wasm32-unknown-unknown --quiet
+echo "build: Wasm compiled in $((SECONDS - begin)) s" >&2
+if [ -n "$tool_pid" ]; then
+  wait "$tool_pid" || { echo "build: compiling livehook-bindgen failed" >&2; exit 1; }
 fi
-worker-build "${args[@]}"
 
-# Strip the names and producers sections worker-build keeps (smaller upload, faster start);
-# panics still print their Rust message through console_error_panic_hook.
+stage=build/.stage
+rm -rf "$stage"
+mkdir -p "$stage"
+target/bindgen/release/livehook-bindgen target/wasm32-unknown-unknown/release/livehook.wasm "$stage"
 if [ "${LIVEHOOK_NO_OPT:-0}" != "1" ]; then
+  # The features rustc's wasm32 target and the glue's exception handling use, named one by one so
+  # binaryen never emits an encoding workerd does not read yet. No names or producers sections:
+  # a smaller upload and a faster start (panics still print their Rust message).
   features=()
   for f in mutable-globals sign-ext nontrapping-float-to-int bulk-memory multivalue reference-types exception-handling; do
     features+=("--enable-$f")
   done
-  "$WASM_OPT_BIN" "${features[@]}" --strip-debug --strip-producers build/index_bg.wasm -o build/index_bg.wasm
+  node_modules/.bin/wasm-opt "$stage/index_bg.wasm" -o "$stage/index_bg.wasm" -Oz \
+    "${features[@]}" --strip-debug --strip-producers
 fi
-
+# The runtime imports a .wasm module as a compiled WebAssembly.Module: a plain import.
+sed -i 's/^import source \(.*\.wasm["'"'"'];\)$/import \1/' "$stage/index.js"
+cp src/entry.js "$stage/entry.js"
+node_modules/.bin/esbuild "$stage/entry.js" --bundle --format=esm --minify --log-level=warning \
+  --external:./index_bg.wasm '--external:cloudflare:*' --outfile="$stage/out.js"
+mv "$stage/index_bg.wasm" build/index_bg.wasm
+mv "$stage/out.js" build/index.js
+rm -rf "$stage" build/worker build/package.json
+echo "build: build/index.js $(wc -c <build/index.js) B, build/index_bg.wasm $(wc -c <build/index_bg.wasm) B" >&2

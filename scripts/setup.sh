@@ -1,17 +1,20 @@
 #!/usr/bin/env bash
-# Installs what building the Wasm needs and the machine lacks: the wasm32 target, worker-build
-# and the wasm-bindgen CLI at exactly the version Cargo.lock pins. Idempotent and quiet when all
-# is present. Nothing is downloaded from GitHub: tools come from crates.io, wasm-opt and esbuild
-# from npm packages (see ../shared/TOOLCHAIN.md).
+# Installs what building the Wasm needs and the machine lacks: the npm packages (wrangler,
+# miniflare, esbuild, binaryen's wasm-opt), the wasm32 target, and livehook-bindgen
+# (tools/bindgen: the wasm-bindgen step, compiled from crates.io at exactly the version of the
+# `wasm-bindgen` crate in Cargo.lock). Idempotent and quiet when all is present. Nothing comes from
+# GitHub (see ../shared/TOOLCHAIN.md).
+#
+# `--tool-in-background PIDFILE`: start the tool's compile in the background and write its pid,
+# so scripts/build.sh compiles the Worker's Wasm at the same time (a fresh machine's first build).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-WORKER_BUILD_VERSION=0.8.7
-# Both tools compile from source (crates.io has no binaries; GitHub is not reachable here).
-# Measured on a 2-core machine: worker-build 221–234 s, wasm-bindgen-cli 130–134 s. Compiling them
-# into one shared target directory was tried: no faster (their common dependencies differ in
-# versions and features) and it left 956 MB behind, so each uses cargo's own temporary one.
 STARTED=$SECONDS
+BINDGEN_DIR=tools/bindgen
+BINDGEN_BIN=target/bindgen/release/livehook-bindgen
+# Measured on a 2-core machine, fresh clone, crates in cargo's download cache: 55–60 s alone.
+BINDGEN_USUAL_S=60
 
 # Runs "$@" while printing, every 30 s, how long it has taken against the usual time ($1 s).
 with_progress() {
@@ -30,33 +33,37 @@ with_progress() {
   return "$status"
 }
 
+if [ ! -x node_modules/.bin/wrangler ] || [ ! -x node_modules/.bin/esbuild ]; then
+  echo "setup: installing npm packages" >&2
+  npm install --no-audit --no-fund >&2
+fi
+
 if ! rustup target list --installed 2>/dev/null | grep -qx wasm32-unknown-unknown; then
   echo "setup: adding the wasm32-unknown-unknown target" >&2
   rustup target add wasm32-unknown-unknown >&2
 fi
 
-if ! worker-build --version 2>/dev/null | grep -q "$WORKER_BUILD_VERSION"; then
-  echo "setup: installing worker-build $WORKER_BUILD_VERSION from crates.io (compiled once, a few minutes)" >&2
-  with_progress 240 "compiling worker-build" \
-    cargo install worker-build --version "=$WORKER_BUILD_VERSION" --locked --quiet >&2
-fi
-
-WB_VERSION=$(awk '/^name = "wasm-bindgen"$/{getline; gsub(/version = |"/, ""); print; exit}' Cargo.lock)
-if [ -z "$WB_VERSION" ]; then
-  echo "setup: wasm-bindgen not found in Cargo.lock" >&2
+# The tool must speak the exact wasm-bindgen version the Worker links.
+locked=$(awk '/^name = "wasm-bindgen"$/{getline; gsub(/version = |"/, ""); print; exit}' Cargo.lock)
+wanted=$(sed -nE 's/^wasm-bindgen-cli-support = "=([0-9.]+)"$/\1/p' "$BINDGEN_DIR/Cargo.toml")
+if [ -z "$locked" ] || [ "$locked" != "$wanted" ]; then
+  echo "setup: Cargo.lock has wasm-bindgen '$locked' but $BINDGEN_DIR/Cargo.toml pins '$wanted': make them equal" >&2
   exit 1
 fi
-if ! wasm-bindgen --version 2>/dev/null | grep -q " $WB_VERSION\$"; then
-  echo "setup: installing wasm-bindgen-cli $WB_VERSION from crates.io (compiled once, a few minutes)" >&2
-  # --locked fails on this registry mirror (a transitive version is missing); the CLI's own
-  # version is pinned exactly, which is what must match the crate.
-  with_progress 180 "compiling wasm-bindgen-cli" \
-    cargo install wasm-bindgen-cli --version "=$WB_VERSION" --quiet >&2
-fi
 
-if [ ! -x node_modules/.bin/wrangler ]; then
-  echo "setup: installing npm packages" >&2
-  npm install --no-audit --no-fund >&2
+build_tool() {
+  cargo build --release --locked --quiet --manifest-path "$BINDGEN_DIR/Cargo.toml" \
+    --target-dir target/bindgen >&2
+}
+if [ -x "$BINDGEN_BIN" ]; then
+  build_tool # up to date in well under a second; rebuilds if tools/bindgen changed
+elif [ "${1:-}" = "--tool-in-background" ] && [ -n "${2:-}" ]; then
+  echo "setup: compiling livehook-bindgen $wanted in the background (once, about $BINDGEN_USUAL_S s alone)" >&2
+  with_progress "$BINDGEN_USUAL_S" "compiling livehook-bindgen" build_tool &
+  echo $! >"$2"
+else
+  echo "setup: compiling livehook-bindgen $wanted (once, about $BINDGEN_USUAL_S s)" >&2
+  with_progress "$BINDGEN_USUAL_S" "compiling livehook-bindgen" build_tool
 fi
 if [ $((SECONDS - STARTED)) -gt 5 ]; then
   echo "setup: done in $((SECONDS - STARTED)) s" >&2

@@ -26,7 +26,13 @@ pub fn validate_url(raw: &str, allow_loopback: bool) -> Result<Url, UrlError> {
     if raw.len() > MAX_URL_LEN {
         return Err(UrlError("longer than 2048 characters"));
     }
-    let url = Url::parse(raw).map_err(|_| UrlError("not an absolute URL"))?;
+    let url = Url::parse(raw).map_err(|e| match e {
+        // Host names are ASCII only (idna_adapter 1.0, for size): say how to write one.
+        url::ParseError::IdnaError if !raw.is_ascii() => {
+            UrlError("write an internationalized host name in its ASCII (xn--) form")
+        }
+        _ => UrlError("not an absolute URL"),
+    })?;
     // The URL is stored and fetched as serialized, which percent-encodes: up to three bytes
     // (`%XX`) for each byte of the raw text.
     if url.as_str().len() > MAX_URL_LEN {
@@ -86,6 +92,14 @@ mod tests {
         for u in ok {
             assert!(validate_url(u, false).is_ok(), "{u}");
         }
+        assert_eq!(
+            validate_url("https://bücher.example/x", false),
+            Err(UrlError(
+                "write an internationalized host name in its ASCII (xn--) form"
+            ))
+        );
+        // Non-ASCII in the path is still fine (percent-encoded).
+        assert!(validate_url("https://example.com/bücher", false).is_ok());
         let refused = [
             "http://example.com/hook",
             "ftp://example.com/",

@@ -193,7 +193,7 @@ async function handleWebhook(request, env, provider, pathToken, line) {
     const linked = await ingest(env, await bound(parsed.also), receivedAtMs);
     if (linked.outcome === "deferred") throw unavailable();
   }
-  return json(200, { ok: true, outcome: reply.outcome, stream: event.key, alert_queued: reply.alert_queued });
+  return json(200, { alert_queued: reply.alert_queued, ok: true, outcome: reply.outcome, stream: event.key });
 }
 
 function test(line) {

@@ -21,13 +21,12 @@ export function unhex(s) {
   return out;
 }
 
-/** Standard base64 → bytes; `undefined` if it is not base64. */
+const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
+
+/** Standard, padded base64 → bytes; `undefined` if it is not (`atob` alone would take more). */
 export function fromBase64(s) {
-  try {
-    return Uint8Array.from(atob(s), (c) => c.charCodeAt(0));
-  } catch {
-    return undefined;
-  }
+  if (!BASE64.test(s)) return undefined;
+  return Uint8Array.from(atob(s), (c) => c.charCodeAt(0));
 }
 
 export const toBase64 = (bytes) => btoa(String.fromCharCode(...new Uint8Array(bytes)));

@@ -115,21 +115,20 @@ export class AlertHub extends DurableObject {
 
   /** `GET /alerts`: newest first, `limit` of them; one stream's (`provider:kind:id`) if asked. */
   async listAlerts({ limit, delivery, stream }) {
+    // No subscribers in this design: no alert has a pending or a dead delivery.
+    if (delivery) return { alerts: [] };
     const storage = this.ctx.storage;
     let records;
     if (stream) {
       const prefix = `stream-alert:${stream}:`;
       const index = await storage.list({ prefix, reverse: true, limit: MAX_ALERTS });
-      const keys = [...index.keys()].map((k) => k.slice(prefix.length));
+      const keys = [...index.keys()].slice(0, limit).map((k) => k.slice(prefix.length));
       const found = await getMany(storage, keys);
       records = keys.map((k) => found.get(k)).filter(Boolean);
-    } else if (delivery) {
-      records = []; // no subscribers: no alert has a pending or dead delivery
     } else {
       records = [...(await storage.list({ prefix: "alert:", reverse: true, limit })).values()];
     }
-    if (delivery) records = []; // (idem, for one stream's)
-    return { alerts: records.slice(0, limit).map(summarize) };
+    return { alerts: records.map(summarize) };
   }
 
   /** A stream's record changed: tell the live feed (nothing is stored). */

@@ -44,11 +44,26 @@ export const FAST_ALERTS = {
 };
 
 /**
+ * The JavaScript worker with livehook's design (bench/same-guarantees/, the "JS, same
+ * guarantees" competitor of `npm run bench`): its ES modules as miniflare loads them. Same
+ * bindings, Durable Object classes and KV namespace as livehook; no static assets (no board).
+ */
+export const SAME_GUARANTEES = {
+  modules: true,
+  scriptPath: path.join(root, "bench/same-guarantees/worker.js"),
+  modulesRoot: path.join(root, "bench/same-guarantees"),
+  // Its imports are `.js` ES modules (miniflare would take `.js` for CommonJS).
+  modulesRules: [{ type: "ESModule", include: ["**/*.js"] }],
+};
+
+/**
  * Starts the real built worker. `faults: true` puts test-only stand-ins (tests/fault-bindings.js)
  * between the worker and its KV namespace and Durable Object namespaces; `w.fault(name, mode)`
  * then makes those calls fail (see that file) until `w.fault(name, null)`.
+ * `design: "same-guarantees"` starts the JavaScript worker with livehook's design instead
+ * (SAME_GUARANTEES), with the same bindings, KV and Durable Objects (not with `faults`).
  */
-export async function startWorker({ bindings = SECRETS, vars = {}, persist, faults = false, port } = {}) {
+export async function startWorker({ bindings = SECRETS, vars = {}, persist, faults = false, port, design = "livehook" } = {}) {
   const logs = [];
   const livehook = {
     name: "livehook",
@@ -66,6 +81,14 @@ export async function startWorker({ bindings = SECRETS, vars = {}, persist, faul
     // The board, as wrangler.toml serves it (Workers static assets, with board/_headers).
     assets: { directory: path.join(root, "board"), routerConfig: { has_user_worker: true } },
   };
+  if (design === "same-guarantees") {
+    if (faults) throw new Error("startWorker: `faults` needs livehook's build, not the same-guarantees design");
+    delete livehook.modules;
+    delete livehook.assets;
+    Object.assign(livehook, SAME_GUARANTEES);
+  } else if (design !== "livehook") {
+    throw new Error(`startWorker: unknown design ${design}`);
+  }
   const classes = {
     STREAMS: { className: "StreamStatus", useSQLite: true },
     ALERT_HUB: { className: "AlertHub", useSQLite: true },

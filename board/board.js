@@ -6,6 +6,7 @@
 const TOKEN_KEY = "livehook.token";
 const PAGE = 100;
 const SHOW = 1000; // rows drawn at a time: filters and search still cover every stream
+const CATCH_UP_MS = 1500; // after the feed opens: livehook_core::live::LIVE_RECHECK_MS and a margin
 const STATES = ["live", "connected", "errored", "disconnected", "idle", "created", "paused",
   "finished", "processing", "viewable", "ready", "disabled", "deleted"];
 
@@ -101,6 +102,8 @@ function upsert(record, version = 0, live = false) {
   const key = keyOf(record);
   let s = streams.get(key);
   if (s && version && s.version >= version) return;
+  // From the list (no version): never older than what the feed already showed.
+  if (s && !version && s.record && Date.parse(s.record.received_at) >= Date.parse(record.received_at)) return;
   if (!s) {
     const button = el("button", { type: "button", class: "row", onclick: () => openDetails(key) });
     s = { row: el("li", { "data-key": key }, button) };
@@ -232,6 +235,10 @@ function connectFeed() {
     reconnectDelay = 1000;
     feed.textContent = "live";
     feed.classList.add("on");
+    // Stream objects learn that someone watches within a second (they stop asking the hub while
+    // nobody does), and the list was read before the feed opened: read it once more after that,
+    // so no change of those moments is missing.
+    setTimeout(() => { if (token) loadStreams().catch(() => {}); }, CATCH_UP_MS);
   });
   socket.addEventListener("message", (e) => {
     if (e.data === "pong") return;

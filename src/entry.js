@@ -26,6 +26,11 @@ function durableObject(Inner) {
       return this.#inner;
     }
 
+    /** The internal call from the worker and the other object (src/platform/rpc.rs). */
+    rpc(body) {
+      return this.#rust().rpc(body);
+    }
+
     fetch(request) {
       return this.#rust().fetch(request);
     }

@@ -275,6 +275,29 @@ test("a WebSocket client receives alerts live (token in a header or as a subprot
   assert.equal(bad.status, 401);
 });
 
+test("with nobody watching, changes skip the hub; a viewer gets every change from a second after it connects", async () => {
+  const { w } = await setup();
+  // Nobody watches: the first change asks the hub and learns so.
+  const at = (s) => new Date(Date.UTC(2026, 0, 1, 0, 0, s)).toISOString();
+  assert.equal((await send(w, cloudflare(cfDisconnected({ input: "gate1", at: at(1) })))).body.outcome, "applied");
+  await sleep(100);
+  const res = await w.call("/alerts/live", { headers: { Upgrade: "websocket", Authorization: `Bearer ${SECRETS.STATUS_API_TOKEN}` } });
+  assert.equal(res.status, 101);
+  const inbox = [];
+  res.webSocket.addEventListener("message", (e) => inbox.push(JSON.parse(e.data)));
+  res.webSocket.accept();
+  cleanups.push(async () => res.webSocket.close());
+  const changes = () => inbox.filter((m) => m.type === "stream").map((m) => `${m.record.stream_id}:${m.record.state}`);
+  // Once the isolate's "nobody watches" is a second old, the next change asks again and arrives,
+  // and so does every change after it.
+  await sleep(1100);
+  for (const [s, input] of [[2, "gate2"], [3, "gate3"], [4, "gate2"]]) {
+    assert.equal((await send(w, cloudflare(cfDisconnected({ input, at: at(s) })))).body.outcome, "applied");
+  }
+  assert.ok(await eventually(() => changes().length === 3), JSON.stringify(changes()));
+  assert.deepEqual(changes().sort(), ["gate2:disconnected", "gate2:disconnected", "gate3:disconnected"]);
+});
+
 test("the live feed answers ping with pong (the runtime's auto-response for the exact text)", async () => {
   const { w } = await setup();
   const res = await w.call("/alerts/live", { headers: { Upgrade: "websocket", Authorization: `Bearer ${SECRETS.STATUS_API_TOKEN}` } });

@@ -4,7 +4,7 @@
 // `fault:<name>` = "before" | "after" into the FAULTS KV namespace:
 //   before: the call throws without reaching the real binding (a write that never happened);
 //   after:  the call reaches it, then throws (the write happened, the answer was lost).
-// Names: kv.put, kv.get, kv.list, streams.fetch, hub.fetch.
+// Names: kv.put, kv.get, kv.list, streams.call, hub.call.
 
 async function faulty(env, name, call) {
   const mode = await env.FAULTS.get(`fault:${name}`);
@@ -36,19 +36,24 @@ class DurableObjectNamespace {
     return this.inner.idFromName(n);
   }
   getByName(n) {
-    const stub = this.inner.getByName(n);
-    return { fetch: (...a) => faulty(this.env, this.name, () => stub.fetch(...a)) };
+    return this.#stub(this.inner.getByName(n));
   }
   get(id) {
-    const stub = this.inner.get(id);
-    return { fetch: (...a) => faulty(this.env, this.name, () => stub.fetch(...a)) };
+    return this.#stub(this.inner.get(id));
+  }
+  /** A stub whose calls (the objects' `rpc`, and `fetch`) can fail. */
+  #stub(stub) {
+    return {
+      rpc: (...a) => faulty(this.env, this.name, () => stub.rpc(...a)),
+      fetch: (...a) => faulty(this.env, this.name, () => stub.fetch(...a)),
+    };
   }
 }
 
 export function streams(env) {
-  return new DurableObjectNamespace(env, env.INNER_STREAMS, "streams.fetch");
+  return new DurableObjectNamespace(env, env.INNER_STREAMS, "streams.call");
 }
 
 export function hub(env) {
-  return new DurableObjectNamespace(env, env.INNER_HUB, "hub.fetch");
+  return new DurableObjectNamespace(env, env.INNER_HUB, "hub.call");
 }

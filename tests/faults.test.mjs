@@ -92,14 +92,14 @@ test("an unreachable stream object is a 503 the provider retries; the retry is a
     fastpix(fixture("fastpix", "live-stream-active.json")),
     gcore(fixture("gcore", "stream-started.json")),
   ];
-  await w.fault("streams.fetch", "before");
+  await w.fault("streams.call", "before");
   for (const req of reqs) {
     const r = await send(w, req);
     assert.deepEqual([r.status, r.body.error], [503, "unavailable"], r.text);
   }
   assert.deepEqual((await w.kvKeys()).filter((k) => k.startsWith("status:")), [], "nothing written");
   assert.equal((await w.api("/alerts")).body.alerts.length, 0);
-  await w.fault("streams.fetch", null);
+  await w.fault("streams.call", null);
   for (const req of reqs) {
     const r = await send(w, req);
     assert.deepEqual([r.status, r.body.outcome], [200, "applied"], r.text);
@@ -107,9 +107,9 @@ test("an unreachable stream object is a 503 the provider retries; the retry is a
   // The event reached the object but its answer was lost: the provider's retry is a duplicate.
   const input2 = "fa017000000000000000000000000003";
   const lost = cloudflare(cfErrored({ input: input2, at: at(1) }));
-  await w.fault("streams.fetch", "after");
+  await w.fault("streams.call", "after");
   assert.equal((await send(w, lost)).status, 503);
-  await w.fault("streams.fetch", null);
+  await w.fault("streams.call", null);
   const retry = await send(w, lost);
   assert.deepEqual([retry.status, retry.body.outcome, retry.body.alert_queued], [200, "duplicate", false], retry.text);
   assert.ok(await eventually(() => rx.hits.length === 2));
@@ -122,20 +122,20 @@ test("an unreachable alert hub: errored webhooks are still accepted, their alert
   const rx = await receiver();
   await subscribe(w, rx);
   const input = "fa017000000000000000000000000004";
-  await w.fault("hub.fetch", "before");
+  await w.fault("hub.call", "before");
   const r = await send(w, cloudflare(cfErrored({ input, at: at(1) })));
   assert.deepEqual([r.status, r.body.outcome, r.body.alert_queued], [200, "applied", true], r.text);
   await sleep(1500);
   assert.equal(rx.hits.length, 0, "nothing reaches the subscriber while the hub is down");
   assert.equal((await w.streamState(`cloudflare:live_input:${input}`)).outbox.length, 1, "the alert waits in the outbox");
-  await w.fault("hub.fetch", null);
+  await w.fault("hub.call", null);
   assert.ok(await eventually(() => rx.hits.length === 1, 15_000), "delivered after recovery");
   // The hub stored the alert but its answer was lost: the object hands it off again; the hub
   // recognises the id, so the subscriber still gets it once.
-  await w.fault("hub.fetch", "after");
+  await w.fault("hub.call", "after");
   assert.equal((await send(w, cloudflare(cfErrored({ input, at: at(2), code: "ERR_MISSING_SUBSCRIPTION" })))).status, 200);
   await sleep(2500); // at least two hand-off attempts
-  await w.fault("hub.fetch", null);
+  await w.fault("hub.call", null);
   assert.ok(await eventually(async () => (await w.streamState(`cloudflare:live_input:${input}`)).outbox.length === 0, 15_000));
   await sleep(1000);
   assert.deepEqual(deliveredIds(rx).sort(), [alertId(input, at(1), "ERR_GOP_OUT_OF_RANGE"), alertId(input, at(2), "ERR_MISSING_SUBSCRIPTION")].sort());
@@ -148,7 +148,7 @@ test("with the hub down a stream keeps 100 alerts and defers the 101st with a 50
   const w = await setup();
   const input = "fa017000000000000000000000000005";
   const event = (i) => cloudflare(cfErrored({ input, at: at(i), code: `ERR_FAULT_${i}` }));
-  await w.fault("hub.fetch", "before");
+  await w.fault("hub.call", "before");
   for (let i = 0; i < 100; i++) {
     const r = await send(w, event(i));
     assert.deepEqual([r.status, r.body.alert_queued], [200, true], `#${i} ${r.text}`);
@@ -156,7 +156,7 @@ test("with the hub down a stream keeps 100 alerts and defers the 101st with a 50
   const over = await send(w, event(100));
   assert.deepEqual([over.status, over.body.error], [503, "unavailable"], over.text);
   assert.ok(w.logs.join("").includes('"outcome":"deferred"'), "logged as deferred");
-  await w.fault("hub.fetch", null);
+  await w.fault("hub.call", null);
   // The provider retries until the backlog drains.
   const retried = await eventually(async () => (await send(w, event(100))).status === 200, 30_000);
   assert.ok(retried, "the deferred event is accepted once the hub is back");

@@ -132,19 +132,21 @@ export class AlertHub extends DurableObject {
   }
 
   /** A stream's record changed: tell the live feed (nothing is stored). */
+  /** A stream's change for the live feed: `{viewers}` it reached (the stream objects' gate). */
   streamChanged({ version, record }) {
-    this.#broadcast({ type: "stream", version, record });
-    return { ok: true };
+    return { viewers: this.#broadcast({ type: "stream", version, record }) };
   }
 
+  /** Sends `message` to every live-feed client; how many there are. */
   #broadcast(message) {
     const sockets = this.ctx.getWebSockets();
-    if (sockets.length === 0) return;
+    if (sockets.length === 0) return 0;
     const text = JSON.stringify(message);
     for (const ws of sockets) {
       try {
         ws.send(text);
       } catch {}
     }
+    return sockets.length;
   }
 }

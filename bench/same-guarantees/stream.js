@@ -24,10 +24,13 @@ const NOTIFY_STATES_KEY = "meta:notify-states";
 const NOTIFY_STATES_TTL_MS = 30_000;
 
 /**
- * livehook's stream object pushes every applied change to the hub's live feed after answering
- * (`push_to_live_feed`). Kept behind this switch so the design can follow livehook if it stops.
+ * As livehook's stream objects (livehook_core::live): an applied change goes to the hub's live
+ * feed only while someone watches. The hub answers each push with how many viewers it reached;
+ * after "nobody", this isolate's objects stop pushing for LIVE_RECHECK_MS, then ask again.
  */
-export const PUSH_CHANGES_TO_LIVE_FEED = true;
+const LIVE_RECHECK_MS = 1000;
+let nobodySinceMs; // when the hub last said nobody watches (undefined: someone did, or never asked)
+const shouldPush = (now) => nobodySinceMs === undefined || now - nobodySinceMs >= LIVE_RECHECK_MS || now < nobodySinceMs;
 
 /** `promise`, or a rejection once `ms` pass. */
 function within(ms, promise, what) {
@@ -195,10 +198,12 @@ export class StreamStatus extends DurableObject {
 
   /** Tells the hub's live feed of an applied change, after the answer (viewers keep the highest version). */
   #pushToLiveFeed(change) {
-    if (!PUSH_CHANGES_TO_LIVE_FEED) return;
+    const now = Date.now();
+    if (!shouldPush(now)) return;
     this.ctx.waitUntil(
-      within(HAND_OFF_TIMEOUT_MS, hub(this.env).streamChanged(change), "live feed push").catch((e) =>
-        log.error("live feed push failed", { error: String(e) }),
+      within(HAND_OFF_TIMEOUT_MS, hub(this.env).streamChanged(change), "live feed push").then(
+        ({ viewers }) => (nobodySinceMs = viewers === 0 ? now : undefined),
+        (e) => log.error("live feed push failed", { error: String(e) }),
       ),
     );
   }

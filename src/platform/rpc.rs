@@ -1,8 +1,15 @@
-//! Typed calls to the Durable Objects. Every call is a `POST` of one request enum from
-//! `livehook_core::protocol` to one fixed URL, answered with the JSON of a `Reply`; objects
-//! dispatch on the request's variant, never on a path. A call that cannot be made or answered
-//! (the object threw, the network hop failed) is [`ObjectError::Unavailable`], like a storage
-//! failure inside the object: the caller answers 503 and the provider retries.
+//! Typed calls to the Durable Objects, over the runtime's JS RPC: the caller sends the JSON of one
+//! request enum from `livehook_core::protocol` to the object's one method, `rpc` (exported by
+//! `src/entry.js`), and gets back the JSON of a `Reply`. No `Request`, `Response` or body stream
+//! is made on either side (a `fetch` to the object cost both sides a request and a response
+//! object, their headers and a body read). Objects dispatch on the request's variant.
+//!
+//! A call that cannot be made or answered (the object threw, the hop failed) is
+//! [`ObjectError::Unavailable`], like a storage failure inside the object: the caller answers
+//! 503 and the provider retries.
+//!
+//! The objects also answer the same JSON in a `POST` to `fetch` ([`serve_fetch`]): a worker of
+//! the previous version, still running during a gradual deployment, calls them that way.
 //!
 //! Bodies are parsed with `serde_json`, never as JS objects: JS numbers would round the
 //! nanosecond event times.
@@ -14,68 +21,97 @@ use livehook_core::protocol::{
 use livehook_core::text::{read_json, write_json};
 use serde::de::DeserializeOwned;
 use serde::Serialize;
-use worker::{Env, Request, Response, Stub};
+use wasm_bindgen::prelude::wasm_bindgen;
+use wasm_bindgen::{JsCast, JsValue};
+use worker::wasm_bindgen_futures::JsFuture;
+use worker::{js_sys, web_sys, Env, Request, Response};
 
-/// The one URL of internal calls (objects route on the body).
-const RPC_URL: &str = "https://livehook.internal/rpc";
+#[wasm_bindgen]
+extern "C" {
+    /// A Durable Object namespace binding.
+    type Namespace;
+    #[wasm_bindgen(method, catch, js_name = getByName)]
+    fn get_by_name(this: &Namespace, name: &str) -> Result<Object, JsValue>;
 
-fn unavailable(what: &'static str) -> impl Fn(worker::Error) -> ObjectError {
-    move |e| ObjectError::Unavailable(format!("{what}: {e}"))
+    /// A stub of one Durable Object.
+    pub type Object;
+    /// The objects' one RPC method (a thenable that resolves to the reply's JSON).
+    #[wasm_bindgen(method, catch, js_name = rpc)]
+    fn rpc_call(this: &Object, body: &str) -> Result<js_sys::Promise, JsValue>;
+    #[wasm_bindgen(method, catch, js_name = fetch)]
+    fn fetch_request(this: &Object, request: &web_sys::Request)
+        -> Result<js_sys::Promise, JsValue>;
+}
+
+fn unavailable(what: &'static str) -> impl Fn(JsValue) -> ObjectError {
+    move |e| ObjectError::Unavailable(format!("{what}: {}", worker::Error::from(e)))
+}
+
+fn object(env: &Env, binding: &str, name: &str) -> Result<Object, ObjectError> {
+    let ns = js_sys::Reflect::get(env.as_ref(), &JsValue::from_str(binding))
+        .map_err(unavailable("binding"))?;
+    if ns.is_undefined() || ns.is_null() {
+        return Err(ObjectError::Unavailable(format!("{binding} is not bound")));
+    }
+    ns.unchecked_into::<Namespace>()
+        .get_by_name(name)
+        .map_err(unavailable("object stub"))
 }
 
 /// The stream's own object (named `{provider}:{kind}:{id}`).
-pub fn stream(env: &Env, key: &StreamKey) -> Result<Stub, ObjectError> {
-    env.durable_object(STREAMS_DO)
-        .and_then(|ns| ns.get_by_name(&key.to_string()))
-        .map_err(unavailable("stream object"))
+pub fn stream(env: &Env, key: &StreamKey) -> Result<Object, ObjectError> {
+    object(env, STREAMS_DO, &key.to_string())
 }
 
 /// The alert hub (one instance).
-pub fn hub(env: &Env) -> Result<Stub, ObjectError> {
-    env.durable_object(ALERT_HUB_DO)
-        .and_then(|ns| ns.get_by_name(ALERT_HUB_NAME))
-        .map_err(unavailable("alert hub"))
+pub fn hub(env: &Env) -> Result<Object, ObjectError> {
+    object(env, ALERT_HUB_DO, ALERT_HUB_NAME)
 }
 
-/// Sends `request` to the object behind `stub` and returns its answer.
-pub async fn call(stub: &Stub, request: &impl Serialize) -> Result<Answer, ObjectError> {
-    send(stub, write_json(request)).await
-}
-
-async fn send(stub: &Stub, body: String) -> Result<Answer, ObjectError> {
-    let req = super::request::post(RPC_URL, &[], &body, true)
-        .map_err(|e| unavailable("build request")(e.into()))?;
-    let resp = stub
-        .fetch_with_request(req)
-        .await
+/// Sends `request` to `object` and returns its answer.
+pub async fn call(object: &Object, request: &impl Serialize) -> Result<Answer, ObjectError> {
+    let pending = object
+        .rpc_call(&write_json(request))
         .map_err(unavailable("object call"))?;
-    if resp.status_code() != 200 {
-        return Err(ObjectError::Unavailable(format!(
-            "object answered {}",
-            resp.status_code()
-        )));
-    }
-    let text = super::request::text(resp)
+    let text = JsFuture::from(pending)
         .await
-        .map_err(|e| unavailable("object answer")(e.into()))?;
+        .map_err(unavailable("object call"))?
+        .as_string()
+        .ok_or_else(|| ObjectError::Unavailable("object answer is not text".into()))?;
     read_json::<Reply<Answer>>(&text)
         .map_err(|e| ObjectError::Unavailable(format!("object answer: {e}")))?
 }
 
-/// Inside an object: the request of a call.
-pub async fn request<T: DeserializeOwned>(req: &mut Request) -> worker::Result<T> {
-    Ok(read_json(&req.text().await?)?)
+/// Inside an object: the request of a call, from its JSON. A request this version cannot read
+/// throws (the caller sees the call fail, as for any error in the object).
+pub fn request<T: DeserializeOwned>(body: &str) -> Result<T, JsValue> {
+    read_json(body).map_err(|e| JsValue::from_str(&format!("bad object request: {e}")))
 }
 
-/// Inside an object: the answer to a call.
-pub fn answer<T: Serialize>(reply: &Reply<T>) -> worker::Result<Response> {
-    Response::ok(write_json(reply))
+/// Inside an object: the answer to a call, as the JSON the caller reads.
+pub fn answer<T: Serialize>(reply: &Reply<T>) -> JsValue {
+    JsValue::from_str(&write_json(reply))
+}
+
+/// Inside an object: a call that came as a `POST` to `fetch` (from a worker of the previous
+/// version): its body through `handle`, the answer as a 200.
+pub async fn serve_fetch<F, Fut>(mut req: Request, handle: F) -> worker::Result<Response>
+where
+    F: FnOnce(String) -> Fut,
+    Fut: std::future::Future<Output = Result<JsValue, JsValue>>,
+{
+    let answer = handle(req.text().await?).await?;
+    Response::ok(answer.as_string().unwrap_or_default())
 }
 
 /// Passes a client's request through to the object unchanged (the live feed's WebSocket
 /// upgrade, which the hub accepts).
-pub async fn forward(stub: &Stub, req: Request) -> Result<Response, ObjectError> {
-    stub.fetch_with_request(req)
+pub async fn forward(object: &Object, req: Request) -> Result<Response, ObjectError> {
+    let pending = object
+        .fetch_request(req.inner())
+        .map_err(unavailable("forward"))?;
+    let resp = JsFuture::from(pending)
         .await
-        .map_err(unavailable("forward"))
+        .map_err(unavailable("forward"))?;
+    Ok(Response::from(resp.unchecked_into::<web_sys::Response>()))
 }

@@ -20,6 +20,8 @@
 //! - [`config`]: everything read from the environment, as types; `/healthz`.
 //! - [`traffic`]: is anyone reaching us: per provider, the last accepted webhook and counts by
 //!   outcome over the last hour and day (from Analytics Engine, or one isolate's own counts).
+//! - [`live`]: whether a stream object pushes a change to the live feed (only while someone
+//!   watches, asking again once a second).
 //! - [`protocol`]: the contract between the worker and its Durable Objects: binding names,
 //!   shared keys, typed requests and replies, their limits.
 //! - [`hub`]: the alert hub's logic over a storage trait and an effects trait: intake,
@@ -34,6 +36,7 @@ pub mod history;
 pub mod hub;
 pub mod ids;
 pub mod ingest;
+pub mod live;
 pub mod ordering;
 pub mod protocol;
 pub mod text;

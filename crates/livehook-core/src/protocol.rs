@@ -129,7 +129,7 @@ pub struct HistoryPage {
     pub events: Vec<HistoryEntry>,
 }
 
-/// A request that changes nothing anyone reads back (a history note, a live-feed broadcast).
+/// A request that changes nothing anyone reads back (a history note).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 pub struct Noted {
     pub ok: bool,
@@ -153,6 +153,7 @@ pub enum ReplyKind {
     Subscriber,
     Rotated,
     Deleted,
+    Watching,
 }
 
 /// A reply as its reader sees it: its kind, typed, and its payload as raw JSON.
@@ -208,7 +209,8 @@ pub enum HubRequest {
     DeleteSubscriber(SubscriberId),
     /// A new signing secret; the old one signs beside it for a day.
     RotateSubscriber(SubscriberId),
-    /// A stream's record changed: tell the live feed (nothing is stored).
+    /// A stream's record changed: tell the live feed (nothing is stored). Answered with
+    /// [`HubReply::Watching`], which the stream objects' [`crate::live::LiveGate`] learns from.
     StreamChanged(Box<StreamChange>),
 }
 
@@ -244,7 +246,7 @@ pub enum HubReply {
     Subscriber(SubscriberView),
     Rotated(Rotated),
     Deleted(Deleted),
-    Noted(Noted),
+    Watching(Watching),
 }
 
 impl HubReply {
@@ -259,9 +261,15 @@ impl HubReply {
             HubReply::Subscriber(_) => ReplyKind::Subscriber,
             HubReply::Rotated(_) => ReplyKind::Rotated,
             HubReply::Deleted(_) => ReplyKind::Deleted,
-            HubReply::Noted(_) => ReplyKind::Noted,
+            HubReply::Watching(_) => ReplyKind::Watching,
         }
     }
+}
+
+/// How many live-feed viewers a stream change reached.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Watching {
+    pub viewers: usize,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

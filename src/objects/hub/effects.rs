@@ -40,13 +40,14 @@ impl Effects for DoEffects {
         Ok(())
     }
 
-    fn broadcast(&self, message: &str) {
+    fn broadcast(&self, message: &str) -> usize {
         let Ok(sockets) = self.state.get_websockets() else {
-            return;
+            return 0;
         };
-        for ws in sockets {
+        for ws in &sockets {
             let _ = ws.send_with_str(message);
         }
+        sockets.len()
     }
 
     fn log(&self, level: Level, msg: &str, fields: Value) {

@@ -13,7 +13,8 @@ use std::rc::Rc;
 use livehook_core::hub::Hub;
 use livehook_core::protocol::{HubRequest, ObjectError, LIVE_PING, LIVE_PONG};
 use serde_json::json;
-use worker::wasm_bindgen::{JsCast, JsValue};
+use wasm_bindgen::prelude::wasm_bindgen;
+use wasm_bindgen::{JsCast, JsValue};
 use worker::worker_sys::DurableObjectState;
 use worker::{
     durable_object, DurableObject, Env, Request, Response, Result, State, WebSocket,
@@ -23,6 +24,25 @@ use worker::{
 use crate::platform::{env, log, rpc};
 use effects::DoEffects;
 use store::DoStore;
+
+#[wasm_bindgen(wasm_bindgen_futures = worker::wasm_bindgen_futures)]
+impl AlertHub {
+    /// The internal call ([`rpc`]; `src/entry.js` hands the object's `rpc` method here): a
+    /// [`HubRequest`]'s JSON in, its reply's JSON out.
+    pub async fn rpc(&self, body: String) -> std::result::Result<JsValue, JsValue> {
+        let request: HubRequest = rpc::request(&body)?;
+        let handled = self.hub.handle(request).await;
+        if let Err(ObjectError::Unavailable(e)) = &handled.reply {
+            log::error("alert hub storage failed", json!({ "error": e }));
+        }
+        if handled.run_deliveries {
+            // After the answer: the caller does not wait for deliveries.
+            let hub = self.hub.clone();
+            self.state.wait_until(async move { hub.run_due().await });
+        }
+        Ok(rpc::answer(&handled.reply))
+    }
+}
 
 #[durable_object]
 pub struct AlertHub {
@@ -46,21 +66,11 @@ impl DurableObject for AlertHub {
         }
     }
 
-    async fn fetch(&self, mut req: Request) -> Result<Response> {
+    async fn fetch(&self, req: Request) -> Result<Response> {
         if live::is_upgrade(&req) {
             return live::accept(&self.state, &req);
         }
-        let request: HubRequest = rpc::request(&mut req).await?;
-        let handled = self.hub.handle(request).await;
-        if let Err(ObjectError::Unavailable(e)) = &handled.reply {
-            log::error("alert hub storage failed", json!({ "error": e }));
-        }
-        if handled.run_deliveries {
-            // After the answer: the caller does not wait for deliveries.
-            let hub = self.hub.clone();
-            self.state.wait_until(async move { hub.run_due().await });
-        }
-        rpc::answer(&handled.reply)
+        rpc::serve_fetch(req, |body| self.rpc(body)).await
     }
 
     async fn alarm(&self) -> Result<Response> {

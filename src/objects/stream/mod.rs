@@ -26,14 +26,16 @@ use std::time::Duration;
 use livehook_core::alerts::alert::Alert;
 use livehook_core::history::{HistoryEntry, HistoryIndex, HistoryOutcome, HISTORY_PREFIX};
 use livehook_core::ingest::event::{State, StatusRecord};
+use livehook_core::live::LiveGate;
 use livehook_core::ordering::{Outcome, StreamLedger};
 use livehook_core::protocol::{
     HubRequest, Ingest, IngestReply, ObjectError, Reply, ReplyKind, StreamChange, StreamInspection,
-    StreamReply, StreamRequest, NOTIFY_STATES_KEY, STATUS_KV,
+    StreamReply, StreamRequest, Watching, NOTIFY_STATES_KEY, STATUS_KV,
 };
 use livehook_core::text::{read_json, write_json};
 use serde_json::json;
-use worker::wasm_bindgen::JsValue;
+use wasm_bindgen::prelude::wasm_bindgen;
+use wasm_bindgen::JsValue;
 use worker::{durable_object, DurableObject, Env, Request, Response, Result, State as DoState};
 
 use crate::platform::clock::{now_ms, set_alarm_at, within};
@@ -50,6 +52,8 @@ thread_local! {
     /// The non-error states some subscriber wants, and when they were read: one copy per isolate,
     /// shared by every stream object in it.
     static NOTIFY_STATES: RefCell<Option<(u64, Vec<State>)>> = const { RefCell::new(None) };
+    /// Whether anyone watches the live feed, as this isolate last heard from the hub.
+    static LIVE_GATE: Cell<LiveGate> = const { Cell::new(LiveGate::new()) };
 }
 
 #[durable_object]
@@ -75,15 +79,8 @@ impl DurableObject for StreamStatus {
         }
     }
 
-    async fn fetch(&self, mut req: Request) -> Result<Response> {
-        let reply: Reply<StreamReply> = match rpc::request(&mut req).await? {
-            StreamRequest::Ingest(ingest) => self.ingest(*ingest).await.map(StreamReply::Ingested),
-            StreamRequest::Inspect => self.inspect().await,
-            StreamRequest::Get => self.record().await,
-            StreamRequest::History(q) => self.read_history(q.limit).await,
-            StreamRequest::Ignored(note) => self.note_ignored(note).await,
-        };
-        rpc::answer(&reply)
+    async fn fetch(&self, req: Request) -> Result<Response> {
+        rpc::serve_fetch(req, |body| self.rpc(body)).await
     }
 
     async fn alarm(&self) -> Result<Response> {
@@ -96,6 +93,22 @@ impl DurableObject for StreamStatus {
                 .map_err(|e| worker::Error::RustError(e.to_string()))?;
         }
         Response::ok("ok")
+    }
+}
+
+#[wasm_bindgen(wasm_bindgen_futures = worker::wasm_bindgen_futures)]
+impl StreamStatus {
+    /// The internal call ([`rpc`]; `src/entry.js` hands the object's `rpc` method here): a
+    /// [`StreamRequest`]'s JSON in, its reply's JSON out.
+    pub async fn rpc(&self, body: String) -> std::result::Result<JsValue, JsValue> {
+        let reply: Reply<StreamReply> = match rpc::request(&body)? {
+            StreamRequest::Ingest(ingest) => self.ingest(*ingest).await.map(StreamReply::Ingested),
+            StreamRequest::Inspect => self.inspect().await,
+            StreamRequest::Get => self.record().await,
+            StreamRequest::History(q) => self.read_history(q.limit).await,
+            StreamRequest::Ignored(note) => self.note_ignored(note).await,
+        };
+        Ok(rpc::answer(&reply))
     }
 }
 
@@ -268,8 +281,13 @@ impl StreamStatus {
         }
     }
 
-    /// Tells the hub's live feed, after the answer (a viewer keeps the highest version).
+    /// Tells the hub's live feed, after the answer (a viewer keeps the highest version), while
+    /// someone watches: the isolate's [`LiveGate`] learns that from each push's answer.
     fn push_to_live_feed(&self, version: u64, record: StatusRecord) {
+        let now = now_ms();
+        if !LIVE_GATE.with(|g| g.get().should_push(now)) {
+            return;
+        }
         let env = self.env.clone();
         self.state.wait_until(async move {
             let change = HubRequest::StreamChanged(Box::new(StreamChange { version, record }));
@@ -277,12 +295,21 @@ impl StreamStatus {
                 Ok(hub) => within(HAND_OFF_TIMEOUT, rpc::call(&hub, &change)).await,
                 Err(e) => Some(Err(e)),
             };
-            match pushed {
-                Some(Ok(_)) => {}
-                Some(Err(e)) => {
-                    log::error("live feed push failed", json!({ "error": e.to_string() }))
+            let watching = match pushed {
+                Some(Ok(answer)) if answer.kind == ReplyKind::Watching => {
+                    answer.parse::<Watching>()
                 }
-                None => log::error("live feed push failed", json!({ "error": "timed out" })),
+                Some(Ok(_)) => Err(ObjectError::Unavailable("unexpected hub answer".into())),
+                Some(Err(e)) => Err(e),
+                None => Err(ObjectError::Unavailable("timed out".into())),
+            };
+            match watching {
+                Ok(w) => LIVE_GATE.with(|g| {
+                    let mut gate = g.get();
+                    gate.learned(w.viewers, now);
+                    g.set(gate);
+                }),
+                Err(e) => log::error("live feed push failed", json!({ "error": e.to_string() })),
             }
         });
     }

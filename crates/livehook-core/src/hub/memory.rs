@@ -128,6 +128,8 @@ pub struct MemoryWorld {
     pub respond: RefCell<Responder>,
     pub sent: RefCell<Vec<Outbound>>,
     pub broadcasts: RefCell<Vec<String>>,
+    /// How many live-feed viewers a broadcast reaches.
+    pub viewers: Cell<usize>,
     pub published: RefCell<Vec<Vec<State>>>,
     pub logs: RefCell<Vec<(Level, String, Value)>>,
 }
@@ -140,6 +142,7 @@ impl MemoryWorld {
             respond: RefCell::new(Box::new(|_| answer(Some(200)))),
             sent: RefCell::new(Vec::new()),
             broadcasts: RefCell::new(Vec::new()),
+            viewers: Cell::new(1),
             published: RefCell::new(Vec::new()),
             logs: RefCell::new(Vec::new()),
         }
@@ -179,8 +182,9 @@ impl Effects for MemoryWorld {
         Ok(())
     }
 
-    fn broadcast(&self, message: &str) {
+    fn broadcast(&self, message: &str) -> usize {
         self.broadcasts.borrow_mut().push(message.to_owned());
+        self.viewers.get()
     }
 
     fn log(&self, level: Level, msg: &str, fields: Value) {

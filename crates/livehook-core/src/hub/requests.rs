@@ -6,7 +6,7 @@ use super::store::{Effects, Store};
 use serde::Serialize;
 
 use crate::ingest::event::StatusRecord;
-use crate::protocol::{HubReply, HubRequest, Noted, Reply};
+use crate::protocol::{HubReply, HubRequest, Reply, Watching};
 use crate::text::write_json;
 
 /// The live feed's message for a stream whose record changed.
@@ -62,12 +62,12 @@ impl<S: Store, E: Effects> Hub<S, E> {
                 no_run(self.get_subscriber(&id).await.map(HubReply::Subscriber))
             }
             HubRequest::StreamChanged(change) => {
-                self.fx.broadcast(&write_json(&LiveStream {
+                let viewers = self.fx.broadcast(&write_json(&LiveStream {
                     kind: "stream",
                     version: change.version,
                     record: &change.record,
                 }));
-                no_run(Ok(HubReply::Noted(Noted { ok: true })))
+                no_run(Ok(HubReply::Watching(Watching { viewers })))
             }
             HubRequest::DeleteSubscriber(id) => {
                 no_run(self.delete_subscriber(&id).await.map(HubReply::Deleted))

@@ -116,8 +116,8 @@ pub trait Effects {
     fn now_ms(&self) -> u64;
     /// Fills `buf` from a CSPRNG.
     fn random(&self, buf: &mut [u8]) -> Result<(), StoreError>;
-    /// Sends a text message to every live-feed client.
-    fn broadcast(&self, message: &str);
+    /// Sends a text message to every live-feed client; how many there are.
+    fn broadcast(&self, message: &str) -> usize;
     /// One JSON log line: `{"msg": msg, ...fields}`.
     fn log(&self, level: Level, msg: &str, fields: Value);
     /// Tells the stream objects (through KV) which non-error states some subscriber wants.

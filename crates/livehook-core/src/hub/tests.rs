@@ -22,7 +22,7 @@ use crate::ingest::event::{
 };
 use crate::protocol::{
     Accepted, AlertLimit, AlertQuery, Created, DeliveryFilter, HubReply, HubRequest, ObjectError,
-    StreamChange,
+    StreamChange, Watching,
 };
 
 const T0: u64 = 1_720_548_474_000;
@@ -621,7 +621,10 @@ fn a_stream_change_reaches_the_live_feed_and_stores_nothing() {
         version: 7,
         record,
     }))));
-    assert!(matches!(got.reply, Ok(HubReply::Noted(_))));
+    assert!(matches!(
+        got.reply,
+        Ok(HubReply::Watching(Watching { viewers: 1 }))
+    ));
     assert_eq!(h.store.calls.get(), calls, "no storage call");
     let live: Value = serde_json::from_str(&h.fx.broadcasts.borrow()[0]).unwrap();
     assert_eq!(live["type"], "stream");

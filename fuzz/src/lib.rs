@@ -18,6 +18,7 @@ use livehook_core::alerts::subscriber::{
     config_subscriber_id, parse_config, parse_create, Format, NewSubscriber, SubscriberError,
     MAX_CODE_LEN, MAX_FILTER_ENTRIES,
 };
+use livehook_core::alerts::target_url::{Host, TargetUrl};
 use livehook_core::alerts::url_policy::validate_url;
 use livehook_core::ingest::auth::{
     bearer_from_protocols, secrets_equal, verify_bearer, AuthError, Cidr, Secret,
@@ -432,12 +433,48 @@ pub fn subscribers(data: &[u8]) {
     let Some((&mode, rest)) = data.split_first() else {
         return;
     };
+    whatwg_agrees(&lossy(rest));
     if mode % 3 == 0 {
         return create(rest);
     }
     let [secret, list] = split(rest);
     let list = list.map(lossy).unwrap_or_default();
     config(&list, secret.map(lossy).as_deref(), mode % 3 == 2);
+}
+
+/// livehook's strict target URL parser against a WHATWG one (the `url` crate; the runtime's
+/// `fetch` follows the same standard): whatever livehook accepts, WHATWG reads to the same
+/// scheme, host and port and serializes exactly as livehook stores it; a host livehook takes
+/// for a domain is one for WHATWG too.
+fn whatwg_agrees(raw: &str) {
+    let Ok(ours) = TargetUrl::parse(raw) else {
+        return;
+    };
+    let theirs = url::Url::parse(raw);
+    if ours.host() == Host::Ip(None) {
+        // An IPv4 notation livehook always refuses: WHATWG reads an address or nothing.
+        let domain = theirs.map(|u| matches!(u.host(), Some(url::Host::Domain(_))));
+        assert_ne!(domain, Ok(true), "{raw:?}");
+        return;
+    }
+    let theirs = theirs.unwrap_or_else(|e| panic!("{raw:?} accepted here, refused by WHATWG: {e}"));
+    assert_eq!(ours.as_str(), theirs.as_str(), "{raw:?}");
+    assert_eq!(Some(ours.host_str()), theirs.host_str(), "{raw:?}");
+    assert_eq!(
+        ours.origin(),
+        theirs.origin().ascii_serialization(),
+        "{raw:?}"
+    );
+    match (ours.host(), theirs.host()) {
+        (Host::Domain, Some(url::Host::Domain(_))) => {}
+        (Host::Ip(Some(IpAddr::V4(a))), Some(url::Host::Ipv4(b))) => assert_eq!(a, b),
+        (Host::Ip(Some(IpAddr::V6(a))), Some(url::Host::Ipv6(b))) => assert_eq!(a, b),
+        (o, t) => panic!("{raw:?}: host {o:?} here, {t:?} for WHATWG"),
+    }
+    // As stored, it reads back the same in both.
+    assert_eq!(TargetUrl::parse(ours.as_str()).as_ref(), Ok(&ours));
+    let stored = url::Url::parse(ours.as_str()).map(String::from);
+    assert_eq!(stored.as_deref(), Ok(ours.as_str()));
 }
 
 fn create(body: &[u8]) {

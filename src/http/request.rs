@@ -4,6 +4,8 @@
 use futures_util::StreamExt;
 use worker::{Env, Request};
 
+use livehook_core::text::{self, query_pairs};
+
 use super::error::{ApiError, MAX_BODY_BYTES};
 use crate::platform::env;
 
@@ -45,13 +47,9 @@ pub async fn read_body(req: &mut Request) -> Result<Vec<u8>, ApiError> {
 
 /// The query string as `(name, value)` pairs, decoded.
 pub fn query(req: &Request) -> Vec<(String, String)> {
-    req.url()
-        .map(|u| {
-            u.query_pairs()
-                .map(|(k, v)| (k.into_owned(), v.into_owned()))
-                .collect()
-        })
-        .unwrap_or_default()
+    let url = req.inner().url();
+    let query = url.split_once('?').map_or("", |(_, q)| q);
+    query_pairs(query.split_once('#').map_or(query, |(q, _)| q))
 }
 
 pub fn param<'a>(q: &'a [(String, String)], name: &str) -> Option<&'a str> {
@@ -72,10 +70,7 @@ pub fn parse_param<T>(
 /// Path segments arrive percent-encoded; stream ids only use unreserved characters, but a
 /// client may still encode `:` as `%3A`.
 pub fn percent_decode(s: &str) -> String {
-    worker::Url::parse(&format!("http://x/?v={s}"))
-        .ok()
-        .and_then(|u| u.query_pairs().next().map(|(_, v)| v.into_owned()))
-        .unwrap_or_else(|| s.to_owned())
+    text::percent_decode(s)
 }
 
 /// The bearer check of every API route: `Authorization: Bearer <STATUS_API_TOKEN>`.

@@ -54,9 +54,74 @@ pub fn truncate(s: &str, max_chars: usize) -> String {
     out
 }
 
+/// `%XX` escapes decoded (as UTF-8, invalid sequences replaced); anything else kept as it is,
+/// `+` included: for path segments.
+pub fn percent_decode(s: &str) -> String {
+    let b = s.as_bytes();
+    let mut out = Vec::with_capacity(b.len());
+    let mut i = 0;
+    while i < b.len() {
+        let escaped = (b[i] == b'%')
+            .then(|| s.get(i + 1..i + 3).and_then(unhex))
+            .flatten();
+        match escaped.as_deref() {
+            Some([byte]) => {
+                out.push(*byte);
+                i += 3;
+            }
+            _ => {
+                out.push(b[i]);
+                i += 1;
+            }
+        }
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+/// The `name=value` pairs of a query string (`application/x-www-form-urlencoded`: `+` is a
+/// space, then `%XX` escapes), in order.
+pub fn query_pairs(query: &str) -> Vec<(String, String)> {
+    query
+        .split('&')
+        .filter(|p| !p.is_empty())
+        .map(|p| {
+            let (k, v) = p.split_once('=').unwrap_or((p, ""));
+            let decode = |x: &str| percent_decode(&x.replace('+', " "));
+            (decode(k), decode(v))
+        })
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn percent_decoding_reads_escapes_and_keeps_the_rest() {
+        assert_eq!(percent_decode("a%3Ab%3a%2F+c"), "a:b:/+c");
+        assert_eq!(percent_decode("%C3%A9t%C3%A9"), "été");
+        // Not an escape: kept. Invalid UTF-8: replaced.
+        assert_eq!(percent_decode("100%"), "100%");
+        assert_eq!(percent_decode("%zz%4"), "%zz%4");
+        assert_eq!(percent_decode("%FF"), "\u{fffd}");
+        assert_eq!(percent_decode("%E2%82"), "\u{fffd}");
+    }
+
+    #[test]
+    fn query_pairs_read_forms() {
+        assert_eq!(
+            query_pairs("limit=5&kind=live_input&q=a+b%26c&flag&&x=%3D="),
+            [
+                ("limit", "5"),
+                ("kind", "live_input"),
+                ("q", "a b&c"),
+                ("flag", ""),
+                ("x", "==")
+            ]
+            .map(|(k, v)| (k.to_owned(), v.to_owned()))
+        );
+        assert!(query_pairs("").is_empty());
+    }
 
     #[test]
     fn hex_is_lower_case_and_two_digits_a_byte() {

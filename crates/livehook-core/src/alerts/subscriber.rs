@@ -13,9 +13,9 @@
 
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
-use url::Url;
 
 use super::secret::SigningSecret;
+use super::target_url::TargetUrl;
 use super::url_policy::{validate_url, UrlError};
 use crate::ids::SubscriberId;
 use crate::ingest::event::{ProviderId, State, MAX_STREAM_ID_LEN};
@@ -53,10 +53,10 @@ impl Format {
     }
 
     /// The format a bare URL in `ALERT_SUBSCRIBERS` most likely wants.
-    fn guess(url: &Url) -> Self {
+    fn guess(url: &TargetUrl) -> Self {
         match url.host_str() {
-            Some("hooks.slack.com") => Format::Slack,
-            Some("discord.com" | "discordapp.com" | "ptb.discord.com" | "canary.discord.com")
+            "hooks.slack.com" => Format::Slack,
+            "discord.com" | "discordapp.com" | "ptb.discord.com" | "canary.discord.com"
                 if url.path().starts_with("/api/webhooks/") =>
             {
                 Format::Discord
@@ -324,13 +324,13 @@ pub fn parse_create(body: &[u8], allow_loopback: bool) -> Result<NewSubscriber, 
 /// What a view shows of a URL: Slack and Discord URLs are credentials (host only); other URLs
 /// lose their query string, which often carries a token.
 pub fn redact_url(raw: &str, format: Format) -> String {
-    let Ok(url) = Url::parse(raw) else {
+    let Ok(url) = TargetUrl::parse(raw) else {
         return "(invalid)".into();
     };
-    let origin = url.origin().ascii_serialization();
+    let origin = url.origin();
     match format {
         Format::Slack | Format::Discord => format!("{origin}/…"),
-        Format::Webhook if url.query().is_some() => format!("{origin}{}?…", url.path()),
+        Format::Webhook if url.has_query() => format!("{origin}{}?…", url.path()),
         Format::Webhook => format!("{origin}{}", url.path()),
     }
 }

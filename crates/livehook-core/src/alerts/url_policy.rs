@@ -1,6 +1,6 @@
 //! Where livehook may send an alert: the target URL policy. Pure: a URL string in, a parsed
-//! [`Url`] or the reason it is refused out (a fixed text that never quotes the URL, which may be
-//! a credential).
+//! [`TargetUrl`] or the reason it is refused out (a fixed text that never quotes the URL, which
+//! may be a credential).
 //!
 //! Invariants (each has a test below):
 //! - A target is `https` and names a public host. `http` and loopback hosts are accepted only
@@ -12,7 +12,7 @@
 
 use std::net::IpAddr;
 
-use url::{Host, Url};
+use super::target_url::{Host, TargetUrl};
 
 pub const MAX_URL_LEN: usize = 2048;
 
@@ -22,42 +22,35 @@ pub const MAX_URL_LEN: usize = 2048;
 pub struct UrlError(pub &'static str);
 
 /// Checks a target URL. `allow_loopback` admits `http` and loopback hosts (local development).
-pub fn validate_url(raw: &str, allow_loopback: bool) -> Result<Url, UrlError> {
+pub fn validate_url(raw: &str, allow_loopback: bool) -> Result<TargetUrl, UrlError> {
     if raw.len() > MAX_URL_LEN {
         return Err(UrlError("longer than 2048 characters"));
     }
-    let url = Url::parse(raw).map_err(|e| match e {
-        // Host names are ASCII only (idna_adapter 1.0, for size): say how to write one.
-        url::ParseError::IdnaError if !raw.is_ascii() => {
-            UrlError("write an internationalized host name in its ASCII (xn--) form")
-        }
-        _ => UrlError("not an absolute URL"),
-    })?;
+    let url = TargetUrl::parse(raw).map_err(|e| UrlError(e.0))?;
     // The URL is stored and fetched as serialized, which percent-encodes: up to three bytes
     // (`%XX`) for each byte of the raw text.
     if url.as_str().len() > MAX_URL_LEN {
         return Err(UrlError("longer than 2048 characters"));
     }
-    if !url.username().is_empty() || url.password().is_some() {
-        return Err(UrlError("credentials in the URL are not allowed"));
-    }
     let loopback = match url.host() {
-        None => return Err(UrlError("no host")),
-        Some(Host::Domain(d)) => {
-            let d = d.trim_end_matches('.');
+        Host::Domain => {
+            let d = url.host_str().trim_end_matches('.');
             d == "localhost" || d.ends_with(".localhost")
         }
-        Some(Host::Ipv4(ip)) => check_ip(IpAddr::V4(ip))?,
-        Some(Host::Ipv6(ip)) => check_ip(IpAddr::V6(ip))?,
+        Host::Ip(Some(ip)) => check_ip(ip)?,
+        Host::Ip(None) => return Err(IP_LITERAL),
     };
-    match (url.scheme(), loopback, allow_loopback) {
+    match (url.is_https(), loopback, allow_loopback) {
         (_, true, false) => Err(UrlError(
             "loopback targets are only allowed in local development",
         )),
-        ("https", _, _) | ("http", true, true) => Ok(url),
+        (true, _, _) | (false, true, true) => Ok(url),
         _ => Err(UrlError("must be https")),
     }
 }
+
+const IP_LITERAL: UrlError =
+    UrlError("IP addresses are not allowed (deployed Workers cannot fetch them): use a host name");
 
 /// Ok(true) for a loopback address (local development only); any other IP literal is refused:
 /// a deployed Worker cannot `fetch` an IP-address URL (Cloudflare's documented limitation), so
@@ -72,9 +65,7 @@ fn check_ip(ip: IpAddr) -> Result<bool, UrlError> {
     if loopback {
         Ok(true)
     } else {
-        Err(UrlError(
-            "IP addresses are not allowed (deployed Workers cannot fetch them): use a host name",
-        ))
+        Err(IP_LITERAL)
     }
 }
 

@@ -58,6 +58,6 @@ export const AlertHub = durableObject(glue.AlertHub);
 
 export default {
   fetch(request, env, ctx) {
-    return glue.fetch(request, env, ctx);
+    return glue.handleFetch(request, env, ctx);
   },
 };

@@ -5,7 +5,8 @@ use livehook_core::ids::AlertId;
 use livehook_core::ingest::auth;
 use livehook_core::ingest::event::StreamKey;
 use livehook_core::protocol::{AlertLimit, AlertQuery, DeliveryFilter, HubRequest};
-use worker::{Env, Request};
+use worker::web_sys::Request;
+use worker::Env;
 
 use super::error::{ApiError, ApiResult};
 use super::request::{header, parse_param, query};
@@ -51,5 +52,5 @@ pub async fn live(req: Request, env: &Env) -> ApiResult {
     if !upgrade.eq_ignore_ascii_case("websocket") {
         return Err(ApiError::UpgradeRequired);
     }
-    Ok(rpc::forward(&rpc::hub(env)?, req).await?)
+    Ok(rpc::forward(&rpc::hub(env)?, &req).await?)
 }

@@ -16,7 +16,7 @@ use crate::platform::log;
 pub const MAX_BODY_BYTES: usize = 64 * 1024;
 
 /// What every handler returns.
-pub type ApiResult = Result<worker::Response, ApiError>;
+pub type ApiResult = Result<worker::web_sys::Response, ApiError>;
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum ApiError {

@@ -10,7 +10,10 @@ pub mod streams;
 pub mod subscriptions;
 pub mod webhooks;
 
-use worker::{event, Context, Env, Request, Response, Result};
+use wasm_bindgen::prelude::wasm_bindgen;
+use wasm_bindgen::JsValue;
+use worker::web_sys::{Request, Response};
+use worker::{event, Env};
 
 use crate::platform::clock::now_ms;
 
@@ -19,11 +22,15 @@ fn start() {
     console_error_panic_hook::set_once();
 }
 
-#[event(fetch)]
-async fn fetch(req: Request, env: Env, _ctx: Context) -> Result<Response> {
+/// The Worker's `fetch` (`src/entry.js` hands it every request). It takes the runtime's own
+/// `Request` and answers its own `Response`: workers-rs's `#[event(fetch)]` would first copy the
+/// request into its wrapper type (reading `request.cf` on every request) and the answer out of
+/// its own, work no route here needs.
+#[wasm_bindgen(js_name = handleFetch, wasm_bindgen_futures = worker::wasm_bindgen_futures)]
+pub async fn handle_fetch(req: Request, env: Env, _ctx: JsValue) -> Result<Response, JsValue> {
     let started = now_ms();
-    let method = req.method();
-    let path = req.path();
+    let method = request::Method::of(&req);
+    let path = request::path(&req);
     let segments: Vec<&str> = path.trim_start_matches('/').split('/').collect();
     let result = routes::route(req, &env, method, &segments, started).await;
     Ok(result.unwrap_or_else(|e| response::error_response(&e)))

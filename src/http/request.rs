@@ -1,53 +1,61 @@
-//! Reading a request: headers, the body (bounded), query parameters, path ids, and the API's
-//! bearer check.
-
-use futures_util::StreamExt;
-use worker::{Env, Request};
+//! Reading a request (the runtime's own `Request`): its method and path, headers, the body
+//! (bounded), query parameters, path ids, and the API's bearer check.
 
 use livehook_core::text::{self, query_pairs};
+use worker::web_sys::Request;
+use worker::Env;
 
 use super::error::{ApiError, MAX_BODY_BYTES};
 use crate::platform::env;
+use crate::platform::runtime::{self, Body};
+
+/// The methods the routes tell apart.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Method {
+    Get,
+    Head,
+    Post,
+    Delete,
+    Other,
+}
+
+impl Method {
+    pub fn of(req: &Request) -> Method {
+        match req.method().as_str() {
+            "GET" => Method::Get,
+            "HEAD" => Method::Head,
+            "POST" => Method::Post,
+            "DELETE" => Method::Delete,
+            _ => Method::Other,
+        }
+    }
+}
+
+/// The URL's path (still percent-encoded), from the serialized URL the runtime hands over:
+/// after `scheme://host`, before `?` or `#`.
+pub fn path(req: &Request) -> String {
+    let url = req.url();
+    let after_scheme = url.split_once("://").map_or(url.as_str(), |(_, rest)| rest);
+    let path = after_scheme.find('/').map_or("/", |i| &after_scheme[i..]);
+    path.split(['?', '#']).next().unwrap_or("/").to_owned()
+}
 
 pub fn header(req: &Request, name: &str) -> Option<String> {
     req.headers().get(name).ok().flatten()
 }
 
 /// Reads at most [`MAX_BODY_BYTES`], refusing larger bodies without buffering them.
-pub async fn read_body(req: &mut Request) -> Result<Vec<u8>, ApiError> {
-    if let Some(len) = header(req, "Content-Length").and_then(|v| v.trim().parse::<u64>().ok()) {
-        if len > MAX_BODY_BYTES as u64 {
-            return Err(ApiError::PayloadTooLarge);
-        }
-        // A declared length within the limit: the runtime delivers at most that many bytes, so
-        // one read of the whole body is bounded (and costs one call into JS, not one per chunk).
-        let body = req
-            .bytes()
-            .await
-            .map_err(|_| ApiError::BadRequest("could not read body".into()))?;
-        if body.len() > MAX_BODY_BYTES {
-            return Err(ApiError::PayloadTooLarge);
-        }
-        return Ok(body);
+pub async fn read_body(req: &Request) -> Result<Vec<u8>, ApiError> {
+    match runtime::read_body(req, MAX_BODY_BYTES as u32).await {
+        Ok(Body::Bytes(bytes)) => Ok(bytes),
+        Ok(Body::TooLarge) => Err(ApiError::PayloadTooLarge),
+        Err(_) => Err(ApiError::BadRequest("could not read body".into())),
     }
-    // No length (chunked): read chunk by chunk and stop at the limit.
-    let mut body = Vec::new();
-    let Ok(mut stream) = req.stream() else {
-        return Ok(body); // no body at all
-    };
-    while let Some(chunk) = stream.next().await {
-        let chunk = chunk.map_err(|_| ApiError::BadRequest("could not read body".into()))?;
-        if body.len() + chunk.len() > MAX_BODY_BYTES {
-            return Err(ApiError::PayloadTooLarge);
-        }
-        body.extend_from_slice(&chunk);
-    }
-    Ok(body)
 }
 
 /// The query string as `(name, value)` pairs, decoded.
 pub fn query(req: &Request) -> Vec<(String, String)> {
-    let url = req.inner().url();
+    let url = req.url();
     let query = url.split_once('?').map_or("", |(_, q)| q);
     query_pairs(query.split_once('#').map_or(query, |(q, _)| q))
 }

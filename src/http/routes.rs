@@ -21,10 +21,11 @@
 //! answer HEAD), the bearer token (401), then the handler.
 
 use livehook_core::ingest::providers;
-use worker::{Env, Method, Request};
+use worker::web_sys::Request;
+use worker::Env;
 
 use super::error::{ApiError, ApiResult};
-use super::request::authorize;
+use super::request::{authorize, Method};
 use super::response::json;
 use super::{alerts, streams, subscriptions, webhooks};
 use crate::platform::{env, traffic};
@@ -44,47 +45,47 @@ pub async fn route(
                 (true, [token]) => Some(*token),
                 _ => return Err(ApiError::NotFound),
             };
-            post(&method)?;
+            post(method)?;
             webhooks::receive(req, env, provider, token, started).await
         }
         ["streams"] => {
-            get(&method)?;
+            get(method)?;
             authorize(&req, env)?;
             streams::list(&req, env).await
         }
         ["streams", provider, id] => {
-            get(&method)?;
+            get(method)?;
             authorize(&req, env)?;
             streams::get(&req, env, provider, id).await
         }
         ["streams", provider, id, "events"] => {
-            get(&method)?;
+            get(method)?;
             authorize(&req, env)?;
             streams::events(&req, env, provider, id).await
         }
         ["streams", provider, id, "diagnostics"] => {
-            get(&method)?;
+            get(method)?;
             authorize(&req, env)?;
             streams::diagnostics(&req, env, provider, id).await
         }
         ["alerts"] => {
-            get(&method)?;
+            get(method)?;
             authorize(&req, env)?;
             alerts::list(&req, env).await
         }
         ["alerts", "live"] => {
-            get(&method)?;
+            get(method)?;
             alerts::live(req, env).await
         }
         ["alerts", id] => {
             let id = our_id(id)?;
-            get(&method)?;
+            get(method)?;
             authorize(&req, env)?;
             alerts::get(env, id).await
         }
         ["alerts", id, "retry"] => {
             let id = our_id(id)?;
-            post(&method)?;
+            post(method)?;
             authorize(&req, env)?;
             alerts::retry(env, id).await
         }
@@ -117,12 +118,12 @@ pub async fn route(
         }
         ["subscriptions", id, "rotate"] => {
             let id = our_id(id)?;
-            post(&method)?;
+            post(method)?;
             authorize(&req, env)?;
             subscriptions::rotate(env, id).await
         }
         ["healthz"] => {
-            get(&method)?;
+            get(method)?;
             let cfg = env::config(env);
             let mut health = cfg.health();
             health["traffic"] = traffic::report(cfg.analytics.as_ref()).await;
@@ -142,7 +143,7 @@ fn our_id(id: &str) -> Result<&str, ApiError> {
 }
 
 /// The route takes POST only.
-fn post(method: &Method) -> Result<(), ApiError> {
+fn post(method: Method) -> Result<(), ApiError> {
     match method {
         Method::Post => Ok(()),
         _ => Err(ApiError::MethodNotAllowed { allow: "POST" }),
@@ -150,7 +151,7 @@ fn post(method: &Method) -> Result<(), ApiError> {
 }
 
 /// The route takes GET (and so HEAD) only.
-fn get(method: &Method) -> Result<(), ApiError> {
+fn get(method: Method) -> Result<(), ApiError> {
     match method {
         Method::Get | Method::Head => Ok(()),
         _ => Err(ApiError::MethodNotAllowed { allow: "GET" }),

@@ -10,7 +10,8 @@ use livehook_core::protocol::{HistoryQuery, ReplyKind, StreamRequest, STATUS_KV}
 use livehook_core::text::read_json;
 use serde_json::json;
 use worker::wasm_bindgen::JsValue;
-use worker::{Env, Request};
+use worker::web_sys::Request;
+use worker::Env;
 
 use super::error::{ApiError, ApiResult};
 use super::request::{param, parse_param, percent_decode, query};
@@ -140,7 +141,7 @@ async fn ask_stream(
     let object = rpc::stream(env, &key)?;
     let answer = rpc::call(&object, &request).await?;
     if answer.kind == want {
-        Ok(text_response(200, answer.body.get().to_owned()))
+        Ok(text_response(200, answer.body.get()))
     } else {
         Err(ApiError::Unavailable)
     }

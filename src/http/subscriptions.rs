@@ -4,7 +4,8 @@
 use livehook_core::alerts::subscriber::parse_create;
 use livehook_core::ids::SubscriberId;
 use livehook_core::protocol::HubRequest;
-use worker::{Env, Request};
+use worker::web_sys::Request;
+use worker::Env;
 
 use super::error::{ApiError, ApiResult};
 use super::request::read_body;
@@ -15,8 +16,8 @@ fn subscriber_id(id: &str) -> Result<SubscriberId, ApiError> {
     SubscriberId::parse(id).ok_or(ApiError::NoSuch("subscriber"))
 }
 
-pub async fn create(mut req: Request, env: &Env) -> ApiResult {
-    let body = read_body(&mut req).await?;
+pub async fn create(req: Request, env: &Env) -> ApiResult {
+    let body = read_body(&req).await?;
     let new = parse_create(&body, env::config(env).alerts.allow_loopback)?;
     ask_hub(env, HubRequest::CreateSubscriber(new)).await
 }

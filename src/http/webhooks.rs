@@ -10,13 +10,26 @@ use livehook_core::protocol::{IgnoredNote, Ingest, IngestReply, ReplyKind, Strea
 use livehook_core::time::millis_to_nanos;
 use livehook_core::traffic::label;
 use serde_json::json;
-use worker::{Env, Request};
+use worker::web_sys::Request;
+use worker::Env;
 
 use super::error::{ApiError, ApiResult};
 use super::request::read_body;
 use super::response::json;
 use crate::platform::clock::now_ms;
 use crate::platform::{env, log, rpc, traffic};
+
+/// The one log line per webhook (its fields never hold a secret or a stream key).
+#[derive(serde::Serialize)]
+struct WebhookLine<'a> {
+    msg: &'static str,
+    provider: &'a str,
+    stream: Option<&'a str>,
+    event: Option<&'a str>,
+    outcome: &'a str,
+    status: u16,
+    latency_ms: u64,
+}
 
 /// Everything the log line says about one webhook.
 #[derive(Default)]
@@ -27,45 +40,43 @@ struct WebhookLog {
 }
 
 pub async fn receive(
-    mut req: Request,
+    req: Request,
     env: &Env,
     provider: &'static dyn Provider,
     path_token: Option<&str>,
     started: u64,
 ) -> ApiResult {
     let mut line = WebhookLog::default();
-    let result = handle(&mut req, env, provider, path_token, &mut line).await;
+    let result = handle(&req, env, provider, path_token, &mut line).await;
     let status = result
         .as_ref()
-        .map_or_else(ApiError::status, |r| r.status_code());
+        .map_or_else(ApiError::status, |r| r.status());
     let outcome = match &result {
         Err(e) if line.outcome.is_empty() => e.code(),
         _ => line.outcome,
     };
     traffic::record(env, provider.route(), &label(outcome, status));
-    log::info(
-        "webhook",
-        json!({
-            "provider": provider.route(),
-            "stream": line.stream,
-            "event": line.event,
-            "outcome": outcome,
-            "status": status,
-            "latency_ms": now_ms().saturating_sub(started),
-        }),
-    );
+    log::info_typed(&WebhookLine {
+        msg: "webhook",
+        provider: provider.route(),
+        stream: line.stream.as_deref(),
+        event: line.event.as_deref(),
+        outcome,
+        status,
+        latency_ms: now_ms().saturating_sub(started),
+    });
     result
 }
 
 async fn handle(
-    req: &mut Request,
+    req: &Request,
     env: &Env,
     provider: &dyn Provider,
     path_token: Option<&str>,
     line: &mut WebhookLog,
 ) -> ApiResult {
     let cfg = env::config(env);
-    let headers = req.headers().clone();
+    let headers = req.headers();
     let header = move |name: &str| headers.get(name).ok().flatten();
     let inbound = Inbound {
         header: &header,
@@ -131,8 +142,22 @@ async fn handle(
     }
     json(
         200,
-        &json!({ "ok": true, "outcome": reply.outcome, "stream": stream, "alert_queued": reply.alert_queued }),
+        &Accepted {
+            alert_queued: reply.alert_queued,
+            ok: true,
+            outcome: reply.outcome,
+            stream: &stream,
+        },
     )
+}
+
+/// The answer to an event that reached its stream (fields in the order `json!` wrote them).
+#[derive(serde::Serialize)]
+struct Accepted<'a> {
+    alert_queued: bool,
+    ok: bool,
+    outcome: Outcome,
+    stream: &'a str,
 }
 
 /// A provider's connectivity check: 200, nothing stored.

@@ -73,6 +73,18 @@ impl Kv {
             .collect())
     }
 
+    /// Writes a status record at `key` with its `state` and `kind` as metadata (one call into
+    /// the runtime: the stream objects do this once per applied event).
+    pub async fn put_record(
+        &self,
+        key: &str,
+        value: &str,
+        state: &str,
+        kind: &str,
+    ) -> Result<(), JsValue> {
+        super::runtime::kv_put_record(&self.0, key, value, state, kind).await
+    }
+
     /// Writes `value` at `key`, with string metadata fields if any.
     pub async fn put(
         &self,

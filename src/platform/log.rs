@@ -4,7 +4,10 @@
 //! holding any byte still makes valid JSON. Never pass a secret or a stream key.
 
 use livehook_core::text::write_json;
+use serde::Serialize;
 use serde_json::{Map, Value};
+use worker::wasm_bindgen::JsValue;
+use worker::web_sys::console;
 
 /// The line for `msg` and `fields` (an object; anything else is logged under `"fields"`).
 pub fn line(msg: &str, fields: Value) -> String {
@@ -21,11 +24,17 @@ pub fn line(msg: &str, fields: Value) -> String {
 }
 
 pub fn info(msg: &str, fields: Value) {
-    worker::console_log!("{}", line(msg, fields));
+    console::log_1(&JsValue::from_str(&line(msg, fields)));
 }
 
 pub fn error(msg: &str, fields: Value) {
-    worker::console_error!("{}", line(msg, fields));
+    console::error_1(&JsValue::from_str(&line(msg, fields)));
+}
+
+/// A line written from a typed value whose fields include `msg` (the one line per webhook:
+/// no map of fields is built for it).
+pub fn info_typed(line: &impl Serialize) {
+    console::log_1(&JsValue::from_str(&write_json(line)));
 }
 
 #[cfg(test)]

@@ -1,8 +1,8 @@
 //! The runtime glue every other room of the shell uses: the clock, deadlines and alarms
 //! ([`clock`]), the one JSON logger ([`log`]), the environment read once per isolate ([`env`]),
 //! typed calls to the Durable Objects ([`rpc`]), outgoing requests ([`request`]), Durable
-//! Object storage and Workers KV calls ([`storage`], [`kv`]) and webhook traffic counts
-//! ([`traffic`]).
+//! Object storage and Workers KV calls ([`storage`], [`kv`]), webhook traffic counts
+//! ([`traffic`]), and the few runtime calls made in one crossing by `runtime.js` ([`runtime`]).
 
 pub mod clock;
 pub mod env;
@@ -10,5 +10,6 @@ pub mod kv;
 pub mod log;
 pub mod request;
 pub mod rpc;
+pub mod runtime;
 pub mod storage;
 pub mod traffic;

@@ -105,13 +105,14 @@ where
 }
 
 /// Passes a client's request through to the object unchanged (the live feed's WebSocket
-/// upgrade, which the hub accepts).
-pub async fn forward(object: &Object, req: Request) -> Result<Response, ObjectError> {
-    let pending = object
-        .fetch_request(req.inner())
-        .map_err(unavailable("forward"))?;
+/// upgrade, which the hub accepts), and its answer back.
+pub async fn forward(
+    object: &Object,
+    req: &web_sys::Request,
+) -> Result<web_sys::Response, ObjectError> {
+    let pending = object.fetch_request(req).map_err(unavailable("forward"))?;
     let resp = JsFuture::from(pending)
         .await
         .map_err(unavailable("forward"))?;
-    Ok(Response::from(resp.unchecked_into::<web_sys::Response>()))
+    Ok(resp.unchecked_into::<web_sys::Response>())
 }

@@ -40,7 +40,7 @@ use worker::{durable_object, DurableObject, Env, Request, Response, Result, Stat
 
 use crate::platform::clock::{now_ms, set_alarm_at, within};
 use crate::platform::kv::Kv;
-use crate::platform::{log, rpc, storage};
+use crate::platform::{log, rpc, runtime, storage};
 
 const LEDGER_KEY: &str = "state";
 /// Longest wait for the alert hub to confirm a hand-off.
@@ -155,11 +155,9 @@ impl StreamStatus {
             None => return Ok(()),
         };
         self.unsaved.set(false);
-        let mut writes = vec![(LEDGER_KEY, JsValue::from_str(&json))];
-        if let Some((key, text)) = &entry {
-            writes.push((key.as_str(), JsValue::from_str(text)));
-        }
-        let saved = storage::put_all(&self.state.storage(), &writes).await;
+        let second = entry.as_ref().map(|(k, v)| (k.as_str(), v.as_str()));
+        let storage = self.state.storage();
+        let saved = runtime::storage_put(storage.as_raw(), LEDGER_KEY, &json, second).await;
         if saved.is_err() {
             // Storage did not take the change: forget the in-memory copies so a retried delivery
             // is applied again from what storage holds, not answered as a duplicate.
@@ -385,12 +383,13 @@ impl StreamStatus {
     async fn write_kv(&self, record: &StatusRecord) -> Result<()> {
         let key = record.key().kv_key();
         // Metadata lets `GET /streams` filter a page without reading the records.
-        let meta = [
-            ("state", record.state.as_str()),
-            ("kind", record.kind.as_str()),
-        ];
         Kv::bound(&self.env, STATUS_KV)?
-            .put(&key, &serde_json::to_string(record)?, &meta)
+            .put_record(
+                &key,
+                &write_json(record),
+                record.state.as_str(),
+                record.kind.as_str(),
+            )
             .await?;
         Ok(())
     }

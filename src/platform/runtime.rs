@@ -1,0 +1,78 @@
+//! The runtime calls of `runtime.js`, bound for Rust: each is one crossing from Wasm into JS
+//! where the same work through workers-rs's types (or `web_sys` one property at a time) took
+//! several. Used on the webhook path: reading a body, writing a JSON answer, a stream object's
+//! storage put and its KV write.
+
+use wasm_bindgen::prelude::wasm_bindgen;
+use wasm_bindgen::{JsCast, JsValue};
+use worker::wasm_bindgen_futures::JsFuture;
+use worker::{js_sys, web_sys};
+
+#[wasm_bindgen(module = "/src/platform/runtime.js")]
+extern "C" {
+    #[wasm_bindgen(js_name = readBody)]
+    fn read_body_js(request: &web_sys::Request, limit: u32) -> js_sys::Promise;
+    #[wasm_bindgen(js_name = jsonResponse)]
+    fn json_response_js(status: u16, body: &str, allow: &str) -> web_sys::Response;
+    #[wasm_bindgen(js_name = storagePut, catch)]
+    fn storage_put_js(
+        storage: &JsValue,
+        key: &str,
+        value: &str,
+        key2: Option<&str>,
+        value2: Option<&str>,
+    ) -> Result<js_sys::Promise, JsValue>;
+    #[wasm_bindgen(js_name = kvPutRecord, catch)]
+    fn kv_put_record_js(
+        namespace: &JsValue,
+        key: &str,
+        value: &str,
+        state: &str,
+        kind: &str,
+    ) -> Result<js_sys::Promise, JsValue>;
+}
+
+/// What reading a body gave.
+pub enum Body {
+    Bytes(Vec<u8>),
+    /// Larger than the limit (nothing more was read).
+    TooLarge,
+}
+
+/// The request's body, at most `limit` bytes.
+pub async fn read_body(request: &web_sys::Request, limit: u32) -> Result<Body, JsValue> {
+    let got = JsFuture::from(read_body_js(request, limit)).await?;
+    if got.is_null() {
+        return Ok(Body::TooLarge);
+    }
+    Ok(Body::Bytes(got.dyn_into::<js_sys::Uint8Array>()?.to_vec()))
+}
+
+/// A JSON answer with `Cache-Control: no-store` (and `Allow`, when not empty).
+pub fn json_response(status: u16, body: &str, allow: &str) -> web_sys::Response {
+    json_response_js(status, body, allow)
+}
+
+/// Writes `key` (and `second`, in the same atomic put) to Durable Object storage.
+pub async fn storage_put(
+    storage: &JsValue,
+    key: &str,
+    value: &str,
+    second: Option<(&str, &str)>,
+) -> Result<(), JsValue> {
+    let (k2, v2) = second.unzip();
+    JsFuture::from(storage_put_js(storage, key, value, k2, v2)?).await?;
+    Ok(())
+}
+
+/// Writes a status record to Workers KV with its `state` and `kind` as metadata.
+pub async fn kv_put_record(
+    namespace: &JsValue,
+    key: &str,
+    value: &str,
+    state: &str,
+    kind: &str,
+) -> Result<(), JsValue> {
+    JsFuture::from(kv_put_record_js(namespace, key, value, state, kind)?).await?;
+    Ok(())
+}

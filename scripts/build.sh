@@ -3,7 +3,8 @@
 # (the JS glue; tools/bindgen), wasm-opt -Oz from the binaryen npm package, and esbuild, which
 # bundles src/entry.js (the exports wrangler.toml names) with the glue into one module. On a fresh
 # machine the tool compiles beside the Wasm. LIVEHOOK_NO_OPT=1 skips wasm-opt (faster `npm run
-# dev` rebuilds); tests, benchmarks and deploys use the optimized build.
+# dev` rebuilds); tests, benchmarks and deploys use the optimized build. LIVEHOOK_NAMES=1 keeps
+# the Wasm's function names (for a CPU profile that names Rust functions; a larger upload).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -31,8 +32,10 @@ if [ "${LIVEHOOK_NO_OPT:-0}" != "1" ]; then
   for f in mutable-globals sign-ext nontrapping-float-to-int bulk-memory multivalue reference-types exception-handling; do
     features+=("--enable-$f")
   done
+  strip=(--strip-debug)
+  [ "${LIVEHOOK_NAMES:-0}" != "1" ] || strip=(--debuginfo)
   node_modules/.bin/wasm-opt "$stage/index_bg.wasm" -o "$stage/index_bg.wasm" -Oz \
-    "${features[@]}" --strip-debug --strip-producers
+    "${features[@]}" "${strip[@]}" --strip-producers
 fi
 # The runtime imports a .wasm module as a compiled WebAssembly.Module: a plain import.
 sed -i 's/^import source \(.*\.wasm["'"'"'];\)$/import \1/' "$stage/index.js"

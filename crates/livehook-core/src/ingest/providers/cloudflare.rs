@@ -16,11 +16,13 @@
 use serde::Deserialize;
 
 use super::shape::{
-    from_json, provider_time, stream_key, Inbound, ParseError, Parsed, Profile, Provider,
+    from_json, provider_time, stream_key, Inbound, ParseError, Parsed, Profile, Provider, Str,
 };
+use super::skim::{Skim, Skimmed};
 use crate::ingest::auth::{expect_secret, AuthError, Secret};
 use crate::ingest::event::{ErrorInfo, Event, Kind, ProviderId, State, StreamKey, TimeSource};
 use crate::ingest::settings::{Setting, Settings};
+use crate::text::Decimal;
 use crate::time::Nanos;
 
 pub const ID: ProviderId = ProviderId::new("cloudflare");
@@ -60,41 +62,107 @@ pub fn verify(secret: Option<&Secret>, header: Option<&str>) -> Result<(), AuthE
 }
 
 #[derive(Deserialize)]
-struct Envelope {
-    #[serde(default)]
-    text: Option<String>,
-    #[serde(default)]
-    data: Option<Data>,
+struct Envelope<'a> {
+    #[serde(default, borrow)]
+    text: Option<Str<'a>>,
+    #[serde(default, borrow)]
+    data: Option<Data<'a>>,
     #[serde(default)]
     ts: Option<i64>,
-    #[serde(default)]
-    alert_type: Option<String>,
+    #[serde(default, borrow)]
+    alert_type: Option<Str<'a>>,
 }
 
 #[derive(Deserialize)]
-struct Data {
-    #[serde(default)]
-    input_id: Option<String>,
-    #[serde(default)]
-    event_type: Option<String>,
-    #[serde(default)]
-    updated_at: Option<String>,
-    #[serde(default)]
-    live_input_errored: Option<Errored>,
+struct Data<'a> {
+    #[serde(default, borrow)]
+    input_id: Option<Str<'a>>,
+    #[serde(default, borrow)]
+    event_type: Option<Str<'a>>,
+    #[serde(default, borrow)]
+    updated_at: Option<Str<'a>>,
+    #[serde(default, borrow)]
+    live_input_errored: Option<Errored<'a>>,
 }
 
 #[derive(Deserialize)]
-struct Errored {
-    #[serde(default)]
-    error: Option<ErrorBody>,
+struct Errored<'a> {
+    #[serde(default, borrow)]
+    error: Option<ErrorBody<'a>>,
 }
 
 #[derive(Deserialize)]
-struct ErrorBody {
-    #[serde(default)]
-    code: Option<String>,
-    #[serde(default)]
-    message: Option<String>,
+struct ErrorBody<'a> {
+    #[serde(default, borrow)]
+    code: Option<Str<'a>>,
+    #[serde(default, borrow)]
+    message: Option<Str<'a>>,
+}
+
+impl<'a> Skimmed<'a> for Envelope<'a> {
+    fn skim(s: &mut Skim<'a>) -> Option<Self> {
+        let (mut text, mut data, mut ts, mut alert_type) = (None, None, None, None);
+        s.object(|s, key| match key {
+            b"text" => s.once(&mut text, Skim::opt_str),
+            b"data" => s.once(&mut data, Skimmed::skim),
+            b"ts" => s.once(&mut ts, |s| s.nullable(Skim::i64)),
+            b"alert_type" => s.once(&mut alert_type, Skim::opt_str),
+            _ => s.skip(),
+        })?;
+        Some(Envelope {
+            text: text.flatten(),
+            data: data.flatten(),
+            ts: ts.flatten(),
+            alert_type: alert_type.flatten(),
+        })
+    }
+}
+
+impl<'a> Skimmed<'a> for Data<'a> {
+    fn skim(s: &mut Skim<'a>) -> Option<Self> {
+        let (mut input_id, mut event_type, mut updated_at, mut errored) = (None, None, None, None);
+        s.object(|s, key| match key {
+            b"input_id" => s.once(&mut input_id, Skim::opt_str),
+            b"event_type" => s.once(&mut event_type, Skim::opt_str),
+            b"updated_at" => s.once(&mut updated_at, Skim::opt_str),
+            b"live_input_errored" => s.once(&mut errored, Skimmed::skim),
+            _ => s.skip(),
+        })?;
+        Some(Data {
+            input_id: input_id.flatten(),
+            event_type: event_type.flatten(),
+            updated_at: updated_at.flatten(),
+            live_input_errored: errored.flatten(),
+        })
+    }
+}
+
+impl<'a> Skimmed<'a> for Errored<'a> {
+    fn skim(s: &mut Skim<'a>) -> Option<Self> {
+        let mut error = None;
+        s.object(|s, key| match key {
+            b"error" => s.once(&mut error, Skimmed::skim),
+            _ => s.skip(),
+        })?;
+        Some(Errored {
+            error: error.flatten(),
+        })
+    }
+}
+
+impl<'a> Skimmed<'a> for ErrorBody<'a> {
+    fn skim(s: &mut Skim<'a>) -> Option<Self> {
+        let (mut code, mut message) = (None, None);
+        s.object(|s, key| match key {
+            b"code" => s.once(&mut code, Skim::opt_str),
+            b"message" => s.once(&mut message, Skim::opt_str),
+            _ => s.skip(),
+        })?;
+        Some(ErrorBody {
+            code: code.flatten(),
+            message: message.flatten(),
+        })
+    }
 }
 
 fn parse(body: &[u8], received_at: Nanos) -> Result<Parsed, ParseError> {
@@ -111,24 +179,21 @@ fn parse(body: &[u8], received_at: Nanos) -> Result<Parsed, ParseError> {
     let (Some(input_id), Some(event_type)) = (data.input_id, data.event_type) else {
         // Another notification type (DDoS, SSL, health checks…) sent to this destination.
         return Ok(Parsed::Ignored {
-            event_type: env.alert_type,
+            event_type: env.alert_type.map(Str::into_string),
             reason: "not a Stream Live notification",
             stream: None,
         });
     };
-    let (state, error) = match event_type.as_str() {
+    let (state, error) = match &*event_type {
         "live_input.connected" => (State::Connected, None),
         "live_input.disconnected" => (State::Disconnected, None),
         "live_input.errored" => {
-            let err = data
-                .live_input_errored
-                .and_then(|e| e.error)
-                .unwrap_or(ErrorBody {
-                    code: None,
-                    message: None,
-                });
-            let code = err.code.unwrap_or_else(|| "ERR_UNKNOWN".to_owned());
-            let message = err.message.unwrap_or_default();
+            let (code, message) = match data.live_input_errored.and_then(|e| e.error) {
+                Some(err) => (err.code, err.message),
+                None => (None, None),
+            };
+            let code = code.map_or_else(|| "ERR_UNKNOWN".to_owned(), Str::into_string);
+            let message = message.map(Str::into_string).unwrap_or_default();
             let hint = hint_for(&code).to_owned();
             (
                 State::Errored,
@@ -141,9 +206,9 @@ fn parse(body: &[u8], received_at: Nanos) -> Result<Parsed, ParseError> {
         }
         _ => {
             return Ok(Parsed::Ignored {
-                event_type: Some(event_type),
-                reason: "unknown Stream Live event type",
                 stream: StreamKey::new(ID, Kind::LiveInput, &input_id),
+                event_type: Some(event_type.into_string()),
+                reason: "unknown Stream Live event type",
             })
         }
     };
@@ -157,8 +222,9 @@ fn parse(body: &[u8], received_at: Nanos) -> Result<Parsed, ParseError> {
         ),
         (None, None) => (received_at, TimeSource::Receipt),
     };
+    // `{event_type}|{input_id}|{occurred_at}|{code}`
     let code = error.as_ref().map_or("", |e| e.code.as_str());
-    let event_id = format!("{event_type}|{input_id}|{occurred_at}|{code}");
+    let event_id = [&*event_type, &*input_id, &*Decimal::new(occurred_at), code].join("|");
     Ok(Parsed::Event(Box::new(Event {
         stream,
         parent_id: None,
@@ -166,7 +232,7 @@ fn parse(body: &[u8], received_at: Nanos) -> Result<Parsed, ParseError> {
         recording: None,
         occurred_at,
         time_source,
-        event_type,
+        event_type: event_type.into_string(),
         event_id,
         error,
         name: None,

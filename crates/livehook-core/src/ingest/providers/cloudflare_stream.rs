@@ -21,11 +21,14 @@
 use serde::Deserialize;
 
 use super::shape::{
-    from_json, provider_time, stream_key, Inbound, ParseError, Parsed, Profile, Provider,
+    from_json, provider_time, stream_key, AnyStr, Inbound, ParseError, Parsed, Profile, Provider,
+    Str,
 };
+use super::skim::{Skim, Skimmed};
 use crate::ingest::auth::{AuthError, Secret, TimedSignature};
 use crate::ingest::event::{ErrorInfo, Event, Kind, ProviderId, State, TimeSource};
 use crate::ingest::settings::{Setting, Settings};
+use crate::text::Decimal;
 use crate::time::Nanos;
 
 /// The records' provider: Cloudflare, as for live inputs.
@@ -100,30 +103,86 @@ pub fn sign(secret: &str, time: u64, body: &[u8]) -> Option<String> {
 }
 
 #[derive(Deserialize)]
-struct Video {
-    uid: String,
-    status: Status,
-    #[serde(default)]
-    modified: Option<String>,
-    #[serde(default, rename = "liveInput")]
-    live_input: Option<String>,
-    #[serde(default)]
-    meta: Option<Meta>,
+struct Video<'a> {
+    #[serde(borrow)]
+    uid: Str<'a>,
+    #[serde(borrow)]
+    status: Status<'a>,
+    #[serde(default, borrow)]
+    modified: Option<Str<'a>>,
+    #[serde(default, rename = "liveInput", borrow)]
+    live_input: Option<Str<'a>>,
+    #[serde(default, borrow)]
+    meta: Option<Meta<'a>>,
 }
 
 #[derive(Deserialize)]
-struct Status {
-    state: String,
-    #[serde(default, rename = "errorReasonCode", alias = "errReasonCode")]
-    code: Option<String>,
-    #[serde(default, rename = "errorReasonText", alias = "errReasonText")]
-    text: Option<String>,
+struct Status<'a> {
+    #[serde(borrow)]
+    state: Str<'a>,
+    #[serde(default, rename = "errorReasonCode", alias = "errReasonCode", borrow)]
+    code: Option<Str<'a>>,
+    #[serde(default, rename = "errorReasonText", alias = "errReasonText", borrow)]
+    text: Option<Str<'a>>,
 }
 
 #[derive(Deserialize)]
-struct Meta {
-    #[serde(default)]
-    name: Option<serde_json::Value>,
+struct Meta<'a> {
+    /// Any JSON value; only a string is a name.
+    #[serde(default, borrow)]
+    name: Option<AnyStr<'a>>,
+}
+
+impl<'a> Skimmed<'a> for Video<'a> {
+    fn skim(s: &mut Skim<'a>) -> Option<Self> {
+        let (mut uid, mut status, mut modified, mut live_input, mut meta) =
+            (None, None, None, None, None);
+        s.object(|s, key| match key {
+            b"uid" => s.once(&mut uid, Skim::str),
+            b"status" => s.once(&mut status, Skimmed::skim),
+            b"modified" => s.once(&mut modified, Skim::opt_str),
+            b"liveInput" => s.once(&mut live_input, Skim::opt_str),
+            b"meta" => s.once(&mut meta, Skimmed::skim),
+            _ => s.skip(),
+        })?;
+        Some(Video {
+            uid: uid?,
+            status: status?,
+            modified: modified.flatten(),
+            live_input: live_input.flatten(),
+            meta: meta.flatten(),
+        })
+    }
+}
+
+impl<'a> Skimmed<'a> for Status<'a> {
+    fn skim(s: &mut Skim<'a>) -> Option<Self> {
+        let (mut state, mut code, mut text) = (None, None, None);
+        s.object(|s, key| match key {
+            b"state" => s.once(&mut state, Skim::str),
+            b"errorReasonCode" | b"errReasonCode" => s.once(&mut code, Skim::opt_str),
+            b"errorReasonText" | b"errReasonText" => s.once(&mut text, Skim::opt_str),
+            _ => s.skip(),
+        })?;
+        Some(Status {
+            state: state?,
+            code: code.flatten(),
+            text: text.flatten(),
+        })
+    }
+}
+
+impl<'a> Skimmed<'a> for Meta<'a> {
+    fn skim(s: &mut Skim<'a>) -> Option<Self> {
+        let mut name = None;
+        s.object(|s, key| match key {
+            b"name" => s.once(&mut name, Skimmed::skim),
+            _ => s.skip(),
+        })?;
+        Some(Meta {
+            name: name.flatten(),
+        })
+    }
 }
 
 fn parse(body: &[u8]) -> Result<Parsed, ParseError> {
@@ -134,7 +193,9 @@ fn parse(body: &[u8]) -> Result<Parsed, ParseError> {
         .as_deref()
         .ok_or_else(|| ParseError::missing(ID, "modified"))?;
     let occurred_at = provider_time(modified, "modified")?;
-    let (state, error) = match v.status.state.as_str() {
+    let state_name = &*v.status.state;
+    let event_type = ["video.", state_name].concat();
+    let (state, error) = match state_name {
         "pendingupload" => (State::Created, None),
         "downloading" | "queued" | "inprogress" | "live-inprogress" => (State::Processing, None),
         "ready" => (State::Ready, None),
@@ -143,9 +204,9 @@ fn parse(body: &[u8]) -> Result<Parsed, ParseError> {
                 .status
                 .code
                 .filter(|c| !c.is_empty())
-                .unwrap_or_else(|| "ERR_UNKNOWN".to_owned());
+                .map_or_else(|| "ERR_UNKNOWN".to_owned(), Str::into_string);
             let hint = hint_for(&code).to_owned();
-            let message = v.status.text.unwrap_or_default();
+            let message = v.status.text.map(Str::into_string).unwrap_or_default();
             (
                 State::Errored,
                 Some(ErrorInfo {
@@ -157,20 +218,20 @@ fn parse(body: &[u8]) -> Result<Parsed, ParseError> {
         }
         _ => {
             return Ok(Parsed::ignored(
-                format!("video.{}", v.status.state),
+                event_type,
                 "unknown Stream video state",
                 Some(stream),
             ))
         }
     };
-    let event_type = format!("video.{}", v.status.state);
     let parent = match v.live_input.as_deref().filter(|i| !i.is_empty()) {
         Some(input) => Some(stream_key(ID, Kind::LiveInput, input, "liveInput")?),
         None => None,
     };
+    let time = Decimal::new(occurred_at);
     let event = Event {
-        event_id: format!("{}|{}|{occurred_at}", v.uid, v.status.state),
-        stream: stream.clone(),
+        // `{uid}|{state}|{occurred_at}`
+        event_id: [&*v.uid, "|", state_name, "|", &time].concat(),
         parent_id: parent.as_ref().map(|p| p.id.clone()),
         state,
         recording: None,
@@ -178,20 +239,23 @@ fn parse(body: &[u8]) -> Result<Parsed, ParseError> {
         time_source: TimeSource::Provider,
         event_type,
         error,
-        name: v.meta.and_then(|m| match m.name {
-            Some(serde_json::Value::String(name)) => Some(name),
-            _ => None,
-        }),
+        name: v
+            .meta
+            .and_then(|m| m.name)
+            .and_then(|n| n.0)
+            .map(Str::into_string),
         keeps_state: false,
         warning: None,
         latest_recording: None,
+        stream,
     };
     let Some(input) = parent else {
         return Ok(Parsed::Event(Box::new(event)));
     };
     // The live input learns its newest recording; its own state is not the video's business.
     let also = Event {
-        event_id: format!("{}|recording|{}|{occurred_at}", input.id, v.uid),
+        // `{input}|recording|{uid}|{occurred_at}`
+        event_id: [&*input.id, "|recording|", &v.uid, "|", &time].concat(),
         stream: input,
         parent_id: None,
         // Only an assumption for an input livehook has not heard of: its broadcast has ended.
@@ -204,7 +268,7 @@ fn parse(body: &[u8]) -> Result<Parsed, ParseError> {
         name: None,
         keeps_state: true,
         warning: None,
-        latest_recording: Some(stream.id),
+        latest_recording: Some(event.stream.id.clone()),
     };
     Ok(Parsed::Linked {
         event: Box::new(event),

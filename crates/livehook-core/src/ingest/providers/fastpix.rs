@@ -22,11 +22,13 @@ use serde_json::Map;
 
 use super::live_stream::{self, Lifecycle};
 use super::shape::{
-    from_json, provider_time, stream_key, Inbound, ParseError, Parsed, Profile, Provider,
+    from_json, provider_time, stream_key, Inbound, ParseError, Parsed, Profile, Provider, Str,
 };
+use super::skim::{Skim, Skimmed};
 use crate::ingest::auth::{hmac_sha256, hmac_sha256_matches, AuthError, Secret};
 use crate::ingest::event::{Event, Kind, ProviderId, StreamKey, TimeSource};
 use crate::ingest::settings::{Setting, Settings};
+use crate::text::Decimal;
 use crate::time::Nanos;
 
 pub const ID: ProviderId = ProviderId::new("fastpix");
@@ -109,43 +111,102 @@ pub fn sign(key: &[u8], body: &[u8]) -> Option<String> {
 }
 
 #[derive(Deserialize)]
-struct Envelope {
-    #[serde(rename = "type")]
-    event_type: String,
-    #[serde(rename = "webhookId", default)]
-    webhook_id: Option<String>,
-    #[serde(default)]
-    object: Option<Object>,
-    #[serde(default)]
-    data: Option<Data>,
-    #[serde(default)]
-    created_at: Option<String>,
+struct Envelope<'a> {
+    #[serde(rename = "type", borrow)]
+    event_type: Str<'a>,
+    #[serde(rename = "webhookId", default, borrow)]
+    webhook_id: Option<Str<'a>>,
+    #[serde(default, borrow)]
+    object: Option<Object<'a>>,
+    #[serde(default, borrow)]
+    data: Option<Data<'a>>,
+    #[serde(default, borrow)]
+    created_at: Option<Str<'a>>,
     /// FastPix's current envelope (its SDK's documentation): the event id, the one to
     /// de-duplicate on, and `createdAt` in place of `created_at`.
-    #[serde(default)]
-    id: Option<String>,
-    #[serde(rename = "createdAt", default)]
-    created_at_camel: Option<String>,
+    #[serde(default, borrow)]
+    id: Option<Str<'a>>,
+    #[serde(rename = "createdAt", default, borrow)]
+    created_at_camel: Option<Str<'a>>,
 }
 
 #[derive(Deserialize)]
-struct Object {
-    #[serde(default)]
-    id: Option<String>,
+struct Object<'a> {
+    #[serde(default, borrow)]
+    id: Option<Str<'a>>,
 }
 
 #[derive(Deserialize, Default)]
-struct Data {
-    #[serde(rename = "streamId", default)]
-    stream_id: Option<String>,
-    #[serde(default)]
-    id: Option<String>,
-    #[serde(default)]
-    status: Option<String>,
-    #[serde(rename = "simulcastId", default)]
-    simulcast_id: Option<String>,
-    #[serde(rename = "livestreamId", default)]
-    livestream_id: Option<String>,
+struct Data<'a> {
+    #[serde(rename = "streamId", default, borrow)]
+    stream_id: Option<Str<'a>>,
+    #[serde(default, borrow)]
+    id: Option<Str<'a>>,
+    #[serde(default, borrow)]
+    status: Option<Str<'a>>,
+    #[serde(rename = "simulcastId", default, borrow)]
+    simulcast_id: Option<Str<'a>>,
+    #[serde(rename = "livestreamId", default, borrow)]
+    livestream_id: Option<Str<'a>>,
+}
+
+impl<'a> Skimmed<'a> for Envelope<'a> {
+    fn skim(s: &mut Skim<'a>) -> Option<Self> {
+        let (mut event_type, mut webhook_id, mut object, mut data) = (None, None, None, None);
+        let (mut created_at, mut id, mut created_at_camel) = (None, None, None);
+        s.object(|s, key| match key {
+            b"type" => s.once(&mut event_type, Skim::str),
+            b"webhookId" => s.once(&mut webhook_id, Skim::opt_str),
+            b"object" => s.once(&mut object, Skimmed::skim),
+            b"data" => s.once(&mut data, Skimmed::skim),
+            b"created_at" => s.once(&mut created_at, Skim::opt_str),
+            b"id" => s.once(&mut id, Skim::opt_str),
+            b"createdAt" => s.once(&mut created_at_camel, Skim::opt_str),
+            _ => s.skip(),
+        })?;
+        Some(Envelope {
+            event_type: event_type?,
+            webhook_id: webhook_id.flatten(),
+            object: object.flatten(),
+            data: data.flatten(),
+            created_at: created_at.flatten(),
+            id: id.flatten(),
+            created_at_camel: created_at_camel.flatten(),
+        })
+    }
+}
+
+impl<'a> Skimmed<'a> for Object<'a> {
+    fn skim(s: &mut Skim<'a>) -> Option<Self> {
+        let mut id = None;
+        s.object(|s, key| match key {
+            b"id" => s.once(&mut id, Skim::opt_str),
+            _ => s.skip(),
+        })?;
+        Some(Object { id: id.flatten() })
+    }
+}
+
+impl<'a> Skimmed<'a> for Data<'a> {
+    fn skim(s: &mut Skim<'a>) -> Option<Self> {
+        let (mut stream_id, mut id, mut status) = (None, None, None);
+        let (mut simulcast_id, mut livestream_id) = (None, None);
+        s.object(|s, key| match key {
+            b"streamId" => s.once(&mut stream_id, Skim::opt_str),
+            b"id" => s.once(&mut id, Skim::opt_str),
+            b"status" => s.once(&mut status, Skim::opt_str),
+            b"simulcastId" => s.once(&mut simulcast_id, Skim::opt_str),
+            b"livestreamId" => s.once(&mut livestream_id, Skim::opt_str),
+            _ => s.skip(),
+        })?;
+        Some(Data {
+            stream_id: stream_id.flatten(),
+            id: id.flatten(),
+            status: status.flatten(),
+            simulcast_id: simulcast_id.flatten(),
+            livestream_id: livestream_id.flatten(),
+        })
+    }
 }
 
 const PREFIX: &str = "video.live_stream.";
@@ -155,52 +216,53 @@ fn parse(body: &[u8], received_at: Nanos) -> Result<Parsed, ParseError> {
     let env: Envelope = from_json(ID, body)?;
     let data = env.data.unwrap_or_default();
     let status = data.status.as_deref();
-    let Some(name) = env.event_type.strip_prefix(PREFIX) else {
-        return Ok(Parsed::ignored(
-            env.event_type,
-            "not a live stream event",
-            None,
-        ));
+    let event_type = &*env.event_type;
+    let Some(name) = event_type.strip_prefix(PREFIX) else {
+        return Ok(Parsed::ignored(event_type, "not a live stream event", None));
     };
     // The live stream an ignored event still names, for its history.
-    let named = data
-        .stream_id
-        .as_deref()
-        .and_then(|id| StreamKey::new(ID, Kind::LiveInput, id));
+    let named = || {
+        data.stream_id
+            .as_deref()
+            .and_then(|id| StreamKey::new(ID, Kind::LiveInput, id))
+    };
     // (kind, state, recording)
     let (kind, state, recording) = match name.strip_prefix("simulcast_target.") {
         Some(target) => match live_stream::simulcast_target(target) {
             Some(state) => (Kind::SimulcastTarget, state, None),
-            None => return Ok(Parsed::ignored(env.event_type, UNKNOWN, named)),
+            None => return Ok(Parsed::ignored(event_type, UNKNOWN, named())),
         },
         None => match live_stream::live_stream(name, status) {
             Lifecycle::State(state, recording) => (Kind::LiveInput, state, recording),
             Lifecycle::NoStatus => {
                 return Ok(Parsed::ignored(
-                    env.event_type,
+                    event_type,
                     "no recognisable data.status",
-                    named,
+                    named(),
                 ))
             }
-            Lifecycle::Unknown => return Ok(Parsed::ignored(env.event_type, UNKNOWN, named)),
+            Lifecycle::Unknown => return Ok(Parsed::ignored(event_type, UNKNOWN, named())),
         },
     };
     let object_id = env.object.and_then(|o| o.id);
     let (id, field, parent_id) = match kind {
         Kind::SimulcastTarget => (
-            data.simulcast_id,
+            data.simulcast_id.as_deref(),
             "data.simulcastId",
-            data.livestream_id.or(object_id),
+            data.livestream_id.as_deref().or(object_id.as_deref()),
         ),
         _ => (
-            data.stream_id.or(data.id).or(object_id),
+            data.stream_id
+                .as_deref()
+                .or(data.id.as_deref())
+                .or(object_id.as_deref()),
             "data.streamId",
             None,
         ),
     };
     let id = id.ok_or_else(|| ParseError::missing(ID, field))?;
-    let stream = stream_key(ID, kind, &id, field)?;
-    if let Some(p) = &parent_id {
+    let stream = stream_key(ID, kind, id, field)?;
+    if let Some(p) = parent_id {
         stream_key(ID, Kind::LiveInput, p, "data.livestreamId")?;
     }
     let (occurred_at, time_source) = match (&env.created_at, &env.created_at_camel) {
@@ -208,23 +270,33 @@ fn parse(body: &[u8], received_at: Nanos) -> Result<Parsed, ParseError> {
         (None, Some(t)) => (provider_time(t, "createdAt")?, TimeSource::Provider),
         (None, None) => (received_at, TimeSource::Receipt),
     };
-    let event_id = format!(
-        "{}|{}|{}|{occurred_at}",
+    // `{webhookId or id or -}|{type}|{stream}|{occurred_at}`, the stream as its `Display`
+    // writes it.
+    let event_id = [
         env.webhook_id
             .as_deref()
             .or(env.id.as_deref())
             .unwrap_or("-"),
-        env.event_type,
-        stream
-    );
+        "|",
+        event_type,
+        "|",
+        ID.as_str(),
+        ":",
+        kind.as_str(),
+        ":",
+        &stream.id,
+        "|",
+        &Decimal::new(occurred_at),
+    ]
+    .concat();
     Ok(Parsed::Event(Box::new(Event {
         stream,
-        parent_id,
+        parent_id: parent_id.map(str::to_owned),
         state,
         recording,
         occurred_at,
         time_source,
-        event_type: env.event_type,
+        event_type: event_type.to_owned(),
         event_id,
         error: None,
         name: None,

@@ -17,7 +17,10 @@ use std::net::IpAddr;
 
 use serde_json::{Map, Value};
 
-use super::shape::{from_json, stream_key, Inbound, ParseError, Parsed, Profile, Provider, RawId};
+use super::shape::{
+    from_json, stream_key, Inbound, ParseError, Parsed, Profile, Provider, RawId, Str,
+};
+use super::skim::{Skim, Skimmed};
 use crate::ingest::auth::{expect_secret, AuthError, Cidr, Secret};
 use crate::ingest::event::{Event, Kind, ProviderId, State, StreamKey, TimeSource};
 use crate::ingest::settings::{Setting, Settings};
@@ -100,28 +103,29 @@ pub fn verify(
 }
 
 #[derive(Deserialize)]
-struct Envelope {
-    #[serde(rename = "type")]
-    message_type: String,
-    #[serde(default)]
-    message: Option<Message>,
+struct Envelope<'a> {
+    #[serde(rename = "type", borrow)]
+    message_type: Str<'a>,
+    #[serde(default, borrow)]
+    message: Option<Message<'a>>,
 }
 
 #[derive(Deserialize)]
-struct Message {
-    #[serde(default)]
-    stream: Option<Stream>,
-    #[serde(default)]
-    video: Option<Video>,
-    #[serde(default)]
-    broadcast: Option<Broadcast>,
+struct Message<'a> {
+    #[serde(default, borrow)]
+    stream: Option<Stream<'a>>,
+    #[serde(default, borrow)]
+    video: Option<Video<'a>>,
+    #[serde(default, borrow)]
+    broadcast: Option<Broadcast<'a>>,
 }
 
 #[derive(Deserialize)]
-struct Stream {
-    id: RawId,
-    #[serde(default)]
-    name: Option<String>,
+struct Stream<'a> {
+    #[serde(borrow)]
+    id: RawId<'a>,
+    #[serde(default, borrow)]
+    name: Option<Str<'a>>,
     live: bool,
     #[serde(default)]
     recording: Option<bool>,
@@ -131,19 +135,103 @@ struct Stream {
 }
 
 #[derive(Deserialize)]
-struct Video {
-    id: RawId,
-    #[serde(default)]
-    name: Option<String>,
-    status: String,
+struct Video<'a> {
+    #[serde(borrow)]
+    id: RawId<'a>,
+    #[serde(default, borrow)]
+    name: Option<Str<'a>>,
+    #[serde(borrow)]
+    status: Str<'a>,
 }
 
 #[derive(Deserialize)]
-struct Broadcast {
-    id: RawId,
-    #[serde(default)]
-    name: Option<String>,
-    status: String,
+struct Broadcast<'a> {
+    #[serde(borrow)]
+    id: RawId<'a>,
+    #[serde(default, borrow)]
+    name: Option<Str<'a>>,
+    #[serde(borrow)]
+    status: Str<'a>,
+}
+
+impl<'a> Skimmed<'a> for Envelope<'a> {
+    fn skim(s: &mut Skim<'a>) -> Option<Self> {
+        let (mut message_type, mut message) = (None, None);
+        s.object(|s, key| match key {
+            b"type" => s.once(&mut message_type, Skim::str),
+            b"message" => s.once(&mut message, Skimmed::skim),
+            _ => s.skip(),
+        })?;
+        Some(Envelope {
+            message_type: message_type?,
+            message: message.flatten(),
+        })
+    }
+}
+
+impl<'a> Skimmed<'a> for Message<'a> {
+    fn skim(s: &mut Skim<'a>) -> Option<Self> {
+        let (mut stream, mut video, mut broadcast) = (None, None, None);
+        s.object(|s, key| match key {
+            b"stream" => s.once(&mut stream, Skimmed::skim),
+            b"video" => s.once(&mut video, Skimmed::skim),
+            b"broadcast" => s.once(&mut broadcast, Skimmed::skim),
+            _ => s.skip(),
+        })?;
+        Some(Message {
+            stream: stream.flatten(),
+            video: video.flatten(),
+            broadcast: broadcast.flatten(),
+        })
+    }
+}
+
+impl<'a> Skimmed<'a> for Stream<'a> {
+    fn skim(s: &mut Skim<'a>) -> Option<Self> {
+        let (mut id, mut name, mut live, mut recording, mut backup_live) =
+            (None, None, None, None, None);
+        s.object(|s, key| match key {
+            b"id" => s.once(&mut id, Skimmed::skim),
+            b"name" => s.once(&mut name, Skim::opt_str),
+            b"live" => s.once(&mut live, Skim::bool),
+            b"recording" => s.once(&mut recording, Skim::opt_bool),
+            b"backup_live" => s.once(&mut backup_live, Skim::opt_bool),
+            _ => s.skip(),
+        })?;
+        Some(Stream {
+            id: id?,
+            name: name.flatten(),
+            live: live?,
+            recording: recording.flatten(),
+            backup_live: backup_live.flatten(),
+        })
+    }
+}
+
+impl<'a> Skimmed<'a> for Video<'a> {
+    fn skim(s: &mut Skim<'a>) -> Option<Self> {
+        let (id, name, status) = skim_item(s)?;
+        Some(Video { id, name, status })
+    }
+}
+
+impl<'a> Skimmed<'a> for Broadcast<'a> {
+    fn skim(s: &mut Skim<'a>) -> Option<Self> {
+        let (id, name, status) = skim_item(s)?;
+        Some(Broadcast { id, name, status })
+    }
+}
+
+/// A video or a broadcast: `{id, name?, status}`.
+fn skim_item<'a>(s: &mut Skim<'a>) -> Option<(RawId<'a>, Option<Str<'a>>, Str<'a>)> {
+    let (mut id, mut name, mut status) = (None, None, None);
+    s.object(|s, key| match key {
+        b"id" => s.once(&mut id, Skimmed::skim),
+        b"name" => s.once(&mut name, Skim::opt_str),
+        b"status" => s.once(&mut status, Skim::str),
+        _ => s.skip(),
+    })?;
+    Some((id?, name.flatten(), status?))
 }
 
 fn parse(body: &[u8], received_at: Nanos) -> Result<Parsed, ParseError> {
@@ -154,7 +242,7 @@ fn parse(body: &[u8], received_at: Nanos) -> Result<Parsed, ParseError> {
         detail: format!("missing field `message.{what}`"),
     };
     // (kind, raw id, state, recording, our event-type name, the stream's name)
-    let (kind, id, state, recording, event_type, name) = match env.message_type.as_str() {
+    let (kind, id, state, recording, event_type, name) = match &*env.message_type {
         "stream" => {
             let s = message
                 .and_then(|m| m.stream)
@@ -178,7 +266,7 @@ fn parse(body: &[u8], received_at: Nanos) -> Result<Parsed, ParseError> {
             let v = message
                 .and_then(|m| m.video)
                 .ok_or_else(|| missing("video"))?;
-            let state = match v.status.as_str() {
+            let state = match &*v.status {
                 "empty" => State::Created,
                 "pending" => State::Processing,
                 "viewable" => State::Viewable,
@@ -187,7 +275,7 @@ fn parse(body: &[u8], received_at: Nanos) -> Result<Parsed, ParseError> {
                     return Ok(Parsed::Ignored {
                         event_type: Some("video".into()),
                         reason: "unknown Gcore video status",
-                        stream: StreamKey::new(ID, Kind::Video, &v.id.into_string()),
+                        stream: StreamKey::new(ID, Kind::Video, &v.id.text()),
                     })
                 }
             };
@@ -196,7 +284,7 @@ fn parse(body: &[u8], received_at: Nanos) -> Result<Parsed, ParseError> {
                 v.id,
                 state,
                 None,
-                format!("video.{}", v.status),
+                ["video.", &v.status].concat(),
                 v.name,
             )
         }
@@ -204,7 +292,7 @@ fn parse(body: &[u8], received_at: Nanos) -> Result<Parsed, ParseError> {
             let b = message
                 .and_then(|m| m.broadcast)
                 .ok_or_else(|| missing("broadcast"))?;
-            let state = match b.status.as_str() {
+            let state = match &*b.status {
                 "pending" => State::Idle,
                 "live" => State::Live,
                 "paused" => State::Paused,
@@ -213,7 +301,7 @@ fn parse(body: &[u8], received_at: Nanos) -> Result<Parsed, ParseError> {
                     return Ok(Parsed::Ignored {
                         event_type: Some("broadcast".into()),
                         reason: "unknown Gcore broadcast status",
-                        stream: StreamKey::new(ID, Kind::Broadcast, &b.id.into_string()),
+                        stream: StreamKey::new(ID, Kind::Broadcast, &b.id.text()),
                     })
                 }
             };
@@ -222,25 +310,37 @@ fn parse(body: &[u8], received_at: Nanos) -> Result<Parsed, ParseError> {
                 b.id,
                 state,
                 None,
-                format!("broadcast.{}", b.status),
+                ["broadcast.", &b.status].concat(),
                 b.name,
             )
         }
         _ => {
             return Ok(Parsed::Ignored {
-                event_type: Some(env.message_type),
+                event_type: Some(env.message_type.into_string()),
                 reason: "unknown Gcore message type",
                 stream: None,
             })
         }
     };
-    let stream = stream_key(ID, kind, &id.into_string(), "message.*.id")?;
+    let stream = stream_key(ID, kind, &id.text(), "message.*.id")?;
     let rec = match recording {
         Some(true) => "rec",
         Some(false) => "norec",
         None => "-",
     };
-    let event_id = format!("{event_type}|{stream}|{rec}");
+    // `{event_type}|{stream}|{rec}`, the stream as its `Display` writes it.
+    let event_id = [
+        &event_type,
+        "|",
+        ID.as_str(),
+        ":",
+        kind.as_str(),
+        ":",
+        &stream.id,
+        "|",
+        rec,
+    ]
+    .concat();
     Ok(Parsed::Event(Box::new(Event {
         stream,
         parent_id: None,
@@ -251,7 +351,7 @@ fn parse(body: &[u8], received_at: Nanos) -> Result<Parsed, ParseError> {
         event_type,
         event_id,
         error: None,
-        name,
+        name: name.map(Str::into_string),
         keeps_state: false,
         warning: None,
         latest_recording: None,

@@ -26,8 +26,10 @@
 use serde::Deserialize;
 
 use super::shape::{
-    from_json, provider_time, stream_key, Inbound, ParseError, Parsed, Profile, Provider,
+    from_json, provider_time, stream_key, FirstStr, Inbound, ParseError, Parsed, Profile, Provider,
+    Str,
 };
+use super::skim::{Skim, Skimmed};
 use crate::ingest::auth::{expect_secret, AuthError, Secret};
 use crate::ingest::event::{
     ErrorInfo, Event, Kind, ProviderId, State, TimeSource, WarningChange, WarningInfo,
@@ -73,41 +75,105 @@ pub fn verify(token: Option<&Secret>, header: Option<&str>) -> Result<(), AuthEr
 }
 
 #[derive(Deserialize)]
-struct Envelope {
-    id: String,
-    #[serde(rename = "detail-type")]
-    detail_type: String,
-    source: String,
-    time: String,
-    #[serde(default)]
-    resources: Vec<String>,
-    #[serde(default)]
-    detail: Detail,
+struct Envelope<'a> {
+    #[serde(borrow)]
+    id: Str<'a>,
+    #[serde(rename = "detail-type", borrow)]
+    detail_type: Str<'a>,
+    #[serde(borrow)]
+    source: Str<'a>,
+    #[serde(borrow)]
+    time: Str<'a>,
+    #[serde(default, borrow)]
+    resources: FirstStr<'a>,
+    #[serde(default, borrow)]
+    detail: Detail<'a>,
 }
 
 /// Every field any IVS detail type has; the ones a type lacks stay `None`.
 #[derive(Deserialize, Default)]
-struct Detail {
-    #[serde(default)]
-    event_name: Option<String>,
-    #[serde(default)]
-    channel_name: Option<String>,
-    #[serde(default)]
-    code: Option<String>,
-    #[serde(default)]
-    reason: Option<String>,
-    #[serde(default)]
-    recording_status: Option<String>,
-    #[serde(default)]
-    recording_status_reason: Option<String>,
-    #[serde(default)]
-    limit_name: Option<String>,
+struct Detail<'a> {
+    #[serde(default, borrow)]
+    event_name: Option<Str<'a>>,
+    #[serde(default, borrow)]
+    channel_name: Option<Str<'a>>,
+    #[serde(default, borrow)]
+    code: Option<Str<'a>>,
+    #[serde(default, borrow)]
+    reason: Option<Str<'a>>,
+    #[serde(default, borrow)]
+    recording_status: Option<Str<'a>>,
+    #[serde(default, borrow)]
+    recording_status_reason: Option<Str<'a>>,
+    #[serde(default, borrow)]
+    limit_name: Option<Str<'a>>,
     #[serde(default)]
     limit_value: Option<serde_json::Number>,
     #[serde(default)]
     exceeded_by: Option<serde_json::Number>,
-    #[serde(default)]
-    limit_unit: Option<String>,
+    #[serde(default, borrow)]
+    limit_unit: Option<Str<'a>>,
+}
+
+impl<'a> Skimmed<'a> for Envelope<'a> {
+    fn skim(s: &mut Skim<'a>) -> Option<Self> {
+        let (mut id, mut detail_type, mut source, mut time) = (None, None, None, None);
+        let (mut resources, mut detail) = (None, None);
+        s.object(|s, key| match key {
+            b"id" => s.once(&mut id, Skim::str),
+            b"detail-type" => s.once(&mut detail_type, Skim::str),
+            b"source" => s.once(&mut source, Skim::str),
+            b"time" => s.once(&mut time, Skim::str),
+            b"resources" => s.once(&mut resources, Skimmed::skim),
+            b"detail" => s.once(&mut detail, Skimmed::skim),
+            _ => s.skip(),
+        })?;
+        Some(Envelope {
+            id: id?,
+            detail_type: detail_type?,
+            source: source?,
+            time: time?,
+            resources: resources.unwrap_or_default(),
+            detail: detail.unwrap_or_default(),
+        })
+    }
+}
+
+impl<'a> Skimmed<'a> for Detail<'a> {
+    fn skim(s: &mut Skim<'a>) -> Option<Self> {
+        let mut d = [None, None, None, None, None, None, None, None];
+        let (mut limit_value, mut exceeded_by) = (None, None);
+        s.object(|s, key| {
+            let slot = match key {
+                b"event_name" => 0,
+                b"channel_name" => 1,
+                b"code" => 2,
+                b"reason" => 3,
+                b"recording_status" => 4,
+                b"recording_status_reason" => 5,
+                b"limit_name" => 6,
+                b"limit_unit" => 7,
+                b"limit_value" => return s.once(&mut limit_value, Skim::opt_number),
+                b"exceeded_by" => return s.once(&mut exceeded_by, Skim::opt_number),
+                _ => return s.skip(),
+            };
+            s.once(d.get_mut(slot)?, Skim::opt_str)
+        })?;
+        let [event_name, channel_name, code, reason, recording_status, recording_status_reason, limit_name, limit_unit] =
+            d.map(Option::flatten);
+        Some(Detail {
+            event_name,
+            channel_name,
+            code,
+            reason,
+            recording_status,
+            recording_status_reason,
+            limit_name,
+            limit_value: limit_value.flatten(),
+            exceeded_by: exceeded_by.flatten(),
+            limit_unit,
+        })
+    }
 }
 
 const STATE_CHANGE: &str = "IVS Stream State Change";
@@ -130,28 +196,25 @@ enum Effect {
 
 fn parse(body: &[u8]) -> Result<Parsed, ParseError> {
     let env: Envelope = from_json(ID, body)?;
-    if env.source != "aws.ivs" {
-        return Ok(Parsed::ignored(
-            env.detail_type.as_str(),
-            "not an aws.ivs event",
-            None,
-        ));
+    let detail_type = &*env.detail_type;
+    if &*env.source != "aws.ivs" {
+        return Ok(Parsed::ignored(detail_type, "not an aws.ivs event", None));
     }
-    let stream = match env.resources.first() {
+    let stream = match env.resources.0.as_deref() {
         Some(arn) => Some(stream_key(ID, Kind::LiveInput, arn, "resources")?),
         None => None,
     };
     let d = &env.detail;
-    let event_name = match env.detail_type.as_str() {
+    let event_name = match detail_type {
         STATE_CHANGE | HEALTH_CHANGE => d.event_name.as_deref(),
         RECORDING_CHANGE => d.recording_status.as_deref(),
         LIMIT_BREACH => d.limit_name.as_deref(),
         _ => None,
     };
-    let effect = event_name.and_then(|name| effect(&env.detail_type, name, d));
+    let effect = event_name.and_then(|name| effect(detail_type, name, d));
     let Some(effect) = effect else {
         return Ok(Parsed::ignored(
-            &env.detail_type,
+            detail_type,
             "IVS event livehook does not track",
             stream,
         ));
@@ -160,8 +223,8 @@ fn parse(body: &[u8]) -> Result<Parsed, ParseError> {
         return Err(ParseError::missing(ID, "resources"));
     };
     let event_type = match event_name {
-        Some(name) => format!("{}: {name}", env.detail_type),
-        None => env.detail_type.clone(),
+        Some(name) => [detail_type, ": ", name].concat(),
+        None => detail_type.to_owned(),
     };
     let (state, error, keeps_state, recording, warning) = match effect {
         Effect::State(state, error) => (state, error, false, None, None),
@@ -179,9 +242,13 @@ fn parse(body: &[u8]) -> Result<Parsed, ParseError> {
         recording,
         time_source: TimeSource::Provider,
         event_type,
-        event_id: env.id,
+        event_id: env.id.into_string(),
         error,
-        name: d.channel_name.clone().filter(|n| !n.is_empty()),
+        name: d
+            .channel_name
+            .as_deref()
+            .filter(|n| !n.is_empty())
+            .map(str::to_owned),
         keeps_state,
         warning,
         latest_recording: None,
@@ -211,7 +278,10 @@ fn effect(detail_type: &str, name: &str, d: &Detail) -> Option<Effect> {
         },
         (STATE_CHANGE, "Stream Failure") => Effect::State(
             State::Errored,
-            Some(error("StreamFailure", d.reason.clone().unwrap_or_default())),
+            Some(error(
+                "StreamFailure",
+                d.reason.as_deref().unwrap_or_default().to_owned(),
+            )),
         ),
         (STATE_CHANGE, "Stream Takeover Failure") => keep(
             State::Live,

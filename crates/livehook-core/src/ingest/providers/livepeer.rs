@@ -22,7 +22,8 @@
 
 use serde::Deserialize;
 
-use super::shape::{from_json, stream_key, Inbound, ParseError, Parsed, Profile, Provider};
+use super::shape::{from_json, stream_key, Inbound, ParseError, Parsed, Profile, Provider, Str};
+use super::skim::{Skim, Skimmed};
 use crate::ingest::auth::{header_pairs, hmac_sha256, hmac_sha256_matches, AuthError, Secret};
 use crate::ingest::event::{ErrorInfo, Event, Kind, ProviderId, State, TimeSource};
 use crate::ingest::settings::{Setting, Settings};
@@ -110,46 +111,132 @@ pub fn sign(secret: &str, time_ms: u64, body: &[u8]) -> Option<String> {
 
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase")]
-struct Envelope {
-    id: String,
-    event: String,
+struct Envelope<'a> {
+    #[serde(borrow)]
+    id: Str<'a>,
+    #[serde(borrow)]
+    event: Str<'a>,
     created_at: u64,
-    #[serde(default)]
-    stream: Option<Stream>,
-    #[serde(default)]
-    payload: Option<Payload>,
+    #[serde(default, borrow)]
+    stream: Option<Stream<'a>>,
+    #[serde(default, borrow)]
+    payload: Option<Payload<'a>>,
 }
 
 /// The fields livehook reads of the stream (never a key or an ingest URL).
 #[derive(Deserialize)]
-struct Stream {
-    id: String,
-    #[serde(default)]
-    name: Option<String>,
+struct Stream<'a> {
+    #[serde(borrow)]
+    id: Str<'a>,
+    #[serde(default, borrow)]
+    name: Option<Str<'a>>,
 }
 
 #[derive(Deserialize, Default)]
-struct Payload {
-    #[serde(default)]
-    session: Option<Session>,
-    #[serde(default)]
-    target: Option<Target>,
+struct Payload<'a> {
+    #[serde(default, borrow)]
+    session: Option<Session<'a>>,
+    #[serde(default, borrow)]
+    target: Option<Target<'a>>,
 }
 
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase")]
-struct Session {
-    #[serde(default)]
-    id: Option<String>,
-    #[serde(default)]
-    asset_id: Option<String>,
+struct Session<'a> {
+    #[serde(default, borrow)]
+    id: Option<Str<'a>>,
+    #[serde(default, borrow)]
+    asset_id: Option<Str<'a>>,
 }
 
 #[derive(Deserialize)]
-struct Target {
-    id: String,
-    #[serde(default)]
-    name: Option<String>,
+struct Target<'a> {
+    #[serde(borrow)]
+    id: Str<'a>,
+    #[serde(default, borrow)]
+    name: Option<Str<'a>>,
+}
+
+impl<'a> Skimmed<'a> for Envelope<'a> {
+    fn skim(s: &mut Skim<'a>) -> Option<Self> {
+        let (mut id, mut event, mut created_at, mut stream, mut payload) =
+            (None, None, None, None, None);
+        s.object(|s, key| match key {
+            b"id" => s.once(&mut id, Skim::str),
+            b"event" => s.once(&mut event, Skim::str),
+            b"createdAt" => s.once(&mut created_at, Skim::u64),
+            b"stream" => s.once(&mut stream, Skimmed::skim),
+            b"payload" => s.once(&mut payload, Skimmed::skim),
+            _ => s.skip(),
+        })?;
+        Some(Envelope {
+            id: id?,
+            event: event?,
+            created_at: created_at?,
+            stream: stream.flatten(),
+            payload: payload.flatten(),
+        })
+    }
+}
+
+impl<'a> Skimmed<'a> for Stream<'a> {
+    fn skim(s: &mut Skim<'a>) -> Option<Self> {
+        let (mut id, mut name) = (None, None);
+        s.object(|s, key| match key {
+            b"id" => s.once(&mut id, Skim::str),
+            b"name" => s.once(&mut name, Skim::opt_str),
+            _ => s.skip(),
+        })?;
+        Some(Stream {
+            id: id?,
+            name: name.flatten(),
+        })
+    }
+}
+
+impl<'a> Skimmed<'a> for Payload<'a> {
+    fn skim(s: &mut Skim<'a>) -> Option<Self> {
+        let (mut session, mut target) = (None, None);
+        s.object(|s, key| match key {
+            b"session" => s.once(&mut session, Skimmed::skim),
+            b"target" => s.once(&mut target, Skimmed::skim),
+            _ => s.skip(),
+        })?;
+        Some(Payload {
+            session: session.flatten(),
+            target: target.flatten(),
+        })
+    }
+}
+
+impl<'a> Skimmed<'a> for Session<'a> {
+    fn skim(s: &mut Skim<'a>) -> Option<Self> {
+        let (mut id, mut asset_id) = (None, None);
+        s.object(|s, key| match key {
+            b"id" => s.once(&mut id, Skim::opt_str),
+            b"assetId" => s.once(&mut asset_id, Skim::opt_str),
+            _ => s.skip(),
+        })?;
+        Some(Session {
+            id: id.flatten(),
+            asset_id: asset_id.flatten(),
+        })
+    }
+}
+
+impl<'a> Skimmed<'a> for Target<'a> {
+    fn skim(s: &mut Skim<'a>) -> Option<Self> {
+        let (mut id, mut name) = (None, None);
+        s.object(|s, key| match key {
+            b"id" => s.once(&mut id, Skim::str),
+            b"name" => s.once(&mut name, Skim::opt_str),
+            _ => s.skip(),
+        })?;
+        Some(Target {
+            id: id?,
+            name: name.flatten(),
+        })
+    }
 }
 
 fn parse(body: &[u8]) -> Result<Parsed, ParseError> {
@@ -158,8 +245,9 @@ fn parse(body: &[u8]) -> Result<Parsed, ParseError> {
         Some(s) => Some(stream_key(ID, Kind::LiveInput, &s.id, "stream.id")?),
         None => None,
     };
+    let event_type = &*env.event;
     let tracked = matches!(
-        env.event.as_str(),
+        event_type,
         "stream.started"
             | "stream.idle"
             | "recording.started"
@@ -171,7 +259,7 @@ fn parse(body: &[u8]) -> Result<Parsed, ParseError> {
     );
     if !tracked {
         return Ok(Parsed::ignored(
-            env.event,
+            event_type,
             "Livepeer event livehook does not track",
             stream,
         ));
@@ -181,7 +269,11 @@ fn parse(body: &[u8]) -> Result<Parsed, ParseError> {
         .ok()
         .and_then(|ms| ms.checked_mul(1_000_000))
         .ok_or(ParseError::InvalidTime { field: "createdAt" })?;
-    let name = env.stream.and_then(|s| s.name).filter(|n| !n.is_empty());
+    let name = env
+        .stream
+        .and_then(|s| s.name)
+        .filter(|n| !n.is_empty())
+        .map(Str::into_string);
     let payload = env.payload.unwrap_or_default();
     let mut event = Event {
         stream,
@@ -190,15 +282,15 @@ fn parse(body: &[u8]) -> Result<Parsed, ParseError> {
         recording: None,
         occurred_at,
         time_source: TimeSource::Provider,
-        event_type: env.event,
-        event_id: env.id,
+        event_type: event_type.to_owned(),
+        event_id: env.id.into_string(),
         error: None,
         name,
         keeps_state: false,
         warning: None,
         latest_recording: None,
     };
-    match event.event_type.as_str() {
+    match event_type {
         "stream.started" => {}
         "stream.idle" => event.state = State::Idle,
         "recording.started" => {
@@ -210,7 +302,7 @@ fn parse(body: &[u8]) -> Result<Parsed, ParseError> {
             event.keeps_state = true;
             event.state = State::Idle;
             event.recording = Some(false);
-            if event.event_type == "recording.ready" {
+            if event_type == "recording.ready" {
                 let session = payload
                     .session
                     .ok_or_else(|| ParseError::missing(ID, "payload.session"))?;
@@ -226,9 +318,10 @@ fn parse(body: &[u8]) -> Result<Parsed, ParseError> {
             let target = payload
                 .target
                 .ok_or_else(|| ParseError::missing(ID, "payload.target"))?;
-            event.parent_id = Some(event.stream.id.clone());
-            event.stream = stream_key(ID, Kind::SimulcastTarget, &target.id, "payload.target.id")?;
-            event.name = target.name.filter(|n| !n.is_empty());
+            let target_key =
+                stream_key(ID, Kind::SimulcastTarget, &target.id, "payload.target.id")?;
+            event.parent_id = Some(std::mem::replace(&mut event.stream, target_key).id);
+            event.name = target.name.filter(|n| !n.is_empty()).map(Str::into_string);
             event.state = match multistream {
                 "multistream.connected" => State::Live,
                 "multistream.disconnected" => State::Disconnected,

@@ -21,6 +21,7 @@ mod live_stream;
 pub mod livepeer;
 pub mod mux;
 pub mod shape;
+mod skim;
 
 pub use shape::{
     authenticate_body, authenticate_headers, missing_required, parse, Inbound, ParseError, Parsed,

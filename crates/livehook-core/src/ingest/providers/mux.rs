@@ -24,8 +24,9 @@ use serde::Deserialize;
 
 use super::live_stream::{self, Lifecycle};
 use super::shape::{
-    from_json, provider_time, stream_key, Inbound, ParseError, Parsed, Profile, Provider,
+    from_json, provider_time, stream_key, Inbound, ParseError, Parsed, Profile, Provider, Str,
 };
+use super::skim::{Skim, Skimmed};
 use crate::ingest::auth::{AuthError, Secret, TimedSignature};
 use crate::ingest::event::{
     ErrorInfo, Event, Kind, ProviderId, State, StreamKey, TimeSource, WarningChange, WarningInfo,
@@ -104,52 +105,139 @@ pub fn sign(secret: &str, time: u64, body: &[u8]) -> Option<String> {
 }
 
 #[derive(Deserialize)]
-struct Envelope {
-    #[serde(rename = "type")]
-    event_type: String,
-    id: String,
-    created_at: String,
-    #[serde(default)]
-    object: Option<Object>,
-    #[serde(default)]
-    data: Data,
+struct Envelope<'a> {
+    #[serde(rename = "type", borrow)]
+    event_type: Str<'a>,
+    #[serde(borrow)]
+    id: Str<'a>,
+    #[serde(borrow)]
+    created_at: Str<'a>,
+    #[serde(default, borrow)]
+    object: Option<Object<'a>>,
+    #[serde(default, borrow)]
+    data: Data<'a>,
 }
 
 #[derive(Deserialize)]
-struct Object {
-    #[serde(default)]
-    id: Option<String>,
+struct Object<'a> {
+    #[serde(default, borrow)]
+    id: Option<Str<'a>>,
 }
 
 /// The fields livehook reads of a live stream or a simulcast target (never a key or a URL).
 #[derive(Deserialize, Default)]
-struct Data {
-    #[serde(default)]
-    id: Option<String>,
-    #[serde(default)]
-    status: Option<String>,
-    #[serde(default)]
-    live_stream_id: Option<String>,
-    #[serde(default)]
-    error_severity: Option<String>,
-    #[serde(default)]
-    warning: Option<Warning>,
-    #[serde(default)]
-    meta: Option<Meta>,
+struct Data<'a> {
+    #[serde(default, borrow)]
+    id: Option<Str<'a>>,
+    #[serde(default, borrow)]
+    status: Option<Str<'a>>,
+    #[serde(default, borrow)]
+    live_stream_id: Option<Str<'a>>,
+    #[serde(default, borrow)]
+    error_severity: Option<Str<'a>>,
+    #[serde(default, borrow)]
+    warning: Option<Warning<'a>>,
+    #[serde(default, borrow)]
+    meta: Option<Meta<'a>>,
 }
 
 #[derive(Deserialize)]
-struct Warning {
-    #[serde(default, rename = "type")]
-    kind: Option<String>,
-    #[serde(default)]
-    message: Option<String>,
+struct Warning<'a> {
+    #[serde(default, rename = "type", borrow)]
+    kind: Option<Str<'a>>,
+    #[serde(default, borrow)]
+    message: Option<Str<'a>>,
 }
 
 #[derive(Deserialize)]
-struct Meta {
-    #[serde(default)]
-    title: Option<String>,
+struct Meta<'a> {
+    #[serde(default, borrow)]
+    title: Option<Str<'a>>,
+}
+
+impl<'a> Skimmed<'a> for Envelope<'a> {
+    fn skim(s: &mut Skim<'a>) -> Option<Self> {
+        let (mut event_type, mut id, mut created_at, mut object, mut data) =
+            (None, None, None, None, None);
+        s.object(|s, key| match key {
+            b"type" => s.once(&mut event_type, Skim::str),
+            b"id" => s.once(&mut id, Skim::str),
+            b"created_at" => s.once(&mut created_at, Skim::str),
+            b"object" => s.once(&mut object, Skimmed::skim),
+            b"data" => s.once(&mut data, Skimmed::skim),
+            _ => s.skip(),
+        })?;
+        Some(Envelope {
+            event_type: event_type?,
+            id: id?,
+            created_at: created_at?,
+            object: object.flatten(),
+            data: data.unwrap_or_default(),
+        })
+    }
+}
+
+impl<'a> Skimmed<'a> for Object<'a> {
+    fn skim(s: &mut Skim<'a>) -> Option<Self> {
+        let mut id = None;
+        s.object(|s, key| match key {
+            b"id" => s.once(&mut id, Skim::opt_str),
+            _ => s.skip(),
+        })?;
+        Some(Object { id: id.flatten() })
+    }
+}
+
+impl<'a> Skimmed<'a> for Data<'a> {
+    fn skim(s: &mut Skim<'a>) -> Option<Self> {
+        let (mut id, mut status, mut live_stream_id, mut error_severity) = (None, None, None, None);
+        let (mut warning, mut meta) = (None, None);
+        s.object(|s, key| match key {
+            b"id" => s.once(&mut id, Skim::opt_str),
+            b"status" => s.once(&mut status, Skim::opt_str),
+            b"live_stream_id" => s.once(&mut live_stream_id, Skim::opt_str),
+            b"error_severity" => s.once(&mut error_severity, Skim::opt_str),
+            b"warning" => s.once(&mut warning, Skimmed::skim),
+            b"meta" => s.once(&mut meta, Skimmed::skim),
+            _ => s.skip(),
+        })?;
+        Some(Data {
+            id: id.flatten(),
+            status: status.flatten(),
+            live_stream_id: live_stream_id.flatten(),
+            error_severity: error_severity.flatten(),
+            warning: warning.flatten(),
+            meta: meta.flatten(),
+        })
+    }
+}
+
+impl<'a> Skimmed<'a> for Warning<'a> {
+    fn skim(s: &mut Skim<'a>) -> Option<Self> {
+        let (mut kind, mut message) = (None, None);
+        s.object(|s, key| match key {
+            b"type" => s.once(&mut kind, Skim::opt_str),
+            b"message" => s.once(&mut message, Skim::opt_str),
+            _ => s.skip(),
+        })?;
+        Some(Warning {
+            kind: kind.flatten(),
+            message: message.flatten(),
+        })
+    }
+}
+
+impl<'a> Skimmed<'a> for Meta<'a> {
+    fn skim(s: &mut Skim<'a>) -> Option<Self> {
+        let mut title = None;
+        s.object(|s, key| match key {
+            b"title" => s.once(&mut title, Skim::opt_str),
+            _ => s.skip(),
+        })?;
+        Some(Meta {
+            title: title.flatten(),
+        })
+    }
 }
 
 const PREFIX: &str = "video.live_stream.";
@@ -158,17 +246,14 @@ const UNKNOWN: &str = "unknown Mux live stream event type";
 
 fn parse(body: &[u8]) -> Result<Parsed, ParseError> {
     let env: Envelope = from_json(ID, body)?;
-    let Some(name) = env.event_type.strip_prefix(PREFIX) else {
-        return Ok(Parsed::ignored(
-            env.event_type,
-            "not a live stream event",
-            None,
-        ));
+    let event_type = &*env.event_type;
+    let Some(name) = event_type.strip_prefix(PREFIX) else {
+        return Ok(Parsed::ignored(event_type, "not a live stream event", None));
     };
     let data = env.data;
     let status = data.status.as_deref();
     let object_id = env.object.and_then(|o| o.id);
-    if let Some(target) = env.event_type.strip_prefix(TARGET_PREFIX) {
+    if let Some(target) = event_type.strip_prefix(TARGET_PREFIX) {
         let id = data
             .id
             .as_deref()
@@ -185,11 +270,14 @@ fn parse(body: &[u8]) -> Result<Parsed, ParseError> {
             target
         };
         let (state, error) = match (name, live_stream::simulcast_target(name)) {
-            ("errored", _) => (State::Errored, Some(target_error(data.error_severity))),
+            ("errored", _) => (
+                State::Errored,
+                Some(target_error(data.error_severity.as_deref())),
+            ),
             (_, Some(state)) => (state, None),
-            _ => return Ok(Parsed::ignored(env.event_type, UNKNOWN, Some(stream))),
+            _ => return Ok(Parsed::ignored(event_type, UNKNOWN, Some(stream))),
         };
-        return event(&env.event_type, env.id, &env.created_at, stream, state)
+        return event(event_type, &env.id, &env.created_at, stream, state)
             .map(|e| Event {
                 parent_id: parent,
                 error,
@@ -204,22 +292,25 @@ fn parse(body: &[u8]) -> Result<Parsed, ParseError> {
         .or(object_id.as_deref())
         .ok_or_else(|| ParseError::missing(ID, "data.id"))?;
     let stream = stream_key(ID, Kind::LiveInput, id, "data.id")?;
-    let name_of = data.meta.and_then(|m| m.title).filter(|t| !t.is_empty());
+    let name_of = data
+        .meta
+        .and_then(|m| m.title)
+        .filter(|t| !t.is_empty())
+        .map(Str::into_string);
     if name == "warning" {
-        let w = data.warning.unwrap_or(Warning {
-            kind: None,
-            message: None,
-        });
+        let (kind, message) = match data.warning {
+            Some(w) => (w.kind, w.message),
+            None => (None, None),
+        };
         let warning = WarningInfo {
-            code: w
-                .kind
+            code: kind
                 .filter(|k| !k.is_empty())
-                .unwrap_or_else(|| "warning".into()),
-            message: w.message.unwrap_or_default(),
+                .map_or_else(|| "warning".into(), Str::into_string),
+            message: message.map(Str::into_string).unwrap_or_default(),
         };
         // Only an assumption for a stream livehook has not heard of: Mux warns about broadcasts.
         let assume = live_stream::status_state(status).unwrap_or(State::Live);
-        return event(&env.event_type, env.id, &env.created_at, stream, assume)
+        return event(event_type, &env.id, &env.created_at, stream, assume)
             .map(|e| Event {
                 keeps_state: true,
                 warning: Some(WarningChange::Raised(warning)),
@@ -233,14 +324,14 @@ fn parse(body: &[u8]) -> Result<Parsed, ParseError> {
         Lifecycle::State(state, recording) => (state, recording),
         Lifecycle::NoStatus => {
             return Ok(Parsed::ignored(
-                env.event_type,
+                event_type,
                 "no recognisable data.status",
                 Some(stream),
             ))
         }
-        Lifecycle::Unknown => return Ok(Parsed::ignored(env.event_type, UNKNOWN, Some(stream))),
+        Lifecycle::Unknown => return Ok(Parsed::ignored(event_type, UNKNOWN, Some(stream))),
     };
-    event(&env.event_type, env.id, &env.created_at, stream, state)
+    event(event_type, &env.id, &env.created_at, stream, state)
         .map(|e| Event {
             recording,
             name: name_of,
@@ -253,7 +344,7 @@ fn parse(body: &[u8]) -> Result<Parsed, ParseError> {
 /// The event every Mux message starts as: its type, id and time, for `stream` in `state`.
 fn event(
     event_type: &str,
-    event_id: String,
+    event_id: &str,
     created_at: &str,
     stream: StreamKey,
     state: State,
@@ -266,7 +357,7 @@ fn event(
         recording: None,
         time_source: TimeSource::Provider,
         event_type: event_type.to_owned(),
-        event_id,
+        event_id: event_id.to_owned(),
         error: None,
         name: None,
         keeps_state: false,
@@ -276,9 +367,9 @@ fn event(
 }
 
 /// An errored simulcast target: Mux says only how bad it is.
-fn target_error(severity: Option<String>) -> ErrorInfo {
+fn target_error(severity: Option<&str>) -> ErrorInfo {
     let severity = severity.filter(|s| !s.is_empty());
-    let (message, hint) = match severity.as_deref() {
+    let (message, hint) = match severity {
         Some("fatal") => (
             "The target is incompatible with the live stream's current input: Mux stops trying \
              it for this broadcast.",
@@ -293,10 +384,7 @@ fn target_error(severity: Option<String>) -> ErrorInfo {
         ),
     };
     ErrorInfo {
-        code: format!(
-            "simulcast_target_errored:{}",
-            severity.as_deref().unwrap_or("normal")
-        ),
+        code: ["simulcast_target_errored:", severity.unwrap_or("normal")].concat(),
         message: message.to_owned(),
         hint: hint.to_owned(),
     }

@@ -13,12 +13,8 @@
 //! Authentication: Cloudflare sends the destination's secret verbatim in `cf-webhook-auth`; it
 //! must equal `CF_WEBHOOK_SECRET` (compared in constant time, before the body is read).
 
-use serde::Deserialize;
-
-use super::shape::{
-    from_json, provider_time, stream_key, Inbound, ParseError, Parsed, Profile, Provider, Str,
-};
-use super::skim::{Skim, Skimmed};
+use super::shape::{provider_time, stream_key, Inbound, ParseError, Parsed, Profile, Provider};
+use super::wire::{from_json, Field, Json};
 use crate::ingest::auth::{expect_secret, AuthError, Secret};
 use crate::ingest::event::{ErrorInfo, Event, Kind, ProviderId, State, StreamKey, TimeSource};
 use crate::ingest::settings::{Setting, Settings};
@@ -61,159 +57,93 @@ pub fn verify(secret: Option<&Secret>, header: Option<&str>) -> Result<(), AuthE
     expect_secret(got, secret, "cf-webhook-auth header")
 }
 
-#[derive(Deserialize)]
-struct Envelope<'a> {
-    #[serde(default, borrow)]
-    text: Option<Str<'a>>,
-    #[serde(default, borrow)]
-    data: Option<Data<'a>>,
-    #[serde(default)]
-    ts: Option<i64>,
-    #[serde(default, borrow)]
-    alert_type: Option<Str<'a>>,
+/// The slots of the fields livehook reads.
+mod at {
+    pub(super) const TEXT: usize = 0;
+    pub(super) const DATA: usize = 1;
+    pub(super) const TS: usize = 2;
+    pub(super) const ALERT_TYPE: usize = 3;
+    pub(super) const INPUT_ID: usize = 4;
+    pub(super) const EVENT_TYPE: usize = 5;
+    pub(super) const UPDATED_AT: usize = 6;
+    pub(super) const ERRORED: usize = 7;
+    pub(super) const ERROR: usize = 8;
+    pub(super) const CODE: usize = 9;
+    pub(super) const MESSAGE: usize = 10;
 }
 
-#[derive(Deserialize)]
-struct Data<'a> {
-    #[serde(default, borrow)]
-    input_id: Option<Str<'a>>,
-    #[serde(default, borrow)]
-    event_type: Option<Str<'a>>,
-    #[serde(default, borrow)]
-    updated_at: Option<Str<'a>>,
-    #[serde(default, borrow)]
-    live_input_errored: Option<Errored<'a>>,
-}
-
-#[derive(Deserialize)]
-struct Errored<'a> {
-    #[serde(default, borrow)]
-    error: Option<ErrorBody<'a>>,
-}
-
-#[derive(Deserialize)]
-struct ErrorBody<'a> {
-    #[serde(default, borrow)]
-    code: Option<Str<'a>>,
-    #[serde(default, borrow)]
-    message: Option<Str<'a>>,
-}
-
-impl<'a> Skimmed<'a> for Envelope<'a> {
-    fn skim(s: &mut Skim<'a>) -> Option<Self> {
-        let (mut text, mut data, mut ts, mut alert_type) = (None, None, None, None);
-        s.object(|s, key| match key {
-            b"text" => s.once(&mut text, Skim::opt_str),
-            b"data" => s.once(&mut data, Skimmed::skim),
-            b"ts" => s.once(&mut ts, |s| s.nullable(Skim::i64)),
-            b"alert_type" => s.once(&mut alert_type, Skim::opt_str),
-            _ => s.skip(),
-        })?;
-        Some(Envelope {
-            text: text.flatten(),
-            data: data.flatten(),
-            ts: ts.flatten(),
-            alert_type: alert_type.flatten(),
-        })
-    }
-}
-
-impl<'a> Skimmed<'a> for Data<'a> {
-    fn skim(s: &mut Skim<'a>) -> Option<Self> {
-        let (mut input_id, mut event_type, mut updated_at, mut errored) = (None, None, None, None);
-        s.object(|s, key| match key {
-            b"input_id" => s.once(&mut input_id, Skim::opt_str),
-            b"event_type" => s.once(&mut event_type, Skim::opt_str),
-            b"updated_at" => s.once(&mut updated_at, Skim::opt_str),
-            b"live_input_errored" => s.once(&mut errored, Skimmed::skim),
-            _ => s.skip(),
-        })?;
-        Some(Data {
-            input_id: input_id.flatten(),
-            event_type: event_type.flatten(),
-            updated_at: updated_at.flatten(),
-            live_input_errored: errored.flatten(),
-        })
-    }
-}
-
-impl<'a> Skimmed<'a> for Errored<'a> {
-    fn skim(s: &mut Skim<'a>) -> Option<Self> {
-        let mut error = None;
-        s.object(|s, key| match key {
-            b"error" => s.once(&mut error, Skimmed::skim),
-            _ => s.skip(),
-        })?;
-        Some(Errored {
-            error: error.flatten(),
-        })
-    }
-}
-
-impl<'a> Skimmed<'a> for ErrorBody<'a> {
-    fn skim(s: &mut Skim<'a>) -> Option<Self> {
-        let (mut code, mut message) = (None, None);
-        s.object(|s, key| match key {
-            b"code" => s.once(&mut code, Skim::opt_str),
-            b"message" => s.once(&mut message, Skim::opt_str),
-            _ => s.skip(),
-        })?;
-        Some(ErrorBody {
-            code: code.flatten(),
-            message: message.flatten(),
-        })
-    }
-}
+/// What livehook reads of a notification: `{text, data: {input_id, event_type, updated_at,
+/// live_input_errored: {error: {code, message}}}, ts, alert_type}`, every field optional.
+pub(super) static WIRE: &[Field] = &[
+    Field::new("text", Json::OptStr, at::TEXT),
+    Field::new(
+        "data",
+        Json::OptObject(&[
+            Field::new("input_id", Json::OptStr, at::INPUT_ID),
+            Field::new("event_type", Json::OptStr, at::EVENT_TYPE),
+            Field::new("updated_at", Json::OptStr, at::UPDATED_AT),
+            Field::new(
+                "live_input_errored",
+                Json::OptObject(&[Field::new(
+                    "error",
+                    Json::OptObject(&[
+                        Field::new("code", Json::OptStr, at::CODE),
+                        Field::new("message", Json::OptStr, at::MESSAGE),
+                    ]),
+                    at::ERROR,
+                )]),
+                at::ERRORED,
+            ),
+        ]),
+        at::DATA,
+    ),
+    Field::new("ts", Json::OptI64, at::TS),
+    Field::new("alert_type", Json::OptStr, at::ALERT_TYPE),
+];
 
 fn parse(body: &[u8], received_at: Nanos) -> Result<Parsed, ParseError> {
-    let env: Envelope = from_json(ID, body)?;
-    let Some(data) = env.data else {
-        return match env.text {
-            Some(_) => Ok(Parsed::Test),
-            None => Err(ParseError::Shape {
+    let f = from_json(ID, body, WIRE)?;
+    if !f.has(at::DATA) {
+        return match f.has(at::TEXT) {
+            true => Ok(Parsed::Test),
+            false => Err(ParseError::Shape {
                 provider: ID,
                 detail: "missing field `data`".into(),
             }),
         };
-    };
-    let (Some(input_id), Some(event_type)) = (data.input_id, data.event_type) else {
+    }
+    let (Some(input_id), Some(event_type)) = (f.str(at::INPUT_ID), f.str(at::EVENT_TYPE)) else {
         // Another notification type (DDoS, SSL, health checks…) sent to this destination.
         return Ok(Parsed::Ignored {
-            event_type: env.alert_type.map(Str::into_string),
+            event_type: f.str(at::ALERT_TYPE).map(str::to_owned),
             reason: "not a Stream Live notification",
             stream: None,
         });
     };
-    let (state, error) = match &*event_type {
+    let (state, error) = match event_type {
         "live_input.connected" => (State::Connected, None),
         "live_input.disconnected" => (State::Disconnected, None),
         "live_input.errored" => {
-            let (code, message) = match data.live_input_errored.and_then(|e| e.error) {
-                Some(err) => (err.code, err.message),
-                None => (None, None),
-            };
-            let code = code.map_or_else(|| "ERR_UNKNOWN".to_owned(), Str::into_string);
-            let message = message.map(Str::into_string).unwrap_or_default();
-            let hint = hint_for(&code).to_owned();
+            let code = f.str(at::CODE).unwrap_or("ERR_UNKNOWN");
             (
                 State::Errored,
                 Some(ErrorInfo {
-                    code,
-                    message,
-                    hint,
+                    code: code.to_owned(),
+                    message: f.str(at::MESSAGE).unwrap_or_default().to_owned(),
+                    hint: hint_for(code).to_owned(),
                 }),
             )
         }
         _ => {
             return Ok(Parsed::Ignored {
-                stream: StreamKey::new(ID, Kind::LiveInput, &input_id),
-                event_type: Some(event_type.into_string()),
+                event_type: Some(event_type.to_owned()),
                 reason: "unknown Stream Live event type",
+                stream: StreamKey::new(ID, Kind::LiveInput, input_id),
             })
         }
     };
-    let stream = stream_key(ID, Kind::LiveInput, &input_id, "data.input_id")?;
-    let (occurred_at, time_source) = match (&data.updated_at, env.ts) {
+    let stream = stream_key(ID, Kind::LiveInput, input_id, "data.input_id")?;
+    let (occurred_at, time_source) = match (f.str(at::UPDATED_AT), f.i64(at::TS)) {
         (Some(t), _) => (provider_time(t, "data.updated_at")?, TimeSource::Provider),
         (None, Some(ts)) => (
             ts.checked_mul(1_000_000_000)
@@ -224,7 +154,16 @@ fn parse(body: &[u8], received_at: Nanos) -> Result<Parsed, ParseError> {
     };
     // `{event_type}|{input_id}|{occurred_at}|{code}`
     let code = error.as_ref().map_or("", |e| e.code.as_str());
-    let event_id = [&*event_type, &*input_id, &*Decimal::new(occurred_at), code].join("|");
+    let event_id = [
+        event_type,
+        "|",
+        input_id,
+        "|",
+        &Decimal::new(occurred_at),
+        "|",
+        code,
+    ]
+    .concat();
     Ok(Parsed::Event(Box::new(Event {
         stream,
         parent_id: None,
@@ -232,7 +171,7 @@ fn parse(body: &[u8], received_at: Nanos) -> Result<Parsed, ParseError> {
         recording: None,
         occurred_at,
         time_source,
-        event_type: event_type.into_string(),
+        event_type: event_type.to_owned(),
         event_id,
         error,
         name: None,

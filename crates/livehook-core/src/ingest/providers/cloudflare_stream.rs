@@ -18,13 +18,8 @@
 //! HMAC-SHA256(`CF_STREAM_WEBHOOK_SECRET` as given by the API, `"{time}.{raw body}"`); a time
 //! more than 300 s from now is refused (a replay).
 
-use serde::Deserialize;
-
-use super::shape::{
-    from_json, provider_time, stream_key, AnyStr, Inbound, ParseError, Parsed, Profile, Provider,
-    Str,
-};
-use super::skim::{Skim, Skimmed};
+use super::shape::{provider_time, stream_key, Inbound, ParseError, Parsed, Profile, Provider};
+use super::wire::{from_json, Field, Json};
 use crate::ingest::auth::{AuthError, Secret, TimedSignature};
 use crate::ingest::event::{ErrorInfo, Event, Kind, ProviderId, State, TimeSource};
 use crate::ingest::settings::{Setting, Settings};
@@ -102,117 +97,67 @@ pub fn sign(secret: &str, time: u64, body: &[u8]) -> Option<String> {
     SCHEME.sign(secret, time, body)
 }
 
-#[derive(Deserialize)]
-struct Video<'a> {
-    #[serde(borrow)]
-    uid: Str<'a>,
-    #[serde(borrow)]
-    status: Status<'a>,
-    #[serde(default, borrow)]
-    modified: Option<Str<'a>>,
-    #[serde(default, rename = "liveInput", borrow)]
-    live_input: Option<Str<'a>>,
-    #[serde(default, borrow)]
-    meta: Option<Meta<'a>>,
+/// The slots of the fields livehook reads.
+mod at {
+    pub(super) const UID: usize = 0;
+    pub(super) const STATUS: usize = 1;
+    pub(super) const MODIFIED: usize = 2;
+    pub(super) const LIVE_INPUT: usize = 3;
+    pub(super) const META: usize = 4;
+    pub(super) const STATE: usize = 5;
+    pub(super) const CODE: usize = 6;
+    pub(super) const TEXT: usize = 7;
+    pub(super) const NAME: usize = 8;
 }
 
-#[derive(Deserialize)]
-struct Status<'a> {
-    #[serde(borrow)]
-    state: Str<'a>,
-    #[serde(default, rename = "errorReasonCode", alias = "errReasonCode", borrow)]
-    code: Option<Str<'a>>,
-    #[serde(default, rename = "errorReasonText", alias = "errReasonText", borrow)]
-    text: Option<Str<'a>>,
-}
-
-#[derive(Deserialize)]
-struct Meta<'a> {
-    /// Any JSON value; only a string is a name.
-    #[serde(default, borrow)]
-    name: Option<AnyStr<'a>>,
-}
-
-impl<'a> Skimmed<'a> for Video<'a> {
-    fn skim(s: &mut Skim<'a>) -> Option<Self> {
-        let (mut uid, mut status, mut modified, mut live_input, mut meta) =
-            (None, None, None, None, None);
-        s.object(|s, key| match key {
-            b"uid" => s.once(&mut uid, Skim::str),
-            b"status" => s.once(&mut status, Skimmed::skim),
-            b"modified" => s.once(&mut modified, Skim::opt_str),
-            b"liveInput" => s.once(&mut live_input, Skim::opt_str),
-            b"meta" => s.once(&mut meta, Skimmed::skim),
-            _ => s.skip(),
-        })?;
-        Some(Video {
-            uid: uid?,
-            status: status?,
-            modified: modified.flatten(),
-            live_input: live_input.flatten(),
-            meta: meta.flatten(),
-        })
-    }
-}
-
-impl<'a> Skimmed<'a> for Status<'a> {
-    fn skim(s: &mut Skim<'a>) -> Option<Self> {
-        let (mut state, mut code, mut text) = (None, None, None);
-        s.object(|s, key| match key {
-            b"state" => s.once(&mut state, Skim::str),
-            b"errorReasonCode" | b"errReasonCode" => s.once(&mut code, Skim::opt_str),
-            b"errorReasonText" | b"errReasonText" => s.once(&mut text, Skim::opt_str),
-            _ => s.skip(),
-        })?;
-        Some(Status {
-            state: state?,
-            code: code.flatten(),
-            text: text.flatten(),
-        })
-    }
-}
-
-impl<'a> Skimmed<'a> for Meta<'a> {
-    fn skim(s: &mut Skim<'a>) -> Option<Self> {
-        let mut name = None;
-        s.object(|s, key| match key {
-            b"name" => s.once(&mut name, Skimmed::skim),
-            _ => s.skip(),
-        })?;
-        Some(Meta {
-            name: name.flatten(),
-        })
-    }
-}
+/// What livehook reads of a video: `{uid, status: {state, errorReasonCode, errorReasonText},
+/// modified, liveInput, meta: {name}}` (`errReasonCode` and `errReasonText` in older bodies);
+/// `meta.name` may be any JSON value, only a string is a name.
+pub(super) static WIRE: &[Field] = &[
+    Field::new("uid", Json::Str, at::UID),
+    Field::new(
+        "status",
+        Json::Object(&[
+            Field::new("state", Json::Str, at::STATE),
+            Field::new("errorReasonCode", Json::OptStr, at::CODE).or("errReasonCode"),
+            Field::new("errorReasonText", Json::OptStr, at::TEXT).or("errReasonText"),
+        ]),
+        at::STATUS,
+    ),
+    Field::new("modified", Json::OptStr, at::MODIFIED),
+    Field::new("liveInput", Json::OptStr, at::LIVE_INPUT),
+    Field::new(
+        "meta",
+        Json::OptObject(&[Field::new("name", Json::OptAnyStr, at::NAME)]),
+        at::META,
+    ),
+];
 
 fn parse(body: &[u8]) -> Result<Parsed, ParseError> {
-    let v: Video = from_json(ID, body)?;
-    let stream = stream_key(ID, Kind::Video, &v.uid, "uid")?;
-    let modified = v
-        .modified
-        .as_deref()
+    let f = from_json(ID, body, WIRE)?;
+    let uid = f.text(at::UID);
+    let stream = stream_key(ID, Kind::Video, uid, "uid")?;
+    let modified = f
+        .str(at::MODIFIED)
         .ok_or_else(|| ParseError::missing(ID, "modified"))?;
     let occurred_at = provider_time(modified, "modified")?;
-    let state_name = &*v.status.state;
+    let state_name = f.text(at::STATE);
     let event_type = ["video.", state_name].concat();
     let (state, error) = match state_name {
         "pendingupload" => (State::Created, None),
         "downloading" | "queued" | "inprogress" | "live-inprogress" => (State::Processing, None),
         "ready" => (State::Ready, None),
         "error" => {
-            let code = v
-                .status
-                .code
+            let code = f
+                .str(at::CODE)
                 .filter(|c| !c.is_empty())
-                .map_or_else(|| "ERR_UNKNOWN".to_owned(), Str::into_string);
-            let hint = hint_for(&code).to_owned();
-            let message = v.status.text.map(Str::into_string).unwrap_or_default();
+                .unwrap_or("ERR_UNKNOWN");
             (
                 State::Errored,
                 Some(ErrorInfo {
-                    code,
-                    message,
-                    hint,
+                    code: code.to_owned(),
+                    message: f.str(at::TEXT).unwrap_or_default().to_owned(),
+                    hint: hint_for(code).to_owned(),
                 }),
             )
         }
@@ -224,14 +169,14 @@ fn parse(body: &[u8]) -> Result<Parsed, ParseError> {
             ))
         }
     };
-    let parent = match v.live_input.as_deref().filter(|i| !i.is_empty()) {
+    let parent = match f.str(at::LIVE_INPUT).filter(|i| !i.is_empty()) {
         Some(input) => Some(stream_key(ID, Kind::LiveInput, input, "liveInput")?),
         None => None,
     };
     let time = Decimal::new(occurred_at);
     let event = Event {
         // `{uid}|{state}|{occurred_at}`
-        event_id: [&*v.uid, "|", state_name, "|", &time].concat(),
+        event_id: [uid, "|", state_name, "|", &time].concat(),
         parent_id: parent.as_ref().map(|p| p.id.clone()),
         state,
         recording: None,
@@ -239,11 +184,7 @@ fn parse(body: &[u8]) -> Result<Parsed, ParseError> {
         time_source: TimeSource::Provider,
         event_type,
         error,
-        name: v
-            .meta
-            .and_then(|m| m.name)
-            .and_then(|n| n.0)
-            .map(Str::into_string),
+        name: f.str(at::NAME).map(str::to_owned),
         keeps_state: false,
         warning: None,
         latest_recording: None,
@@ -255,7 +196,7 @@ fn parse(body: &[u8]) -> Result<Parsed, ParseError> {
     // The live input learns its newest recording; its own state is not the video's business.
     let also = Event {
         // `{input}|recording|{uid}|{occurred_at}`
-        event_id: [&*input.id, "|recording|", &v.uid, "|", &time].concat(),
+        event_id: [&*input.id, "|recording|", uid, "|", &time].concat(),
         stream: input,
         parent_id: None,
         // Only an assumption for an input livehook has not heard of: its broadcast has ended.

@@ -17,14 +17,11 @@
 
 use base64::engine::general_purpose::STANDARD;
 use base64::Engine as _;
-use serde::Deserialize;
 use serde_json::Map;
 
 use super::live_stream::{self, Lifecycle};
-use super::shape::{
-    from_json, provider_time, stream_key, Inbound, ParseError, Parsed, Profile, Provider, Str,
-};
-use super::skim::{Skim, Skimmed};
+use super::shape::{provider_time, stream_key, Inbound, ParseError, Parsed, Profile, Provider};
+use super::wire::{from_json, Field, Json};
 use crate::ingest::auth::{hmac_sha256, hmac_sha256_matches, AuthError, Secret};
 use crate::ingest::event::{Event, Kind, ProviderId, StreamKey, TimeSource};
 use crate::ingest::settings::{Setting, Settings};
@@ -110,120 +107,64 @@ pub fn sign(key: &[u8], body: &[u8]) -> Option<String> {
     Some(STANDARD.encode(hmac_sha256(key, &[body])?))
 }
 
-#[derive(Deserialize)]
-struct Envelope<'a> {
-    #[serde(rename = "type", borrow)]
-    event_type: Str<'a>,
-    #[serde(rename = "webhookId", default, borrow)]
-    webhook_id: Option<Str<'a>>,
-    #[serde(default, borrow)]
-    object: Option<Object<'a>>,
-    #[serde(default, borrow)]
-    data: Option<Data<'a>>,
-    #[serde(default, borrow)]
-    created_at: Option<Str<'a>>,
-    /// FastPix's current envelope (its SDK's documentation): the event id, the one to
-    /// de-duplicate on, and `createdAt` in place of `created_at`.
-    #[serde(default, borrow)]
-    id: Option<Str<'a>>,
-    #[serde(rename = "createdAt", default, borrow)]
-    created_at_camel: Option<Str<'a>>,
+/// The slots of the fields livehook reads.
+mod at {
+    pub(super) const TYPE: usize = 0;
+    pub(super) const WEBHOOK_ID: usize = 1;
+    pub(super) const OBJECT: usize = 2;
+    pub(super) const DATA: usize = 3;
+    pub(super) const CREATED_AT: usize = 4;
+    pub(super) const ID: usize = 5;
+    pub(super) const CREATED_AT_CAMEL: usize = 6;
+    pub(super) const OBJECT_ID: usize = 7;
+    pub(super) const STREAM_ID: usize = 8;
+    pub(super) const DATA_ID: usize = 9;
+    pub(super) const STATUS: usize = 10;
+    pub(super) const SIMULCAST_ID: usize = 11;
+    pub(super) const LIVESTREAM_ID: usize = 12;
 }
 
-#[derive(Deserialize)]
-struct Object<'a> {
-    #[serde(default, borrow)]
-    id: Option<Str<'a>>,
-}
-
-#[derive(Deserialize, Default)]
-struct Data<'a> {
-    #[serde(rename = "streamId", default, borrow)]
-    stream_id: Option<Str<'a>>,
-    #[serde(default, borrow)]
-    id: Option<Str<'a>>,
-    #[serde(default, borrow)]
-    status: Option<Str<'a>>,
-    #[serde(rename = "simulcastId", default, borrow)]
-    simulcast_id: Option<Str<'a>>,
-    #[serde(rename = "livestreamId", default, borrow)]
-    livestream_id: Option<Str<'a>>,
-}
-
-impl<'a> Skimmed<'a> for Envelope<'a> {
-    fn skim(s: &mut Skim<'a>) -> Option<Self> {
-        let (mut event_type, mut webhook_id, mut object, mut data) = (None, None, None, None);
-        let (mut created_at, mut id, mut created_at_camel) = (None, None, None);
-        s.object(|s, key| match key {
-            b"type" => s.once(&mut event_type, Skim::str),
-            b"webhookId" => s.once(&mut webhook_id, Skim::opt_str),
-            b"object" => s.once(&mut object, Skimmed::skim),
-            b"data" => s.once(&mut data, Skimmed::skim),
-            b"created_at" => s.once(&mut created_at, Skim::opt_str),
-            b"id" => s.once(&mut id, Skim::opt_str),
-            b"createdAt" => s.once(&mut created_at_camel, Skim::opt_str),
-            _ => s.skip(),
-        })?;
-        Some(Envelope {
-            event_type: event_type?,
-            webhook_id: webhook_id.flatten(),
-            object: object.flatten(),
-            data: data.flatten(),
-            created_at: created_at.flatten(),
-            id: id.flatten(),
-            created_at_camel: created_at_camel.flatten(),
-        })
-    }
-}
-
-impl<'a> Skimmed<'a> for Object<'a> {
-    fn skim(s: &mut Skim<'a>) -> Option<Self> {
-        let mut id = None;
-        s.object(|s, key| match key {
-            b"id" => s.once(&mut id, Skim::opt_str),
-            _ => s.skip(),
-        })?;
-        Some(Object { id: id.flatten() })
-    }
-}
-
-impl<'a> Skimmed<'a> for Data<'a> {
-    fn skim(s: &mut Skim<'a>) -> Option<Self> {
-        let (mut stream_id, mut id, mut status) = (None, None, None);
-        let (mut simulcast_id, mut livestream_id) = (None, None);
-        s.object(|s, key| match key {
-            b"streamId" => s.once(&mut stream_id, Skim::opt_str),
-            b"id" => s.once(&mut id, Skim::opt_str),
-            b"status" => s.once(&mut status, Skim::opt_str),
-            b"simulcastId" => s.once(&mut simulcast_id, Skim::opt_str),
-            b"livestreamId" => s.once(&mut livestream_id, Skim::opt_str),
-            _ => s.skip(),
-        })?;
-        Some(Data {
-            stream_id: stream_id.flatten(),
-            id: id.flatten(),
-            status: status.flatten(),
-            simulcast_id: simulcast_id.flatten(),
-            livestream_id: livestream_id.flatten(),
-        })
-    }
-}
+/// What livehook reads of an event: `{type, webhookId, object: {id}, data: {streamId, id,
+/// status, simulcastId, livestreamId}, created_at, id, createdAt}`; only `type` is required.
+/// `id` and `createdAt` are FastPix's current envelope (its SDK's documentation): the event id,
+/// the one to de-duplicate on, and `createdAt` in place of `created_at`.
+pub(super) static WIRE: &[Field] = &[
+    Field::new("type", Json::Str, at::TYPE),
+    Field::new("webhookId", Json::OptStr, at::WEBHOOK_ID),
+    Field::new(
+        "object",
+        Json::OptObject(&[Field::new("id", Json::OptStr, at::OBJECT_ID)]),
+        at::OBJECT,
+    ),
+    Field::new(
+        "data",
+        Json::OptObject(&[
+            Field::new("streamId", Json::OptStr, at::STREAM_ID),
+            Field::new("id", Json::OptStr, at::DATA_ID),
+            Field::new("status", Json::OptStr, at::STATUS),
+            Field::new("simulcastId", Json::OptStr, at::SIMULCAST_ID),
+            Field::new("livestreamId", Json::OptStr, at::LIVESTREAM_ID),
+        ]),
+        at::DATA,
+    ),
+    Field::new("created_at", Json::OptStr, at::CREATED_AT),
+    Field::new("id", Json::OptStr, at::ID),
+    Field::new("createdAt", Json::OptStr, at::CREATED_AT_CAMEL),
+];
 
 const PREFIX: &str = "video.live_stream.";
 const UNKNOWN: &str = "unknown FastPix live stream event type";
 
 fn parse(body: &[u8], received_at: Nanos) -> Result<Parsed, ParseError> {
-    let env: Envelope = from_json(ID, body)?;
-    let data = env.data.unwrap_or_default();
-    let status = data.status.as_deref();
-    let event_type = &*env.event_type;
+    let f = from_json(ID, body, WIRE)?;
+    let status = f.str(at::STATUS);
+    let event_type = f.text(at::TYPE);
     let Some(name) = event_type.strip_prefix(PREFIX) else {
         return Ok(Parsed::ignored(event_type, "not a live stream event", None));
     };
     // The live stream an ignored event still names, for its history.
     let named = || {
-        data.stream_id
-            .as_deref()
+        f.str(at::STREAM_ID)
             .and_then(|id| StreamKey::new(ID, Kind::LiveInput, id))
     };
     // (kind, state, recording)
@@ -244,18 +185,15 @@ fn parse(body: &[u8], received_at: Nanos) -> Result<Parsed, ParseError> {
             Lifecycle::Unknown => return Ok(Parsed::ignored(event_type, UNKNOWN, named())),
         },
     };
-    let object_id = env.object.and_then(|o| o.id);
+    let object_id = f.str(at::OBJECT_ID);
     let (id, field, parent_id) = match kind {
         Kind::SimulcastTarget => (
-            data.simulcast_id.as_deref(),
+            f.str(at::SIMULCAST_ID),
             "data.simulcastId",
-            data.livestream_id.as_deref().or(object_id.as_deref()),
+            f.str(at::LIVESTREAM_ID).or(object_id),
         ),
         _ => (
-            data.stream_id
-                .as_deref()
-                .or(data.id.as_deref())
-                .or(object_id.as_deref()),
+            f.str(at::STREAM_ID).or(f.str(at::DATA_ID)).or(object_id),
             "data.streamId",
             None,
         ),
@@ -265,7 +203,7 @@ fn parse(body: &[u8], received_at: Nanos) -> Result<Parsed, ParseError> {
     if let Some(p) = parent_id {
         stream_key(ID, Kind::LiveInput, p, "data.livestreamId")?;
     }
-    let (occurred_at, time_source) = match (&env.created_at, &env.created_at_camel) {
+    let (occurred_at, time_source) = match (f.str(at::CREATED_AT), f.str(at::CREATED_AT_CAMEL)) {
         (Some(t), _) => (provider_time(t, "created_at")?, TimeSource::Provider),
         (None, Some(t)) => (provider_time(t, "createdAt")?, TimeSource::Provider),
         (None, None) => (received_at, TimeSource::Receipt),
@@ -273,10 +211,7 @@ fn parse(body: &[u8], received_at: Nanos) -> Result<Parsed, ParseError> {
     // `{webhookId or id or -}|{type}|{stream}|{occurred_at}`, the stream as its `Display`
     // writes it.
     let event_id = [
-        env.webhook_id
-            .as_deref()
-            .or(env.id.as_deref())
-            .unwrap_or("-"),
+        f.str(at::WEBHOOK_ID).or(f.str(at::ID)).unwrap_or("-"),
         "|",
         event_type,
         "|",

@@ -22,8 +22,8 @@
 
 use serde::Deserialize;
 
-use super::shape::{from_json, stream_key, Inbound, ParseError, Parsed, Profile, Provider, Str};
-use super::skim::{Skim, Skimmed};
+use super::shape::{stream_key, Inbound, ParseError, Parsed, Profile, Provider};
+use super::wire::{from_json, Field, Json};
 use crate::ingest::auth::{header_pairs, hmac_sha256, hmac_sha256_matches, AuthError, Secret};
 use crate::ingest::event::{ErrorInfo, Event, Kind, ProviderId, State, TimeSource};
 use crate::ingest::settings::{Setting, Settings};
@@ -109,143 +109,68 @@ pub fn sign(secret: &str, time_ms: u64, body: &[u8]) -> Option<String> {
     Some(format!("t={time_ms},v1={}", hex(&mac)))
 }
 
-#[derive(Deserialize)]
-#[serde(rename_all = "camelCase")]
-struct Envelope<'a> {
-    #[serde(borrow)]
-    id: Str<'a>,
-    #[serde(borrow)]
-    event: Str<'a>,
-    created_at: u64,
-    #[serde(default, borrow)]
-    stream: Option<Stream<'a>>,
-    #[serde(default, borrow)]
-    payload: Option<Payload<'a>>,
+/// The slots of the fields livehook reads.
+mod at {
+    pub(super) const ID: usize = 0;
+    pub(super) const EVENT: usize = 1;
+    pub(super) const CREATED_AT: usize = 2;
+    pub(super) const STREAM: usize = 3;
+    pub(super) const PAYLOAD: usize = 4;
+    pub(super) const STREAM_ID: usize = 5;
+    pub(super) const STREAM_NAME: usize = 6;
+    pub(super) const SESSION: usize = 7;
+    pub(super) const TARGET: usize = 8;
+    pub(super) const SESSION_ID: usize = 9;
+    pub(super) const ASSET_ID: usize = 10;
+    pub(super) const TARGET_ID: usize = 11;
+    pub(super) const TARGET_NAME: usize = 12;
 }
 
-/// The fields livehook reads of the stream (never a key or an ingest URL).
-#[derive(Deserialize)]
-struct Stream<'a> {
-    #[serde(borrow)]
-    id: Str<'a>,
-    #[serde(default, borrow)]
-    name: Option<Str<'a>>,
-}
-
-#[derive(Deserialize, Default)]
-struct Payload<'a> {
-    #[serde(default, borrow)]
-    session: Option<Session<'a>>,
-    #[serde(default, borrow)]
-    target: Option<Target<'a>>,
-}
-
-#[derive(Deserialize)]
-#[serde(rename_all = "camelCase")]
-struct Session<'a> {
-    #[serde(default, borrow)]
-    id: Option<Str<'a>>,
-    #[serde(default, borrow)]
-    asset_id: Option<Str<'a>>,
-}
-
-#[derive(Deserialize)]
-struct Target<'a> {
-    #[serde(borrow)]
-    id: Str<'a>,
-    #[serde(default, borrow)]
-    name: Option<Str<'a>>,
-}
-
-impl<'a> Skimmed<'a> for Envelope<'a> {
-    fn skim(s: &mut Skim<'a>) -> Option<Self> {
-        let (mut id, mut event, mut created_at, mut stream, mut payload) =
-            (None, None, None, None, None);
-        s.object(|s, key| match key {
-            b"id" => s.once(&mut id, Skim::str),
-            b"event" => s.once(&mut event, Skim::str),
-            b"createdAt" => s.once(&mut created_at, Skim::u64),
-            b"stream" => s.once(&mut stream, Skimmed::skim),
-            b"payload" => s.once(&mut payload, Skimmed::skim),
-            _ => s.skip(),
-        })?;
-        Some(Envelope {
-            id: id?,
-            event: event?,
-            created_at: created_at?,
-            stream: stream.flatten(),
-            payload: payload.flatten(),
-        })
-    }
-}
-
-impl<'a> Skimmed<'a> for Stream<'a> {
-    fn skim(s: &mut Skim<'a>) -> Option<Self> {
-        let (mut id, mut name) = (None, None);
-        s.object(|s, key| match key {
-            b"id" => s.once(&mut id, Skim::str),
-            b"name" => s.once(&mut name, Skim::opt_str),
-            _ => s.skip(),
-        })?;
-        Some(Stream {
-            id: id?,
-            name: name.flatten(),
-        })
-    }
-}
-
-impl<'a> Skimmed<'a> for Payload<'a> {
-    fn skim(s: &mut Skim<'a>) -> Option<Self> {
-        let (mut session, mut target) = (None, None);
-        s.object(|s, key| match key {
-            b"session" => s.once(&mut session, Skimmed::skim),
-            b"target" => s.once(&mut target, Skimmed::skim),
-            _ => s.skip(),
-        })?;
-        Some(Payload {
-            session: session.flatten(),
-            target: target.flatten(),
-        })
-    }
-}
-
-impl<'a> Skimmed<'a> for Session<'a> {
-    fn skim(s: &mut Skim<'a>) -> Option<Self> {
-        let (mut id, mut asset_id) = (None, None);
-        s.object(|s, key| match key {
-            b"id" => s.once(&mut id, Skim::opt_str),
-            b"assetId" => s.once(&mut asset_id, Skim::opt_str),
-            _ => s.skip(),
-        })?;
-        Some(Session {
-            id: id.flatten(),
-            asset_id: asset_id.flatten(),
-        })
-    }
-}
-
-impl<'a> Skimmed<'a> for Target<'a> {
-    fn skim(s: &mut Skim<'a>) -> Option<Self> {
-        let (mut id, mut name) = (None, None);
-        s.object(|s, key| match key {
-            b"id" => s.once(&mut id, Skim::str),
-            b"name" => s.once(&mut name, Skim::opt_str),
-            _ => s.skip(),
-        })?;
-        Some(Target {
-            id: id?,
-            name: name.flatten(),
-        })
-    }
-}
+/// What livehook reads of an event (never a stream key or an ingest URL): `{id, event,
+/// createdAt, stream: {id, name}, payload: {session: {id, assetId}, target: {id, name}}}`.
+pub(super) static WIRE: &[Field] = &[
+    Field::new("id", Json::Str, at::ID),
+    Field::new("event", Json::Str, at::EVENT),
+    Field::new("createdAt", Json::U64, at::CREATED_AT),
+    Field::new(
+        "stream",
+        Json::OptObject(&[
+            Field::new("id", Json::Str, at::STREAM_ID),
+            Field::new("name", Json::OptStr, at::STREAM_NAME),
+        ]),
+        at::STREAM,
+    ),
+    Field::new(
+        "payload",
+        Json::OptObject(&[
+            Field::new(
+                "session",
+                Json::OptObject(&[
+                    Field::new("id", Json::OptStr, at::SESSION_ID),
+                    Field::new("assetId", Json::OptStr, at::ASSET_ID),
+                ]),
+                at::SESSION,
+            ),
+            Field::new(
+                "target",
+                Json::OptObject(&[
+                    Field::new("id", Json::Str, at::TARGET_ID),
+                    Field::new("name", Json::OptStr, at::TARGET_NAME),
+                ]),
+                at::TARGET,
+            ),
+        ]),
+        at::PAYLOAD,
+    ),
+];
 
 fn parse(body: &[u8]) -> Result<Parsed, ParseError> {
-    let env: Envelope = from_json(ID, body)?;
-    let stream = match &env.stream {
-        Some(s) => Some(stream_key(ID, Kind::LiveInput, &s.id, "stream.id")?),
+    let f = from_json(ID, body, WIRE)?;
+    let stream = match f.str(at::STREAM_ID) {
+        Some(id) => Some(stream_key(ID, Kind::LiveInput, id, "stream.id")?),
         None => None,
     };
-    let event_type = &*env.event;
+    let event_type = f.text(at::EVENT);
     let tracked = matches!(
         event_type,
         "stream.started"
@@ -265,16 +190,15 @@ fn parse(body: &[u8]) -> Result<Parsed, ParseError> {
         ));
     }
     let stream = stream.ok_or_else(|| ParseError::missing(ID, "stream"))?;
-    let occurred_at = i64::try_from(env.created_at)
-        .ok()
+    let occurred_at = f
+        .u64(at::CREATED_AT)
+        .and_then(|ms| i64::try_from(ms).ok())
         .and_then(|ms| ms.checked_mul(1_000_000))
         .ok_or(ParseError::InvalidTime { field: "createdAt" })?;
-    let name = env
-        .stream
-        .and_then(|s| s.name)
+    let name = f
+        .str(at::STREAM_NAME)
         .filter(|n| !n.is_empty())
-        .map(Str::into_string);
-    let payload = env.payload.unwrap_or_default();
+        .map(str::to_owned);
     let mut event = Event {
         stream,
         parent_id: None,
@@ -283,7 +207,7 @@ fn parse(body: &[u8]) -> Result<Parsed, ParseError> {
         occurred_at,
         time_source: TimeSource::Provider,
         event_type: event_type.to_owned(),
-        event_id: env.id.into_string(),
+        event_id: f.text(at::ID).to_owned(),
         error: None,
         name,
         keeps_state: false,
@@ -303,25 +227,32 @@ fn parse(body: &[u8]) -> Result<Parsed, ParseError> {
             event.state = State::Idle;
             event.recording = Some(false);
             if event_type == "recording.ready" {
-                let session = payload
-                    .session
-                    .ok_or_else(|| ParseError::missing(ID, "payload.session"))?;
-                let asset = session
-                    .asset_id
-                    .or(session.id)
+                if !f.has(at::SESSION) {
+                    return Err(ParseError::missing(ID, "payload.session"));
+                }
+                let asset = f
+                    .str(at::ASSET_ID)
+                    .or(f.str(at::SESSION_ID))
                     .ok_or_else(|| ParseError::missing(ID, "payload.session.assetId"))?;
                 event.latest_recording =
-                    Some(stream_key(ID, Kind::Video, &asset, "payload.session.assetId")?.id);
+                    Some(stream_key(ID, Kind::Video, asset, "payload.session.assetId")?.id);
             }
         }
         multistream => {
-            let target = payload
-                .target
-                .ok_or_else(|| ParseError::missing(ID, "payload.target"))?;
-            let target_key =
-                stream_key(ID, Kind::SimulcastTarget, &target.id, "payload.target.id")?;
-            event.parent_id = Some(std::mem::replace(&mut event.stream, target_key).id);
-            event.name = target.name.filter(|n| !n.is_empty()).map(Str::into_string);
+            if !f.has(at::TARGET) {
+                return Err(ParseError::missing(ID, "payload.target"));
+            }
+            let target = stream_key(
+                ID,
+                Kind::SimulcastTarget,
+                f.text(at::TARGET_ID),
+                "payload.target.id",
+            )?;
+            event.parent_id = Some(std::mem::replace(&mut event.stream, target).id);
+            event.name = f
+                .str(at::TARGET_NAME)
+                .filter(|n| !n.is_empty())
+                .map(str::to_owned);
             event.state = match multistream {
                 "multistream.connected" => State::Live,
                 "multistream.disconnected" => State::Disconnected,

@@ -22,6 +22,7 @@ pub mod livepeer;
 pub mod mux;
 pub mod shape;
 mod skim;
+mod wire;
 
 pub use shape::{
     authenticate_body, authenticate_headers, missing_required, parse, Inbound, ParseError, Parsed,

@@ -20,13 +20,9 @@
 //! as the dashboard shows it, `"{t}.{raw body}"`); several `v1` may be sent; a `t` more than
 //! 300 s from now is refused (Mux's own SDK allows 300 s).
 
-use serde::Deserialize;
-
 use super::live_stream::{self, Lifecycle};
-use super::shape::{
-    from_json, provider_time, stream_key, Inbound, ParseError, Parsed, Profile, Provider, Str,
-};
-use super::skim::{Skim, Skimmed};
+use super::shape::{provider_time, stream_key, Inbound, ParseError, Parsed, Profile, Provider};
+use super::wire::{from_json, Field, Json};
 use crate::ingest::auth::{AuthError, Secret, TimedSignature};
 use crate::ingest::event::{
     ErrorInfo, Event, Kind, ProviderId, State, StreamKey, TimeSource, WarningChange, WarningInfo,
@@ -104,162 +100,80 @@ pub fn sign(secret: &str, time: u64, body: &[u8]) -> Option<String> {
     SCHEME.sign(secret, time, body)
 }
 
-#[derive(Deserialize)]
-struct Envelope<'a> {
-    #[serde(rename = "type", borrow)]
-    event_type: Str<'a>,
-    #[serde(borrow)]
-    id: Str<'a>,
-    #[serde(borrow)]
-    created_at: Str<'a>,
-    #[serde(default, borrow)]
-    object: Option<Object<'a>>,
-    #[serde(default, borrow)]
-    data: Data<'a>,
+/// The slots of the fields livehook reads.
+mod at {
+    pub(super) const TYPE: usize = 0;
+    pub(super) const ID: usize = 1;
+    pub(super) const CREATED_AT: usize = 2;
+    pub(super) const OBJECT: usize = 3;
+    pub(super) const DATA: usize = 4;
+    pub(super) const OBJECT_ID: usize = 5;
+    pub(super) const DATA_ID: usize = 6;
+    pub(super) const STATUS: usize = 7;
+    pub(super) const LIVE_STREAM_ID: usize = 8;
+    pub(super) const ERROR_SEVERITY: usize = 9;
+    pub(super) const WARNING: usize = 10;
+    pub(super) const META: usize = 11;
+    pub(super) const WARNING_TYPE: usize = 12;
+    pub(super) const WARNING_MESSAGE: usize = 13;
+    pub(super) const TITLE: usize = 14;
 }
 
-#[derive(Deserialize)]
-struct Object<'a> {
-    #[serde(default, borrow)]
-    id: Option<Str<'a>>,
-}
-
-/// The fields livehook reads of a live stream or a simulcast target (never a key or a URL).
-#[derive(Deserialize, Default)]
-struct Data<'a> {
-    #[serde(default, borrow)]
-    id: Option<Str<'a>>,
-    #[serde(default, borrow)]
-    status: Option<Str<'a>>,
-    #[serde(default, borrow)]
-    live_stream_id: Option<Str<'a>>,
-    #[serde(default, borrow)]
-    error_severity: Option<Str<'a>>,
-    #[serde(default, borrow)]
-    warning: Option<Warning<'a>>,
-    #[serde(default, borrow)]
-    meta: Option<Meta<'a>>,
-}
-
-#[derive(Deserialize)]
-struct Warning<'a> {
-    #[serde(default, rename = "type", borrow)]
-    kind: Option<Str<'a>>,
-    #[serde(default, borrow)]
-    message: Option<Str<'a>>,
-}
-
-#[derive(Deserialize)]
-struct Meta<'a> {
-    #[serde(default, borrow)]
-    title: Option<Str<'a>>,
-}
-
-impl<'a> Skimmed<'a> for Envelope<'a> {
-    fn skim(s: &mut Skim<'a>) -> Option<Self> {
-        let (mut event_type, mut id, mut created_at, mut object, mut data) =
-            (None, None, None, None, None);
-        s.object(|s, key| match key {
-            b"type" => s.once(&mut event_type, Skim::str),
-            b"id" => s.once(&mut id, Skim::str),
-            b"created_at" => s.once(&mut created_at, Skim::str),
-            b"object" => s.once(&mut object, Skimmed::skim),
-            b"data" => s.once(&mut data, Skimmed::skim),
-            _ => s.skip(),
-        })?;
-        Some(Envelope {
-            event_type: event_type?,
-            id: id?,
-            created_at: created_at?,
-            object: object.flatten(),
-            data: data.unwrap_or_default(),
-        })
-    }
-}
-
-impl<'a> Skimmed<'a> for Object<'a> {
-    fn skim(s: &mut Skim<'a>) -> Option<Self> {
-        let mut id = None;
-        s.object(|s, key| match key {
-            b"id" => s.once(&mut id, Skim::opt_str),
-            _ => s.skip(),
-        })?;
-        Some(Object { id: id.flatten() })
-    }
-}
-
-impl<'a> Skimmed<'a> for Data<'a> {
-    fn skim(s: &mut Skim<'a>) -> Option<Self> {
-        let (mut id, mut status, mut live_stream_id, mut error_severity) = (None, None, None, None);
-        let (mut warning, mut meta) = (None, None);
-        s.object(|s, key| match key {
-            b"id" => s.once(&mut id, Skim::opt_str),
-            b"status" => s.once(&mut status, Skim::opt_str),
-            b"live_stream_id" => s.once(&mut live_stream_id, Skim::opt_str),
-            b"error_severity" => s.once(&mut error_severity, Skim::opt_str),
-            b"warning" => s.once(&mut warning, Skimmed::skim),
-            b"meta" => s.once(&mut meta, Skimmed::skim),
-            _ => s.skip(),
-        })?;
-        Some(Data {
-            id: id.flatten(),
-            status: status.flatten(),
-            live_stream_id: live_stream_id.flatten(),
-            error_severity: error_severity.flatten(),
-            warning: warning.flatten(),
-            meta: meta.flatten(),
-        })
-    }
-}
-
-impl<'a> Skimmed<'a> for Warning<'a> {
-    fn skim(s: &mut Skim<'a>) -> Option<Self> {
-        let (mut kind, mut message) = (None, None);
-        s.object(|s, key| match key {
-            b"type" => s.once(&mut kind, Skim::opt_str),
-            b"message" => s.once(&mut message, Skim::opt_str),
-            _ => s.skip(),
-        })?;
-        Some(Warning {
-            kind: kind.flatten(),
-            message: message.flatten(),
-        })
-    }
-}
-
-impl<'a> Skimmed<'a> for Meta<'a> {
-    fn skim(s: &mut Skim<'a>) -> Option<Self> {
-        let mut title = None;
-        s.object(|s, key| match key {
-            b"title" => s.once(&mut title, Skim::opt_str),
-            _ => s.skip(),
-        })?;
-        Some(Meta {
-            title: title.flatten(),
-        })
-    }
-}
+/// What livehook reads of an event (never a key or a URL): `{type, id, created_at, object:
+/// {id}, data: {id, status, live_stream_id, error_severity, warning: {type, message}, meta:
+/// {title}}}`, the first three required.
+pub(super) static WIRE: &[Field] = &[
+    Field::new("type", Json::Str, at::TYPE),
+    Field::new("id", Json::Str, at::ID),
+    Field::new("created_at", Json::Str, at::CREATED_AT),
+    Field::new(
+        "object",
+        Json::OptObject(&[Field::new("id", Json::OptStr, at::OBJECT_ID)]),
+        at::OBJECT,
+    ),
+    Field::new(
+        "data",
+        Json::DefaultObject(&[
+            Field::new("id", Json::OptStr, at::DATA_ID),
+            Field::new("status", Json::OptStr, at::STATUS),
+            Field::new("live_stream_id", Json::OptStr, at::LIVE_STREAM_ID),
+            Field::new("error_severity", Json::OptStr, at::ERROR_SEVERITY),
+            Field::new(
+                "warning",
+                Json::OptObject(&[
+                    Field::new("type", Json::OptStr, at::WARNING_TYPE),
+                    Field::new("message", Json::OptStr, at::WARNING_MESSAGE),
+                ]),
+                at::WARNING,
+            ),
+            Field::new(
+                "meta",
+                Json::OptObject(&[Field::new("title", Json::OptStr, at::TITLE)]),
+                at::META,
+            ),
+        ]),
+        at::DATA,
+    ),
+];
 
 const PREFIX: &str = "video.live_stream.";
 const TARGET_PREFIX: &str = "video.live_stream.simulcast_target.";
 const UNKNOWN: &str = "unknown Mux live stream event type";
 
 fn parse(body: &[u8]) -> Result<Parsed, ParseError> {
-    let env: Envelope = from_json(ID, body)?;
-    let event_type = &*env.event_type;
+    let f = from_json(ID, body, WIRE)?;
+    let event_type = f.text(at::TYPE);
     let Some(name) = event_type.strip_prefix(PREFIX) else {
         return Ok(Parsed::ignored(event_type, "not a live stream event", None));
     };
-    let data = env.data;
-    let status = data.status.as_deref();
-    let object_id = env.object.and_then(|o| o.id);
+    let status = f.str(at::STATUS);
+    let (event_id, created_at) = (f.text(at::ID), f.text(at::CREATED_AT));
     if let Some(target) = event_type.strip_prefix(TARGET_PREFIX) {
-        let id = data
-            .id
-            .as_deref()
+        let id = f
+            .str(at::DATA_ID)
             .ok_or_else(|| ParseError::missing(ID, "data.id"))?;
         let stream = stream_key(ID, Kind::SimulcastTarget, id, "data.id")?;
-        let parent = match data.live_stream_id.as_deref() {
+        let parent = match f.str(at::LIVE_STREAM_ID) {
             Some(p) => Some(stream_key(ID, Kind::LiveInput, p, "data.live_stream_id")?.id),
             None => None,
         };
@@ -272,12 +186,12 @@ fn parse(body: &[u8]) -> Result<Parsed, ParseError> {
         let (state, error) = match (name, live_stream::simulcast_target(name)) {
             ("errored", _) => (
                 State::Errored,
-                Some(target_error(data.error_severity.as_deref())),
+                Some(target_error(f.str(at::ERROR_SEVERITY))),
             ),
             (_, Some(state)) => (state, None),
             _ => return Ok(Parsed::ignored(event_type, UNKNOWN, Some(stream))),
         };
-        return event(event_type, &env.id, &env.created_at, stream, state)
+        return event(event_type, event_id, created_at, stream, state)
             .map(|e| Event {
                 parent_id: parent,
                 error,
@@ -286,31 +200,27 @@ fn parse(body: &[u8]) -> Result<Parsed, ParseError> {
             .map(Box::new)
             .map(Parsed::Event);
     }
-    let id = data
-        .id
-        .as_deref()
-        .or(object_id.as_deref())
+    let id = f
+        .str(at::DATA_ID)
+        .or(f.str(at::OBJECT_ID))
         .ok_or_else(|| ParseError::missing(ID, "data.id"))?;
     let stream = stream_key(ID, Kind::LiveInput, id, "data.id")?;
-    let name_of = data
-        .meta
-        .and_then(|m| m.title)
+    let name_of = f
+        .str(at::TITLE)
         .filter(|t| !t.is_empty())
-        .map(Str::into_string);
+        .map(str::to_owned);
     if name == "warning" {
-        let (kind, message) = match data.warning {
-            Some(w) => (w.kind, w.message),
-            None => (None, None),
-        };
         let warning = WarningInfo {
-            code: kind
+            code: f
+                .str(at::WARNING_TYPE)
                 .filter(|k| !k.is_empty())
-                .map_or_else(|| "warning".into(), Str::into_string),
-            message: message.map(Str::into_string).unwrap_or_default(),
+                .unwrap_or("warning")
+                .to_owned(),
+            message: f.str(at::WARNING_MESSAGE).unwrap_or_default().to_owned(),
         };
         // Only an assumption for a stream livehook has not heard of: Mux warns about broadcasts.
         let assume = live_stream::status_state(status).unwrap_or(State::Live);
-        return event(event_type, &env.id, &env.created_at, stream, assume)
+        return event(event_type, event_id, created_at, stream, assume)
             .map(|e| Event {
                 keeps_state: true,
                 warning: Some(WarningChange::Raised(warning)),
@@ -331,7 +241,7 @@ fn parse(body: &[u8]) -> Result<Parsed, ParseError> {
         }
         Lifecycle::Unknown => return Ok(Parsed::ignored(event_type, UNKNOWN, Some(stream))),
     };
-    event(event_type, &env.id, &env.created_at, stream, state)
+    event(event_type, event_id, created_at, stream, state)
         .map(|e| Event {
             recording,
             name: name_of,

@@ -3,19 +3,13 @@
 //! and the helpers provider files share. The registry (`super`) lists the providers; this file
 //! knows none of them.
 
-use std::borrow::Cow;
-use std::fmt;
-
-use serde::de::{Deserializer, MapAccess, SeqAccess, Visitor};
-use serde::Deserialize;
 use serde_json::{Map, Value};
 use sha2::{Digest, Sha256};
 
-use super::skim::{Skim, Skimmed};
 use crate::ingest::auth::{either, AuthError};
 use crate::ingest::event::{Event, Kind, ProviderId, StreamKey, WarningChange};
 use crate::ingest::settings::{Setting, Settings};
-use crate::text::{hex, truncate, Decimal};
+use crate::text::{hex, truncate};
 use crate::time::{parse_rfc3339, Nanos};
 
 /// What a provider's authentication sees of a webhook request.
@@ -282,40 +276,6 @@ fn cap(s: &mut String, max_chars: usize) {
     }
 }
 
-/// Reads a body into a wire struct, whose strings borrow from `body` ([`Str`]): the fast path
-/// ([`Skim`]) where it is sure, else `serde_json::from_slice`, with errors that never echo
-/// payload values.
-pub(crate) fn from_json<'a, T: Deserialize<'a> + Skimmed<'a>>(
-    provider: ProviderId,
-    body: &'a [u8],
-) -> Result<T, ParseError> {
-    if let Some(value) = Skim::whole(body) {
-        return Ok(value);
-    }
-    serde_json::from_slice(body).map_err(|e| {
-        let (line, column) = (e.line(), e.column());
-        match e.classify() {
-            serde_json::error::Category::Data => {
-                let msg = e.to_string();
-                // "missing field `x`" names a field, never a value: safe to pass on. Other data
-                // errors ("invalid type: string \"…\"") quote the payload, so only the position
-                // is kept. Only a message that starts with the words is serde's: a quoted value
-                // may contain them too (found by fuzzing, fuzz/regressions/).
-                let detail = if msg.starts_with("missing field `") {
-                    msg.split(" at line")
-                        .next()
-                        .unwrap_or("missing field")
-                        .to_owned()
-                } else {
-                    format!("wrong type or value at line {line}, column {column}")
-                };
-                ParseError::Shape { provider, detail }
-            }
-            _ => ParseError::Json { line, column },
-        }
-    })
-}
-
 pub(crate) fn stream_key(
     provider: ProviderId,
     kind: Kind,
@@ -327,172 +287,4 @@ pub(crate) fn stream_key(
 
 pub(crate) fn provider_time(value: &str, field: &'static str) -> Result<Nanos, ParseError> {
     parse_rfc3339(value).ok_or(ParseError::InvalidTime { field })
-}
-
-/// A JSON string of a webhook body, as the private wire structs hold it: a slice of the body,
-/// or a copy where the JSON has escapes to undo. Reads exactly what a `String` field reads
-/// (the same `deserialize_str`, so the same errors at the same positions), without a copy.
-pub(crate) struct Str<'a>(Cow<'a, str>);
-
-impl std::ops::Deref for Str<'_> {
-    type Target = str;
-
-    fn deref(&self) -> &str {
-        &self.0
-    }
-}
-
-impl<'a> Str<'a> {
-    pub(crate) fn borrowed(s: &'a str) -> Self {
-        Str(Cow::Borrowed(s))
-    }
-
-    pub(crate) fn owned(s: String) -> Self {
-        Str(Cow::Owned(s))
-    }
-
-    pub(crate) fn into_string(self) -> String {
-        self.0.into_owned()
-    }
-}
-
-impl<'de: 'a, 'a> Deserialize<'de> for Str<'a> {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> Visitor<'de> for V {
-            type Value = Str<'de>;
-
-            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str("a string")
-            }
-
-            fn visit_borrowed_str<E>(self, s: &'de str) -> Result<Str<'de>, E> {
-                Ok(Str(Cow::Borrowed(s)))
-            }
-
-            fn visit_str<E>(self, s: &str) -> Result<Str<'de>, E> {
-                Ok(Str(Cow::Owned(s.to_owned())))
-            }
-        }
-        d.deserialize_str(V)
-    }
-}
-
-/// A field that may hold any JSON value, of which only a string is used. Reads what a
-/// `serde_json::Value` reads, with the same checks and errors (every part through
-/// `deserialize_any`), and keeps nothing but a top-level string.
-pub(crate) struct AnyStr<'a>(pub(crate) Option<Str<'a>>);
-
-impl<'de: 'a, 'a> Deserialize<'de> for AnyStr<'a> {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> Visitor<'de> for V {
-            type Value = AnyStr<'de>;
-
-            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str("any valid JSON value")
-            }
-
-            fn visit_bool<E>(self, _: bool) -> Result<AnyStr<'de>, E> {
-                Ok(AnyStr(None))
-            }
-
-            fn visit_i64<E>(self, _: i64) -> Result<AnyStr<'de>, E> {
-                Ok(AnyStr(None))
-            }
-
-            fn visit_u64<E>(self, _: u64) -> Result<AnyStr<'de>, E> {
-                Ok(AnyStr(None))
-            }
-
-            fn visit_f64<E>(self, _: f64) -> Result<AnyStr<'de>, E> {
-                Ok(AnyStr(None))
-            }
-
-            fn visit_unit<E>(self) -> Result<AnyStr<'de>, E> {
-                Ok(AnyStr(None))
-            }
-
-            fn visit_borrowed_str<E>(self, s: &'de str) -> Result<AnyStr<'de>, E> {
-                Ok(AnyStr(Some(Str(Cow::Borrowed(s)))))
-            }
-
-            fn visit_str<E>(self, s: &str) -> Result<AnyStr<'de>, E> {
-                Ok(AnyStr(Some(Str(Cow::Owned(s.to_owned())))))
-            }
-
-            fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<AnyStr<'de>, A::Error> {
-                while seq.next_element::<AnyStr<'de>>()?.is_some() {}
-                Ok(AnyStr(None))
-            }
-
-            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<AnyStr<'de>, A::Error> {
-                while map.next_entry::<AnyStr<'de>, AnyStr<'de>>()?.is_some() {}
-                Ok(AnyStr(None))
-            }
-        }
-        d.deserialize_any(V)
-    }
-}
-
-/// An array of strings of which only the first is used: reads what a `Vec<String>` reads (every
-/// element must be a string), without keeping the others.
-#[derive(Default)]
-pub(crate) struct FirstStr<'a>(pub(crate) Option<Str<'a>>);
-
-impl<'de: 'a, 'a> Deserialize<'de> for FirstStr<'a> {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> Visitor<'de> for V {
-            type Value = FirstStr<'de>;
-
-            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str("a sequence")
-            }
-
-            fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<FirstStr<'de>, A::Error> {
-                let first = seq.next_element::<Str<'de>>()?;
-                if first.is_some() {
-                    while seq.next_element::<Str<'de>>()?.is_some() {}
-                }
-                Ok(FirstStr(first))
-            }
-        }
-        d.deserialize_seq(V)
-    }
-}
-
-/// An id that a provider sends as a JSON number or a string (Gcore uses numbers).
-#[derive(Deserialize)]
-#[serde(untagged)]
-pub(crate) enum RawId<'a> {
-    Num(u64),
-    Str(#[serde(borrow)] Str<'a>),
-}
-
-impl RawId<'_> {
-    /// The id as text: a number's decimal digits, or the string.
-    pub(crate) fn text(&self) -> IdText<'_> {
-        match self {
-            RawId::Num(n) => IdText::Num(Decimal::unsigned(*n)),
-            RawId::Str(s) => IdText::Str(s),
-        }
-    }
-}
-
-/// What [`RawId::text`] gives: no copy of a string id, no allocation for a number.
-pub(crate) enum IdText<'a> {
-    Num(Decimal),
-    Str(&'a str),
-}
-
-impl std::ops::Deref for IdText<'_> {
-    type Target = str;
-
-    fn deref(&self) -> &str {
-        match self {
-            IdText::Num(n) => n,
-            IdText::Str(s) => s,
-        }
-    }
 }

@@ -1,48 +1,124 @@
-//! The fast path that reads a webhook body into a provider's wire structs without serde: one
-//! pass over the bytes, the fields the structs name read in place, everything else skipped.
+//! The fast path of [`super::wire::from_json`]: one pass over a body's bytes that reads the
+//! fields a provider declares straight into its [`Fields`], and skips the rest.
 //!
-//! It only ever answers for the plain case and leaves the rest to serde ([`super::shape`] runs
-//! `serde_json` whenever this gives `None`), so results and error messages stay serde's:
-//! - `Some` only for a document serde reads the same way: well-formed JSON (serde's grammar:
-//!   no trailing commas, leading zeros or bare control characters), an object at the top,
-//!   every named field of the JSON type its struct field has, no named field twice, required
-//!   fields present, nothing but whitespace after it.
+//! It only ever answers for the plain case and leaves the rest to serde (which `from_json` runs
+//! whenever this gives `None`), so results and error messages stay serde's:
+//! - `Some` only for a body serde reads the same way: well-formed JSON (serde's grammar: no
+//!   trailing commas, leading zeros or bare control characters), an object at the top, every
+//!   declared field of its JSON type, none twice, the required ones there, nothing but
+//!   whitespace after it;
 //! - `None` whenever it is not sure: any syntax or type error, a key with an escape or a
-//!   non-ASCII byte, a string value read with an escape or invalid UTF-8, a negative or
-//!   fractional number where an integer is read, nesting deeper than [`MAX_DEPTH`], an array
-//!   where a struct is read (serde reads those by position). Being stricter than serde only
-//!   costs the slow path; being more lenient would be a bug, and the differential tests in
-//!   `tests.rs` (fast path against serde on every fixture and thousands of mutations) guard it.
+//!   non-ASCII byte, a `\u` escape of a UTF-16 surrogate or invalid UTF-8 in a string it reads,
+//!   a negative, fractional or huge number where an integer is read, an array where an object
+//!   is read (serde reads those by position), nesting deeper than [`MAX_DEPTH`] in a skipped
+//!   value. Being stricter than serde only costs the slow path; being more lenient would be a
+//!   bug: the tests run both readers on every fixture and on mutations of them.
 //!
 //! Skipped values are checked the way `serde_json` checks what it ignores: strings may hold any
 //! byte but `"`, `\` and control characters, outside the escapes JSON allows.
 
-use super::shape::{AnyStr, FirstStr, RawId, Str};
+use super::wire::{bit, complete, find, Field, Fields, Json, Str, Value};
 
 /// Deeper nesting is left to serde (which ignores values of any depth).
-pub(crate) const MAX_DEPTH: u32 = 64;
+const MAX_DEPTH: u32 = 64;
 
 /// A position in a body being skimmed.
-pub(crate) struct Skim<'a> {
+struct Skim<'a> {
     bytes: &'a [u8],
     at: usize,
 }
 
-/// A wire struct the fast path can read.
-pub(crate) trait Skimmed<'a>: Sized {
-    /// Reads the value that starts here (after whitespace); `None` leaves the body to serde.
-    fn skim(s: &mut Skim<'a>) -> Option<Self>;
-}
-
 const ONES: u64 = 0x0101_0101_0101_0101;
 
+/// Reads `body` as the object `wire` declares into `out`; `None` leaves the body to serde.
+pub(crate) fn read<'a>(body: &'a [u8], wire: &'static [Field], out: &mut Fields<'a>) -> Option<()> {
+    let mut s = Skim { bytes: body, at: 0 };
+    s.object(wire, out)?;
+    s.space();
+    (s.at == body.len()).then_some(())
+}
+
 impl<'a> Skim<'a> {
-    /// `T` read from the whole of `body`, or `None` where serde must decide.
-    pub(crate) fn whole<T: Skimmed<'a>>(body: &'a [u8]) -> Option<T> {
-        let mut s = Skim { bytes: body, at: 0 };
-        let value = T::skim(&mut s)?;
-        s.space();
-        (s.at == body.len()).then_some(value)
+    /// Reads an object: its declared fields into `out`, the other keys skipped.
+    fn object(&mut self, fields: &'static [Field], out: &mut Fields<'a>) -> Option<()> {
+        (self.token()? == b'{').then_some(())?;
+        let mut seen = 0u32;
+        self.space();
+        if self.peek() == Some(b'}') {
+            self.at += 1;
+        } else {
+            loop {
+                (self.token()? == b'"').then_some(())?;
+                let key = self.plain_string()?;
+                // serde reads keys as strings: with no escape and only ASCII, the bytes are it.
+                if !key.is_ascii() {
+                    return None;
+                }
+                (self.token()? == b':').then_some(())?;
+                match find(fields, key) {
+                    Some(i) => {
+                        if seen & bit(i) != 0 {
+                            return None;
+                        }
+                        seen |= bit(i);
+                        self.value(fields.get(i)?, out)?;
+                    }
+                    None => self.skip()?,
+                }
+                match self.token()? {
+                    b',' => {}
+                    b'}' => break,
+                    _ => return None,
+                }
+            }
+        }
+        complete(fields, seen).then_some(())
+    }
+
+    /// Reads a declared field's value into its slot.
+    fn value(&mut self, field: &'static Field, out: &mut Fields<'a>) -> Option<()> {
+        let str_or_absent = |s: Option<Str<'a>>| s.map_or(Value::Absent, Value::Str);
+        let value = match field.kind() {
+            Json::Str => Value::Str(self.str()?),
+            Json::OptStr => str_or_absent(self.nullable(Self::str)?),
+            Json::Bool => Value::Bool(self.bool()?),
+            Json::OptBool => self
+                .nullable(Self::bool)?
+                .map_or(Value::Absent, Value::Bool),
+            Json::U64 => Value::U64(self.u64()?),
+            Json::OptI64 => self.nullable(Self::i64)?.map_or(Value::Absent, Value::I64),
+            Json::Id => match self.peek_value()? {
+                b'"' => Value::Str(self.str()?),
+                _ => Value::U64(self.u64()?),
+            },
+            // A string, `true` or `false` (numbers, arrays and objects: serde's business).
+            Json::OptAnyStr => match self.peek_value()? {
+                b'"' => Value::Str(self.str()?),
+                b'n' => {
+                    self.at += 1;
+                    self.literal(b"ull")?;
+                    Value::Absent
+                }
+                _ => {
+                    self.bool()?;
+                    Value::Absent
+                }
+            },
+            Json::FirstStr => str_or_absent(self.first_str()?),
+            Json::OptNumber => self
+                .nullable(Self::number)?
+                .map_or(Value::Absent, Value::Number),
+            Json::Object(fields) | Json::DefaultObject(fields) => {
+                self.object(fields, out)?;
+                Value::Present
+            }
+            Json::OptObject(fields) => match self.nullable(|s| s.object(fields, out))? {
+                Some(()) => Value::Present,
+                None => Value::Absent,
+            },
+        };
+        out.set(field, value);
+        Some(())
     }
 
     fn peek(&self) -> Option<u8> {
@@ -191,7 +267,7 @@ impl<'a> Skim<'a> {
     }
 
     /// Skips one value of any kind, checking it as serde checks what it ignores.
-    pub(crate) fn skip(&mut self) -> Option<()> {
+    fn skip(&mut self) -> Option<()> {
         // One bit a level: 1 in an object, 0 in an array.
         let mut objects: u64 = 0;
         let mut depth = 0u32;
@@ -251,52 +327,8 @@ impl<'a> Skim<'a> {
         (self.token()? == b':').then_some(())
     }
 
-    /// Reads an object: `field` gets each key (plain ASCII, no escape) and must read its value.
-    pub(crate) fn object(
-        &mut self,
-        mut field: impl FnMut(&mut Self, &'a [u8]) -> Option<()>,
-    ) -> Option<()> {
-        (self.token()? == b'{').then_some(())?;
-        self.space();
-        if self.peek() == Some(b'}') {
-            self.at += 1;
-            return Some(());
-        }
-        loop {
-            (self.token()? == b'"').then_some(())?;
-            let key = self.plain_string()?;
-            if !key.is_ascii() {
-                return None;
-            }
-            (self.token()? == b':').then_some(())?;
-            field(self, key)?;
-            match self.token()? {
-                b',' => {}
-                b'}' => return Some(()),
-                _ => return None,
-            }
-        }
-    }
-
-    /// Reads a field's value into `slot` with `read`: `None` if the field came before (serde
-    /// refuses a duplicate field).
-    pub(crate) fn once<T>(
-        &mut self,
-        slot: &mut Option<T>,
-        read: impl FnOnce(&mut Self) -> Option<T>,
-    ) -> Option<()> {
-        if slot.is_some() {
-            return None;
-        }
-        *slot = Some(read(self)?);
-        Some(())
-    }
-
     /// `null` as `None`, else what `read` reads.
-    pub(crate) fn nullable<T>(
-        &mut self,
-        read: impl FnOnce(&mut Self) -> Option<T>,
-    ) -> Option<Option<T>> {
+    fn nullable<T>(&mut self, read: impl FnOnce(&mut Self) -> Option<T>) -> Option<Option<T>> {
         self.space();
         if self.peek() == Some(b'n') {
             self.at += 1;
@@ -307,7 +339,7 @@ impl<'a> Skim<'a> {
     }
 
     /// A string as valid UTF-8: borrowed from the body, or decoded where it has escapes.
-    pub(crate) fn str(&mut self) -> Option<Str<'a>> {
+    fn str(&mut self) -> Option<Str<'a>> {
         (self.token()? == b'"').then_some(())?;
         let start = self.at;
         let stop = self.string_stop();
@@ -358,11 +390,7 @@ impl<'a> Skim<'a> {
         }
     }
 
-    pub(crate) fn opt_str(&mut self) -> Option<Option<Str<'a>>> {
-        self.nullable(Self::str)
-    }
-
-    pub(crate) fn bool(&mut self) -> Option<bool> {
+    fn bool(&mut self) -> Option<bool> {
         match self.token()? {
             b't' => self.literal(b"rue").map(|()| true),
             b'f' => self.literal(b"alse").map(|()| false),
@@ -370,12 +398,8 @@ impl<'a> Skim<'a> {
         }
     }
 
-    pub(crate) fn opt_bool(&mut self) -> Option<Option<bool>> {
-        self.nullable(Self::bool)
-    }
-
     /// A non-negative integer without fraction or exponent that fits a `u64`.
-    pub(crate) fn u64(&mut self) -> Option<u64> {
+    fn u64(&mut self) -> Option<u64> {
         let n: u64 = match self.token()? {
             b'0' => 0,
             d @ b'1'..=b'9' => {
@@ -396,12 +420,12 @@ impl<'a> Skim<'a> {
     }
 
     /// A non-negative integer that fits an `i64` (negative ones are serde's business).
-    pub(crate) fn i64(&mut self) -> Option<i64> {
+    fn i64(&mut self) -> Option<i64> {
         i64::try_from(self.u64()?).ok()
     }
 
     /// The raw text of a number, checked as serde checks one it ignores.
-    pub(crate) fn number_text(&mut self) -> Option<&'a str> {
+    fn number_text(&mut self) -> Option<&'a str> {
         self.space();
         let start = self.at;
         let first = self.token_raw()?;
@@ -412,27 +436,24 @@ impl<'a> Skim<'a> {
         std::str::from_utf8(self.bytes.get(start..self.at)?).ok()
     }
 
-    /// `null`, or a number read exactly as serde reads one into a `serde_json::Number`.
-    pub(crate) fn opt_number(&mut self) -> Option<Option<serde_json::Number>> {
-        self.nullable(|s| serde_json::from_slice(s.number_text()?.as_bytes()).ok())
+    /// A number, read exactly as serde reads one into a `serde_json::Number`.
+    fn number(&mut self) -> Option<serde_json::Number> {
+        serde_json::from_slice(self.number_text()?.as_bytes()).ok()
     }
 
-    /// Reads an array whose items `item` reads, keeping the first.
-    pub(crate) fn array<T>(
-        &mut self,
-        mut item: impl FnMut(&mut Self) -> Option<T>,
-    ) -> Option<Option<T>> {
+    /// An array of strings: the first, if any.
+    fn first_str(&mut self) -> Option<Option<Str<'a>>> {
         (self.token()? == b'[').then_some(())?;
         self.space();
         if self.peek() == Some(b']') {
             self.at += 1;
             return Some(None);
         }
-        let first = item(self)?;
+        let first = self.str()?;
         loop {
             match self.token()? {
                 b',' => {
-                    item(self)?;
+                    self.str()?;
                 }
                 b']' => return Some(Some(first)),
                 _ => return None,
@@ -441,41 +462,8 @@ impl<'a> Skim<'a> {
     }
 
     /// The next value's first byte, not consumed.
-    pub(crate) fn peek_value(&mut self) -> Option<u8> {
+    fn peek_value(&mut self) -> Option<u8> {
         self.space();
         self.peek()
-    }
-}
-
-impl<'a, T: Skimmed<'a>> Skimmed<'a> for Option<T> {
-    fn skim(s: &mut Skim<'a>) -> Option<Self> {
-        s.nullable(T::skim)
-    }
-}
-
-/// A number or a string without escapes; anything else is serde's business.
-impl<'a> Skimmed<'a> for RawId<'a> {
-    fn skim(s: &mut Skim<'a>) -> Option<Self> {
-        match s.peek_value()? {
-            b'"' => s.str().map(RawId::Str),
-            _ => s.u64().map(RawId::Num),
-        }
-    }
-}
-
-/// A string, `true` or `false`; numbers, arrays and objects are serde's business.
-impl<'a> Skimmed<'a> for AnyStr<'a> {
-    fn skim(s: &mut Skim<'a>) -> Option<Self> {
-        match s.peek_value()? {
-            b'"' => s.str().map(|text| AnyStr(Some(text))),
-            _ => s.bool().map(|_| AnyStr(None)),
-        }
-    }
-}
-
-/// An array of strings without escapes.
-impl<'a> Skimmed<'a> for FirstStr<'a> {
-    fn skim(s: &mut Skim<'a>) -> Option<Self> {
-        s.array(Skim::str).map(FirstStr)
     }
 }

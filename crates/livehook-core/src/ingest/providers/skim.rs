@@ -16,454 +16,424 @@
 //!
 //! Skipped values are checked the way `serde_json` checks what it ignores: strings may hold any
 //! byte but `"`, `\` and control characters, outside the escapes JSON allows.
+//!
+//! Every function takes the body and the index to start at, and gives the index after what it
+//! read: the position stays in a register, the hot loops read a word (8 bytes) at a time.
 
 use super::wire::{bit, complete, find, Field, Fields, Json, Str, Value};
 
 /// Deeper nesting is left to serde (which ignores values of any depth).
 const MAX_DEPTH: u32 = 64;
 
-/// A position in a body being skimmed.
-struct Skim<'a> {
-    bytes: &'a [u8],
-    at: usize,
+/// The byte `b` in each of a word's eight bytes.
+const fn splat(b: u8) -> u64 {
+    0x0101_0101_0101_0101 * b as u64
 }
-
-const ONES: u64 = 0x0101_0101_0101_0101;
 
 /// Reads `body` as the object `wire` declares into `out`; `None` leaves the body to serde.
 pub(crate) fn read<'a>(body: &'a [u8], wire: &'static [Field], out: &mut Fields<'a>) -> Option<()> {
-    let mut s = Skim { bytes: body, at: 0 };
-    s.object(wire, out)?;
-    s.space();
-    (s.at == body.len()).then_some(())
+    let end = object(body, space(body, 0), wire, out)?;
+    (space(body, end) == body.len()).then_some(())
 }
 
-impl<'a> Skim<'a> {
-    /// Reads an object: its declared fields into `out`, the other keys skipped.
-    fn object(&mut self, fields: &'static [Field], out: &mut Fields<'a>) -> Option<()> {
-        (self.token()? == b'{').then_some(())?;
-        let mut seen = 0u32;
-        self.space();
-        if self.peek() == Some(b'}') {
-            self.at += 1;
-        } else {
-            loop {
-                (self.token()? == b'"').then_some(())?;
-                let key = self.plain_string()?;
-                // serde reads keys as strings: with no escape and only ASCII, the bytes are it.
-                if !key.is_ascii() {
+/// An object at `i`: its declared fields into `out`, the other keys skipped.
+fn object<'a>(
+    b: &'a [u8],
+    i: usize,
+    fields: &'static [Field],
+    out: &mut Fields<'a>,
+) -> Option<usize> {
+    expect(b, i, b'{')?;
+    let mut i = space(b, i + 1);
+    let mut seen = 0u32;
+    if b.get(i) == Some(&b'}') {
+        return complete(fields, 0).then_some(i + 1);
+    }
+    loop {
+        expect(b, i, b'"')?;
+        // serde reads keys as strings: with no escape and only ASCII, the bytes are the key.
+        let end = key_stop(b, i + 1);
+        expect(b, end, b'"')?;
+        let key = b.get(i + 1..end)?;
+        i = space(b, end + 1);
+        expect(b, i, b':')?;
+        i = space(b, i + 1);
+        i = match find(fields, key) {
+            Some(k) => {
+                if seen & bit(k) != 0 {
                     return None;
                 }
-                (self.token()? == b':').then_some(())?;
-                match find(fields, key) {
-                    Some(i) => {
-                        if seen & bit(i) != 0 {
-                            return None;
-                        }
-                        seen |= bit(i);
-                        self.value(fields.get(i)?, out)?;
-                    }
-                    None => self.skip()?,
-                }
-                match self.token()? {
-                    b',' => {}
-                    b'}' => break,
-                    _ => return None,
-                }
+                seen |= bit(k);
+                value(b, i, fields.get(k)?, out)?
             }
-        }
-        complete(fields, seen).then_some(())
-    }
-
-    /// Reads a declared field's value into its slot.
-    fn value(&mut self, field: &'static Field, out: &mut Fields<'a>) -> Option<()> {
-        let str_or_absent = |s: Option<Str<'a>>| s.map_or(Value::Absent, Value::Str);
-        let value = match field.kind() {
-            Json::Str => Value::Str(self.str()?),
-            Json::OptStr => str_or_absent(self.nullable(Self::str)?),
-            Json::Bool => Value::Bool(self.bool()?),
-            Json::OptBool => self
-                .nullable(Self::bool)?
-                .map_or(Value::Absent, Value::Bool),
-            Json::U64 => Value::U64(self.u64()?),
-            Json::OptI64 => self.nullable(Self::i64)?.map_or(Value::Absent, Value::I64),
-            Json::Id => match self.peek_value()? {
-                b'"' => Value::Str(self.str()?),
-                _ => Value::U64(self.u64()?),
-            },
-            // A string, `true` or `false` (numbers, arrays and objects: serde's business).
-            Json::OptAnyStr => match self.peek_value()? {
-                b'"' => Value::Str(self.str()?),
-                b'n' => {
-                    self.at += 1;
-                    self.literal(b"ull")?;
-                    Value::Absent
-                }
-                _ => {
-                    self.bool()?;
-                    Value::Absent
-                }
-            },
-            Json::FirstStr => str_or_absent(self.first_str()?),
-            Json::OptNumber => self
-                .nullable(Self::number)?
-                .map_or(Value::Absent, Value::Number),
-            Json::Object(fields) | Json::DefaultObject(fields) => {
-                self.object(fields, out)?;
-                Value::Present
-            }
-            Json::OptObject(fields) => match self.nullable(|s| s.object(fields, out))? {
-                Some(()) => Value::Present,
-                None => Value::Absent,
-            },
+            None => skip(b, i)?,
         };
-        out.set(field, value);
-        Some(())
-    }
-
-    fn peek(&self) -> Option<u8> {
-        self.bytes.get(self.at).copied()
-    }
-
-    /// The eight bytes from `i`, if there are eight.
-    fn word(&self, i: usize) -> Option<u64> {
-        let chunk = self.bytes.get(i..i + 8)?;
-        Some(u64::from_le_bytes(chunk.try_into().ok()?))
-    }
-
-    /// Skips JSON whitespace (space, tab, CR, LF); runs of spaces (indentation) a word at a
-    /// time.
-    fn space(&mut self) {
-        while let Some(b' ' | b'\n' | b'\r' | b'\t') = self.peek() {
-            self.at += 1;
-            while let Some(w) = self.word(self.at) {
-                // The number of spaces the word starts with (all eight: 64 / 8).
-                let n = (w ^ (ONES * u64::from(b' '))).trailing_zeros() / 8;
-                self.at += n as usize;
-                if n < 8 {
-                    break;
-                }
-            }
-        }
-    }
-
-    /// The next byte after whitespace, consumed.
-    fn token(&mut self) -> Option<u8> {
-        self.space();
-        let b = self.peek()?;
-        self.at += 1;
-        Some(b)
-    }
-
-    /// Consumes `rest` (the remainder of a literal).
-    fn literal(&mut self, rest: &[u8]) -> Option<()> {
-        let end = self.at + rest.len();
-        (self.bytes.get(self.at..end)? == rest).then(|| self.at = end)
-    }
-
-    /// The index of the first `"`, `\` or control character from `self.at`.
-    fn string_stop(&self) -> usize {
-        let mut i = self.at;
-        while let Some(w) = self.word(i) {
-            let quote = w ^ (ONES * u64::from(b'"'));
-            let backslash = w ^ (ONES * u64::from(b'\\'));
-            // Mycroft's zero-byte test: the lowest flagged byte is exact, which is all we use.
-            let stops = (w.wrapping_sub(ONES * 0x20) & !w)
-                | (quote.wrapping_sub(ONES) & !quote)
-                | (backslash.wrapping_sub(ONES) & !backslash);
-            let stops = stops & (ONES << 7);
-            if stops != 0 {
-                return i + (stops.trailing_zeros() / 8) as usize;
-            }
-            i += 8;
-        }
-        while let Some(&b) = self.bytes.get(i) {
-            if b == b'"' || b == b'\\' || b < 0x20 {
-                break;
-            }
-            i += 1;
-        }
-        i
-    }
-
-    /// The raw bytes of a string whose opening quote was consumed, if it has no escape.
-    fn plain_string(&mut self) -> Option<&'a [u8]> {
-        let stop = self.string_stop();
-        let raw = self.bytes.get(self.at..stop)?;
-        (self.bytes.get(stop) == Some(&b'"')).then(|| {
-            self.at = stop + 1;
-            raw
-        })
-    }
-
-    /// Skips a string whose opening quote was consumed, escapes included.
-    fn skip_string(&mut self) -> Option<()> {
-        loop {
-            self.at = self.string_stop();
-            match self.token_raw()? {
-                b'"' => return Some(()),
-                b'\\' => match self.token_raw()? {
-                    b'"' | b'\\' | b'/' | b'b' | b'f' | b'n' | b'r' | b't' => {}
-                    b'u' => {
-                        let hex = self.bytes.get(self.at..self.at + 4)?;
-                        if !hex.iter().all(u8::is_ascii_hexdigit) {
-                            return None;
-                        }
-                        self.at += 4;
-                    }
-                    _ => return None,
-                },
-                _ => return None,
-            }
-        }
-    }
-
-    fn digits(&mut self) -> usize {
-        let start = self.at;
-        while let Some(b'0'..=b'9') = self.peek() {
-            self.at += 1;
-        }
-        self.at - start
-    }
-
-    /// Skips a number whose first byte (`-` or a digit) was consumed.
-    fn skip_number(&mut self, first: u8) -> Option<()> {
-        let lead = if first == b'-' {
-            self.token_raw()?
-        } else {
-            first
-        };
-        match lead {
-            b'0' => {}
-            b'1'..=b'9' => {
-                self.digits();
-            }
+        i = space(b, i);
+        match b.get(i)? {
+            b',' => i = space(b, i + 1),
+            b'}' => break,
             _ => return None,
         }
-        if self.peek() == Some(b'.') {
-            self.at += 1;
-            if self.digits() == 0 {
-                return None;
-            }
-        }
-        if let Some(b'e' | b'E') = self.peek() {
-            self.at += 1;
-            if let Some(b'+' | b'-') = self.peek() {
-                self.at += 1;
-            }
-            if self.digits() == 0 {
-                return None;
-            }
-        }
-        // `01`: serde refuses a leading zero.
-        (!matches!(self.peek(), Some(b'0'..=b'9'))).then_some(())
     }
+    complete(fields, seen).then_some(i + 1)
+}
 
-    /// The next byte, consumed, without skipping whitespace.
-    fn token_raw(&mut self) -> Option<u8> {
-        let b = self.peek()?;
-        self.at += 1;
-        Some(b)
-    }
-
-    /// Skips one value of any kind, checking it as serde checks what it ignores.
-    fn skip(&mut self) -> Option<()> {
-        // One bit a level: 1 in an object, 0 in an array.
-        let mut objects: u64 = 0;
-        let mut depth = 0u32;
-        loop {
-            match self.token()? {
-                b'"' => self.skip_string()?,
-                b'n' => self.literal(b"ull")?,
-                b't' => self.literal(b"rue")?,
-                b'f' => self.literal(b"alse")?,
-                b @ (b'-' | b'0'..=b'9') => self.skip_number(b)?,
-                open @ (b'{' | b'[') => {
-                    self.space();
-                    let close = if open == b'{' { b'}' } else { b']' };
-                    if self.peek() == Some(close) {
-                        self.at += 1;
-                    } else {
-                        depth += 1;
-                        if depth > MAX_DEPTH {
-                            return None;
-                        }
-                        objects = objects << 1 | u64::from(open == b'{');
-                        if open == b'{' {
-                            self.skip_key()?;
-                        }
-                        continue;
-                    }
-                }
-                _ => return None,
+/// A declared field's value at `i`, into its slot.
+fn value<'a>(b: &'a [u8], i: usize, field: &'static Field, out: &mut Fields<'a>) -> Option<usize> {
+    let is_null = b.get(i) == Some(&b'n');
+    let (value, end) = match field.kind() {
+        Json::OptStr
+        | Json::OptBool
+        | Json::OptI64
+        | Json::OptAnyStr
+        | Json::OptNumber
+        | Json::OptObject(_)
+            if is_null =>
+        {
+            (Value::Absent, literal(b, i + 1, b"ull")?)
+        }
+        Json::Str | Json::OptStr => {
+            let (s, end) = string(b, i)?;
+            (Value::Str(s), end)
+        }
+        Json::Bool | Json::OptBool => {
+            let (v, end) = boolean(b, i)?;
+            (Value::Bool(v), end)
+        }
+        Json::U64 => {
+            let (n, end) = unsigned(b, i)?;
+            (Value::U64(n), end)
+        }
+        Json::OptI64 => {
+            let (n, end) = unsigned(b, i)?;
+            (Value::I64(i64::try_from(n).ok()?), end)
+        }
+        Json::Id => match b.get(i)? {
+            b'"' => {
+                let (s, end) = string(b, i)?;
+                (Value::Str(s), end)
             }
-            // After a value: commas and closing brackets.
-            loop {
-                if depth == 0 {
-                    return Some(());
-                }
-                let in_object = objects & 1 == 1;
-                match self.token()? {
-                    b',' => {
-                        if in_object {
-                            self.skip_key()?;
-                        }
+            _ => {
+                let (n, end) = unsigned(b, i)?;
+                (Value::U64(n), end)
+            }
+        },
+        // A string, `true` or `false` (numbers, arrays and objects: serde's business).
+        Json::OptAnyStr => match b.get(i)? {
+            b'"' => {
+                let (s, end) = string(b, i)?;
+                (Value::Str(s), end)
+            }
+            _ => (Value::Absent, boolean(b, i)?.1),
+        },
+        Json::FirstStr => first_string(b, i)?,
+        // Read as serde reads a number into a `serde_json::Number` (the same code).
+        Json::OptNumber => {
+            let end = number(b, i)?;
+            let n = serde_json::from_slice(b.get(i..end)?).ok()?;
+            (Value::Number(n), end)
+        }
+        Json::Object(fields) | Json::DefaultObject(fields) | Json::OptObject(fields) => {
+            (Value::Present, object(b, i, fields, out)?)
+        }
+    };
+    out.set(field, value);
+    Some(end)
+}
+
+/// `Some` if the byte at `i` is `c`.
+fn expect(b: &[u8], i: usize, c: u8) -> Option<()> {
+    (b.get(i) == Some(&c)).then_some(())
+}
+
+/// The eight bytes from `i`, if there are eight.
+fn word(b: &[u8], i: usize) -> Option<u64> {
+    Some(u64::from_le_bytes(*b.get(i..)?.first_chunk::<8>()?))
+}
+
+/// The index after the JSON whitespace (space, tab, CR, LF) at `i`; the indentation after a
+/// line break a word at a time.
+fn space(b: &[u8], mut i: usize) -> usize {
+    loop {
+        match b.get(i) {
+            Some(b' ' | b'\t' | b'\r') => i += 1,
+            Some(b'\n') => {
+                i += 1;
+                while let Some(w) = word(b, i) {
+                    // The number of spaces the word starts with (all eight: 64 / 8).
+                    let n = (w ^ splat(b' ')).trailing_zeros() / 8;
+                    i += n as usize;
+                    if n < 8 {
                         break;
                     }
-                    b'}' if in_object => {}
-                    b']' if !in_object => {}
-                    _ => return None,
                 }
-                objects >>= 1;
-                depth -= 1;
             }
+            _ => return i,
         }
     }
+}
 
-    /// Skips `"key":` in an object being skipped.
-    fn skip_key(&mut self) -> Option<()> {
-        (self.token()? == b'"').then_some(())?;
-        self.skip_string()?;
-        (self.token()? == b':').then_some(())
-    }
+/// The index of the first `"`, `\` or control character from `i`.
+fn string_stop(b: &[u8], i: usize) -> usize {
+    stop(b, i, 0)
+}
 
-    /// `null` as `None`, else what `read` reads.
-    fn nullable<T>(&mut self, read: impl FnOnce(&mut Self) -> Option<T>) -> Option<Option<T>> {
-        self.space();
-        if self.peek() == Some(b'n') {
-            self.at += 1;
-            self.literal(b"ull")?;
-            return Some(None);
+/// The index of the first `"`, `\`, control character or non-ASCII byte from `i`: the end of
+/// a key serde reads as the same bytes.
+fn key_stop(b: &[u8], i: usize) -> usize {
+    stop(b, i, splat(0x80))
+}
+
+/// The index of the first `"`, `\` or control character from `i`, or of a byte with a bit of
+/// `high` set.
+fn stop(b: &[u8], mut i: usize, high: u64) -> usize {
+    while let Some(w) = word(b, i) {
+        let quote = w ^ splat(b'"');
+        let backslash = w ^ splat(b'\\');
+        // Mycroft's zero-byte test: the lowest flagged byte is exact, which is all we use.
+        let stops = (w.wrapping_sub(splat(0x20)) & !w)
+            | (quote.wrapping_sub(splat(1)) & !quote)
+            | (backslash.wrapping_sub(splat(1)) & !backslash)
+            | (w & high);
+        let stops = stops & splat(0x80);
+        if stops != 0 {
+            return i + (stops.trailing_zeros() / 8) as usize;
         }
-        read(self).map(Some)
+        i += 8;
     }
-
-    /// A string as valid UTF-8: borrowed from the body, or decoded where it has escapes.
-    fn str(&mut self) -> Option<Str<'a>> {
-        (self.token()? == b'"').then_some(())?;
-        let start = self.at;
-        let stop = self.string_stop();
-        if self.bytes.get(stop) != Some(&b'"') {
-            return self.escaped_str(start);
+    while let Some(&c) = b.get(i) {
+        if c == b'"' || c == b'\\' || c < 0x20 || u64::from(c) & high != 0 {
+            break;
         }
-        let text = std::str::from_utf8(self.bytes.get(start..stop)?).ok()?;
-        self.at = stop + 1;
-        Some(Str::borrowed(text))
+        i += 1;
     }
+    i
+}
 
-    /// The rest of a string that has escapes, decoded as serde decodes it; a `\u` escape of a
-    /// UTF-16 surrogate (half of a pair) is serde's business.
-    fn escaped_str(&mut self, start: usize) -> Option<Str<'a>> {
-        let mut out = Vec::new();
-        self.at = start;
-        loop {
-            let stop = self.string_stop();
-            out.extend_from_slice(self.bytes.get(self.at..stop)?);
-            self.at = stop;
-            match self.token_raw()? {
-                b'"' => return String::from_utf8(out).ok().map(Str::owned),
-                b'\\' => {}
-                _ => return None,
-            }
-            let c = match self.token_raw()? {
-                b'"' => '"',
-                b'\\' => '\\',
-                b'/' => '/',
-                b'b' => '\u{8}',
-                b'f' => '\u{c}',
-                b'n' => '\n',
-                b'r' => '\r',
-                b't' => '\t',
+/// The index after a string whose opening quote is at `i - 1`, escapes checked as serde checks
+/// those it ignores.
+fn string_end(b: &[u8], mut i: usize) -> Option<usize> {
+    loop {
+        i = string_stop(b, i);
+        match b.get(i)? {
+            b'"' => return Some(i + 1),
+            b'\\' => match b.get(i + 1)? {
+                b'"' | b'\\' | b'/' | b'b' | b'f' | b'n' | b'r' | b't' => i += 2,
                 b'u' => {
-                    let hex = self.bytes.get(self.at..self.at + 4)?;
-                    self.at += 4;
-                    // Four hex digits (`from_str_radix` would also take a sign). A surrogate
-                    // is no `char`: serde's business.
-                    let code = hex
-                        .iter()
-                        .try_fold(0, |n, &b| Some(n << 4 | char::from(b).to_digit(16)?))?;
-                    char::from_u32(code)?
+                    hex4(b, i + 2)?;
+                    i += 6;
                 }
                 _ => return None,
-            };
-            out.extend_from_slice(c.encode_utf8(&mut [0; 4]).as_bytes());
+            },
+            _ => return None,
         }
     }
+}
 
-    fn bool(&mut self) -> Option<bool> {
-        match self.token()? {
-            b't' => self.literal(b"rue").map(|()| true),
-            b'f' => self.literal(b"alse").map(|()| false),
-            _ => None,
-        }
+/// The four hex digits at `i` as a number.
+fn hex4(b: &[u8], i: usize) -> Option<u32> {
+    b.get(i..i + 4)?
+        .iter()
+        .try_fold(0, |n, &d| Some(n << 4 | char::from(d).to_digit(16)?))
+}
+
+/// A string at `i` as valid UTF-8: borrowed from the body, or decoded where it has escapes.
+fn string(b: &[u8], i: usize) -> Option<(Str<'_>, usize)> {
+    expect(b, i, b'"')?;
+    let stop = string_stop(b, i + 1);
+    if b.get(stop) != Some(&b'"') {
+        return escaped_string(b, i + 1);
     }
+    let text = std::str::from_utf8(b.get(i + 1..stop)?).ok()?;
+    Some((Str::borrowed(text), stop + 1))
+}
 
-    /// A non-negative integer without fraction or exponent that fits a `u64`.
-    fn u64(&mut self) -> Option<u64> {
-        let n: u64 = match self.token()? {
-            b'0' => 0,
-            d @ b'1'..=b'9' => {
-                let mut n = u64::from(d - b'0');
-                while let Some(d @ b'0'..=b'9') = self.peek() {
-                    n = n.checked_mul(10)?.checked_add(u64::from(d - b'0'))?;
-                    self.at += 1;
-                }
-                n
+/// A string that has escapes, from after its opening quote, decoded as serde decodes it; a `\u`
+/// escape of a UTF-16 surrogate (half of a pair) is serde's business.
+fn escaped_string(b: &[u8], mut i: usize) -> Option<(Str<'_>, usize)> {
+    let mut out = Vec::new();
+    loop {
+        let stop = string_stop(b, i);
+        out.extend_from_slice(b.get(i..stop)?);
+        i = stop + 2;
+        let c = match (b.get(stop)?, b.get(stop + 1)) {
+            (b'"', _) => {
+                let text = String::from_utf8(out).ok()?;
+                return Some((Str::owned(text), stop + 1));
+            }
+            (b'\\', Some(b'"')) => '"',
+            (b'\\', Some(b'\\')) => '\\',
+            (b'\\', Some(b'/')) => '/',
+            (b'\\', Some(b'b')) => '\u{8}',
+            (b'\\', Some(b'f')) => '\u{c}',
+            (b'\\', Some(b'n')) => '\n',
+            (b'\\', Some(b'r')) => '\r',
+            (b'\\', Some(b't')) => '\t',
+            (b'\\', Some(b'u')) => {
+                // A surrogate is no `char`: serde's business.
+                let c = char::from_u32(hex4(b, i)?)?;
+                i += 4;
+                c
             }
             _ => return None,
         };
-        // `0` followed by a digit, a fraction or an exponent: serde's business.
-        match self.peek() {
-            Some(b'0'..=b'9' | b'.' | b'e' | b'E') => None,
-            _ => Some(n),
-        }
+        out.extend_from_slice(c.encode_utf8(&mut [0; 4]).as_bytes());
     }
+}
 
-    /// A non-negative integer that fits an `i64` (negative ones are serde's business).
-    fn i64(&mut self) -> Option<i64> {
-        i64::try_from(self.u64()?).ok()
+/// `rest` (the remainder of a literal) at `i`.
+fn literal(b: &[u8], i: usize, rest: &[u8]) -> Option<usize> {
+    let end = i + rest.len();
+    (b.get(i..end)? == rest).then_some(end)
+}
+
+fn boolean(b: &[u8], i: usize) -> Option<(bool, usize)> {
+    match b.get(i)? {
+        b't' => Some((true, literal(b, i + 1, b"rue")?)),
+        b'f' => Some((false, literal(b, i + 1, b"alse")?)),
+        _ => None,
     }
+}
 
-    /// The raw text of a number, checked as serde checks one it ignores.
-    fn number_text(&mut self) -> Option<&'a str> {
-        self.space();
-        let start = self.at;
-        let first = self.token_raw()?;
-        if !matches!(first, b'-' | b'0'..=b'9') {
+/// The index after the digits at `i`.
+fn digits(b: &[u8], mut i: usize) -> usize {
+    while let Some(b'0'..=b'9') = b.get(i) {
+        i += 1;
+    }
+    i
+}
+
+/// The index after a number at `i`, checked as serde checks one it ignores.
+fn number(b: &[u8], mut i: usize) -> Option<usize> {
+    if b.get(i) == Some(&b'-') {
+        i += 1;
+    }
+    match b.get(i)? {
+        b'0' => i += 1,
+        b'1'..=b'9' => i = digits(b, i + 1),
+        _ => return None,
+    }
+    if b.get(i) == Some(&b'.') {
+        let end = digits(b, i + 1);
+        if end == i + 1 {
             return None;
         }
-        self.skip_number(first)?;
-        std::str::from_utf8(self.bytes.get(start..self.at)?).ok()
+        i = end;
     }
-
-    /// A number, read exactly as serde reads one into a `serde_json::Number`.
-    fn number(&mut self) -> Option<serde_json::Number> {
-        serde_json::from_slice(self.number_text()?.as_bytes()).ok()
-    }
-
-    /// An array of strings: the first, if any.
-    fn first_str(&mut self) -> Option<Option<Str<'a>>> {
-        (self.token()? == b'[').then_some(())?;
-        self.space();
-        if self.peek() == Some(b']') {
-            self.at += 1;
-            return Some(None);
+    if let Some(b'e' | b'E') = b.get(i) {
+        i += 1;
+        if let Some(b'+' | b'-') = b.get(i) {
+            i += 1;
         }
-        let first = self.str()?;
-        loop {
-            match self.token()? {
-                b',' => {
-                    self.str()?;
+        let end = digits(b, i);
+        if end == i {
+            return None;
+        }
+        i = end;
+    }
+    // `01`: serde refuses a leading zero.
+    (!matches!(b.get(i), Some(b'0'..=b'9'))).then_some(i)
+}
+
+/// A non-negative integer without fraction or exponent that fits a `u64` (anything else is
+/// serde's business: `-0` is a float to serde, `1e3` too).
+fn unsigned(b: &[u8], i: usize) -> Option<(u64, usize)> {
+    let end = digits(b, i);
+    let text = b.get(i..end)?;
+    if text.is_empty() || (text.len() > 1 && text.first() == Some(&b'0')) {
+        return None;
+    }
+    if let Some(b'.' | b'e' | b'E') = b.get(end) {
+        return None;
+    }
+    let n = text.iter().try_fold(0u64, |n, &d| {
+        n.checked_mul(10)?.checked_add(u64::from(d - b'0'))
+    })?;
+    Some((n, end))
+}
+
+/// An array of strings at `i`, of which the first is kept.
+fn first_string(b: &[u8], i: usize) -> Option<(Value<'_>, usize)> {
+    expect(b, i, b'[')?;
+    let mut i = space(b, i + 1);
+    if b.get(i) == Some(&b']') {
+        return Some((Value::Absent, i + 1));
+    }
+    let (first, end) = string(b, i)?;
+    i = end;
+    loop {
+        i = space(b, i);
+        match b.get(i)? {
+            b',' => i = string(b, space(b, i + 1))?.1,
+            b']' => return Some((Value::Str(first), i + 1)),
+            _ => return None,
+        }
+    }
+}
+
+/// The index after the value at `i` (of any kind), checked as serde checks what it ignores.
+fn skip(b: &[u8], mut i: usize) -> Option<usize> {
+    // One bit a level: 1 in an object, 0 in an array.
+    let mut objects: u64 = 0;
+    let mut depth = 0u32;
+    loop {
+        i = space(b, i);
+        let c = *b.get(i)?;
+        i = match c {
+            b'"' => string_end(b, i + 1)?,
+            b'n' => literal(b, i + 1, b"ull")?,
+            b't' => literal(b, i + 1, b"rue")?,
+            b'f' => literal(b, i + 1, b"alse")?,
+            b'-' | b'0'..=b'9' => number(b, i)?,
+            b'{' | b'[' => {
+                let close = if c == b'{' { b'}' } else { b']' };
+                i = space(b, i + 1);
+                if b.get(i) == Some(&close) {
+                    i + 1
+                } else {
+                    depth += 1;
+                    if depth > MAX_DEPTH {
+                        return None;
+                    }
+                    objects = objects << 1 | u64::from(c == b'{');
+                    if c == b'{' {
+                        i = key(b, i)?;
+                    }
+                    continue;
                 }
-                b']' => return Some(Some(first)),
+            }
+            _ => return None,
+        };
+        // After a value: commas and closing brackets.
+        loop {
+            if depth == 0 {
+                return Some(i);
+            }
+            i = space(b, i);
+            let in_object = objects & 1 == 1;
+            match b.get(i)? {
+                b',' => {
+                    i += 1;
+                    if in_object {
+                        i = key(b, space(b, i))?;
+                    }
+                    break;
+                }
+                b'}' if in_object => {}
+                b']' if !in_object => {}
                 _ => return None,
             }
+            i += 1;
+            objects >>= 1;
+            depth -= 1;
         }
     }
+}
 
-    /// The next value's first byte, not consumed.
-    fn peek_value(&mut self) -> Option<u8> {
-        self.space();
-        self.peek()
-    }
+/// The index after `"key":` at `i`, in an object being skipped.
+fn key(b: &[u8], i: usize) -> Option<usize> {
+    expect(b, i, b'"')?;
+    let i = space(b, string_end(b, i + 1)?);
+    expect(b, i, b':')?;
+    Some(i + 1)
 }

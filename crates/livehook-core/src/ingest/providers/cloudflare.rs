@@ -14,7 +14,7 @@
 //! must equal `CF_WEBHOOK_SECRET` (compared in constant time, before the body is read).
 
 use super::shape::{provider_time, stream_key, Inbound, ParseError, Parsed, Profile, Provider};
-use super::wire::{from_json, Field, Json};
+use super::wire::{from_json, Field, Json, Object};
 use crate::ingest::auth::{expect_secret, AuthError, Secret};
 use crate::ingest::event::{ErrorInfo, Event, Kind, ProviderId, State, StreamKey, TimeSource};
 use crate::ingest::settings::{Setting, Settings};
@@ -74,35 +74,35 @@ mod at {
 
 /// What livehook reads of a notification: `{text, data: {input_id, event_type, updated_at,
 /// live_input_errored: {error: {code, message}}}, ts, alert_type}`, every field optional.
-pub(super) static WIRE: &[Field] = &[
+pub(super) static WIRE: Object = Object::new(&[
     Field::new("text", Json::OptStr, at::TEXT),
     Field::new(
         "data",
-        Json::OptObject(&[
+        Json::OptObject(&Object::new(&[
             Field::new("input_id", Json::OptStr, at::INPUT_ID),
             Field::new("event_type", Json::OptStr, at::EVENT_TYPE),
             Field::new("updated_at", Json::OptStr, at::UPDATED_AT),
             Field::new(
                 "live_input_errored",
-                Json::OptObject(&[Field::new(
+                Json::OptObject(&Object::new(&[Field::new(
                     "error",
-                    Json::OptObject(&[
+                    Json::OptObject(&Object::new(&[
                         Field::new("code", Json::OptStr, at::CODE),
                         Field::new("message", Json::OptStr, at::MESSAGE),
-                    ]),
+                    ])),
                     at::ERROR,
-                )]),
+                )])),
                 at::ERRORED,
             ),
-        ]),
+        ])),
         at::DATA,
     ),
     Field::new("ts", Json::OptI64, at::TS),
     Field::new("alert_type", Json::OptStr, at::ALERT_TYPE),
-];
+]);
 
 fn parse(body: &[u8], received_at: Nanos) -> Result<Parsed, ParseError> {
-    let f = from_json(ID, body, WIRE)?;
+    let f = from_json(ID, body, &WIRE)?;
     if !f.has(at::DATA) {
         return match f.has(at::TEXT) {
             true => Ok(Parsed::Test),

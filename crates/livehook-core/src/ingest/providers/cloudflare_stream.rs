@@ -19,7 +19,7 @@
 //! more than 300 s from now is refused (a replay).
 
 use super::shape::{provider_time, stream_key, Inbound, ParseError, Parsed, Profile, Provider};
-use super::wire::{from_json, Field, Json};
+use super::wire::{from_json, Field, Json, Object};
 use crate::ingest::auth::{AuthError, Secret, TimedSignature};
 use crate::ingest::event::{ErrorInfo, Event, Kind, ProviderId, State, TimeSource};
 use crate::ingest::settings::{Setting, Settings};
@@ -113,28 +113,32 @@ mod at {
 /// What livehook reads of a video: `{uid, status: {state, errorReasonCode, errorReasonText},
 /// modified, liveInput, meta: {name}}` (`errReasonCode` and `errReasonText` in older bodies);
 /// `meta.name` may be any JSON value, only a string is a name.
-pub(super) static WIRE: &[Field] = &[
+pub(super) static WIRE: Object = Object::new(&[
     Field::new("uid", Json::Str, at::UID),
     Field::new(
         "status",
-        Json::Object(&[
+        Json::Object(&Object::new(&[
             Field::new("state", Json::Str, at::STATE),
             Field::new("errorReasonCode", Json::OptStr, at::CODE).or("errReasonCode"),
             Field::new("errorReasonText", Json::OptStr, at::TEXT).or("errReasonText"),
-        ]),
+        ])),
         at::STATUS,
     ),
     Field::new("modified", Json::OptStr, at::MODIFIED),
     Field::new("liveInput", Json::OptStr, at::LIVE_INPUT),
     Field::new(
         "meta",
-        Json::OptObject(&[Field::new("name", Json::OptAnyStr, at::NAME)]),
+        Json::OptObject(&Object::new(&[Field::new(
+            "name",
+            Json::OptAnyStr,
+            at::NAME,
+        )])),
         at::META,
     ),
-];
+]);
 
 fn parse(body: &[u8]) -> Result<Parsed, ParseError> {
-    let f = from_json(ID, body, WIRE)?;
+    let f = from_json(ID, body, &WIRE)?;
     let uid = f.text(at::UID);
     let stream = stream_key(ID, Kind::Video, uid, "uid")?;
     let modified = f

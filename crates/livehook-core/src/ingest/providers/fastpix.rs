@@ -21,7 +21,7 @@ use serde_json::Map;
 
 use super::live_stream::{self, Lifecycle};
 use super::shape::{provider_time, stream_key, Inbound, ParseError, Parsed, Profile, Provider};
-use super::wire::{from_json, Field, Json};
+use super::wire::{from_json, Field, Json, Object};
 use crate::ingest::auth::{hmac_sha256, hmac_sha256_matches, AuthError, Secret};
 use crate::ingest::event::{Event, Kind, ProviderId, StreamKey, TimeSource};
 use crate::ingest::settings::{Setting, Settings};
@@ -128,35 +128,39 @@ mod at {
 /// status, simulcastId, livestreamId}, created_at, id, createdAt}`; only `type` is required.
 /// `id` and `createdAt` are FastPix's current envelope (its SDK's documentation): the event id,
 /// the one to de-duplicate on, and `createdAt` in place of `created_at`.
-pub(super) static WIRE: &[Field] = &[
+pub(super) static WIRE: Object = Object::new(&[
     Field::new("type", Json::Str, at::TYPE),
     Field::new("webhookId", Json::OptStr, at::WEBHOOK_ID),
     Field::new(
         "object",
-        Json::OptObject(&[Field::new("id", Json::OptStr, at::OBJECT_ID)]),
+        Json::OptObject(&Object::new(&[Field::new(
+            "id",
+            Json::OptStr,
+            at::OBJECT_ID,
+        )])),
         at::OBJECT,
     ),
     Field::new(
         "data",
-        Json::OptObject(&[
+        Json::OptObject(&Object::new(&[
             Field::new("streamId", Json::OptStr, at::STREAM_ID),
             Field::new("id", Json::OptStr, at::DATA_ID),
             Field::new("status", Json::OptStr, at::STATUS),
             Field::new("simulcastId", Json::OptStr, at::SIMULCAST_ID),
             Field::new("livestreamId", Json::OptStr, at::LIVESTREAM_ID),
-        ]),
+        ])),
         at::DATA,
     ),
     Field::new("created_at", Json::OptStr, at::CREATED_AT),
     Field::new("id", Json::OptStr, at::ID),
     Field::new("createdAt", Json::OptStr, at::CREATED_AT_CAMEL),
-];
+]);
 
 const PREFIX: &str = "video.live_stream.";
 const UNKNOWN: &str = "unknown FastPix live stream event type";
 
 fn parse(body: &[u8], received_at: Nanos) -> Result<Parsed, ParseError> {
-    let f = from_json(ID, body, WIRE)?;
+    let f = from_json(ID, body, &WIRE)?;
     let status = f.str(at::STATUS);
     let event_type = f.text(at::TYPE);
     let Some(name) = event_type.strip_prefix(PREFIX) else {

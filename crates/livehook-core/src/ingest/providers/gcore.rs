@@ -16,7 +16,7 @@ use std::net::IpAddr;
 use serde_json::{Map, Value};
 
 use super::shape::{stream_key, Inbound, ParseError, Parsed, Profile, Provider};
-use super::wire::{from_json, Field, Json};
+use super::wire::{from_json, Field, Json, Object};
 use crate::ingest::auth::{expect_secret, AuthError, Cidr, Secret};
 use crate::ingest::event::{Event, Kind, ProviderId, State, StreamKey, TimeSource};
 use crate::ingest::settings::{Setting, Settings};
@@ -122,47 +122,47 @@ mod at {
 /// backup_live}, video: {id, name, status}, broadcast: {id, name, status}}}`. Ids are numbers
 /// or strings; `backup_live` (newer payloads) says the backup ingest is receiving while the
 /// main one is not.
-pub(super) static WIRE: &[Field] = &[
+pub(super) static WIRE: Object = Object::new(&[
     Field::new("type", Json::Str, at::TYPE),
     Field::new(
         "message",
-        Json::OptObject(&[
+        Json::OptObject(&Object::new(&[
             Field::new(
                 "stream",
-                Json::OptObject(&[
+                Json::OptObject(&Object::new(&[
                     Field::new("id", Json::Id, at::STREAM_ID),
                     Field::new("name", Json::OptStr, at::STREAM_NAME),
                     Field::new("live", Json::Bool, at::LIVE),
                     Field::new("recording", Json::OptBool, at::RECORDING),
                     Field::new("backup_live", Json::OptBool, at::BACKUP_LIVE),
-                ]),
+                ])),
                 at::STREAM,
             ),
             Field::new(
                 "video",
-                Json::OptObject(&[
+                Json::OptObject(&Object::new(&[
                     Field::new("id", Json::Id, at::VIDEO_ID),
                     Field::new("name", Json::OptStr, at::VIDEO_NAME),
                     Field::new("status", Json::Str, at::VIDEO_STATUS),
-                ]),
+                ])),
                 at::VIDEO,
             ),
             Field::new(
                 "broadcast",
-                Json::OptObject(&[
+                Json::OptObject(&Object::new(&[
                     Field::new("id", Json::Id, at::BROADCAST_ID),
                     Field::new("name", Json::OptStr, at::BROADCAST_NAME),
                     Field::new("status", Json::Str, at::BROADCAST_STATUS),
-                ]),
+                ])),
                 at::BROADCAST,
             ),
-        ]),
+        ])),
         at::MESSAGE,
     ),
-];
+]);
 
 fn parse(body: &[u8], received_at: Nanos) -> Result<Parsed, ParseError> {
-    let f = from_json(ID, body, WIRE)?;
+    let f = from_json(ID, body, &WIRE)?;
     let missing = |what: &str| ParseError::Shape {
         provider: ID,
         detail: format!("missing field `message.{what}`"),

@@ -24,7 +24,7 @@
 //! signs nothing and sends no timestamp: a replayed body is caught by event de-duplication.
 
 use super::shape::{provider_time, stream_key, Inbound, ParseError, Parsed, Profile, Provider};
-use super::wire::{from_json, Field, Fields, Json};
+use super::wire::{from_json, Field, Fields, Json, Object};
 use crate::ingest::auth::{expect_secret, AuthError, Secret};
 use crate::ingest::event::{
     ErrorInfo, Event, Kind, ProviderId, State, TimeSource, WarningChange, WarningInfo,
@@ -93,7 +93,7 @@ mod at {
 /// detail}`, the first four required; `resources` is an array of strings (the first is the
 /// channel); `detail` holds every field any IVS detail type has, the ones a type lacks stay
 /// absent.
-pub(super) static WIRE: &[Field] = &[
+pub(super) static WIRE: Object = Object::new(&[
     Field::new("id", Json::Str, at::ID),
     Field::new("detail-type", Json::Str, at::DETAIL_TYPE),
     Field::new("source", Json::Str, at::SOURCE),
@@ -101,7 +101,7 @@ pub(super) static WIRE: &[Field] = &[
     Field::new("resources", Json::FirstStr, at::RESOURCES),
     Field::new(
         "detail",
-        Json::DefaultObject(&[
+        Json::DefaultObject(&Object::new(&[
             Field::new("event_name", Json::OptStr, at::EVENT_NAME),
             Field::new("channel_name", Json::OptStr, at::CHANNEL_NAME),
             Field::new("code", Json::OptStr, at::CODE),
@@ -116,10 +116,10 @@ pub(super) static WIRE: &[Field] = &[
             Field::new("limit_value", Json::OptNumber, at::LIMIT_VALUE),
             Field::new("exceeded_by", Json::OptNumber, at::EXCEEDED_BY),
             Field::new("limit_unit", Json::OptStr, at::LIMIT_UNIT),
-        ]),
+        ])),
         at::DETAIL,
     ),
-];
+]);
 
 const STATE_CHANGE: &str = "IVS Stream State Change";
 const HEALTH_CHANGE: &str = "IVS Stream Health Change";
@@ -140,7 +140,7 @@ enum Effect {
 }
 
 fn parse(body: &[u8]) -> Result<Parsed, ParseError> {
-    let f = from_json(ID, body, WIRE)?;
+    let f = from_json(ID, body, &WIRE)?;
     let detail_type = f.text(at::DETAIL_TYPE);
     if f.text(at::SOURCE) != "aws.ivs" {
         return Ok(Parsed::ignored(detail_type, "not an aws.ivs event", None));

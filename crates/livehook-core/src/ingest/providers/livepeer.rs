@@ -23,7 +23,7 @@
 use serde::Deserialize;
 
 use super::shape::{stream_key, Inbound, ParseError, Parsed, Profile, Provider};
-use super::wire::{from_json, Field, Json};
+use super::wire::{from_json, Field, Json, Object};
 use crate::ingest::auth::{header_pairs, hmac_sha256, hmac_sha256_matches, AuthError, Secret};
 use crate::ingest::event::{ErrorInfo, Event, Kind, ProviderId, State, TimeSource};
 use crate::ingest::settings::{Setting, Settings};
@@ -128,44 +128,44 @@ mod at {
 
 /// What livehook reads of an event (never a stream key or an ingest URL): `{id, event,
 /// createdAt, stream: {id, name}, payload: {session: {id, assetId}, target: {id, name}}}`.
-pub(super) static WIRE: &[Field] = &[
+pub(super) static WIRE: Object = Object::new(&[
     Field::new("id", Json::Str, at::ID),
     Field::new("event", Json::Str, at::EVENT),
     Field::new("createdAt", Json::U64, at::CREATED_AT),
     Field::new(
         "stream",
-        Json::OptObject(&[
+        Json::OptObject(&Object::new(&[
             Field::new("id", Json::Str, at::STREAM_ID),
             Field::new("name", Json::OptStr, at::STREAM_NAME),
-        ]),
+        ])),
         at::STREAM,
     ),
     Field::new(
         "payload",
-        Json::OptObject(&[
+        Json::OptObject(&Object::new(&[
             Field::new(
                 "session",
-                Json::OptObject(&[
+                Json::OptObject(&Object::new(&[
                     Field::new("id", Json::OptStr, at::SESSION_ID),
                     Field::new("assetId", Json::OptStr, at::ASSET_ID),
-                ]),
+                ])),
                 at::SESSION,
             ),
             Field::new(
                 "target",
-                Json::OptObject(&[
+                Json::OptObject(&Object::new(&[
                     Field::new("id", Json::Str, at::TARGET_ID),
                     Field::new("name", Json::OptStr, at::TARGET_NAME),
-                ]),
+                ])),
                 at::TARGET,
             ),
-        ]),
+        ])),
         at::PAYLOAD,
     ),
-];
+]);
 
 fn parse(body: &[u8]) -> Result<Parsed, ParseError> {
-    let f = from_json(ID, body, WIRE)?;
+    let f = from_json(ID, body, &WIRE)?;
     let stream = match f.str(at::STREAM_ID) {
         Some(id) => Some(stream_key(ID, Kind::LiveInput, id, "stream.id")?),
         None => None,

@@ -22,7 +22,7 @@
 
 use super::live_stream::{self, Lifecycle};
 use super::shape::{provider_time, stream_key, Inbound, ParseError, Parsed, Profile, Provider};
-use super::wire::{from_json, Field, Json};
+use super::wire::{from_json, Field, Json, Object};
 use crate::ingest::auth::{AuthError, Secret, TimedSignature};
 use crate::ingest::event::{
     ErrorInfo, Event, Kind, ProviderId, State, StreamKey, TimeSource, WarningChange, WarningInfo,
@@ -122,46 +122,54 @@ mod at {
 /// What livehook reads of an event (never a key or a URL): `{type, id, created_at, object:
 /// {id}, data: {id, status, live_stream_id, error_severity, warning: {type, message}, meta:
 /// {title}}}`, the first three required.
-pub(super) static WIRE: &[Field] = &[
+pub(super) static WIRE: Object = Object::new(&[
     Field::new("type", Json::Str, at::TYPE),
     Field::new("id", Json::Str, at::ID),
     Field::new("created_at", Json::Str, at::CREATED_AT),
     Field::new(
         "object",
-        Json::OptObject(&[Field::new("id", Json::OptStr, at::OBJECT_ID)]),
+        Json::OptObject(&Object::new(&[Field::new(
+            "id",
+            Json::OptStr,
+            at::OBJECT_ID,
+        )])),
         at::OBJECT,
     ),
     Field::new(
         "data",
-        Json::DefaultObject(&[
+        Json::DefaultObject(&Object::new(&[
             Field::new("id", Json::OptStr, at::DATA_ID),
             Field::new("status", Json::OptStr, at::STATUS),
             Field::new("live_stream_id", Json::OptStr, at::LIVE_STREAM_ID),
             Field::new("error_severity", Json::OptStr, at::ERROR_SEVERITY),
             Field::new(
                 "warning",
-                Json::OptObject(&[
+                Json::OptObject(&Object::new(&[
                     Field::new("type", Json::OptStr, at::WARNING_TYPE),
                     Field::new("message", Json::OptStr, at::WARNING_MESSAGE),
-                ]),
+                ])),
                 at::WARNING,
             ),
             Field::new(
                 "meta",
-                Json::OptObject(&[Field::new("title", Json::OptStr, at::TITLE)]),
+                Json::OptObject(&Object::new(&[Field::new(
+                    "title",
+                    Json::OptStr,
+                    at::TITLE,
+                )])),
                 at::META,
             ),
-        ]),
+        ])),
         at::DATA,
     ),
-];
+]);
 
 const PREFIX: &str = "video.live_stream.";
 const TARGET_PREFIX: &str = "video.live_stream.simulcast_target.";
 const UNKNOWN: &str = "unknown Mux live stream event type";
 
 fn parse(body: &[u8]) -> Result<Parsed, ParseError> {
-    let f = from_json(ID, body, WIRE)?;
+    let f = from_json(ID, body, &WIRE)?;
     let event_type = f.text(at::TYPE);
     let Some(name) = event_type.strip_prefix(PREFIX) else {
         return Ok(Parsed::ignored(event_type, "not a live stream event", None));

@@ -20,7 +20,7 @@
 //! Every function takes the body and the index to start at, and gives the index after what it
 //! read: the position stays in a register, the hot loops read a word (8 bytes) at a time.
 
-use super::wire::{bit, complete, find, Field, Fields, Json, Str, Value};
+use super::wire::{bit, Field, Fields, Json, Object, Str, Value};
 
 /// Deeper nesting is left to serde (which ignores values of any depth).
 const MAX_DEPTH: u32 = 64;
@@ -31,7 +31,7 @@ const fn splat(b: u8) -> u64 {
 }
 
 /// Reads `body` as the object `wire` declares into `out`; `None` leaves the body to serde.
-pub(crate) fn read<'a>(body: &'a [u8], wire: &'static [Field], out: &mut Fields<'a>) -> Option<()> {
+pub(crate) fn read<'a>(body: &'a [u8], wire: &'static Object, out: &mut Fields<'a>) -> Option<()> {
     let end = object(body, space(body, 0), wire, out)?;
     (space(body, end) == body.len()).then_some(())
 }
@@ -40,14 +40,14 @@ pub(crate) fn read<'a>(body: &'a [u8], wire: &'static [Field], out: &mut Fields<
 fn object<'a>(
     b: &'a [u8],
     i: usize,
-    fields: &'static [Field],
+    object: &'static Object,
     out: &mut Fields<'a>,
 ) -> Option<usize> {
     expect(b, i, b'{')?;
     let mut i = space(b, i + 1);
     let mut seen = 0u32;
     if b.get(i) == Some(&b'}') {
-        return complete(fields, 0).then_some(i + 1);
+        return object.complete(0).then_some(i + 1);
     }
     loop {
         expect(b, i, b'"')?;
@@ -58,13 +58,13 @@ fn object<'a>(
         i = space(b, end + 1);
         expect(b, i, b':')?;
         i = space(b, i + 1);
-        i = match find(fields, key) {
+        i = match object.find(key) {
             Some(k) => {
                 if seen & bit(k) != 0 {
                     return None;
                 }
                 seen |= bit(k);
-                value(b, i, fields.get(k)?, out)?
+                value(b, i, object.fields().get(k)?, out)?
             }
             None => skip(b, i)?,
         };
@@ -75,7 +75,7 @@ fn object<'a>(
             _ => return None,
         }
     }
-    complete(fields, seen).then_some(i + 1)
+    object.complete(seen).then_some(i + 1)
 }
 
 /// A declared field's value at `i`, into its slot.
@@ -133,8 +133,8 @@ fn value<'a>(b: &'a [u8], i: usize, field: &'static Field, out: &mut Fields<'a>)
             let n = serde_json::from_slice(b.get(i..end)?).ok()?;
             (Value::Number(n), end)
         }
-        Json::Object(fields) | Json::DefaultObject(fields) | Json::OptObject(fields) => {
-            (Value::Present, object(b, i, fields, out)?)
+        Json::Object(o) | Json::DefaultObject(o) | Json::OptObject(o) => {
+            (Value::Present, object(b, i, o, out)?)
         }
     };
     out.set(field, value);
@@ -154,23 +154,29 @@ fn word(b: &[u8], i: usize) -> Option<u64> {
 /// The index after the JSON whitespace (space, tab, CR, LF) at `i`; the indentation after a
 /// line break a word at a time.
 fn space(b: &[u8], mut i: usize) -> usize {
-    loop {
-        match b.get(i) {
-            Some(b' ' | b'\t' | b'\r') => i += 1,
-            Some(b'\n') => {
-                i += 1;
-                while let Some(w) = word(b, i) {
-                    // The number of spaces the word starts with (all eight: 64 / 8).
-                    let n = (w ^ splat(b' ')).trailing_zeros() / 8;
-                    i += n as usize;
-                    if n < 8 {
-                        break;
-                    }
+    // Plain comparisons, not a `match`: the compiler would make that an indirect jump, which the
+    // processor predicts badly.
+    while let Some(&c) = b.get(i) {
+        if c > b' ' {
+            break;
+        }
+        if c == b'\n' {
+            i += 1;
+            while let Some(w) = word(b, i) {
+                // The number of spaces the word starts with (all eight: 64 / 8).
+                let n = (w ^ splat(b' ')).trailing_zeros() / 8;
+                i += n as usize;
+                if n < 8 {
+                    break;
                 }
             }
-            _ => return i,
+        } else if c == b' ' || c == b'\t' || c == b'\r' {
+            i += 1;
+        } else {
+            break;
         }
     }
+    i
 }
 
 /// The index of the first `"`, `\` or control character from `i`.
@@ -187,7 +193,8 @@ fn key_stop(b: &[u8], i: usize) -> usize {
 /// The index of the first `"`, `\` or control character from `i`, or of a byte with a bit of
 /// `high` set.
 fn stop(b: &[u8], mut i: usize, high: u64) -> usize {
-    while let Some(w) = word(b, i) {
+    while i + 8 <= b.len() {
+        let Some(w) = word(b, i) else { break };
         let quote = w ^ splat(b'"');
         let backslash = w ^ splat(b'\\');
         // Mycroft's zero-byte test: the lowest flagged byte is exact, which is all we use.
@@ -212,6 +219,7 @@ fn stop(b: &[u8], mut i: usize, high: u64) -> usize {
 
 /// The index after a string whose opening quote is at `i - 1`, escapes checked as serde checks
 /// those it ignores.
+#[inline(always)]
 fn string_end(b: &[u8], mut i: usize) -> Option<usize> {
     loop {
         i = string_stop(b, i);
@@ -295,8 +303,17 @@ fn boolean(b: &[u8], i: usize) -> Option<(bool, usize)> {
     }
 }
 
-/// The index after the digits at `i`.
+/// The index after the digits at `i`, a word at a time.
 fn digits(b: &[u8], mut i: usize) -> usize {
+    while let Some(w) = word(b, i) {
+        // A byte is a digit (0x30..=0x39) if neither subtracting 0x30 nor adding 0x46 sets its
+        // high bit; as in `stop`, the lowest flagged byte is exact.
+        let other = (w.wrapping_sub(splat(b'0')) | w.wrapping_add(splat(0x46))) & splat(0x80);
+        if other != 0 {
+            return i + (other.trailing_zeros() / 8) as usize;
+        }
+        i += 8;
+    }
     while let Some(b'0'..=b'9') = b.get(i) {
         i += 1;
     }
@@ -379,30 +396,34 @@ fn skip(b: &[u8], mut i: usize) -> Option<usize> {
     loop {
         i = space(b, i);
         let c = *b.get(i)?;
-        i = match c {
-            b'"' => string_end(b, i + 1)?,
-            b'n' => literal(b, i + 1, b"ull")?,
-            b't' => literal(b, i + 1, b"rue")?,
-            b'f' => literal(b, i + 1, b"alse")?,
-            b'-' | b'0'..=b'9' => number(b, i)?,
-            b'{' | b'[' => {
-                let close = if c == b'{' { b'}' } else { b']' };
-                i = space(b, i + 1);
-                if b.get(i) == Some(&close) {
-                    i + 1
-                } else {
-                    depth += 1;
-                    if depth > MAX_DEPTH {
-                        return None;
-                    }
-                    objects = objects << 1 | u64::from(c == b'{');
-                    if c == b'{' {
-                        i = key(b, i)?;
-                    }
-                    continue;
+        // The common kinds first, with plain comparisons (see `space`).
+        i = if c == b'"' {
+            string_end(b, i + 1)?
+        } else if c.is_ascii_digit() || c == b'-' {
+            number(b, i)?
+        } else if c == b'{' || c == b'[' {
+            let close = if c == b'{' { b'}' } else { b']' };
+            i = space(b, i + 1);
+            if b.get(i) == Some(&close) {
+                i + 1
+            } else {
+                depth += 1;
+                if depth > MAX_DEPTH {
+                    return None;
                 }
+                objects = objects << 1 | u64::from(c == b'{');
+                if c == b'{' {
+                    i = key(b, i)?;
+                }
+                continue;
             }
-            _ => return None,
+        } else {
+            match c {
+                b'n' => literal(b, i + 1, b"ull")?,
+                b't' => literal(b, i + 1, b"rue")?,
+                b'f' => literal(b, i + 1, b"alse")?,
+                _ => return None,
+            }
         };
         // After a value: commas and closing brackets.
         loop {

@@ -64,11 +64,11 @@ pub(crate) enum Json {
     /// A number or `null`, kept as `serde_json` reads it.
     OptNumber,
     /// An object with these fields; required.
-    Object(&'static [Field]),
+    Object(&'static Object),
     /// An object with these fields; may be missing, not `null`.
-    DefaultObject(&'static [Field]),
+    DefaultObject(&'static Object),
     /// An object with these fields, or `null`.
-    OptObject(&'static [Field]),
+    OptObject(&'static Object),
 }
 
 impl Field {
@@ -102,17 +102,51 @@ impl Field {
     }
 }
 
-/// The index of the field a key names.
-pub(crate) fn find(fields: &[Field], key: &[u8]) -> Option<usize> {
-    fields.iter().position(|f| f.is(key))
+/// The fields a JSON object has that a provider reads (at most 32).
+pub(crate) struct Object {
+    fields: &'static [Field],
+    /// Bit `n` set if a field's name (or older name) is `n` bytes long (63: 63 or more), so
+    /// most keys that name no field are told apart without comparing them.
+    lengths: u64,
 }
 
-/// Whether every required field of `fields` is among `seen` (bit `i` for field `i`).
-pub(crate) fn complete(fields: &[Field], seen: u32) -> bool {
-    fields
-        .iter()
-        .enumerate()
-        .all(|(i, f)| !f.required() || seen & bit(i) != 0)
+impl Object {
+    pub(crate) const fn new(fields: &'static [Field]) -> Self {
+        let mut lengths = 0u64;
+        let mut i = 0;
+        while i < fields.len() {
+            lengths |= length_bit(fields[i].name.len());
+            if !fields[i].alias.is_empty() {
+                lengths |= length_bit(fields[i].alias.len());
+            }
+            i += 1;
+        }
+        Object { fields, lengths }
+    }
+
+    pub(crate) fn fields(&self) -> &'static [Field] {
+        self.fields
+    }
+
+    /// The index of the field a key names.
+    pub(crate) fn find(&self, key: &[u8]) -> Option<usize> {
+        if self.lengths & length_bit(key.len()) == 0 {
+            return None;
+        }
+        self.fields.iter().position(|f| f.is(key))
+    }
+
+    /// Whether every required field is among `seen` (bit `i` for field `i`).
+    pub(crate) fn complete(&self, seen: u32) -> bool {
+        self.fields
+            .iter()
+            .enumerate()
+            .all(|(i, f)| !f.required() || seen & bit(i) != 0)
+    }
+}
+
+const fn length_bit(len: usize) -> u64 {
+    1 << if len < 63 { len } else { 63 }
 }
 
 /// Bit `i` of a set of fields; an object declares at most 32.
@@ -213,7 +247,7 @@ impl<'a> Fields<'a> {
 pub(crate) fn from_json<'a>(
     provider: ProviderId,
     body: &'a [u8],
-    wire: &'static [Field],
+    wire: &'static Object,
 ) -> Result<Fields<'a>, ParseError> {
     let mut fields = Fields::new();
     if skim::read(body, wire, &mut fields).is_some() {
@@ -222,7 +256,7 @@ pub(crate) fn from_json<'a>(
     let mut fields = Fields::new();
     let mut de = serde_json::Deserializer::from_slice(body);
     ObjectSeed {
-        fields: wire,
+        object: wire,
         out: &mut fields,
     }
     .deserialize(&mut de)
@@ -259,7 +293,7 @@ fn json_error(provider: ProviderId, e: &serde_json::Error) -> ParseError {
 /// with them: from a JSON object (unknown keys ignored, a field twice refused, required fields
 /// checked in order) or from a JSON array, field by field.
 struct ObjectSeed<'s, 'a> {
-    fields: &'static [Field],
+    object: &'static Object,
     out: &'s mut Fields<'a>,
 }
 
@@ -275,13 +309,14 @@ impl<'de> Visitor<'de> for ObjectSeed<'_, 'de> {
     type Value = ();
 
     fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "struct with {} elements", self.fields.len())
+        write!(f, "struct with {} elements", self.object.fields.len())
     }
 
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
         let mut seen = 0u32;
-        while let Some(key) = map.next_key_seed(Key(self.fields))? {
-            let Some((i, field)) = key.and_then(|i| Some((i, self.fields.get(i)?))) else {
+        let fields = self.object.fields;
+        while let Some(key) = map.next_key_seed(Key(self.object))? {
+            let Some((i, field)) = key.and_then(|i| Some((i, fields.get(i)?))) else {
                 map.next_value::<IgnoredAny>()?;
                 continue;
             };
@@ -294,8 +329,7 @@ impl<'de> Visitor<'de> for ObjectSeed<'_, 'de> {
                 out: &mut *self.out,
             })?;
         }
-        match self
-            .fields
+        match fields
             .iter()
             .enumerate()
             .find(|(i, f)| f.required() && seen & bit(*i) == 0)
@@ -306,7 +340,7 @@ impl<'de> Visitor<'de> for ObjectSeed<'_, 'de> {
     }
 
     fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
-        for (i, field) in self.fields.iter().enumerate() {
+        for (i, field) in self.object.fields.iter().enumerate() {
             let seed = FieldSeed {
                 field,
                 out: &mut *self.out,
@@ -320,7 +354,7 @@ impl<'de> Visitor<'de> for ObjectSeed<'_, 'de> {
 }
 
 /// A key of an object being read: the index of the field it names, if any.
-struct Key(&'static [Field]);
+struct Key(&'static Object);
 
 impl<'de> DeserializeSeed<'de> for Key {
     type Value = Option<usize>;
@@ -338,11 +372,11 @@ impl<'de> Visitor<'de> for Key {
     }
 
     fn visit_str<E>(self, key: &str) -> Result<Option<usize>, E> {
-        Ok(find(self.0, key.as_bytes()))
+        Ok(self.0.find(key.as_bytes()))
     }
 
     fn visit_bytes<E>(self, key: &[u8]) -> Result<Option<usize>, E> {
-        Ok(find(self.0, key))
+        Ok(self.0.find(key))
     }
 }
 
@@ -373,17 +407,17 @@ impl<'de> DeserializeSeed<'de> for FieldSeed<'_, 'de> {
             Json::OptNumber => {
                 Option::<Number>::deserialize(d)?.map_or(Value::Absent, Value::Number)
             }
-            Json::Object(fields) | Json::DefaultObject(fields) => {
+            Json::Object(object) | Json::DefaultObject(object) => {
                 ObjectSeed {
-                    fields,
+                    object,
                     out: &mut *self.out,
                 }
                 .deserialize(d)?;
                 Value::Present
             }
-            Json::OptObject(fields) => {
+            Json::OptObject(object) => {
                 let seed = ObjectSeed {
-                    fields,
+                    object,
                     out: &mut *self.out,
                 };
                 match d.deserialize_option(OptObject(seed))? {

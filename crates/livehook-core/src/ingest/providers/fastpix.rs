@@ -9,7 +9,7 @@
 //! - Event time: `created_at` (when FastPix created the webhook event).
 //! - De-duplication key: `webhookId` + type + stream + time, so a redelivery (same body, more
 //!   `attempts`) is recognised whether `webhookId` names the event or the endpoint.
-//! - `data.streamKey` and `data.rtmpUrl` are credentials: no struct here has a field for them.
+//! - `data.streamKey` and `data.rtmpUrl` are credentials: `WIRE` declares no field for them.
 //!
 //! Authentication: `FastPix-Signature` is base64(HMAC-SHA256(key, raw body)), where the key is
 //! the base64-decoded `FASTPIX_WEBHOOK_SECRET`. FastPix sends no timestamp, so replays are caught

@@ -14,7 +14,7 @@
 //! - Other types (`video.asset.*`, …) are acknowledged and ignored.
 //! - Event time: `created_at`. De-duplication key: the event `id`.
 //! - `data.stream_key`, `data.srt_passphrase` and a target's `url` and `stream_key` are
-//!   credentials: no struct here has a field for them.
+//!   credentials: `WIRE` declares no field for them.
 //!
 //! Authentication: `Mux-Signature: t=<unix s>,v1=<hex>`, v1 = HMAC-SHA256(`MUX_WEBHOOK_SECRET`
 //! as the dashboard shows it, `"{t}.{raw body}"`); several `v1` may be sent; a `t` more than

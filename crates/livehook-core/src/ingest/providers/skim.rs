@@ -458,3 +458,169 @@ fn key(b: &[u8], i: usize) -> Option<usize> {
     expect(b, i, b':')?;
     Some(i + 1)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// `word` at every offset of a buffer holding `c` at position `at` among `fill` bytes.
+    fn with_byte(fill: u8, c: u8, at: usize) -> Vec<u8> {
+        let mut v = vec![fill; 24];
+        v[at] = c;
+        v
+    }
+
+    #[test]
+    fn the_word_scans_stop_where_a_byte_loop_would() {
+        for c in 0..=255u8 {
+            for at in 0..20 {
+                let v = with_byte(b'a', c, at);
+                let stops = c == b'"' || c == b'\\' || c < 0x20;
+                assert_eq!(
+                    string_stop(&v, 0),
+                    if stops { at } else { 24 },
+                    "{c:#x}@{at}"
+                );
+                let key_stops = stops || c >= 0x80;
+                assert_eq!(
+                    key_stop(&v, 0),
+                    if key_stops { at } else { 24 },
+                    "{c:#x}@{at}"
+                );
+                let v = with_byte(b'7', c, at);
+                let digit = c.is_ascii_digit();
+                assert_eq!(digits(&v, 0), if digit { 24 } else { at }, "{c:#x}@{at}");
+                let v = with_byte(b' ', c, at);
+                let blank = matches!(c, b' ' | b'\n' | b'\r' | b'\t');
+                assert_eq!(space(&v, 0), if blank { 24 } else { at }, "{c:#x}@{at}");
+            }
+        }
+        assert_eq!(space(b"\n          \t x", 0), 13);
+        assert_eq!(string_stop(b"", 0), 0);
+        assert_eq!(digits(b"12", 5), 5);
+    }
+
+    #[test]
+    fn numbers_follow_serde_grammar() {
+        for ok in [
+            "0",
+            "-0",
+            "12",
+            "-1.5",
+            "1e3",
+            "1E+3",
+            "2.5e-7",
+            "18446744073709551616",
+        ] {
+            let b = format!("{ok},");
+            assert_eq!(number(b.as_bytes(), 0), Some(ok.len()), "{ok}");
+        }
+        for bad in ["-", "01", "1.", "1.e3", "1e", "1e+", "+1", ".5", "-a"] {
+            let b = format!("{bad},");
+            assert_eq!(number(b.as_bytes(), 0), None, "{bad}");
+        }
+        assert_eq!(unsigned(b"123,", 0), Some((123, 3)));
+        assert_eq!(unsigned(b"18446744073709551615", 0), Some((u64::MAX, 20)));
+        for not_here in [
+            &b"18446744073709551616"[..],
+            b"-1",
+            b"01",
+            b"1.0",
+            b"1e2",
+            b"",
+        ] {
+            assert_eq!(unsigned(not_here, 0), None, "{not_here:?}");
+        }
+    }
+
+    #[test]
+    fn strings_are_read_borrowed_or_decoded_and_checked() {
+        let s = |json: &str| string(json.as_bytes(), 0).map(|(s, end)| (s.to_string(), end));
+        assert_eq!(s(r#""abc" "#), Some(("abc".into(), 5)));
+        assert_eq!(
+            s(r#""a\"b\\c\/d\b\f\n\r\t\u00e9\u20AC""#),
+            Some(("a\"b\\c/d\u{8}\u{c}\n\r\t\u{e9}\u{20ac}".into(), 34))
+        );
+        // Surrogates, bad escapes, control characters, invalid UTF-8, no end: serde's business.
+        for bad in [
+            &br#""\ud83d\ude00""#[..],
+            br#""\x""#,
+            br#""\u12g4""#,
+            b"\"a\nb\"",
+            b"\"\xff\"",
+            b"\"abc",
+        ] {
+            assert!(string(bad, 0).is_none(), "{bad:?}");
+        }
+        // Skipped strings take any byte but the ones serde refuses in what it ignores.
+        assert_eq!(string_end(b"a\xffb\\u12aF\\n\" ", 0), Some(12));
+        for bad in [&b"a\x01\""[..], b"\\x\"", b"\\u12\"", b"abc"] {
+            assert_eq!(string_end(bad, 0), None, "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn skipping_checks_everything_it_skips() {
+        let skipped = |json: &str| skip(json.as_bytes(), 0);
+        for ok in [
+            r#"{"a": [1, -2.5e3, "x", true, false, null, {}, [], {"b": {"c": [[]]}}]}"#,
+            "[\n  1,\n  2\n]",
+            r#""\u0000""#,
+        ] {
+            assert_eq!(skipped(ok), Some(ok.len()), "{ok}");
+        }
+        for bad in [
+            "[1,]",
+            r#"{"a":1,}"#,
+            r#"{"a" 1}"#,
+            r#"{1:2}"#,
+            "[1 2]",
+            "[1}",
+            r#"{"a":1]"#,
+            "nul",
+            "tru",
+            "[01]",
+            "]",
+            "",
+        ] {
+            assert_eq!(skipped(bad), None, "{bad}");
+        }
+        let deep = |n: usize| format!("{}1{}", "[".repeat(n), "]".repeat(n));
+        assert!(skip(deep(MAX_DEPTH as usize).as_bytes(), 0).is_some());
+        assert!(skip(deep(MAX_DEPTH as usize + 1).as_bytes(), 0).is_none());
+    }
+
+    static WIRE: Object = Object::new(&[
+        Field::new("type", Json::Str, 0),
+        Field::new(
+            "data",
+            Json::OptObject(&Object::new(&[Field::new("id", Json::OptStr, 1)])),
+            2,
+        ),
+    ]);
+
+    fn read_body(body: &str) -> Option<Fields<'_>> {
+        let mut out = Fields::new_for_tests();
+        read(body.as_bytes(), &WIRE, &mut out).map(|()| out)
+    }
+
+    #[test]
+    fn only_plain_objects_are_read_and_the_rest_left_to_serde() {
+        let f = read_body(r#" {"x": [1], "type": "t", "data": {"id": "i", "y": {}}} "#).unwrap();
+        assert_eq!((f.str(0), f.str(1), f.has(2)), (Some("t"), Some("i"), true));
+        let f = read_body(r#"{"type":"t","data":null}"#).unwrap();
+        assert_eq!((f.str(1), f.has(2)), (None, false));
+        for serde_decides in [
+            r#"{"data":{}}"#,                     // a required field missing
+            r#"{"type":"t","type":"u"}"#,         // a field twice
+            r#"{"type":1}"#,                      // the wrong type
+            r#"{"typ\u0065":"t"}"#,               // an escaped key
+            "{\"type\":\"t\",\"\u{e9}\":1}",      // a non-ASCII key
+            r#"["t"]"#,                           // a struct as an array
+            r#"{"type":"t"} {}"#,                 // something after it
+            r#"{"type":"t","data":{"id":"i",}}"#, // a trailing comma
+        ] {
+            assert!(read_body(serde_decides).is_none(), "{serde_decides}");
+        }
+    }
+}

@@ -1,6 +1,8 @@
 //! The wire formats: what a provider reads of a webhook body, declared once as a tree of
-//! [`Field`]s (a provider's `WIRE`: JSON names, the JSON type each must have, and the slot of
-//! [`Fields`] its value lands in), and read into [`Fields`] by [`from_json`].
+//! [`Object`]s of [`Field`]s (a provider's `WIRE`: JSON names, the JSON type each must have, and
+//! the slot of [`Fields`] its value lands in), and read into [`Fields`] by [`from_json`]. This
+//! stands where private `#[derive(Deserialize)]` structs would: the declaration mirrors the
+//! provider's JSON, the provider reads its fields by slot (`f.str(at::TYPE)`).
 //!
 //! Two readers share the declaration and give the same [`Fields`]:
 //! - the fast path ([`super::skim`]), one pass over the bytes that reads the named fields in
@@ -12,8 +14,9 @@
 //!   message (position included) is serde's.
 //!
 //! One declaration read by one non-generic interpreter keeps the Wasm small: serde derive
-//! instantiates its machinery once per struct. Values a field may hold that livehook never
-//! needs (credentials, URLs) have no slot: they are skipped, never copied.
+//! instantiates its machinery once per struct (≈ 95 KB of code for the seven providers' structs).
+//! Fields livehook never needs (credentials, URLs) are not declared: they are skipped, never
+//! copied. Strings are slices of the body unless they have escapes to undo.
 
 use std::borrow::Cow;
 use std::fmt;
@@ -156,6 +159,7 @@ pub(crate) fn bit(i: usize) -> u32 {
 }
 
 /// What a slot holds.
+#[cfg_attr(any(test, fuzzing), derive(Debug, PartialEq))]
 pub(crate) enum Value<'a> {
     /// The field is missing or `null`.
     Absent,
@@ -169,11 +173,17 @@ pub(crate) enum Value<'a> {
 }
 
 /// The values of a body's fields, by slot; strings borrow from the body where they can.
+#[cfg_attr(any(test, fuzzing), derive(Debug, PartialEq))]
 pub(crate) struct Fields<'a>([Value<'a>; SLOTS]);
 
 impl<'a> Fields<'a> {
     fn new() -> Self {
         Fields(std::array::from_fn(|_| Value::Absent))
+    }
+
+    #[cfg(test)]
+    pub(crate) fn new_for_tests() -> Self {
+        Self::new()
     }
 
     pub(crate) fn set(&mut self, field: &Field, value: Value<'a>) {
@@ -251,8 +261,23 @@ pub(crate) fn from_json<'a>(
 ) -> Result<Fields<'a>, ParseError> {
     let mut fields = Fields::new();
     if skim::read(body, wire, &mut fields).is_some() {
+        // Under `cargo fuzz`, serde reads every body the fast path reads too: they must agree.
+        #[cfg(fuzzing)]
+        assert!(
+            serde_read(provider, body, wire).as_ref() == Ok(&fields),
+            "the fast path and serde read a body differently"
+        );
         return Ok(fields);
     }
+    serde_read(provider, body, wire)
+}
+
+/// Reads `body` as `wire` declares with `serde_json` (the slow path).
+fn serde_read<'a>(
+    provider: ProviderId,
+    body: &'a [u8],
+    wire: &'static Object,
+) -> Result<Fields<'a>, ParseError> {
     let mut fields = Fields::new();
     let mut de = serde_json::Deserializer::from_slice(body);
     ObjectSeed {
@@ -457,6 +482,7 @@ impl<'de> Visitor<'de> for OptObject<'_, 'de> {
 /// A JSON string of a webhook body: a slice of the body, or a copy where the JSON has escapes
 /// to undo. Reads exactly what a `String` reads (the same `deserialize_str`, so the same errors
 /// at the same positions), without a copy.
+#[cfg_attr(any(test, fuzzing), derive(Debug, PartialEq))]
 pub(crate) struct Str<'a>(Cow<'a, str>);
 
 impl std::ops::Deref for Str<'_> {
@@ -558,6 +584,7 @@ impl<'de: 'a, 'a> Deserialize<'de> for AnyStr<'a> {
 
 /// An array of strings of which only the first is used: reads what a `Vec<String>` reads (every
 /// element must be a string), without keeping the others.
+#[cfg_attr(test, derive(Default))]
 struct FirstStr<'a>(Option<Str<'a>>);
 
 impl<'de: 'a, 'a> Deserialize<'de> for FirstStr<'a> {
@@ -603,6 +630,399 @@ impl std::ops::Deref for IdText<'_> {
         match self {
             IdText::Num(n) => n,
             IdText::Str(s) => s,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::test_support::fixtures;
+    use super::super::{cloudflare, cloudflare_stream, fastpix, gcore, ivs, livepeer, mux};
+    use super::*;
+
+    /// Every provider's declaration, with its route.
+    fn wires() -> [(&'static str, &'static Object); 7] {
+        [
+            ("cloudflare", &cloudflare::WIRE),
+            ("cloudflare-stream", &cloudflare_stream::WIRE),
+            ("fastpix", &fastpix::WIRE),
+            ("gcore", &gcore::WIRE),
+            ("ivs", &ivs::WIRE),
+            ("livepeer", &livepeer::WIRE),
+            ("mux", &mux::WIRE),
+        ]
+    }
+
+    fn slots(object: &Object, out: &mut Vec<usize>) {
+        assert!(object.fields.len() <= 32, "at most 32 fields an object");
+        for f in object.fields {
+            out.push(f.slot);
+            if let Json::Object(o) | Json::DefaultObject(o) | Json::OptObject(o) = f.kind {
+                slots(o, out);
+            }
+        }
+    }
+
+    #[test]
+    fn every_declared_field_has_a_slot_of_its_own() {
+        for (route, wire) in wires() {
+            let mut all = Vec::new();
+            slots(wire, &mut all);
+            let mut distinct = all.clone();
+            distinct.sort_unstable();
+            distinct.dedup();
+            assert_eq!(distinct.len(), all.len(), "{route}: a slot used twice");
+            assert!(
+                all.iter().all(|&s| s < SLOTS),
+                "{route}: a slot past {SLOTS}"
+            );
+        }
+    }
+
+    const ID: ProviderId = ProviderId::new("test");
+
+    /// Both readers on one body: serde's answer, after checking that the fast path, where it
+    /// answers, reads the same.
+    fn both<'a>(body: &'a [u8], wire: &'static Object) -> (bool, Result<Fields<'a>, ParseError>) {
+        let slow = serde_read(ID, body, wire);
+        let mut fast = Fields::new();
+        let answered = skim::read(body, wire, &mut fast).is_some();
+        if answered {
+            assert_eq!(
+                Ok(&fast),
+                slow.as_ref(),
+                "{:?}",
+                String::from_utf8_lossy(body)
+            );
+        }
+        (answered, slow)
+    }
+
+    #[test]
+    fn the_fast_path_reads_every_fixture_as_serde_does() {
+        for (route, wire) in wires() {
+            for (name, body) in fixtures(route) {
+                let (answered, slow) = both(&body, wire);
+                if name.ends_with(".json") {
+                    assert!(answered, "{route}/{name}: the fast path gave up");
+                    assert!(slow.is_ok(), "{route}/{name}");
+                }
+            }
+            // Other providers' bodies: mostly refused, never read differently.
+            for (other, _) in wires() {
+                for (_, body) in fixtures(other) {
+                    let _ = both(&body, wire);
+                }
+            }
+        }
+    }
+
+    /// A deterministic generator for mutations.
+    struct Rng(u64);
+
+    impl Rng {
+        fn next(&mut self) -> u64 {
+            self.0 ^= self.0 << 13;
+            self.0 ^= self.0 >> 7;
+            self.0 ^= self.0 << 17;
+            self.0
+        }
+
+        fn below(&mut self, n: usize) -> usize {
+            (self.next() % n.max(1) as u64) as usize
+        }
+    }
+
+    /// What mutations splice in: JSON syntax, escapes, edge numbers, bytes serde refuses.
+    const TOKENS: &[&[u8]] = &[
+        b"\"",
+        b"\\",
+        b"\\u0041",
+        b"\\ud83d\\ude00",
+        b"\\ud800",
+        b"\\n",
+        b"\\x",
+        b"\\/",
+        b"null",
+        b"true",
+        b"false",
+        b"nul",
+        b"0",
+        b"-0",
+        b"-1",
+        b"1.5",
+        b"1e400",
+        b"01",
+        b"1.",
+        b"18446744073709551615",
+        b"18446744073709551616",
+        b"9223372036854775808",
+        b"{}",
+        b"[]",
+        b"[\"a\",\"b\"]",
+        b"{\"a\":[{\"b\":null}]}",
+        b",",
+        b":",
+        b" ",
+        b"\t",
+        b"\r\n",
+        b"\x00",
+        b"\x1f",
+        b"\x7f",
+        b"\xc3\xa9",
+        b"\xff",
+        b"\xed\xa0\x80",
+        b"\"type\":",
+        b"\"id\":",
+        b"\"data\":",
+        b"\"stream\":",
+        b"\"status\":",
+        b"\"name\":",
+        b"\"resources\":",
+        b"\"errReasonCode\":",
+        b"\"typ\\u0065\":",
+    ];
+
+    fn mutate(rng: &mut Rng, body: &[u8], pool: &[Vec<u8>]) -> Vec<u8> {
+        let mut v = body.to_vec();
+        for _ in 0..1 + rng.below(2) {
+            let at = rng.below(v.len() + 1);
+            match rng.below(6) {
+                0 => v.truncate(at),
+                1 if at < v.len() => {
+                    let n = 1 + rng.below(8).min(v.len() - at - 1);
+                    v.drain(at..at + n);
+                }
+                2 | 3 => {
+                    let t = TOKENS[rng.below(TOKENS.len())];
+                    v.splice(at..at, t.iter().copied());
+                }
+                4 => {
+                    // A piece of another body, or of this one (a key or a value twice).
+                    let other = &pool[rng.below(pool.len())];
+                    let from = rng.below(other.len());
+                    let to = (from + rng.below(64)).min(other.len());
+                    v.splice(at..at, other[from..to].iter().copied());
+                }
+                _ => v.retain(|&c| c != b'\n' && c != b' '),
+            }
+        }
+        v
+    }
+
+    #[test]
+    fn the_fast_path_never_reads_a_mutated_body_differently_from_serde() {
+        let mut pool = Vec::new();
+        for (route, _) in wires() {
+            pool.extend(fixtures(route).into_iter().map(|(_, b)| b));
+        }
+        let mut rng = Rng(0x9e37_79b9_7f4a_7c15);
+        let (mut answered, mut total) = (0, 0);
+        for (route, wire) in wires() {
+            let own: Vec<_> = fixtures(route).into_iter().map(|(_, b)| b).collect();
+            for _ in 0..3000 {
+                let base = &own[rng.below(own.len())];
+                let body = mutate(&mut rng, base, &pool);
+                answered += usize::from(both(&body, wire).0);
+                total += 1;
+            }
+        }
+        // Enough mutations stay well-formed for the comparison to mean something.
+        assert!(answered * 10 > total, "{answered} of {total}");
+    }
+
+    // The serde path against `#[derive(Deserialize)]` structs with the same fields: one
+    // declaration with every kind, read both ways, must give the same values and the same
+    // errors (positions included).
+
+    static EVERY_KIND: Object = Object::new(&[
+        Field::new("s", Json::Str, 0),
+        Field::new("os", Json::OptStr, 1).or("old"),
+        Field::new("b", Json::Bool, 2),
+        Field::new("ob", Json::OptBool, 3),
+        Field::new("u", Json::U64, 4),
+        Field::new("oi", Json::OptI64, 5),
+        Field::new("id", Json::Id, 6),
+        Field::new("any", Json::OptAnyStr, 7),
+        Field::new("first", Json::FirstStr, 8),
+        Field::new("num", Json::OptNumber, 9),
+        Field::new(
+            "obj",
+            Json::Object(&Object::new(&[Field::new("x", Json::OptStr, 10)])),
+            11,
+        ),
+        Field::new(
+            "dobj",
+            Json::DefaultObject(&Object::new(&[Field::new("y", Json::Str, 12)])),
+            13,
+        ),
+        Field::new(
+            "oobj",
+            Json::OptObject(&Object::new(&[Field::new("z", Json::OptStr, 14)])),
+            15,
+        ),
+    ]);
+
+    #[derive(Deserialize)]
+    struct Derived<'a> {
+        #[serde(borrow)]
+        s: Str<'a>,
+        #[serde(default, borrow, alias = "old")]
+        os: Option<Str<'a>>,
+        b: bool,
+        #[serde(default)]
+        ob: Option<bool>,
+        u: u64,
+        #[serde(default)]
+        oi: Option<i64>,
+        #[serde(borrow)]
+        id: RawId<'a>,
+        #[serde(default, borrow)]
+        any: Option<AnyStr<'a>>,
+        #[serde(default, borrow)]
+        first: FirstStr<'a>,
+        #[serde(default)]
+        num: Option<Number>,
+        #[serde(borrow)]
+        obj: DerivedX<'a>,
+        #[serde(default, borrow)]
+        dobj: DerivedY<'a>,
+        #[serde(default, borrow)]
+        oobj: Option<DerivedZ<'a>>,
+    }
+
+    #[derive(Deserialize)]
+    struct DerivedX<'a> {
+        #[serde(default, borrow)]
+        x: Option<Str<'a>>,
+    }
+
+    #[derive(Deserialize)]
+    struct DerivedY<'a> {
+        #[serde(borrow)]
+        y: Str<'a>,
+    }
+
+    /// A `dobj` that was not there.
+    const NO_Y: &str = "\u{0}absent";
+
+    impl Default for DerivedY<'_> {
+        fn default() -> Self {
+            DerivedY {
+                y: Str::borrowed(NO_Y),
+            }
+        }
+    }
+
+    #[derive(Deserialize)]
+    struct DerivedZ<'a> {
+        #[serde(default, borrow)]
+        z: Option<Str<'a>>,
+    }
+
+    impl<'a> Derived<'a> {
+        /// The slots `EVERY_KIND` gives the same body.
+        fn fields(self) -> Fields<'a> {
+            let mut f = Fields::new();
+            let str_or_absent = |s: Option<Str<'a>>| s.map_or(Value::Absent, Value::Str);
+            let set = |f: &mut Fields<'a>, slot: usize, v| f.0[slot] = v;
+            set(&mut f, 0, Value::Str(self.s));
+            set(&mut f, 1, str_or_absent(self.os));
+            set(&mut f, 2, Value::Bool(self.b));
+            set(&mut f, 3, self.ob.map_or(Value::Absent, Value::Bool));
+            set(&mut f, 4, Value::U64(self.u));
+            set(&mut f, 5, self.oi.map_or(Value::Absent, Value::I64));
+            let id = match self.id {
+                RawId::Num(n) => Value::U64(n),
+                RawId::Str(s) => Value::Str(s),
+            };
+            set(&mut f, 6, id);
+            set(&mut f, 7, str_or_absent(self.any.and_then(|a| a.0)));
+            set(&mut f, 8, str_or_absent(self.first.0));
+            set(&mut f, 9, self.num.map_or(Value::Absent, Value::Number));
+            set(&mut f, 10, str_or_absent(self.obj.x));
+            set(&mut f, 11, Value::Present);
+            if &*self.dobj.y != NO_Y {
+                set(&mut f, 12, Value::Str(self.dobj.y));
+            }
+            if let Some(z) = self.oobj {
+                set(&mut f, 14, str_or_absent(z.z));
+                set(&mut f, 15, Value::Present);
+            }
+            f
+        }
+    }
+
+    /// The serde path, with the presence of `dobj` (which a derived default cannot tell)
+    /// left out.
+    fn declared(body: &[u8]) -> Result<Fields<'_>, ParseError> {
+        serde_read(ID, body, &EVERY_KIND).map(|mut f| {
+            f.0[13] = Value::Absent;
+            f
+        })
+    }
+
+    fn derived(body: &[u8]) -> Result<Fields<'_>, ParseError> {
+        serde_json::from_slice::<Derived>(body)
+            .map(Derived::fields)
+            .map_err(|e| json_error(ID, &e))
+    }
+
+    const EVERY_KIND_BODIES: &[&str] = &[
+        r#"{"s":"a","os":"b","b":true,"ob":null,"u":5,"oi":-3,"id":7,"any":{"k":[1,2.5]},"first":["x","y"],"num":1.5,"obj":{"x":"q","extra":1},"dobj":{"y":"w"},"oobj":null,"zzz":[{"a":null}]}"#,
+        r#"{"s":"a\n\u00e9","old":"b","b":false,"ob":true,"u":0,"oi":null,"id":"7","any":"name","first":[],"num":-0,"obj":{},"oobj":{"z":"r"}}"#,
+        r#"{"s":"a","os":"b","old":"c","b":true,"u":1,"id":1,"obj":{}}"#,
+        r#"{"s":"a","b":true,"u":1,"id":1,"obj":{},"dobj":null}"#,
+        r#"{"s":"a","b":true,"u":1,"id":-1,"obj":{}}"#,
+        r#"{"s":"a","b":true,"u":1.0,"id":1,"obj":{}}"#,
+        r#"{"s":"a","b":true,"u":18446744073709551616,"id":1,"obj":{}}"#,
+        r#"{"s":"a","b":true,"u":1,"id":1,"obj":{},"first":["a",1]}"#,
+        r#"{"s":"a","b":true,"u":1,"id":1,"obj":{},"num":1e400}"#,
+        r#"{"s":"a","b":true,"u":1,"id":1,"obj":{},"any":{"k":1e400}}"#,
+        r#"{"s":"a","b":true,"u":1,"id":1,"obj":{},"oi":9223372036854775808}"#,
+        r#"{"s":"a","b":true,"u":1,"id":1}"#,
+        r#"{"s":"a","b":true,"id":1,"obj":{}}"#,
+        r#"{"b":true,"u":1,"id":1,"obj":{}}"#,
+        r#"{"s":"a","b":true,"u":1,"id":1,"obj":{},"dobj":{}}"#,
+        r#"{"s":"a","s":"b","b":true,"u":1,"id":1,"obj":{}}"#,
+        r#"["a","b",true,null,1,2,3]"#,
+        r#"["a","b",true,null,1,2,3,"any",["f"],4,{"x":"y"},{"y":"z"},null]"#,
+        r#"["a","b",true,null,1,2,3,"any",["f"],4,{"x":"y"},{"y":"z"},null,"extra"]"#,
+        r#"["a"]"#,
+        r#"{"s":"a","b":true,"u":1,"id":1,"obj":["q"]}"#,
+        r#"{"s":"\ud800","b":true,"u":1,"id":1,"obj":{}}"#,
+        r#"{"s":"a","b":true,"u":1,"id":1,"obj":{}} x"#,
+        r#"{"typ\u0065":1,"\u0073":"a","b":true,"u":1,"id":1,"obj":{}}"#,
+        r#""just a string""#,
+        r#"{"s":"a","b":true,"u":1,"id":1,"obj":{},}"#,
+    ];
+
+    #[test]
+    fn serde_reads_a_declaration_as_it_reads_derived_structs() {
+        let mut rng = Rng(0x2545_f491_4f6c_dd1d);
+        let pool: Vec<Vec<u8>> = EVERY_KIND_BODIES
+            .iter()
+            .map(|b| b.as_bytes().to_vec())
+            .collect();
+        for body in &pool {
+            assert_eq!(
+                declared(body),
+                derived(body),
+                "{:?}",
+                String::from_utf8_lossy(body)
+            );
+        }
+        for _ in 0..4000 {
+            let base = &pool[rng.below(pool.len())];
+            let body = mutate(&mut rng, base, &pool);
+            assert_eq!(
+                declared(&body),
+                derived(&body),
+                "{:?}",
+                String::from_utf8_lossy(&body)
+            );
+            // And the fast path, where it answers, agrees.
+            let _ = both(&body, &EVERY_KIND);
         }
     }
 }

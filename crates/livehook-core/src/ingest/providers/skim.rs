@@ -600,7 +600,7 @@ mod tests {
     ]);
 
     fn read_body(body: &str) -> Option<Fields<'_>> {
-        let mut out = Fields::new_for_tests();
+        let mut out = Fields::new();
         read(body.as_bytes(), &WIRE, &mut out).map(|()| out)
     }
 

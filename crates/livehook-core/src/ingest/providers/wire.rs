@@ -177,13 +177,9 @@ pub(crate) enum Value<'a> {
 pub(crate) struct Fields<'a>([Value<'a>; SLOTS]);
 
 impl<'a> Fields<'a> {
-    fn new() -> Self {
+    /// Every slot absent.
+    pub(crate) fn new() -> Self {
         Fields(std::array::from_fn(|_| Value::Absent))
-    }
-
-    #[cfg(test)]
-    pub(crate) fn new_for_tests() -> Self {
-        Self::new()
     }
 
     pub(crate) fn set(&mut self, field: &Field, value: Value<'a>) {

@@ -43,20 +43,20 @@ fn object<'a>(
     object: &'static Object,
     out: &mut Fields<'a>,
 ) -> Option<usize> {
-    expect(b, i, b'{')?;
+    is_at(b, i, b'{')?;
     let mut i = space(b, i + 1);
     let mut seen = 0u32;
     if b.get(i) == Some(&b'}') {
         return object.complete(0).then_some(i + 1);
     }
     loop {
-        expect(b, i, b'"')?;
+        is_at(b, i, b'"')?;
         // serde reads keys as strings: with no escape and only ASCII, the bytes are the key.
         let end = key_stop(b, i + 1);
-        expect(b, end, b'"')?;
+        is_at(b, end, b'"')?;
         let key = b.get(i + 1..end)?;
         i = space(b, end + 1);
-        expect(b, i, b':')?;
+        is_at(b, i, b':')?;
         i = space(b, i + 1);
         i = match object.find(key) {
             Some(k) => {
@@ -142,7 +142,7 @@ fn value<'a>(b: &'a [u8], i: usize, field: &'static Field, out: &mut Fields<'a>)
 }
 
 /// `Some` if the byte at `i` is `c`.
-fn expect(b: &[u8], i: usize, c: u8) -> Option<()> {
+fn is_at(b: &[u8], i: usize, c: u8) -> Option<()> {
     (b.get(i) == Some(&c)).then_some(())
 }
 
@@ -247,7 +247,7 @@ fn hex4(b: &[u8], i: usize) -> Option<u32> {
 
 /// A string at `i` as valid UTF-8: borrowed from the body, or decoded where it has escapes.
 fn string(b: &[u8], i: usize) -> Option<(Str<'_>, usize)> {
-    expect(b, i, b'"')?;
+    is_at(b, i, b'"')?;
     let stop = string_stop(b, i + 1);
     if b.get(stop) != Some(&b'"') {
         return escaped_string(b, i + 1);
@@ -371,7 +371,7 @@ fn unsigned(b: &[u8], i: usize) -> Option<(u64, usize)> {
 
 /// An array of strings at `i`, of which the first is kept.
 fn first_string(b: &[u8], i: usize) -> Option<(Value<'_>, usize)> {
-    expect(b, i, b'[')?;
+    is_at(b, i, b'[')?;
     let mut i = space(b, i + 1);
     if b.get(i) == Some(&b']') {
         return Some((Value::Absent, i + 1));
@@ -453,9 +453,9 @@ fn skip(b: &[u8], mut i: usize) -> Option<usize> {
 
 /// The index after `"key":` at `i`, in an object being skipped.
 fn key(b: &[u8], i: usize) -> Option<usize> {
-    expect(b, i, b'"')?;
+    is_at(b, i, b'"')?;
     let i = space(b, string_end(b, i + 1)?);
-    expect(b, i, b':')?;
+    is_at(b, i, b':')?;
     Some(i + 1)
 }
 

@@ -16,6 +16,55 @@ pub fn write_json(value: &impl Serialize) -> String {
     serde_json::to_string(value).unwrap_or_default()
 }
 
+/// The decimal digits of an integer, on the stack: for ids built on the hot path without the
+/// formatting machinery (`Display` of an `i64` writes the same text).
+pub struct Decimal {
+    buf: [u8; 21],
+    start: usize,
+}
+
+impl Decimal {
+    pub fn new(n: i64) -> Self {
+        Self::digits(n.unsigned_abs(), n < 0)
+    }
+
+    pub fn unsigned(n: u64) -> Self {
+        Self::digits(n, false)
+    }
+
+    fn digits(mut rest: u64, negative: bool) -> Self {
+        // u64::MAX has 20 digits, and 2^63 19: with the sign, 21 places always suffice.
+        let mut buf = [0u8; 21];
+        let mut len = 0;
+        for slot in buf.iter_mut().rev() {
+            *slot = b'0' + (rest % 10) as u8;
+            rest /= 10;
+            len += 1;
+            if rest == 0 {
+                break;
+            }
+        }
+        if negative {
+            if let Some(slot) = buf.iter_mut().rev().nth(len) {
+                *slot = b'-';
+                len += 1;
+            }
+        }
+        Decimal {
+            start: buf.len().saturating_sub(len),
+            buf,
+        }
+    }
+}
+
+impl std::ops::Deref for Decimal {
+    type Target = str;
+
+    fn deref(&self) -> &str {
+        std::str::from_utf8(self.buf.get(self.start..).unwrap_or_default()).unwrap_or_default()
+    }
+}
+
 /// Lower-case hexadecimal of `bytes`.
 pub fn hex(bytes: &[u8]) -> String {
     const DIGITS: &[u8; 16] = b"0123456789abcdef";
@@ -121,6 +170,16 @@ mod tests {
             .map(|(k, v)| (k.to_owned(), v.to_owned()))
         );
         assert!(query_pairs("").is_empty());
+    }
+
+    #[test]
+    fn decimal_writes_what_display_writes() {
+        for n in [0, 7, -7, 10, 1_720_548_471_077_371_662, i64::MAX, i64::MIN] {
+            assert_eq!(&*Decimal::new(n), n.to_string(), "{n}");
+        }
+        for n in [0, 12345, u64::MAX] {
+            assert_eq!(&*Decimal::unsigned(n), n.to_string(), "{n}");
+        }
     }
 
     #[test]

@@ -13,14 +13,12 @@
 //! Authentication: Cloudflare sends the destination's secret verbatim in `cf-webhook-auth`; it
 //! must equal `CF_WEBHOOK_SECRET` (compared in constant time, before the body is read).
 
-use serde::Deserialize;
-
-use super::shape::{
-    from_json, provider_time, stream_key, Inbound, ParseError, Parsed, Profile, Provider,
-};
+use super::shape::{provider_time, stream_key, Inbound, ParseError, Parsed, Profile, Provider};
+use super::wire::{from_json, Field, Json, Object};
 use crate::ingest::auth::{expect_secret, AuthError, Secret};
 use crate::ingest::event::{ErrorInfo, Event, Kind, ProviderId, State, StreamKey, TimeSource};
 use crate::ingest::settings::{Setting, Settings};
+use crate::text::Decimal;
 use crate::time::Nanos;
 
 pub const ID: ProviderId = ProviderId::new("cloudflare");
@@ -59,96 +57,93 @@ pub fn verify(secret: Option<&Secret>, header: Option<&str>) -> Result<(), AuthE
     expect_secret(got, secret, "cf-webhook-auth header")
 }
 
-#[derive(Deserialize)]
-struct Envelope {
-    #[serde(default)]
-    text: Option<String>,
-    #[serde(default)]
-    data: Option<Data>,
-    #[serde(default)]
-    ts: Option<i64>,
-    #[serde(default)]
-    alert_type: Option<String>,
+/// The slots of the fields livehook reads.
+mod at {
+    pub(super) const TEXT: usize = 0;
+    pub(super) const DATA: usize = 1;
+    pub(super) const TS: usize = 2;
+    pub(super) const ALERT_TYPE: usize = 3;
+    pub(super) const INPUT_ID: usize = 4;
+    pub(super) const EVENT_TYPE: usize = 5;
+    pub(super) const UPDATED_AT: usize = 6;
+    pub(super) const ERRORED: usize = 7;
+    pub(super) const ERROR: usize = 8;
+    pub(super) const CODE: usize = 9;
+    pub(super) const MESSAGE: usize = 10;
 }
 
-#[derive(Deserialize)]
-struct Data {
-    #[serde(default)]
-    input_id: Option<String>,
-    #[serde(default)]
-    event_type: Option<String>,
-    #[serde(default)]
-    updated_at: Option<String>,
-    #[serde(default)]
-    live_input_errored: Option<Errored>,
-}
-
-#[derive(Deserialize)]
-struct Errored {
-    #[serde(default)]
-    error: Option<ErrorBody>,
-}
-
-#[derive(Deserialize)]
-struct ErrorBody {
-    #[serde(default)]
-    code: Option<String>,
-    #[serde(default)]
-    message: Option<String>,
-}
+/// What livehook reads of a notification: `{text, data: {input_id, event_type, updated_at,
+/// live_input_errored: {error: {code, message}}}, ts, alert_type}`, every field optional.
+pub(super) static WIRE: Object = Object::new(&[
+    Field::new("text", Json::OptStr, at::TEXT),
+    Field::new(
+        "data",
+        Json::OptObject(&Object::new(&[
+            Field::new("input_id", Json::OptStr, at::INPUT_ID),
+            Field::new("event_type", Json::OptStr, at::EVENT_TYPE),
+            Field::new("updated_at", Json::OptStr, at::UPDATED_AT),
+            Field::new(
+                "live_input_errored",
+                Json::OptObject(&Object::new(&[Field::new(
+                    "error",
+                    Json::OptObject(&Object::new(&[
+                        Field::new("code", Json::OptStr, at::CODE),
+                        Field::new("message", Json::OptStr, at::MESSAGE),
+                    ])),
+                    at::ERROR,
+                )])),
+                at::ERRORED,
+            ),
+        ])),
+        at::DATA,
+    ),
+    Field::new("ts", Json::OptI64, at::TS),
+    Field::new("alert_type", Json::OptStr, at::ALERT_TYPE),
+]);
 
 fn parse(body: &[u8], received_at: Nanos) -> Result<Parsed, ParseError> {
-    let env: Envelope = from_json(ID, body)?;
-    let Some(data) = env.data else {
-        return match env.text {
-            Some(_) => Ok(Parsed::Test),
-            None => Err(ParseError::Shape {
+    let f = from_json(ID, body, &WIRE)?;
+    if !f.has(at::DATA) {
+        return match f.has(at::TEXT) {
+            true => Ok(Parsed::Test),
+            false => Err(ParseError::Shape {
                 provider: ID,
                 detail: "missing field `data`".into(),
             }),
         };
-    };
-    let (Some(input_id), Some(event_type)) = (data.input_id, data.event_type) else {
+    }
+    let (Some(input_id), Some(event_type)) = (f.str(at::INPUT_ID), f.str(at::EVENT_TYPE)) else {
         // Another notification type (DDoS, SSL, health checks…) sent to this destination.
         return Ok(Parsed::Ignored {
-            event_type: env.alert_type,
+            event_type: f.str(at::ALERT_TYPE).map(str::to_owned),
             reason: "not a Stream Live notification",
             stream: None,
         });
     };
-    let (state, error) = match event_type.as_str() {
+    let (state, error) = match event_type {
         "live_input.connected" => (State::Connected, None),
         "live_input.disconnected" => (State::Disconnected, None),
         "live_input.errored" => {
-            let err = data
-                .live_input_errored
-                .and_then(|e| e.error)
-                .unwrap_or(ErrorBody {
-                    code: None,
-                    message: None,
-                });
-            let code = err.code.unwrap_or_else(|| "ERR_UNKNOWN".to_owned());
-            let message = err.message.unwrap_or_default();
-            let hint = hint_for(&code).to_owned();
+            let code = f.str(at::CODE).unwrap_or("ERR_UNKNOWN");
             (
                 State::Errored,
                 Some(ErrorInfo {
-                    code,
-                    message,
-                    hint,
+                    code: code.to_owned(),
+                    message: f.str(at::MESSAGE).unwrap_or_default().to_owned(),
+                    hint: hint_for(code).to_owned(),
                 }),
             )
         }
         _ => {
             return Ok(Parsed::Ignored {
-                event_type: Some(event_type),
+                event_type: Some(event_type.to_owned()),
                 reason: "unknown Stream Live event type",
-                stream: StreamKey::new(ID, Kind::LiveInput, &input_id),
+                stream: StreamKey::new(ID, Kind::LiveInput, input_id),
             })
         }
     };
-    let stream = stream_key(ID, Kind::LiveInput, &input_id, "data.input_id")?;
-    let (occurred_at, time_source) = match (&data.updated_at, env.ts) {
+    let stream = stream_key(ID, Kind::LiveInput, input_id, "data.input_id")?;
+    let (occurred_at, time_source) = match (f.str(at::UPDATED_AT), f.i64(at::TS)) {
         (Some(t), _) => (provider_time(t, "data.updated_at")?, TimeSource::Provider),
         (None, Some(ts)) => (
             ts.checked_mul(1_000_000_000)
@@ -157,8 +152,18 @@ fn parse(body: &[u8], received_at: Nanos) -> Result<Parsed, ParseError> {
         ),
         (None, None) => (received_at, TimeSource::Receipt),
     };
+    // `{event_type}|{input_id}|{occurred_at}|{code}`
     let code = error.as_ref().map_or("", |e| e.code.as_str());
-    let event_id = format!("{event_type}|{input_id}|{occurred_at}|{code}");
+    let event_id = [
+        event_type,
+        "|",
+        input_id,
+        "|",
+        &Decimal::new(occurred_at),
+        "|",
+        code,
+    ]
+    .concat();
     Ok(Parsed::Event(Box::new(Event {
         stream,
         parent_id: None,
@@ -166,7 +171,7 @@ fn parse(body: &[u8], received_at: Nanos) -> Result<Parsed, ParseError> {
         recording: None,
         occurred_at,
         time_source,
-        event_type,
+        event_type: event_type.to_owned(),
         event_id,
         error,
         name: None,

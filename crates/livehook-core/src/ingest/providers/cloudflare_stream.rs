@@ -18,14 +18,12 @@
 //! HMAC-SHA256(`CF_STREAM_WEBHOOK_SECRET` as given by the API, `"{time}.{raw body}"`); a time
 //! more than 300 s from now is refused (a replay).
 
-use serde::Deserialize;
-
-use super::shape::{
-    from_json, provider_time, stream_key, Inbound, ParseError, Parsed, Profile, Provider,
-};
+use super::shape::{provider_time, stream_key, Inbound, ParseError, Parsed, Profile, Provider};
+use super::wire::{from_json, Field, Json, Object};
 use crate::ingest::auth::{AuthError, Secret, TimedSignature};
 use crate::ingest::event::{ErrorInfo, Event, Kind, ProviderId, State, TimeSource};
 use crate::ingest::settings::{Setting, Settings};
+use crate::text::Decimal;
 use crate::time::Nanos;
 
 /// The records' provider: Cloudflare, as for live inputs.
@@ -99,78 +97,90 @@ pub fn sign(secret: &str, time: u64, body: &[u8]) -> Option<String> {
     SCHEME.sign(secret, time, body)
 }
 
-#[derive(Deserialize)]
-struct Video {
-    uid: String,
-    status: Status,
-    #[serde(default)]
-    modified: Option<String>,
-    #[serde(default, rename = "liveInput")]
-    live_input: Option<String>,
-    #[serde(default)]
-    meta: Option<Meta>,
+/// The slots of the fields livehook reads.
+mod at {
+    pub(super) const UID: usize = 0;
+    pub(super) const STATUS: usize = 1;
+    pub(super) const MODIFIED: usize = 2;
+    pub(super) const LIVE_INPUT: usize = 3;
+    pub(super) const META: usize = 4;
+    pub(super) const STATE: usize = 5;
+    pub(super) const CODE: usize = 6;
+    pub(super) const TEXT: usize = 7;
+    pub(super) const NAME: usize = 8;
 }
 
-#[derive(Deserialize)]
-struct Status {
-    state: String,
-    #[serde(default, rename = "errorReasonCode", alias = "errReasonCode")]
-    code: Option<String>,
-    #[serde(default, rename = "errorReasonText", alias = "errReasonText")]
-    text: Option<String>,
-}
-
-#[derive(Deserialize)]
-struct Meta {
-    #[serde(default)]
-    name: Option<serde_json::Value>,
-}
+/// What livehook reads of a video: `{uid, status: {state, errorReasonCode, errorReasonText},
+/// modified, liveInput, meta: {name}}` (`errReasonCode` and `errReasonText` in older bodies);
+/// `meta.name` may be any JSON value, only a string is a name.
+pub(super) static WIRE: Object = Object::new(&[
+    Field::new("uid", Json::Str, at::UID),
+    Field::new(
+        "status",
+        Json::Object(&Object::new(&[
+            Field::new("state", Json::Str, at::STATE),
+            Field::new("errorReasonCode", Json::OptStr, at::CODE).or("errReasonCode"),
+            Field::new("errorReasonText", Json::OptStr, at::TEXT).or("errReasonText"),
+        ])),
+        at::STATUS,
+    ),
+    Field::new("modified", Json::OptStr, at::MODIFIED),
+    Field::new("liveInput", Json::OptStr, at::LIVE_INPUT),
+    Field::new(
+        "meta",
+        Json::OptObject(&Object::new(&[Field::new(
+            "name",
+            Json::OptAnyStr,
+            at::NAME,
+        )])),
+        at::META,
+    ),
+]);
 
 fn parse(body: &[u8]) -> Result<Parsed, ParseError> {
-    let v: Video = from_json(ID, body)?;
-    let stream = stream_key(ID, Kind::Video, &v.uid, "uid")?;
-    let modified = v
-        .modified
-        .as_deref()
+    let f = from_json(ID, body, &WIRE)?;
+    let uid = f.text(at::UID);
+    let stream = stream_key(ID, Kind::Video, uid, "uid")?;
+    let modified = f
+        .str(at::MODIFIED)
         .ok_or_else(|| ParseError::missing(ID, "modified"))?;
     let occurred_at = provider_time(modified, "modified")?;
-    let (state, error) = match v.status.state.as_str() {
+    let state_name = f.text(at::STATE);
+    let event_type = ["video.", state_name].concat();
+    let (state, error) = match state_name {
         "pendingupload" => (State::Created, None),
         "downloading" | "queued" | "inprogress" | "live-inprogress" => (State::Processing, None),
         "ready" => (State::Ready, None),
         "error" => {
-            let code = v
-                .status
-                .code
+            let code = f
+                .str(at::CODE)
                 .filter(|c| !c.is_empty())
-                .unwrap_or_else(|| "ERR_UNKNOWN".to_owned());
-            let hint = hint_for(&code).to_owned();
-            let message = v.status.text.unwrap_or_default();
+                .unwrap_or("ERR_UNKNOWN");
             (
                 State::Errored,
                 Some(ErrorInfo {
-                    code,
-                    message,
-                    hint,
+                    code: code.to_owned(),
+                    message: f.str(at::TEXT).unwrap_or_default().to_owned(),
+                    hint: hint_for(code).to_owned(),
                 }),
             )
         }
         _ => {
             return Ok(Parsed::ignored(
-                format!("video.{}", v.status.state),
+                event_type,
                 "unknown Stream video state",
                 Some(stream),
             ))
         }
     };
-    let event_type = format!("video.{}", v.status.state);
-    let parent = match v.live_input.as_deref().filter(|i| !i.is_empty()) {
+    let parent = match f.str(at::LIVE_INPUT).filter(|i| !i.is_empty()) {
         Some(input) => Some(stream_key(ID, Kind::LiveInput, input, "liveInput")?),
         None => None,
     };
+    let time = Decimal::new(occurred_at);
     let event = Event {
-        event_id: format!("{}|{}|{occurred_at}", v.uid, v.status.state),
-        stream: stream.clone(),
+        // `{uid}|{state}|{occurred_at}`
+        event_id: [uid, "|", state_name, "|", &time].concat(),
         parent_id: parent.as_ref().map(|p| p.id.clone()),
         state,
         recording: None,
@@ -178,20 +188,19 @@ fn parse(body: &[u8]) -> Result<Parsed, ParseError> {
         time_source: TimeSource::Provider,
         event_type,
         error,
-        name: v.meta.and_then(|m| match m.name {
-            Some(serde_json::Value::String(name)) => Some(name),
-            _ => None,
-        }),
+        name: f.str(at::NAME).map(str::to_owned),
         keeps_state: false,
         warning: None,
         latest_recording: None,
+        stream,
     };
     let Some(input) = parent else {
         return Ok(Parsed::Event(Box::new(event)));
     };
     // The live input learns its newest recording; its own state is not the video's business.
     let also = Event {
-        event_id: format!("{}|recording|{}|{occurred_at}", input.id, v.uid),
+        // `{input}|recording|{uid}|{occurred_at}`
+        event_id: [&*input.id, "|recording|", uid, "|", &time].concat(),
         stream: input,
         parent_id: None,
         // Only an assumption for an input livehook has not heard of: its broadcast has ended.
@@ -204,7 +213,7 @@ fn parse(body: &[u8]) -> Result<Parsed, ParseError> {
         name: None,
         keeps_state: true,
         warning: None,
-        latest_recording: Some(stream.id),
+        latest_recording: Some(event.stream.id.clone()),
     };
     Ok(Parsed::Linked {
         event: Box::new(event),

@@ -9,7 +9,7 @@
 //! - Event time: `created_at` (when FastPix created the webhook event).
 //! - De-duplication key: `webhookId` + type + stream + time, so a redelivery (same body, more
 //!   `attempts`) is recognised whether `webhookId` names the event or the endpoint.
-//! - `data.streamKey` and `data.rtmpUrl` are credentials: no struct here has a field for them.
+//! - `data.streamKey` and `data.rtmpUrl` are credentials: `WIRE` declares no field for them.
 //!
 //! Authentication: `FastPix-Signature` is base64(HMAC-SHA256(key, raw body)), where the key is
 //! the base64-decoded `FASTPIX_WEBHOOK_SECRET`. FastPix sends no timestamp, so replays are caught
@@ -17,16 +17,15 @@
 
 use base64::engine::general_purpose::STANDARD;
 use base64::Engine as _;
-use serde::Deserialize;
 use serde_json::Map;
 
 use super::live_stream::{self, Lifecycle};
-use super::shape::{
-    from_json, provider_time, stream_key, Inbound, ParseError, Parsed, Profile, Provider,
-};
+use super::shape::{provider_time, stream_key, Inbound, ParseError, Parsed, Profile, Provider};
+use super::wire::{from_json, Field, Json, Object};
 use crate::ingest::auth::{hmac_sha256, hmac_sha256_matches, AuthError, Secret};
 use crate::ingest::event::{Event, Kind, ProviderId, StreamKey, TimeSource};
 use crate::ingest::settings::{Setting, Settings};
+use crate::text::Decimal;
 use crate::time::Nanos;
 
 pub const ID: ProviderId = ProviderId::new("fastpix");
@@ -108,123 +107,135 @@ pub fn sign(key: &[u8], body: &[u8]) -> Option<String> {
     Some(STANDARD.encode(hmac_sha256(key, &[body])?))
 }
 
-#[derive(Deserialize)]
-struct Envelope {
-    #[serde(rename = "type")]
-    event_type: String,
-    #[serde(rename = "webhookId", default)]
-    webhook_id: Option<String>,
-    #[serde(default)]
-    object: Option<Object>,
-    #[serde(default)]
-    data: Option<Data>,
-    #[serde(default)]
-    created_at: Option<String>,
-    /// FastPix's current envelope (its SDK's documentation): the event id, the one to
-    /// de-duplicate on, and `createdAt` in place of `created_at`.
-    #[serde(default)]
-    id: Option<String>,
-    #[serde(rename = "createdAt", default)]
-    created_at_camel: Option<String>,
+/// The slots of the fields livehook reads.
+mod at {
+    pub(super) const TYPE: usize = 0;
+    pub(super) const WEBHOOK_ID: usize = 1;
+    pub(super) const OBJECT: usize = 2;
+    pub(super) const DATA: usize = 3;
+    pub(super) const CREATED_AT: usize = 4;
+    pub(super) const ID: usize = 5;
+    pub(super) const CREATED_AT_CAMEL: usize = 6;
+    pub(super) const OBJECT_ID: usize = 7;
+    pub(super) const STREAM_ID: usize = 8;
+    pub(super) const DATA_ID: usize = 9;
+    pub(super) const STATUS: usize = 10;
+    pub(super) const SIMULCAST_ID: usize = 11;
+    pub(super) const LIVESTREAM_ID: usize = 12;
 }
 
-#[derive(Deserialize)]
-struct Object {
-    #[serde(default)]
-    id: Option<String>,
-}
-
-#[derive(Deserialize, Default)]
-struct Data {
-    #[serde(rename = "streamId", default)]
-    stream_id: Option<String>,
-    #[serde(default)]
-    id: Option<String>,
-    #[serde(default)]
-    status: Option<String>,
-    #[serde(rename = "simulcastId", default)]
-    simulcast_id: Option<String>,
-    #[serde(rename = "livestreamId", default)]
-    livestream_id: Option<String>,
-}
+/// What livehook reads of an event: `{type, webhookId, object: {id}, data: {streamId, id,
+/// status, simulcastId, livestreamId}, created_at, id, createdAt}`; only `type` is required.
+/// `id` and `createdAt` are FastPix's current envelope (its SDK's documentation): the event id,
+/// the one to de-duplicate on, and `createdAt` in place of `created_at`.
+pub(super) static WIRE: Object = Object::new(&[
+    Field::new("type", Json::Str, at::TYPE),
+    Field::new("webhookId", Json::OptStr, at::WEBHOOK_ID),
+    Field::new(
+        "object",
+        Json::OptObject(&Object::new(&[Field::new(
+            "id",
+            Json::OptStr,
+            at::OBJECT_ID,
+        )])),
+        at::OBJECT,
+    ),
+    Field::new(
+        "data",
+        Json::OptObject(&Object::new(&[
+            Field::new("streamId", Json::OptStr, at::STREAM_ID),
+            Field::new("id", Json::OptStr, at::DATA_ID),
+            Field::new("status", Json::OptStr, at::STATUS),
+            Field::new("simulcastId", Json::OptStr, at::SIMULCAST_ID),
+            Field::new("livestreamId", Json::OptStr, at::LIVESTREAM_ID),
+        ])),
+        at::DATA,
+    ),
+    Field::new("created_at", Json::OptStr, at::CREATED_AT),
+    Field::new("id", Json::OptStr, at::ID),
+    Field::new("createdAt", Json::OptStr, at::CREATED_AT_CAMEL),
+]);
 
 const PREFIX: &str = "video.live_stream.";
 const UNKNOWN: &str = "unknown FastPix live stream event type";
 
 fn parse(body: &[u8], received_at: Nanos) -> Result<Parsed, ParseError> {
-    let env: Envelope = from_json(ID, body)?;
-    let data = env.data.unwrap_or_default();
-    let status = data.status.as_deref();
-    let Some(name) = env.event_type.strip_prefix(PREFIX) else {
-        return Ok(Parsed::ignored(
-            env.event_type,
-            "not a live stream event",
-            None,
-        ));
+    let f = from_json(ID, body, &WIRE)?;
+    let status = f.str(at::STATUS);
+    let event_type = f.text(at::TYPE);
+    let Some(name) = event_type.strip_prefix(PREFIX) else {
+        return Ok(Parsed::ignored(event_type, "not a live stream event", None));
     };
     // The live stream an ignored event still names, for its history.
-    let named = data
-        .stream_id
-        .as_deref()
-        .and_then(|id| StreamKey::new(ID, Kind::LiveInput, id));
+    let named = || {
+        f.str(at::STREAM_ID)
+            .and_then(|id| StreamKey::new(ID, Kind::LiveInput, id))
+    };
     // (kind, state, recording)
     let (kind, state, recording) = match name.strip_prefix("simulcast_target.") {
         Some(target) => match live_stream::simulcast_target(target) {
             Some(state) => (Kind::SimulcastTarget, state, None),
-            None => return Ok(Parsed::ignored(env.event_type, UNKNOWN, named)),
+            None => return Ok(Parsed::ignored(event_type, UNKNOWN, named())),
         },
         None => match live_stream::live_stream(name, status) {
             Lifecycle::State(state, recording) => (Kind::LiveInput, state, recording),
             Lifecycle::NoStatus => {
                 return Ok(Parsed::ignored(
-                    env.event_type,
+                    event_type,
                     "no recognisable data.status",
-                    named,
+                    named(),
                 ))
             }
-            Lifecycle::Unknown => return Ok(Parsed::ignored(env.event_type, UNKNOWN, named)),
+            Lifecycle::Unknown => return Ok(Parsed::ignored(event_type, UNKNOWN, named())),
         },
     };
-    let object_id = env.object.and_then(|o| o.id);
+    let object_id = f.str(at::OBJECT_ID);
     let (id, field, parent_id) = match kind {
         Kind::SimulcastTarget => (
-            data.simulcast_id,
+            f.str(at::SIMULCAST_ID),
             "data.simulcastId",
-            data.livestream_id.or(object_id),
+            f.str(at::LIVESTREAM_ID).or(object_id),
         ),
         _ => (
-            data.stream_id.or(data.id).or(object_id),
+            f.str(at::STREAM_ID).or(f.str(at::DATA_ID)).or(object_id),
             "data.streamId",
             None,
         ),
     };
     let id = id.ok_or_else(|| ParseError::missing(ID, field))?;
-    let stream = stream_key(ID, kind, &id, field)?;
-    if let Some(p) = &parent_id {
+    let stream = stream_key(ID, kind, id, field)?;
+    if let Some(p) = parent_id {
         stream_key(ID, Kind::LiveInput, p, "data.livestreamId")?;
     }
-    let (occurred_at, time_source) = match (&env.created_at, &env.created_at_camel) {
+    let (occurred_at, time_source) = match (f.str(at::CREATED_AT), f.str(at::CREATED_AT_CAMEL)) {
         (Some(t), _) => (provider_time(t, "created_at")?, TimeSource::Provider),
         (None, Some(t)) => (provider_time(t, "createdAt")?, TimeSource::Provider),
         (None, None) => (received_at, TimeSource::Receipt),
     };
-    let event_id = format!(
-        "{}|{}|{}|{occurred_at}",
-        env.webhook_id
-            .as_deref()
-            .or(env.id.as_deref())
-            .unwrap_or("-"),
-        env.event_type,
-        stream
-    );
+    // `{webhookId or id or -}|{type}|{stream}|{occurred_at}`, the stream as its `Display`
+    // writes it.
+    let event_id = [
+        f.str(at::WEBHOOK_ID).or(f.str(at::ID)).unwrap_or("-"),
+        "|",
+        event_type,
+        "|",
+        ID.as_str(),
+        ":",
+        kind.as_str(),
+        ":",
+        &stream.id,
+        "|",
+        &Decimal::new(occurred_at),
+    ]
+    .concat();
     Ok(Parsed::Event(Box::new(Event {
         stream,
-        parent_id,
+        parent_id: parent_id.map(str::to_owned),
         state,
         recording,
         occurred_at,
         time_source,
-        event_type: env.event_type,
+        event_type: event_type.to_owned(),
         event_id,
         error: None,
         name: None,

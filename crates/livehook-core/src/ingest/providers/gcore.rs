@@ -11,13 +11,12 @@
 //!
 //! Stream ids, video ids and broadcast ids are separate number spaces: each is its own kind.
 
-use serde::Deserialize;
-
 use std::net::IpAddr;
 
 use serde_json::{Map, Value};
 
-use super::shape::{from_json, stream_key, Inbound, ParseError, Parsed, Profile, Provider, RawId};
+use super::shape::{stream_key, Inbound, ParseError, Parsed, Profile, Provider};
+use super::wire::{from_json, Field, Json, Object};
 use crate::ingest::auth::{expect_secret, AuthError, Cidr, Secret};
 use crate::ingest::event::{Event, Kind, ProviderId, State, StreamKey, TimeSource};
 use crate::ingest::settings::{Setting, Settings};
@@ -99,86 +98,103 @@ pub fn verify(
     expect_secret(path_token, token, "webhook token")
 }
 
-#[derive(Deserialize)]
-struct Envelope {
-    #[serde(rename = "type")]
-    message_type: String,
-    #[serde(default)]
-    message: Option<Message>,
+/// The slots of the fields livehook reads.
+mod at {
+    pub(super) const TYPE: usize = 0;
+    pub(super) const MESSAGE: usize = 1;
+    pub(super) const STREAM: usize = 2;
+    pub(super) const VIDEO: usize = 3;
+    pub(super) const BROADCAST: usize = 4;
+    pub(super) const STREAM_ID: usize = 5;
+    pub(super) const STREAM_NAME: usize = 6;
+    pub(super) const LIVE: usize = 7;
+    pub(super) const RECORDING: usize = 8;
+    pub(super) const BACKUP_LIVE: usize = 9;
+    pub(super) const VIDEO_ID: usize = 10;
+    pub(super) const VIDEO_NAME: usize = 11;
+    pub(super) const VIDEO_STATUS: usize = 12;
+    pub(super) const BROADCAST_ID: usize = 13;
+    pub(super) const BROADCAST_NAME: usize = 14;
+    pub(super) const BROADCAST_STATUS: usize = 15;
 }
 
-#[derive(Deserialize)]
-struct Message {
-    #[serde(default)]
-    stream: Option<Stream>,
-    #[serde(default)]
-    video: Option<Video>,
-    #[serde(default)]
-    broadcast: Option<Broadcast>,
-}
-
-#[derive(Deserialize)]
-struct Stream {
-    id: RawId,
-    #[serde(default)]
-    name: Option<String>,
-    live: bool,
-    #[serde(default)]
-    recording: Option<bool>,
-    /// Newer payloads: the backup ingest is receiving while the main one is not.
-    #[serde(default)]
-    backup_live: Option<bool>,
-}
-
-#[derive(Deserialize)]
-struct Video {
-    id: RawId,
-    #[serde(default)]
-    name: Option<String>,
-    status: String,
-}
-
-#[derive(Deserialize)]
-struct Broadcast {
-    id: RawId,
-    #[serde(default)]
-    name: Option<String>,
-    status: String,
-}
+/// What livehook reads of a message: `{type, message: {stream: {id, name, live, recording,
+/// backup_live}, video: {id, name, status}, broadcast: {id, name, status}}}`. Ids are numbers
+/// or strings; `backup_live` (newer payloads) says the backup ingest is receiving while the
+/// main one is not.
+pub(super) static WIRE: Object = Object::new(&[
+    Field::new("type", Json::Str, at::TYPE),
+    Field::new(
+        "message",
+        Json::OptObject(&Object::new(&[
+            Field::new(
+                "stream",
+                Json::OptObject(&Object::new(&[
+                    Field::new("id", Json::Id, at::STREAM_ID),
+                    Field::new("name", Json::OptStr, at::STREAM_NAME),
+                    Field::new("live", Json::Bool, at::LIVE),
+                    Field::new("recording", Json::OptBool, at::RECORDING),
+                    Field::new("backup_live", Json::OptBool, at::BACKUP_LIVE),
+                ])),
+                at::STREAM,
+            ),
+            Field::new(
+                "video",
+                Json::OptObject(&Object::new(&[
+                    Field::new("id", Json::Id, at::VIDEO_ID),
+                    Field::new("name", Json::OptStr, at::VIDEO_NAME),
+                    Field::new("status", Json::Str, at::VIDEO_STATUS),
+                ])),
+                at::VIDEO,
+            ),
+            Field::new(
+                "broadcast",
+                Json::OptObject(&Object::new(&[
+                    Field::new("id", Json::Id, at::BROADCAST_ID),
+                    Field::new("name", Json::OptStr, at::BROADCAST_NAME),
+                    Field::new("status", Json::Str, at::BROADCAST_STATUS),
+                ])),
+                at::BROADCAST,
+            ),
+        ])),
+        at::MESSAGE,
+    ),
+]);
 
 fn parse(body: &[u8], received_at: Nanos) -> Result<Parsed, ParseError> {
-    let env: Envelope = from_json(ID, body)?;
-    let message = env.message;
+    let f = from_json(ID, body, &WIRE)?;
     let missing = |what: &str| ParseError::Shape {
         provider: ID,
         detail: format!("missing field `message.{what}`"),
     };
-    // (kind, raw id, state, recording, our event-type name, the stream's name)
-    let (kind, id, state, recording, event_type, name) = match env.message_type.as_str() {
+    // (kind, slot of the id, state, recording, our event-type name, slot of the name)
+    let (kind, id, state, recording, event_type, name) = match f.text(at::TYPE) {
         "stream" => {
-            let s = message
-                .and_then(|m| m.stream)
-                .ok_or_else(|| missing("stream"))?;
-            let on_air = s.live || s.backup_live == Some(true);
+            if !f.has(at::STREAM) {
+                return Err(missing("stream"));
+            }
+            let on_air = f.bool(at::LIVE) == Some(true) || f.bool(at::BACKUP_LIVE) == Some(true);
             let (state, name) = if on_air {
                 (State::Live, "stream.live")
             } else {
                 (State::Disconnected, "stream.offline")
             };
+            let recording = f.bool(at::RECORDING);
             (
                 Kind::LiveInput,
-                s.id,
+                at::STREAM_ID,
                 state,
-                s.recording,
+                recording,
                 name.to_owned(),
-                s.name,
+                at::STREAM_NAME,
             )
         }
         "video" => {
-            let v = message
-                .and_then(|m| m.video)
-                .ok_or_else(|| missing("video"))?;
-            let state = match v.status.as_str() {
+            if !f.has(at::VIDEO) {
+                return Err(missing("video"));
+            }
+            let status = f.text(at::VIDEO_STATUS);
+            let state = match status {
                 "empty" => State::Created,
                 "pending" => State::Processing,
                 "viewable" => State::Viewable,
@@ -187,24 +203,26 @@ fn parse(body: &[u8], received_at: Nanos) -> Result<Parsed, ParseError> {
                     return Ok(Parsed::Ignored {
                         event_type: Some("video".into()),
                         reason: "unknown Gcore video status",
-                        stream: StreamKey::new(ID, Kind::Video, &v.id.into_string()),
+                        stream: StreamKey::new(ID, Kind::Video, &f.id(at::VIDEO_ID)),
                     })
                 }
             };
+            let event_type = ["video.", status].concat();
             (
                 Kind::Video,
-                v.id,
+                at::VIDEO_ID,
                 state,
                 None,
-                format!("video.{}", v.status),
-                v.name,
+                event_type,
+                at::VIDEO_NAME,
             )
         }
         "broadcast" => {
-            let b = message
-                .and_then(|m| m.broadcast)
-                .ok_or_else(|| missing("broadcast"))?;
-            let state = match b.status.as_str() {
+            if !f.has(at::BROADCAST) {
+                return Err(missing("broadcast"));
+            }
+            let status = f.text(at::BROADCAST_STATUS);
+            let state = match status {
                 "pending" => State::Idle,
                 "live" => State::Live,
                 "paused" => State::Paused,
@@ -213,34 +231,47 @@ fn parse(body: &[u8], received_at: Nanos) -> Result<Parsed, ParseError> {
                     return Ok(Parsed::Ignored {
                         event_type: Some("broadcast".into()),
                         reason: "unknown Gcore broadcast status",
-                        stream: StreamKey::new(ID, Kind::Broadcast, &b.id.into_string()),
+                        stream: StreamKey::new(ID, Kind::Broadcast, &f.id(at::BROADCAST_ID)),
                     })
                 }
             };
+            let event_type = ["broadcast.", status].concat();
             (
                 Kind::Broadcast,
-                b.id,
+                at::BROADCAST_ID,
                 state,
                 None,
-                format!("broadcast.{}", b.status),
-                b.name,
+                event_type,
+                at::BROADCAST_NAME,
             )
         }
-        _ => {
+        other => {
             return Ok(Parsed::Ignored {
-                event_type: Some(env.message_type),
+                event_type: Some(other.to_owned()),
                 reason: "unknown Gcore message type",
                 stream: None,
             })
         }
     };
-    let stream = stream_key(ID, kind, &id.into_string(), "message.*.id")?;
+    let stream = stream_key(ID, kind, &f.id(id), "message.*.id")?;
     let rec = match recording {
         Some(true) => "rec",
         Some(false) => "norec",
         None => "-",
     };
-    let event_id = format!("{event_type}|{stream}|{rec}");
+    // `{event_type}|{stream}|{rec}`, the stream as its `Display` writes it.
+    let event_id = [
+        &event_type,
+        "|",
+        ID.as_str(),
+        ":",
+        kind.as_str(),
+        ":",
+        &stream.id,
+        "|",
+        rec,
+    ]
+    .concat();
     Ok(Parsed::Event(Box::new(Event {
         stream,
         parent_id: None,
@@ -251,7 +282,7 @@ fn parse(body: &[u8], received_at: Nanos) -> Result<Parsed, ParseError> {
         event_type,
         event_id,
         error: None,
-        name,
+        name: f.str(name).map(str::to_owned),
         keeps_state: false,
         warning: None,
         latest_recording: None,

@@ -23,11 +23,8 @@
 //! Authentication: the `x-api-key` header equals `IVS_WEBHOOK_TOKEN` (constant-time). EventBridge
 //! signs nothing and sends no timestamp: a replayed body is caught by event de-duplication.
 
-use serde::Deserialize;
-
-use super::shape::{
-    from_json, provider_time, stream_key, Inbound, ParseError, Parsed, Profile, Provider,
-};
+use super::shape::{provider_time, stream_key, Inbound, ParseError, Parsed, Profile, Provider};
+use super::wire::{from_json, Field, Fields, Json, Object};
 use crate::ingest::auth::{expect_secret, AuthError, Secret};
 use crate::ingest::event::{
     ErrorInfo, Event, Kind, ProviderId, State, TimeSource, WarningChange, WarningInfo,
@@ -72,43 +69,57 @@ pub fn verify(token: Option<&Secret>, header: Option<&str>) -> Result<(), AuthEr
     expect_secret(presented.trim(), token, "x-api-key header")
 }
 
-#[derive(Deserialize)]
-struct Envelope {
-    id: String,
-    #[serde(rename = "detail-type")]
-    detail_type: String,
-    source: String,
-    time: String,
-    #[serde(default)]
-    resources: Vec<String>,
-    #[serde(default)]
-    detail: Detail,
+/// The slots of the fields livehook reads.
+mod at {
+    pub(super) const ID: usize = 0;
+    pub(super) const DETAIL_TYPE: usize = 1;
+    pub(super) const SOURCE: usize = 2;
+    pub(super) const TIME: usize = 3;
+    pub(super) const RESOURCES: usize = 4;
+    pub(super) const DETAIL: usize = 5;
+    pub(super) const EVENT_NAME: usize = 6;
+    pub(super) const CHANNEL_NAME: usize = 7;
+    pub(super) const CODE: usize = 8;
+    pub(super) const REASON: usize = 9;
+    pub(super) const RECORDING_STATUS: usize = 10;
+    pub(super) const RECORDING_STATUS_REASON: usize = 11;
+    pub(super) const LIMIT_NAME: usize = 12;
+    pub(super) const LIMIT_VALUE: usize = 13;
+    pub(super) const EXCEEDED_BY: usize = 14;
+    pub(super) const LIMIT_UNIT: usize = 15;
 }
 
-/// Every field any IVS detail type has; the ones a type lacks stay `None`.
-#[derive(Deserialize, Default)]
-struct Detail {
-    #[serde(default)]
-    event_name: Option<String>,
-    #[serde(default)]
-    channel_name: Option<String>,
-    #[serde(default)]
-    code: Option<String>,
-    #[serde(default)]
-    reason: Option<String>,
-    #[serde(default)]
-    recording_status: Option<String>,
-    #[serde(default)]
-    recording_status_reason: Option<String>,
-    #[serde(default)]
-    limit_name: Option<String>,
-    #[serde(default)]
-    limit_value: Option<serde_json::Number>,
-    #[serde(default)]
-    exceeded_by: Option<serde_json::Number>,
-    #[serde(default)]
-    limit_unit: Option<String>,
-}
+/// What livehook reads of an EventBridge event: `{id, detail-type, source, time, resources,
+/// detail}`, the first four required; `resources` is an array of strings (the first is the
+/// channel); `detail` holds every field any IVS detail type has, the ones a type lacks stay
+/// absent.
+pub(super) static WIRE: Object = Object::new(&[
+    Field::new("id", Json::Str, at::ID),
+    Field::new("detail-type", Json::Str, at::DETAIL_TYPE),
+    Field::new("source", Json::Str, at::SOURCE),
+    Field::new("time", Json::Str, at::TIME),
+    Field::new("resources", Json::FirstStr, at::RESOURCES),
+    Field::new(
+        "detail",
+        Json::DefaultObject(&Object::new(&[
+            Field::new("event_name", Json::OptStr, at::EVENT_NAME),
+            Field::new("channel_name", Json::OptStr, at::CHANNEL_NAME),
+            Field::new("code", Json::OptStr, at::CODE),
+            Field::new("reason", Json::OptStr, at::REASON),
+            Field::new("recording_status", Json::OptStr, at::RECORDING_STATUS),
+            Field::new(
+                "recording_status_reason",
+                Json::OptStr,
+                at::RECORDING_STATUS_REASON,
+            ),
+            Field::new("limit_name", Json::OptStr, at::LIMIT_NAME),
+            Field::new("limit_value", Json::OptNumber, at::LIMIT_VALUE),
+            Field::new("exceeded_by", Json::OptNumber, at::EXCEEDED_BY),
+            Field::new("limit_unit", Json::OptStr, at::LIMIT_UNIT),
+        ])),
+        at::DETAIL,
+    ),
+]);
 
 const STATE_CHANGE: &str = "IVS Stream State Change";
 const HEALTH_CHANGE: &str = "IVS Stream Health Change";
@@ -129,29 +140,25 @@ enum Effect {
 }
 
 fn parse(body: &[u8]) -> Result<Parsed, ParseError> {
-    let env: Envelope = from_json(ID, body)?;
-    if env.source != "aws.ivs" {
-        return Ok(Parsed::ignored(
-            env.detail_type.as_str(),
-            "not an aws.ivs event",
-            None,
-        ));
+    let f = from_json(ID, body, &WIRE)?;
+    let detail_type = f.text(at::DETAIL_TYPE);
+    if f.text(at::SOURCE) != "aws.ivs" {
+        return Ok(Parsed::ignored(detail_type, "not an aws.ivs event", None));
     }
-    let stream = match env.resources.first() {
+    let stream = match f.str(at::RESOURCES) {
         Some(arn) => Some(stream_key(ID, Kind::LiveInput, arn, "resources")?),
         None => None,
     };
-    let d = &env.detail;
-    let event_name = match env.detail_type.as_str() {
-        STATE_CHANGE | HEALTH_CHANGE => d.event_name.as_deref(),
-        RECORDING_CHANGE => d.recording_status.as_deref(),
-        LIMIT_BREACH => d.limit_name.as_deref(),
+    let event_name = match detail_type {
+        STATE_CHANGE | HEALTH_CHANGE => f.str(at::EVENT_NAME),
+        RECORDING_CHANGE => f.str(at::RECORDING_STATUS),
+        LIMIT_BREACH => f.str(at::LIMIT_NAME),
         _ => None,
     };
-    let effect = event_name.and_then(|name| effect(&env.detail_type, name, d));
+    let effect = event_name.and_then(|name| effect(detail_type, name, &f));
     let Some(effect) = effect else {
         return Ok(Parsed::ignored(
-            &env.detail_type,
+            detail_type,
             "IVS event livehook does not track",
             stream,
         ));
@@ -160,8 +167,8 @@ fn parse(body: &[u8]) -> Result<Parsed, ParseError> {
         return Err(ParseError::missing(ID, "resources"));
     };
     let event_type = match event_name {
-        Some(name) => format!("{}: {name}", env.detail_type),
-        None => env.detail_type.clone(),
+        Some(name) => [detail_type, ": ", name].concat(),
+        None => detail_type.to_owned(),
     };
     let (state, error, keeps_state, recording, warning) = match effect {
         Effect::State(state, error) => (state, error, false, None, None),
@@ -172,23 +179,26 @@ fn parse(body: &[u8]) -> Result<Parsed, ParseError> {
         } => (assume, None, true, recording, warning),
     };
     Ok(Parsed::Event(Box::new(Event {
-        occurred_at: provider_time(&env.time, "time")?,
+        occurred_at: provider_time(f.text(at::TIME), "time")?,
         stream,
         parent_id: None,
         state,
         recording,
         time_source: TimeSource::Provider,
         event_type,
-        event_id: env.id,
+        event_id: f.text(at::ID).to_owned(),
         error,
-        name: d.channel_name.clone().filter(|n| !n.is_empty()),
+        name: f
+            .str(at::CHANNEL_NAME)
+            .filter(|n| !n.is_empty())
+            .map(str::to_owned),
         keeps_state,
         warning,
         latest_recording: None,
     })))
 }
 
-fn effect(detail_type: &str, name: &str, d: &Detail) -> Option<Effect> {
+fn effect(detail_type: &str, name: &str, d: &Fields<'_>) -> Option<Effect> {
     let warn = |code: &str, message: String| {
         Some(WarningChange::Raised(WarningInfo {
             code: code.to_owned(),
@@ -200,7 +210,7 @@ fn effect(detail_type: &str, name: &str, d: &Detail) -> Option<Effect> {
         recording,
         warning,
     };
-    let code = d.code.as_deref().filter(|c| !c.is_empty());
+    let code = d.str(at::CODE).filter(|c| !c.is_empty());
     Some(match (detail_type, name) {
         (STATE_CHANGE, "Session Created") => Effect::State(State::Connected, None),
         (STATE_CHANGE, "Stream Start" | "Stream Takeover") => Effect::State(State::Live, None),
@@ -211,7 +221,10 @@ fn effect(detail_type: &str, name: &str, d: &Detail) -> Option<Effect> {
         },
         (STATE_CHANGE, "Stream Failure") => Effect::State(
             State::Errored,
-            Some(error("StreamFailure", d.reason.clone().unwrap_or_default())),
+            Some(error(
+                "StreamFailure",
+                d.str(at::REASON).unwrap_or_default().to_owned(),
+            )),
         ),
         (STATE_CHANGE, "Stream Takeover Failure") => keep(
             State::Live,
@@ -243,8 +256,7 @@ fn effect(detail_type: &str, name: &str, d: &Detail) -> Option<Effect> {
                 format!(
                     "{name}: {}. Check the channel's recording configuration and that IVS may \
                      write to its S3 bucket.",
-                    d.recording_status_reason
-                        .as_deref()
+                    d.str(at::RECORDING_STATUS_REASON)
                         .filter(|r| !r.is_empty())
                         .unwrap_or("no reason given")
                 ),
@@ -258,9 +270,9 @@ fn effect(detail_type: &str, name: &str, d: &Detail) -> Option<Effect> {
                 format!(
                     "{limit} went over its limit of {} {} by {}: lower the encoder's settings or \
                      raise the quota.",
-                    number(d.limit_value.as_ref()),
-                    d.limit_unit.as_deref().unwrap_or(""),
-                    number(d.exceeded_by.as_ref()),
+                    number(d.number(at::LIMIT_VALUE)),
+                    d.str(at::LIMIT_UNIT).unwrap_or(""),
+                    number(d.number(at::EXCEEDED_BY)),
                 ),
             ),
         ),

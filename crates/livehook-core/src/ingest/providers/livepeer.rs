@@ -22,7 +22,8 @@
 
 use serde::Deserialize;
 
-use super::shape::{from_json, stream_key, Inbound, ParseError, Parsed, Profile, Provider};
+use super::shape::{stream_key, Inbound, ParseError, Parsed, Profile, Provider};
+use super::wire::{from_json, Field, Json, Object};
 use crate::ingest::auth::{header_pairs, hmac_sha256, hmac_sha256_matches, AuthError, Secret};
 use crate::ingest::event::{ErrorInfo, Event, Kind, ProviderId, State, TimeSource};
 use crate::ingest::settings::{Setting, Settings};
@@ -108,58 +109,70 @@ pub fn sign(secret: &str, time_ms: u64, body: &[u8]) -> Option<String> {
     Some(format!("t={time_ms},v1={}", hex(&mac)))
 }
 
-#[derive(Deserialize)]
-#[serde(rename_all = "camelCase")]
-struct Envelope {
-    id: String,
-    event: String,
-    created_at: u64,
-    #[serde(default)]
-    stream: Option<Stream>,
-    #[serde(default)]
-    payload: Option<Payload>,
+/// The slots of the fields livehook reads.
+mod at {
+    pub(super) const ID: usize = 0;
+    pub(super) const EVENT: usize = 1;
+    pub(super) const CREATED_AT: usize = 2;
+    pub(super) const STREAM: usize = 3;
+    pub(super) const PAYLOAD: usize = 4;
+    pub(super) const STREAM_ID: usize = 5;
+    pub(super) const STREAM_NAME: usize = 6;
+    pub(super) const SESSION: usize = 7;
+    pub(super) const TARGET: usize = 8;
+    pub(super) const SESSION_ID: usize = 9;
+    pub(super) const ASSET_ID: usize = 10;
+    pub(super) const TARGET_ID: usize = 11;
+    pub(super) const TARGET_NAME: usize = 12;
 }
 
-/// The fields livehook reads of the stream (never a key or an ingest URL).
-#[derive(Deserialize)]
-struct Stream {
-    id: String,
-    #[serde(default)]
-    name: Option<String>,
-}
-
-#[derive(Deserialize, Default)]
-struct Payload {
-    #[serde(default)]
-    session: Option<Session>,
-    #[serde(default)]
-    target: Option<Target>,
-}
-
-#[derive(Deserialize)]
-#[serde(rename_all = "camelCase")]
-struct Session {
-    #[serde(default)]
-    id: Option<String>,
-    #[serde(default)]
-    asset_id: Option<String>,
-}
-
-#[derive(Deserialize)]
-struct Target {
-    id: String,
-    #[serde(default)]
-    name: Option<String>,
-}
+/// What livehook reads of an event (never a stream key or an ingest URL): `{id, event,
+/// createdAt, stream: {id, name}, payload: {session: {id, assetId}, target: {id, name}}}`.
+pub(super) static WIRE: Object = Object::new(&[
+    Field::new("id", Json::Str, at::ID),
+    Field::new("event", Json::Str, at::EVENT),
+    Field::new("createdAt", Json::U64, at::CREATED_AT),
+    Field::new(
+        "stream",
+        Json::OptObject(&Object::new(&[
+            Field::new("id", Json::Str, at::STREAM_ID),
+            Field::new("name", Json::OptStr, at::STREAM_NAME),
+        ])),
+        at::STREAM,
+    ),
+    Field::new(
+        "payload",
+        Json::OptObject(&Object::new(&[
+            Field::new(
+                "session",
+                Json::OptObject(&Object::new(&[
+                    Field::new("id", Json::OptStr, at::SESSION_ID),
+                    Field::new("assetId", Json::OptStr, at::ASSET_ID),
+                ])),
+                at::SESSION,
+            ),
+            Field::new(
+                "target",
+                Json::OptObject(&Object::new(&[
+                    Field::new("id", Json::Str, at::TARGET_ID),
+                    Field::new("name", Json::OptStr, at::TARGET_NAME),
+                ])),
+                at::TARGET,
+            ),
+        ])),
+        at::PAYLOAD,
+    ),
+]);
 
 fn parse(body: &[u8]) -> Result<Parsed, ParseError> {
-    let env: Envelope = from_json(ID, body)?;
-    let stream = match &env.stream {
-        Some(s) => Some(stream_key(ID, Kind::LiveInput, &s.id, "stream.id")?),
+    let f = from_json(ID, body, &WIRE)?;
+    let stream = match f.str(at::STREAM_ID) {
+        Some(id) => Some(stream_key(ID, Kind::LiveInput, id, "stream.id")?),
         None => None,
     };
+    let event_type = f.text(at::EVENT);
     let tracked = matches!(
-        env.event.as_str(),
+        event_type,
         "stream.started"
             | "stream.idle"
             | "recording.started"
@@ -171,18 +184,21 @@ fn parse(body: &[u8]) -> Result<Parsed, ParseError> {
     );
     if !tracked {
         return Ok(Parsed::ignored(
-            env.event,
+            event_type,
             "Livepeer event livehook does not track",
             stream,
         ));
     }
     let stream = stream.ok_or_else(|| ParseError::missing(ID, "stream"))?;
-    let occurred_at = i64::try_from(env.created_at)
-        .ok()
+    let occurred_at = f
+        .u64(at::CREATED_AT)
+        .and_then(|ms| i64::try_from(ms).ok())
         .and_then(|ms| ms.checked_mul(1_000_000))
         .ok_or(ParseError::InvalidTime { field: "createdAt" })?;
-    let name = env.stream.and_then(|s| s.name).filter(|n| !n.is_empty());
-    let payload = env.payload.unwrap_or_default();
+    let name = f
+        .str(at::STREAM_NAME)
+        .filter(|n| !n.is_empty())
+        .map(str::to_owned);
     let mut event = Event {
         stream,
         parent_id: None,
@@ -190,15 +206,15 @@ fn parse(body: &[u8]) -> Result<Parsed, ParseError> {
         recording: None,
         occurred_at,
         time_source: TimeSource::Provider,
-        event_type: env.event,
-        event_id: env.id,
+        event_type: event_type.to_owned(),
+        event_id: f.text(at::ID).to_owned(),
         error: None,
         name,
         keeps_state: false,
         warning: None,
         latest_recording: None,
     };
-    match event.event_type.as_str() {
+    match event_type {
         "stream.started" => {}
         "stream.idle" => event.state = State::Idle,
         "recording.started" => {
@@ -210,25 +226,33 @@ fn parse(body: &[u8]) -> Result<Parsed, ParseError> {
             event.keeps_state = true;
             event.state = State::Idle;
             event.recording = Some(false);
-            if event.event_type == "recording.ready" {
-                let session = payload
-                    .session
-                    .ok_or_else(|| ParseError::missing(ID, "payload.session"))?;
-                let asset = session
-                    .asset_id
-                    .or(session.id)
+            if event_type == "recording.ready" {
+                if !f.has(at::SESSION) {
+                    return Err(ParseError::missing(ID, "payload.session"));
+                }
+                let asset = f
+                    .str(at::ASSET_ID)
+                    .or(f.str(at::SESSION_ID))
                     .ok_or_else(|| ParseError::missing(ID, "payload.session.assetId"))?;
                 event.latest_recording =
-                    Some(stream_key(ID, Kind::Video, &asset, "payload.session.assetId")?.id);
+                    Some(stream_key(ID, Kind::Video, asset, "payload.session.assetId")?.id);
             }
         }
         multistream => {
-            let target = payload
-                .target
-                .ok_or_else(|| ParseError::missing(ID, "payload.target"))?;
-            event.parent_id = Some(event.stream.id.clone());
-            event.stream = stream_key(ID, Kind::SimulcastTarget, &target.id, "payload.target.id")?;
-            event.name = target.name.filter(|n| !n.is_empty());
+            if !f.has(at::TARGET) {
+                return Err(ParseError::missing(ID, "payload.target"));
+            }
+            let target = stream_key(
+                ID,
+                Kind::SimulcastTarget,
+                f.text(at::TARGET_ID),
+                "payload.target.id",
+            )?;
+            event.parent_id = Some(std::mem::replace(&mut event.stream, target).id);
+            event.name = f
+                .str(at::TARGET_NAME)
+                .filter(|n| !n.is_empty())
+                .map(str::to_owned);
             event.state = match multistream {
                 "multistream.connected" => State::Live,
                 "multistream.disconnected" => State::Disconnected,

@@ -7,8 +7,8 @@
 //! - bytes in, a closed result out: an [`Event`], `Ignored` (a known provider sent something we
 //!   do not track: a 2xx so it never retries forever) or `Test` (a connectivity check);
 //! - a payload that is not JSON, or JSON of the wrong shape, is a [`ParseError`] (a 400);
-//! - credentials in payloads (stream keys, RTMP URLs) are never read into any struct, so they
-//!   cannot be stored, logged or echoed;
+//! - credentials in payloads (stream keys, RTMP URLs) are never read: a provider's `WIRE`
+//!   declares only the fields it needs (`wire.rs`), so they cannot be stored, logged or echoed;
 //! - authentication fails closed: a setting it needs and does not have is
 //!   [`AuthError::NotConfigured`].
 
@@ -21,6 +21,8 @@ mod live_stream;
 pub mod livepeer;
 pub mod mux;
 pub mod shape;
+mod skim;
+mod wire;
 
 pub use shape::{
     authenticate_body, authenticate_headers, missing_required, parse, Inbound, ParseError, Parsed,

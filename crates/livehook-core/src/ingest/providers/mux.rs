@@ -14,18 +14,15 @@
 //! - Other types (`video.asset.*`, …) are acknowledged and ignored.
 //! - Event time: `created_at`. De-duplication key: the event `id`.
 //! - `data.stream_key`, `data.srt_passphrase` and a target's `url` and `stream_key` are
-//!   credentials: no struct here has a field for them.
+//!   credentials: `WIRE` declares no field for them.
 //!
 //! Authentication: `Mux-Signature: t=<unix s>,v1=<hex>`, v1 = HMAC-SHA256(`MUX_WEBHOOK_SECRET`
 //! as the dashboard shows it, `"{t}.{raw body}"`); several `v1` may be sent; a `t` more than
 //! 300 s from now is refused (Mux's own SDK allows 300 s).
 
-use serde::Deserialize;
-
 use super::live_stream::{self, Lifecycle};
-use super::shape::{
-    from_json, provider_time, stream_key, Inbound, ParseError, Parsed, Profile, Provider,
-};
+use super::shape::{provider_time, stream_key, Inbound, ParseError, Parsed, Profile, Provider};
+use super::wire::{from_json, Field, Json, Object};
 use crate::ingest::auth::{AuthError, Secret, TimedSignature};
 use crate::ingest::event::{
     ErrorInfo, Event, Kind, ProviderId, State, StreamKey, TimeSource, WarningChange, WarningInfo,
@@ -103,78 +100,88 @@ pub fn sign(secret: &str, time: u64, body: &[u8]) -> Option<String> {
     SCHEME.sign(secret, time, body)
 }
 
-#[derive(Deserialize)]
-struct Envelope {
-    #[serde(rename = "type")]
-    event_type: String,
-    id: String,
-    created_at: String,
-    #[serde(default)]
-    object: Option<Object>,
-    #[serde(default)]
-    data: Data,
+/// The slots of the fields livehook reads.
+mod at {
+    pub(super) const TYPE: usize = 0;
+    pub(super) const ID: usize = 1;
+    pub(super) const CREATED_AT: usize = 2;
+    pub(super) const OBJECT: usize = 3;
+    pub(super) const DATA: usize = 4;
+    pub(super) const OBJECT_ID: usize = 5;
+    pub(super) const DATA_ID: usize = 6;
+    pub(super) const STATUS: usize = 7;
+    pub(super) const LIVE_STREAM_ID: usize = 8;
+    pub(super) const ERROR_SEVERITY: usize = 9;
+    pub(super) const WARNING: usize = 10;
+    pub(super) const META: usize = 11;
+    pub(super) const WARNING_TYPE: usize = 12;
+    pub(super) const WARNING_MESSAGE: usize = 13;
+    pub(super) const TITLE: usize = 14;
 }
 
-#[derive(Deserialize)]
-struct Object {
-    #[serde(default)]
-    id: Option<String>,
-}
-
-/// The fields livehook reads of a live stream or a simulcast target (never a key or a URL).
-#[derive(Deserialize, Default)]
-struct Data {
-    #[serde(default)]
-    id: Option<String>,
-    #[serde(default)]
-    status: Option<String>,
-    #[serde(default)]
-    live_stream_id: Option<String>,
-    #[serde(default)]
-    error_severity: Option<String>,
-    #[serde(default)]
-    warning: Option<Warning>,
-    #[serde(default)]
-    meta: Option<Meta>,
-}
-
-#[derive(Deserialize)]
-struct Warning {
-    #[serde(default, rename = "type")]
-    kind: Option<String>,
-    #[serde(default)]
-    message: Option<String>,
-}
-
-#[derive(Deserialize)]
-struct Meta {
-    #[serde(default)]
-    title: Option<String>,
-}
+/// What livehook reads of an event (never a key or a URL): `{type, id, created_at, object:
+/// {id}, data: {id, status, live_stream_id, error_severity, warning: {type, message}, meta:
+/// {title}}}`, the first three required.
+pub(super) static WIRE: Object = Object::new(&[
+    Field::new("type", Json::Str, at::TYPE),
+    Field::new("id", Json::Str, at::ID),
+    Field::new("created_at", Json::Str, at::CREATED_AT),
+    Field::new(
+        "object",
+        Json::OptObject(&Object::new(&[Field::new(
+            "id",
+            Json::OptStr,
+            at::OBJECT_ID,
+        )])),
+        at::OBJECT,
+    ),
+    Field::new(
+        "data",
+        Json::DefaultObject(&Object::new(&[
+            Field::new("id", Json::OptStr, at::DATA_ID),
+            Field::new("status", Json::OptStr, at::STATUS),
+            Field::new("live_stream_id", Json::OptStr, at::LIVE_STREAM_ID),
+            Field::new("error_severity", Json::OptStr, at::ERROR_SEVERITY),
+            Field::new(
+                "warning",
+                Json::OptObject(&Object::new(&[
+                    Field::new("type", Json::OptStr, at::WARNING_TYPE),
+                    Field::new("message", Json::OptStr, at::WARNING_MESSAGE),
+                ])),
+                at::WARNING,
+            ),
+            Field::new(
+                "meta",
+                Json::OptObject(&Object::new(&[Field::new(
+                    "title",
+                    Json::OptStr,
+                    at::TITLE,
+                )])),
+                at::META,
+            ),
+        ])),
+        at::DATA,
+    ),
+]);
 
 const PREFIX: &str = "video.live_stream.";
 const TARGET_PREFIX: &str = "video.live_stream.simulcast_target.";
 const UNKNOWN: &str = "unknown Mux live stream event type";
 
 fn parse(body: &[u8]) -> Result<Parsed, ParseError> {
-    let env: Envelope = from_json(ID, body)?;
-    let Some(name) = env.event_type.strip_prefix(PREFIX) else {
-        return Ok(Parsed::ignored(
-            env.event_type,
-            "not a live stream event",
-            None,
-        ));
+    let f = from_json(ID, body, &WIRE)?;
+    let event_type = f.text(at::TYPE);
+    let Some(name) = event_type.strip_prefix(PREFIX) else {
+        return Ok(Parsed::ignored(event_type, "not a live stream event", None));
     };
-    let data = env.data;
-    let status = data.status.as_deref();
-    let object_id = env.object.and_then(|o| o.id);
-    if let Some(target) = env.event_type.strip_prefix(TARGET_PREFIX) {
-        let id = data
-            .id
-            .as_deref()
+    let status = f.str(at::STATUS);
+    let (event_id, created_at) = (f.text(at::ID), f.text(at::CREATED_AT));
+    if let Some(target) = event_type.strip_prefix(TARGET_PREFIX) {
+        let id = f
+            .str(at::DATA_ID)
             .ok_or_else(|| ParseError::missing(ID, "data.id"))?;
         let stream = stream_key(ID, Kind::SimulcastTarget, id, "data.id")?;
-        let parent = match data.live_stream_id.as_deref() {
+        let parent = match f.str(at::LIVE_STREAM_ID) {
             Some(p) => Some(stream_key(ID, Kind::LiveInput, p, "data.live_stream_id")?.id),
             None => None,
         };
@@ -185,11 +192,14 @@ fn parse(body: &[u8]) -> Result<Parsed, ParseError> {
             target
         };
         let (state, error) = match (name, live_stream::simulcast_target(name)) {
-            ("errored", _) => (State::Errored, Some(target_error(data.error_severity))),
+            ("errored", _) => (
+                State::Errored,
+                Some(target_error(f.str(at::ERROR_SEVERITY))),
+            ),
             (_, Some(state)) => (state, None),
-            _ => return Ok(Parsed::ignored(env.event_type, UNKNOWN, Some(stream))),
+            _ => return Ok(Parsed::ignored(event_type, UNKNOWN, Some(stream))),
         };
-        return event(&env.event_type, env.id, &env.created_at, stream, state)
+        return event(event_type, event_id, created_at, stream, state)
             .map(|e| Event {
                 parent_id: parent,
                 error,
@@ -198,28 +208,27 @@ fn parse(body: &[u8]) -> Result<Parsed, ParseError> {
             .map(Box::new)
             .map(Parsed::Event);
     }
-    let id = data
-        .id
-        .as_deref()
-        .or(object_id.as_deref())
+    let id = f
+        .str(at::DATA_ID)
+        .or(f.str(at::OBJECT_ID))
         .ok_or_else(|| ParseError::missing(ID, "data.id"))?;
     let stream = stream_key(ID, Kind::LiveInput, id, "data.id")?;
-    let name_of = data.meta.and_then(|m| m.title).filter(|t| !t.is_empty());
+    let name_of = f
+        .str(at::TITLE)
+        .filter(|t| !t.is_empty())
+        .map(str::to_owned);
     if name == "warning" {
-        let w = data.warning.unwrap_or(Warning {
-            kind: None,
-            message: None,
-        });
         let warning = WarningInfo {
-            code: w
-                .kind
+            code: f
+                .str(at::WARNING_TYPE)
                 .filter(|k| !k.is_empty())
-                .unwrap_or_else(|| "warning".into()),
-            message: w.message.unwrap_or_default(),
+                .unwrap_or("warning")
+                .to_owned(),
+            message: f.str(at::WARNING_MESSAGE).unwrap_or_default().to_owned(),
         };
         // Only an assumption for a stream livehook has not heard of: Mux warns about broadcasts.
         let assume = live_stream::status_state(status).unwrap_or(State::Live);
-        return event(&env.event_type, env.id, &env.created_at, stream, assume)
+        return event(event_type, event_id, created_at, stream, assume)
             .map(|e| Event {
                 keeps_state: true,
                 warning: Some(WarningChange::Raised(warning)),
@@ -233,14 +242,14 @@ fn parse(body: &[u8]) -> Result<Parsed, ParseError> {
         Lifecycle::State(state, recording) => (state, recording),
         Lifecycle::NoStatus => {
             return Ok(Parsed::ignored(
-                env.event_type,
+                event_type,
                 "no recognisable data.status",
                 Some(stream),
             ))
         }
-        Lifecycle::Unknown => return Ok(Parsed::ignored(env.event_type, UNKNOWN, Some(stream))),
+        Lifecycle::Unknown => return Ok(Parsed::ignored(event_type, UNKNOWN, Some(stream))),
     };
-    event(&env.event_type, env.id, &env.created_at, stream, state)
+    event(event_type, event_id, created_at, stream, state)
         .map(|e| Event {
             recording,
             name: name_of,
@@ -253,7 +262,7 @@ fn parse(body: &[u8]) -> Result<Parsed, ParseError> {
 /// The event every Mux message starts as: its type, id and time, for `stream` in `state`.
 fn event(
     event_type: &str,
-    event_id: String,
+    event_id: &str,
     created_at: &str,
     stream: StreamKey,
     state: State,
@@ -266,7 +275,7 @@ fn event(
         recording: None,
         time_source: TimeSource::Provider,
         event_type: event_type.to_owned(),
-        event_id,
+        event_id: event_id.to_owned(),
         error: None,
         name: None,
         keeps_state: false,
@@ -276,9 +285,9 @@ fn event(
 }
 
 /// An errored simulcast target: Mux says only how bad it is.
-fn target_error(severity: Option<String>) -> ErrorInfo {
+fn target_error(severity: Option<&str>) -> ErrorInfo {
     let severity = severity.filter(|s| !s.is_empty());
-    let (message, hint) = match severity.as_deref() {
+    let (message, hint) = match severity {
         Some("fatal") => (
             "The target is incompatible with the live stream's current input: Mux stops trying \
              it for this broadcast.",
@@ -293,10 +302,7 @@ fn target_error(severity: Option<String>) -> ErrorInfo {
         ),
     };
     ErrorInfo {
-        code: format!(
-            "simulcast_target_errored:{}",
-            severity.as_deref().unwrap_or("normal")
-        ),
+        code: ["simulcast_target_errored:", severity.unwrap_or("normal")].concat(),
         message: message.to_owned(),
         hint: hint.to_owned(),
     }

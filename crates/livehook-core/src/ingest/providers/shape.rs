@@ -3,8 +3,6 @@
 //! and the helpers provider files share. The registry (`super`) lists the providers; this file
 //! knows none of them.
 
-use serde::de::DeserializeOwned;
-use serde::Deserialize;
 use serde_json::{Map, Value};
 use sha2::{Digest, Sha256};
 
@@ -258,45 +256,24 @@ fn bound(event: &mut Event) {
         event.event_id = format!("sha256:{}", hex(&digest));
     }
     if let Some(name) = event.name.as_mut() {
-        *name = truncate(name, MAX_NAME);
+        cap(name, MAX_NAME);
     }
     if let Some(err) = event.error.as_mut() {
-        err.code = truncate(&err.code, MAX_ERROR_CODE);
-        err.message = truncate(&err.message, MAX_ERROR_MESSAGE);
+        cap(&mut err.code, MAX_ERROR_CODE);
+        cap(&mut err.message, MAX_ERROR_MESSAGE);
     }
     if let Some(WarningChange::Raised(w)) = event.warning.as_mut() {
-        w.code = truncate(&w.code, MAX_ERROR_CODE);
-        w.message = truncate(&w.message, MAX_ERROR_MESSAGE);
+        cap(&mut w.code, MAX_ERROR_CODE);
+        cap(&mut w.message, MAX_ERROR_MESSAGE);
     }
 }
 
-/// `serde_json::from_slice` with errors that never echo payload values.
-pub(crate) fn from_json<T: DeserializeOwned>(
-    provider: ProviderId,
-    body: &[u8],
-) -> Result<T, ParseError> {
-    serde_json::from_slice(body).map_err(|e| {
-        let (line, column) = (e.line(), e.column());
-        match e.classify() {
-            serde_json::error::Category::Data => {
-                let msg = e.to_string();
-                // "missing field `x`" names a field, never a value: safe to pass on. Other data
-                // errors ("invalid type: string \"…\"") quote the payload, so only the position
-                // is kept. Only a message that starts with the words is serde's: a quoted value
-                // may contain them too (found by fuzzing, fuzz/regressions/).
-                let detail = if msg.starts_with("missing field `") {
-                    msg.split(" at line")
-                        .next()
-                        .unwrap_or("missing field")
-                        .to_owned()
-                } else {
-                    format!("wrong type or value at line {line}, column {column}")
-                };
-                ParseError::Shape { provider, detail }
-            }
-            _ => ParseError::Json { line, column },
-        }
-    })
+/// [`truncate`] in place, without copying a string that already fits (a string of at most
+/// `max_chars` bytes has at most that many characters).
+fn cap(s: &mut String, max_chars: usize) {
+    if s.len() > max_chars {
+        *s = truncate(s, max_chars);
+    }
 }
 
 pub(crate) fn stream_key(
@@ -310,21 +287,4 @@ pub(crate) fn stream_key(
 
 pub(crate) fn provider_time(value: &str, field: &'static str) -> Result<Nanos, ParseError> {
     parse_rfc3339(value).ok_or(ParseError::InvalidTime { field })
-}
-
-/// An id that a provider sends as a JSON number or a string (Gcore uses numbers).
-#[derive(Debug, Deserialize)]
-#[serde(untagged)]
-pub(crate) enum RawId {
-    Num(u64),
-    Str(String),
-}
-
-impl RawId {
-    pub(crate) fn into_string(self) -> String {
-        match self {
-            RawId::Num(n) => n.to_string(),
-            RawId::Str(s) => s,
-        }
-    }
 }

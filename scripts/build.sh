@@ -8,17 +8,18 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-tool_pid_file=$(mktemp)
-trap 'rm -f "$tool_pid_file"' EXIT
-bash scripts/setup.sh --tool-in-background "$tool_pid_file"
-tool_pid=$(cat "$tool_pid_file")
+bash scripts/setup.sh --without-tool
+# livehook-bindgen (compiled once) beside the Worker's Wasm.
+bash scripts/setup.sh --tool-only &
+tool_pid=$!
 
 begin=$SECONDS
-cargo build --lib --release --target wasm32-unknown-unknown --quiet
-echo "build: Wasm compiled in $((SECONDS - begin)) s" >&2
-if [ -n "$tool_pid" ]; then
-  wait "$tool_pid" || { echo "build: compiling livehook-bindgen failed" >&2; exit 1; }
+if ! cargo build --lib --release --target wasm32-unknown-unknown --quiet; then
+  wait "$tool_pid" || true
+  exit 1
 fi
+[ $((SECONDS - begin)) -lt 5 ] || echo "build: Wasm compiled in $((SECONDS - begin)) s" >&2
+wait "$tool_pid" || { echo "build: compiling livehook-bindgen failed" >&2; exit 1; }
 
 stage=build/.stage
 rm -rf "$stage"

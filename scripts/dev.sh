@@ -2,7 +2,7 @@
 # `npm run dev`: local worker on 127.0.0.1:${PORT:-8787} with local KV and Durable Objects.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-bash scripts/setup.sh
+bash scripts/setup.sh --without-tool # the build (wrangler runs it) compiles the tool beside the Wasm
 if [ ! -f .dev.vars ]; then
   cp .dev.vars.example .dev.vars
   echo "dev: no .dev.vars found, using the harmless values of .dev.vars.example" >&2

@@ -5,8 +5,8 @@
 # `wasm-bindgen` crate in Cargo.lock). Idempotent and quiet when all is present. Nothing comes from
 # GitHub (see ../shared/TOOLCHAIN.md).
 #
-# `--tool-in-background PIDFILE`: start the tool's compile in the background and write its pid,
-# so scripts/build.sh compiles the Worker's Wasm at the same time (a fresh machine's first build).
+# `--without-tool` does all but the tool and `--tool-only` only the tool: scripts/build.sh runs
+# the tool's part beside the Worker's own compile (on a fresh machine both compile at once).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -33,14 +33,17 @@ with_progress() {
   return "$status"
 }
 
-if [ ! -x node_modules/.bin/wrangler ] || [ ! -x node_modules/.bin/esbuild ]; then
-  echo "setup: installing npm packages" >&2
-  npm install --no-audit --no-fund >&2
-fi
+part=${1:-all}
 
-if ! rustup target list --installed 2>/dev/null | grep -qx wasm32-unknown-unknown; then
-  echo "setup: adding the wasm32-unknown-unknown target" >&2
-  rustup target add wasm32-unknown-unknown >&2
+if [ "$part" != "--tool-only" ]; then
+  if [ ! -x node_modules/.bin/wrangler ] || [ ! -x node_modules/.bin/esbuild ]; then
+    echo "setup: installing npm packages" >&2
+    npm install --no-audit --no-fund >&2
+  fi
+  if ! rustup target list --installed 2>/dev/null | grep -qx wasm32-unknown-unknown; then
+    echo "setup: adding the wasm32-unknown-unknown target" >&2
+    rustup target add wasm32-unknown-unknown >&2
+  fi
 fi
 
 # The tool must speak the exact wasm-bindgen version the Worker links.
@@ -51,19 +54,17 @@ if [ -z "$locked" ] || [ "$locked" != "$wanted" ]; then
   exit 1
 fi
 
-build_tool() {
-  cargo build --release --locked --quiet --manifest-path "$BINDGEN_DIR/Cargo.toml" \
-    --target-dir target/bindgen >&2
-}
-if [ -x "$BINDGEN_BIN" ]; then
-  build_tool # up to date in well under a second; rebuilds if tools/bindgen changed
-elif [ "${1:-}" = "--tool-in-background" ] && [ -n "${2:-}" ]; then
-  echo "setup: compiling livehook-bindgen $wanted in the background (once, about $BINDGEN_USUAL_S s alone)" >&2
-  with_progress "$BINDGEN_USUAL_S" "compiling livehook-bindgen" build_tool &
-  echo $! >"$2"
-else
-  echo "setup: compiling livehook-bindgen $wanted (once, about $BINDGEN_USUAL_S s)" >&2
-  with_progress "$BINDGEN_USUAL_S" "compiling livehook-bindgen" build_tool
+if [ "$part" != "--without-tool" ]; then
+  build_tool() {
+    cargo build --release --locked --quiet --manifest-path "$BINDGEN_DIR/Cargo.toml" \
+      --target-dir target/bindgen >&2
+  }
+  if [ -x "$BINDGEN_BIN" ]; then
+    build_tool # up to date in well under a second; rebuilds if tools/bindgen changed
+  else
+    echo "setup: compiling livehook-bindgen $wanted (once, about $BINDGEN_USUAL_S s alone)" >&2
+    with_progress "$BINDGEN_USUAL_S" "compiling livehook-bindgen" build_tool
+  fi
 fi
 if [ $((SECONDS - STARTED)) -gt 5 ]; then
   echo "setup: done in $((SECONDS - STARTED)) s" >&2

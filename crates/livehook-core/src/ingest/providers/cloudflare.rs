@@ -14,7 +14,8 @@
 //! must equal `CF_WEBHOOK_SECRET` (compared in constant time, before the body is read).
 
 use super::shape::{provider_time, stream_key, Inbound, ParseError, Parsed, Profile, Provider};
-use super::wire::{from_json, Field, Json, Object};
+use super::skim::from_json;
+use super::wire::{Field, Json, Object};
 use crate::ingest::auth::{expect_secret, AuthError, Secret};
 use crate::ingest::event::{ErrorInfo, Event, Kind, ProviderId, State, StreamKey, TimeSource};
 use crate::ingest::settings::{Setting, Settings};

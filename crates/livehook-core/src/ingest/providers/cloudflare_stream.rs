@@ -19,7 +19,8 @@
 //! more than 300 s from now is refused (a replay).
 
 use super::shape::{provider_time, stream_key, Inbound, ParseError, Parsed, Profile, Provider};
-use super::wire::{from_json, Field, Json, Object};
+use super::skim::from_json;
+use super::wire::{Field, Json, Object};
 use crate::ingest::auth::{AuthError, Secret, TimedSignature};
 use crate::ingest::event::{ErrorInfo, Event, Kind, ProviderId, State, TimeSource};
 use crate::ingest::settings::{Setting, Settings};

@@ -21,7 +21,8 @@ use serde_json::Map;
 
 use super::live_stream::{self, Lifecycle};
 use super::shape::{provider_time, stream_key, Inbound, ParseError, Parsed, Profile, Provider};
-use super::wire::{from_json, Field, Json, Object};
+use super::skim::from_json;
+use super::wire::{Field, Json, Object};
 use crate::ingest::auth::{hmac_sha256, hmac_sha256_matches, AuthError, Secret};
 use crate::ingest::event::{Event, Kind, ProviderId, StreamKey, TimeSource};
 use crate::ingest::settings::{Setting, Settings};

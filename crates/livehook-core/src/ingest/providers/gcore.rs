@@ -16,7 +16,8 @@ use std::net::IpAddr;
 use serde_json::{Map, Value};
 
 use super::shape::{stream_key, Inbound, ParseError, Parsed, Profile, Provider};
-use super::wire::{from_json, Field, Json, Object};
+use super::skim::from_json;
+use super::wire::{Field, Json, Object};
 use crate::ingest::auth::{expect_secret, AuthError, Cidr, Secret};
 use crate::ingest::event::{Event, Kind, ProviderId, State, StreamKey, TimeSource};
 use crate::ingest::settings::{Setting, Settings};

@@ -24,7 +24,8 @@
 //! signs nothing and sends no timestamp: a replayed body is caught by event de-duplication.
 
 use super::shape::{provider_time, stream_key, Inbound, ParseError, Parsed, Profile, Provider};
-use super::wire::{from_json, Field, Fields, Json, Object};
+use super::skim::from_json;
+use super::wire::{Field, Fields, Json, Object};
 use crate::ingest::auth::{expect_secret, AuthError, Secret};
 use crate::ingest::event::{
     ErrorInfo, Event, Kind, ProviderId, State, TimeSource, WarningChange, WarningInfo,

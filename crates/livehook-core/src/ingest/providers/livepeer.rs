@@ -23,7 +23,8 @@
 use serde::Deserialize;
 
 use super::shape::{stream_key, Inbound, ParseError, Parsed, Profile, Provider};
-use super::wire::{from_json, Field, Json, Object};
+use super::skim::from_json;
+use super::wire::{Field, Json, Object};
 use crate::ingest::auth::{header_pairs, hmac_sha256, hmac_sha256_matches, AuthError, Secret};
 use crate::ingest::event::{ErrorInfo, Event, Kind, ProviderId, State, TimeSource};
 use crate::ingest::settings::{Setting, Settings};

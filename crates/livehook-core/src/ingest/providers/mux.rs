@@ -22,7 +22,8 @@
 
 use super::live_stream::{self, Lifecycle};
 use super::shape::{provider_time, stream_key, Inbound, ParseError, Parsed, Profile, Provider};
-use super::wire::{from_json, Field, Json, Object};
+use super::skim::from_json;
+use super::wire::{Field, Json, Object};
 use crate::ingest::auth::{AuthError, Secret, TimedSignature};
 use crate::ingest::event::{
     ErrorInfo, Event, Kind, ProviderId, State, StreamKey, TimeSource, WarningChange, WarningInfo,

@@ -1,7 +1,9 @@
-//! The fast path of [`super::wire::from_json`]: one pass over a body's bytes that reads the
-//! fields a provider declares straight into its [`Fields`], and skips the rest.
+//! Reading a body into the fields its provider declares ([`from_json`]): first the fast path
+//! here, one pass over the body's bytes that reads the declared fields straight into its
+//! [`Fields`] and skips the rest; `serde_json` driven by the same declaration
+//! ([`super::wire`]) whenever the fast path is not sure.
 //!
-//! It only ever answers for the plain case and leaves the rest to serde (which `from_json` runs
+//! The fast path only ever answers for the plain case and leaves the rest to serde (which `from_json` runs
 //! whenever this gives `None`), so results and error messages stay serde's:
 //! - `Some` only for a body serde reads the same way: well-formed JSON (serde's grammar: no
 //!   trailing commas, leading zeros or bare control characters), an object at the top, every
@@ -20,7 +22,29 @@
 //! Every function takes the body and the index to start at, and gives the index after what it
 //! read: the position stays in a register, the hot loops read a word (8 bytes) at a time.
 
-use super::wire::{bit, Field, Fields, Json, Object, Str, Value};
+use super::shape::ParseError;
+use super::wire::{bit, serde_read, Field, Fields, Json, Object, Str, Value};
+use crate::ingest::event::ProviderId;
+
+/// Reads `body` as the object `wire` declares: the fast path where it is sure, else serde, with
+/// errors that never echo payload values.
+pub(crate) fn from_json<'a>(
+    provider: ProviderId,
+    body: &'a [u8],
+    wire: &'static Object,
+) -> Result<Fields<'a>, ParseError> {
+    let mut fields = Fields::new();
+    if read(body, wire, &mut fields).is_some() {
+        // Under `cargo fuzz`, serde reads every body the fast path reads too: they must agree.
+        #[cfg(fuzzing)]
+        assert!(
+            serde_read(provider, body, wire).as_ref() == Ok(&fields),
+            "the fast path and serde read a body differently"
+        );
+        return Ok(fields);
+    }
+    serde_read(provider, body, wire)
+}
 
 /// Deeper nesting is left to serde (which ignores values of any depth).
 const MAX_DEPTH: u32 = 64;

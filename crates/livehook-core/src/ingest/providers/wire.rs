@@ -1,6 +1,7 @@
 //! The wire formats: what a provider reads of a webhook body, declared once as a tree of
 //! [`Object`]s of [`Field`]s (a provider's `WIRE`: JSON names, the JSON type each must have, and
-//! the slot of [`Fields`] its value lands in), and read into [`Fields`] by [`from_json`]. This
+//! the slot of [`Fields`] its value lands in), and read into [`Fields`] by
+//! [`super::skim::from_json`]. This
 //! stands where private `#[derive(Deserialize)]` structs would: the declaration mirrors the
 //! provider's JSON, the provider reads its fields by slot (`f.str(at::TYPE)`).
 //!
@@ -28,7 +29,6 @@ use serde::Deserialize;
 use serde_json::Number;
 
 use super::shape::ParseError;
-use super::skim;
 use crate::ingest::event::ProviderId;
 use crate::text::Decimal;
 
@@ -200,7 +200,8 @@ impl<'a> Fields<'a> {
         }
     }
 
-    /// A required string field (`""` never happens: [`from_json`] refuses a body without it).
+    /// A required string field (`""` never happens: [`super::skim::from_json`] refuses a body
+    /// without it).
     pub(crate) fn text(&self, slot: usize) -> &str {
         self.str(slot).unwrap_or_default()
     }
@@ -248,28 +249,8 @@ impl<'a> Fields<'a> {
     }
 }
 
-/// Reads `body` as the object `wire` declares: the fast path where it is sure, else serde, with
-/// errors that never echo payload values.
-pub(crate) fn from_json<'a>(
-    provider: ProviderId,
-    body: &'a [u8],
-    wire: &'static Object,
-) -> Result<Fields<'a>, ParseError> {
-    let mut fields = Fields::new();
-    if skim::read(body, wire, &mut fields).is_some() {
-        // Under `cargo fuzz`, serde reads every body the fast path reads too: they must agree.
-        #[cfg(fuzzing)]
-        assert!(
-            serde_read(provider, body, wire).as_ref() == Ok(&fields),
-            "the fast path and serde read a body differently"
-        );
-        return Ok(fields);
-    }
-    serde_read(provider, body, wire)
-}
-
 /// Reads `body` as `wire` declares with `serde_json` (the slow path).
-fn serde_read<'a>(
+pub(crate) fn serde_read<'a>(
     provider: ProviderId,
     body: &'a [u8],
     wire: &'static Object,
@@ -632,6 +613,7 @@ impl std::ops::Deref for IdText<'_> {
 
 #[cfg(test)]
 mod tests {
+    use super::super::skim;
     use super::super::test_support::fixtures;
     use super::super::{cloudflare, cloudflare_stream, fastpix, gcore, ivs, livepeer, mux};
     use super::*;

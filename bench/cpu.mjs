@@ -15,7 +15,9 @@
 //      `timeDeltas` include idle gaps; the real tick period T (longer than the requested interval
 //      on these machines) is measured from a busy loop run with Runtime.evaluate in the same
 //      isolate, with Runtime enabled only after the requests (while it is on, every console.log
-//      is also serialized to the inspector).
+//      is also serialized to the inspector): the loop's wall time per sample, or, when the
+//      isolate's thread was kept off a CPU part of that time by other processes, its on-CPU time
+//      per sample (/proc schedstat), whichever is smaller.
 //   4. CPU per webhook = samples in the window that are not `(idle)` × T ÷ n, with the 1-sigma
 //      sampling error √samples × T ÷ n.
 //
@@ -27,6 +29,7 @@
 // run.mjs imports `measureCpu` and `cpuTable`.
 import { Miniflare } from "miniflare";
 import WebSocket from "ws";
+import { readFileSync, readdirSync } from "node:fs";
 import { createServer } from "node:net";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
@@ -57,6 +60,35 @@ function freePort() {
       s.close(() => resolve(port));
     });
   });
+}
+
+/** The workerd process Miniflare started for this process (Linux /proc), or null. */
+function workerdPid() {
+  try {
+    for (const p of readdirSync("/proc")) {
+      if (!/^\d+$/.test(p)) continue;
+      try {
+        const stat = readFileSync(`/proc/${p}/stat`, "utf8");
+        const [, comm, rest] = stat.match(/^\d+ \((.*)\) (.*)$/s) ?? [];
+        if (comm === "workerd" && Number(rest.split(" ")[1]) === process.pid) return p;
+      } catch {}
+    }
+  } catch {}
+  return null;
+}
+
+/** On-CPU time of every thread of `pid`, µs (schedstat). */
+function threadCpu(pid) {
+  const out = new Map();
+  if (!pid) return out;
+  try {
+    for (const tid of readdirSync(`/proc/${pid}/task`)) {
+      try {
+        out.set(tid, Number(readFileSync(`/proc/${pid}/task/${tid}/schedstat`, "utf8").split(" ")[0]) / 1000);
+      } catch {}
+    }
+  } catch {}
+  return out;
 }
 
 /** A minimal CDP client over the inspector's WebSocket. */
@@ -133,6 +165,7 @@ async function measureSide(side, run, { providers, n, warm, interval, settle, lo
     c = await cdp(target.webSocketDebuggerUrl.replace("localhost", "127.0.0.1"));
     await c.send("Profiler.enable");
     await c.send("Profiler.setSamplingInterval", { interval });
+    const pid = workerdPid();
     let serial = 0;
     for (const provider of providers) {
       const json = fixture(provider, CPU_EVENTS[provider]).json;
@@ -155,9 +188,11 @@ async function measureSide(side, run, { providers, n, warm, interval, settle, lo
         await c.send("Runtime.enable");
         await sleep(50);
         const ctx = c.events.slice(seen).find((e) => e.method === "Runtime.executionContextCreated")?.params?.context?.id;
+        const cpu0 = threadCpu(pid);
         const a0 = nowUs();
         await c.send("Runtime.evaluate", { ...(ctx !== undefined ? { contextId: ctx } : {}), expression: "{ let x = 0; for (let i = 0; i < 3e7; i++) x = (x * 31 + i) % 1000003; x }" });
         const a1 = nowUs();
+        const cpu1 = threadCpu(pid);
         await c.send("Runtime.disable");
         const { profile } = await c.send("Profiler.stop");
         profiling = false;
@@ -165,7 +200,18 @@ async function measureSide(side, run, { providers, n, warm, interval, settle, lo
         const ts = profile.timeDeltas.map((d) => (t += d));
         const cal = ts.filter((x) => x >= a0 && x <= a1);
         if (cal.length < 20) throw new Error(`calibration: only ${cal.length} samples in the busy loop`);
-        const T = (cal[cal.length - 1] - cal[0]) / (cal.length - 1);
+        // The tick period: the loop's time per sample. Wall time between its first and last
+        // samples over their count, unless the isolate's thread was not on a CPU all that time
+        // (other processes on the 2 cores): V8's profiling signal is then held while the thread
+        // waits, so samples follow on-CPU time, and the loop's on-CPU time (the busiest workerd
+        // thread's schedstat, Linux) over its sample count is the period to use. T is the smaller
+        // of the two (the on-CPU one also counts the thread's work outside the isolate).
+        const Twall = (cal[cal.length - 1] - cal[0]) / (cal.length - 1);
+        let onCpu = 0;
+        for (const [tid, us] of cpu1) onCpu = Math.max(onCpu, us - (cpu0.get(tid) ?? us));
+        const loopWall = a1 - a0;
+        const Tcpu = onCpu > 0 ? onCpu / cal.length : NaN;
+        const T = Number.isFinite(Tcpu) ? Math.min(Twall, Tcpu) : Twall;
         const byId = new Map(profile.nodes.map((node) => [node.id, node]));
         const cats = { js: 0, wasm: 0, native: 0, gc: 0, program: 0, idle: 0 };
         const fns = new Map();
@@ -180,8 +226,8 @@ async function measureSide(side, run, { providers, n, warm, interval, settle, lo
           const key = `${cat}\t${frame.functionName || "(anonymous)"}\t${frame.url ? path.basename(frame.url) : ""}`;
           fns.set(key, (fns.get(key) ?? 0) + 1);
         });
-        out[provider] = { us: (entered * T) / n, sigma: (Math.sqrt(entered) * T) / n, samples: entered, T, wallUs, cats, fns, n };
-        log(`cpu ${LABELS[side]} run ${run + 1} ${provider}: ${out[provider].us.toFixed(0)} ± ${out[provider].sigma.toFixed(0)} µs/webhook (${entered} samples, T ${T.toFixed(0)} µs, wall ${wallUs.toFixed(0)} µs)`);
+        out[provider] = { us: (entered * T) / n, sigma: (Math.sqrt(entered) * T) / n, samples: entered, T, Twall, Tcpu, wallUs, cats, fns, n };
+        log(`cpu ${LABELS[side]} run ${run + 1} ${provider}: ${out[provider].us.toFixed(0)} ± ${out[provider].sigma.toFixed(0)} µs/webhook (${entered} samples, T ${T.toFixed(0)} µs [wall ${Twall.toFixed(0)}, on-CPU ${Number.isFinite(Tcpu) ? Tcpu.toFixed(0) : "n/a"}; loop ${cal.length} samples, ${(onCpu / 1000).toFixed(0)} of ${(loopWall / 1000).toFixed(0)} ms on CPU], wall ${wallUs.toFixed(0)} µs/request)`);
       } catch (e) {
         if (profiling) await c.send("Profiler.stop").catch(() => {});
         out[provider] = { error: String(e.message ?? e) };

@@ -136,7 +136,8 @@ function hostBenchmarks() {
   const lines = r.stdout.split("\n");
   let group = null;
   for (let i = 0; i < lines.length; i++) {
-    const m = lines[i].match(/^(.*?)[├╰]─ (\S+)\s*(.*)$/);
+    // Names may hold single spaces ("first char wrong"); columns are two or more spaces apart.
+    const m = lines[i].match(/^(.*?)[├╰]─ (\S+(?: \S+)*)\s*(.*)$/);
     if (!m) continue;
     const depth = [...m[1]].length;
     const cols = m[3].split("│").map((c) => c.trim());

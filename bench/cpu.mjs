@@ -213,6 +213,8 @@ async function measureSide(side, run, { providers, n, warm, interval, settle, lo
         const Tcpu = onCpu > 0 ? onCpu / cal.length : NaN;
         const T = Number.isFinite(Tcpu) ? Math.min(Twall, Tcpu) : Twall;
         const byId = new Map(profile.nodes.map((node) => [node.id, node]));
+        const parent = new Map();
+        for (const node of profile.nodes) for (const child of node.children ?? []) parent.set(child, node);
         const cats = { js: 0, wasm: 0, native: 0, gc: 0, program: 0, idle: 0 };
         const fns = new Map();
         let entered = 0;
@@ -223,7 +225,13 @@ async function measureSide(side, run, { providers, n, warm, interval, settle, lo
           cats[cat]++;
           if (cat === "idle") return;
           entered++;
-          const key = `${cat}\t${frame.functionName || "(anonymous)"}\t${frame.url ? path.basename(frame.url) : ""}`;
+          // An unnamed native frame is named by its caller.
+          let name = frame.functionName;
+          if (!name) {
+            const up = parent.get(id)?.callFrame;
+            name = `(anonymous)${up ? ` called by ${up.functionName || "(anonymous)"}${up.url ? ` (${path.basename(up.url)})` : ""}` : ""}`;
+          }
+          const key = `${cat}\t${name}\t${frame.url ? path.basename(frame.url) : ""}`;
           fns.set(key, (fns.get(key) ?? 0) + 1);
         });
         out[provider] = { us: (entered * T) / n, sigma: (Math.sqrt(entered) * T) / n, samples: entered, T, Twall, Tcpu, wallUs, cats, fns, n };

@@ -91,6 +91,15 @@ function threadCpu(pid) {
   return out;
 }
 
+/** µs some task waited for a CPU since boot (Linux PSI), or NaN. */
+function cpuStallUs() {
+  try {
+    return Number(readFileSync("/proc/pressure/cpu", "utf8").match(/^some .*total=(\d+)/m)[1]);
+  } catch {
+    return NaN;
+  }
+}
+
 /** A minimal CDP client over the inspector's WebSocket. */
 async function cdp(url) {
   const ws = new WebSocket(url, { perMessageDeflate: false, maxPayload: 1 << 30 });
@@ -179,10 +188,12 @@ async function measureSide(side, run, { providers, n, warm, interval, settle, lo
         await c.send("Profiler.start");
         profiling = true;
         const win0 = nowUs();
+        const stall0 = cpuStallUs();
         for (const r of requests) await sendChecked(mf, r);
         const wallUs = (nowUs() - win0) / n;
         await sleep(settle); // waitUntil work and alarms of the measured requests land in the window
         const win1 = nowUs();
+        const pressure = ((cpuStallUs() - stall0) / (win1 - win0)) * 100;
         // Calibration: a busy loop in the same isolate; its samples are back-to-back ticks.
         const seen = c.events.length;
         await c.send("Runtime.enable");
@@ -234,8 +245,8 @@ async function measureSide(side, run, { providers, n, warm, interval, settle, lo
           const key = `${cat}\t${name}\t${frame.url ? path.basename(frame.url) : ""}`;
           fns.set(key, (fns.get(key) ?? 0) + 1);
         });
-        out[provider] = { us: (entered * T) / n, sigma: (Math.sqrt(entered) * T) / n, samples: entered, T, Twall, Tcpu, wallUs, cats, fns, n };
-        log(`cpu ${LABELS[side]} run ${run + 1} ${provider}: ${out[provider].us.toFixed(0)} ± ${out[provider].sigma.toFixed(0)} µs/webhook (${entered} samples, T ${T.toFixed(0)} µs [wall ${Twall.toFixed(0)}, on-CPU ${Number.isFinite(Tcpu) ? Tcpu.toFixed(0) : "n/a"}; loop ${cal.length} samples, ${(onCpu / 1000).toFixed(0)} of ${(loopWall / 1000).toFixed(0)} ms on CPU], wall ${wallUs.toFixed(0)} µs/request)`);
+        out[provider] = { us: (entered * T) / n, sigma: (Math.sqrt(entered) * T) / n, samples: entered, T, Twall, Tcpu, wallUs, pressure, cats, fns, n };
+        log(`cpu ${LABELS[side]} run ${run + 1} ${provider}: ${out[provider].us.toFixed(0)} ± ${out[provider].sigma.toFixed(0)} µs/webhook (${entered} samples, T ${T.toFixed(0)} µs [wall ${Twall.toFixed(0)}, on-CPU ${Number.isFinite(Tcpu) ? Tcpu.toFixed(0) : "n/a"}; loop ${cal.length} samples, ${(onCpu / 1000).toFixed(0)} of ${(loopWall / 1000).toFixed(0)} ms on CPU], wall ${wallUs.toFixed(0)} µs/request, CPU pressure ${pressure.toFixed(0)} %)`);
       } catch (e) {
         if (profiling) await c.send("Profiler.stop").catch(() => {});
         out[provider] = { error: String(e.message ?? e) };
@@ -345,9 +356,16 @@ export function cpuTable(result, { top = 12 } = {}) {
   const CAT = { js: "JavaScript (for livehook: the glue and entry)", wasm: "Wasm (incl. JS↔Wasm transitions)", native: "native: runtime API calls (KV, storage, Durable Object stubs, crypto, Response…)", gc: "garbage collector", program: "(program): V8 and runtime work outside any JS frame" };
   for (const [k, label] of Object.entries(CAT)) lines.push(`| ${label} | ${sides.map((s) => f0(bd[s].cats[k] ?? 0)).join(" | ")} |`);
   lines.push(`| total | ${sides.map((s) => f0(Object.values(bd[s].cats).reduce((x, y) => x + y, 0))).join(" | ")} |`);
-  if (bd.livehook) {
-    lines.push("", `Top self-time entries of livehook (where the glue goes), µs per webhook, all providers and runs pooled (${bd.livehook.requests} requests):`, "", "| µs | category | function | script |", "|---|---|---|---|");
-    for (const e of bd.livehook.top.slice(0, top)) lines.push(`| ${e.us.toFixed(1)} | ${e.cat} | \`${e.name}\` | ${e.url} |`);
+  const pressure = sides.map((s) => result.runs[s].flatMap((run) => Object.values(run).filter((r) => r && !r.error).map((r) => r.pressure)));
+  if (pressure.every((p) => p.length && p.every(Number.isFinite))) {
+    lines.push("", `CPU pressure during the measured windows (share of time some task waited for a CPU, /proc/pressure/cpu), median (min–max): ${sides.map((s, i) => `${LABELS[s]} ${median(pressure[i]).toFixed(0)} % (${Math.min(...pressure[i]).toFixed(0)}–${Math.max(...pressure[i]).toFixed(0)})`).join(", ")}. The tick period is calibrated on on-CPU time when the isolate's thread was kept waiting, so the figures hold under that load; the wall times do not.`);
+  }
+  for (const s of sides) {
+    if (!bd[s].requests) continue;
+    const what = s === "livehook" ? "livehook (where the glue goes)" : LABELS[s];
+    const count = s === "livehook" ? top : Math.ceil(top / 2);
+    lines.push("", `Top self-time entries of ${what}, µs per webhook, all providers and runs pooled (${bd[s].requests} requests; an unnamed native frame is named by its caller):`, "", "| µs | category | function | script |", "|---|---|---|---|");
+    for (const e of bd[s].top.slice(0, count)) lines.push(`| ${e.us.toFixed(1)} | ${e.cat} | \`${e.name}\` | ${e.url} |`);
   }
   return lines.join("\n");
 }

@@ -171,7 +171,8 @@ export function sign({ provider, path: p, body }, nowMs = Date.now()) {
 
 /** A stream id for number `n` of `provider`, unique within `tag` (Gcore's is the number itself). */
 export function streamId(provider, n, tag = "b") {
-  if (provider === "cloudflare") return `${tag}${String(n).padStart(32, "0")}`.slice(-32);
+  // Cloudflare's input ids are 32 characters.
+  if (provider === "cloudflare") return tag.length < 32 ? `${tag}${String(n).padStart(32 - tag.length, "0")}` : `${tag}${n}`;
   return `${tag}-${provider}-${n}`;
 }
 

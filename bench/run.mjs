@@ -14,7 +14,7 @@
 // to bench/results.md (BENCH_RESULTS: another file). Every number in it is measured in this run.
 //
 // Environment: BENCH_SECONDS (per wrk run, default 8), BENCH_RUNS (end-to-end runs per side,
-// default 3), BENCH_CONNECTIONS (default 16), BENCH_SKIP_HOST=1 (no cargo part), BENCH_BUILD_DIR
+// default 5), BENCH_CONNECTIONS (default 16), BENCH_SKIP_HOST=1 (no cargo part), BENCH_BUILD_DIR
 // (benchmark another build of livehook, e.g. an older commit's build/), BENCH_SKIP_CPU=1 (no CPU
 // part), BENCH_CPU_RUNS (default 3), BENCH_CPU_N (measured requests per provider and run, default
 // 300), BENCH_CPU_WARM (default 150), BENCH_CPU_INTERVAL (profiler interval in µs, default 250).
@@ -30,7 +30,7 @@ import { cpuTable, measureCpu } from "./cpu.mjs";
 
 const began = performance.now();
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 8);
-const RUNS = Number(process.env.BENCH_RUNS ?? 3);
+const RUNS = Number(process.env.BENCH_RUNS ?? 5);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 16);
 const SKIP_HOST = process.env.BENCH_SKIP_HOST === "1";
 const SKIP_CPU = process.env.BENCH_SKIP_CPU === "1";
@@ -54,6 +54,14 @@ const fmt = (x, d = 1) => (Number.isFinite(x) ? x.toFixed(d) : "n/a");
 const int = (x) => (Number.isFinite(x) ? Math.round(x).toLocaleString("en-US").replaceAll(",", " ") : "n/a");
 const spread = (xs, d = 1) => `${fmt(median(xs), d)} (${fmt(Math.min(...xs), d)}–${fmt(Math.max(...xs), d)})`;
 const loadavg = () => readFileSync("/proc/loadavg", "utf8").split(" ").slice(0, 3).join(" / ");
+/** µs some task waited for a CPU since boot (Linux PSI), or NaN. */
+function cpuStallUs() {
+  try {
+    return Number(readFileSync("/proc/pressure/cpu", "utf8").match(/^some .*total=(\d+)/m)[1]);
+  } catch {
+    return NaN;
+  }
+}
 
 const loads = [["start", loadavg()]];
 const phases = [];
@@ -82,7 +90,11 @@ async function wrk(url, file, seconds) {
   let err = "";
   child.stdout.on("data", (d) => (out += d));
   child.stderr.on("data", (d) => (err += d));
+  const stall0 = cpuStallUs();
+  const t0 = performance.now();
   const status = await new Promise((resolve) => child.on("close", resolve));
+  // Share of the run during which some task waited for a CPU (others compiling on these cores).
+  const pressure = ((cpuStallUs() - stall0) / ((performance.now() - t0) * 1000)) * 100;
   if (status !== 0) throw new Error(`wrk failed: ${err || out}`);
   const ms = (s) => {
     const m = s.match(/([\d.]+)(us|ms|s)/);
@@ -99,7 +111,9 @@ async function wrk(url, file, seconds) {
     p90: pct(90),
     p99: pct(99),
     non2xx,
+    read: sock[1],
     timeouts: sock[3],
+    pressure,
     errors: non2xx + sock.reduce((a, b) => a + b, 0),
   };
 }
@@ -250,7 +264,7 @@ await phase("end to end", async () => {
       for (const side of SIDES.map((_, k) => SIDES[(k + i) % SIDES.length])) {
         if (failed[side]) continue;
         const r = await wrk(servers[side].url, file, SECONDS);
-        log(`${LABELS[side]} run ${i + 1}: ${fmt(r.rps)} req/s, p50 ${fmt(r.p50, 2)} ms, p99 ${fmt(r.p99, 2)} ms, errors ${r.errors} (non-2xx ${r.non2xx}, timeouts ${r.timeouts})`);
+        log(`${LABELS[side]} run ${i + 1}: ${fmt(r.rps)} req/s, p50 ${fmt(r.p50, 2)} ms, p99 ${fmt(r.p99, 2)} ms, errors ${r.errors} (non-2xx ${r.non2xx}, read ${r.read}, timeouts ${r.timeouts}), CPU pressure ${fmt(r.pressure, 0)} %`);
         results[side].push(r);
       }
     }
@@ -267,7 +281,7 @@ const scale = await phase("scale", async () => {
     try {
       const file = writeRequestFile(path.join(tmp, `scale-${pool}.tsv`), seedLoad({ count: perRun, pool, start: 0, tag: `scale${pool}` }));
       const r = await wrk(fresh.url, file, SECONDS);
-      log(`${pool} streams: ${fmt(r.rps)} req/s, p50 ${fmt(r.p50, 2)} ms, errors ${r.errors}`);
+      log(`${pool} streams: ${fmt(r.rps)} req/s, p50 ${fmt(r.p50, 2)} ms, errors ${r.errors}, CPU pressure ${fmt(r.pressure, 0)} %`);
       out.push({ pool, ...r });
     } finally {
       await fresh.mf.dispose();
@@ -305,7 +319,7 @@ const ratio = (other, f) => {
 out.push(
   "## End to end",
   "",
-  `wrk -t1 -c${CONNECTIONS}, ${SECONDS} s per run, ${RUNS} runs per side, the four sides alternating (run i starts with side i); median (min–max) of the runs.`,
+  `wrk -t1 -c${CONNECTIONS}, ${SECONDS} s per run, ${RUNS} runs per side, the four sides alternating (run i starts with side i); median (min–max) of the runs. CPU pressure: the share of each run during which some task waited for a CPU (/proc/pressure/cpu), i.e. how much the machine's other work got in the way.`,
   "",
   `| end to end | ${SIDES.map((s) => LABELS[s]).join(" | ")} |`,
   `|---|${SIDES.map(() => "---|").join("")}`,
@@ -314,7 +328,9 @@ for (const [name, f] of Object.entries(pick)) {
   row(name, ...SIDES.map((s) => (failed[s] ? `error: ${failed[s].replaceAll("|", "\\|")}` : spread(results[s].map(f), name === "req/s" ? 1 : 2))));
 }
 row("latency p90, ms", ...SIDES.map((s) => (failed[s] ? "" : spread(results[s].map((r) => r.p90), 2))));
-row("errors (non-2xx + socket) / requests", ...SIDES.map((s) => (failed[s] ? "" : `${results[s].reduce((a, r) => a + r.errors, 0)} / ${results[s].reduce((a, r) => a + r.requests, 0)}${results[s].some((r) => r.timeouts) ? ` (${results[s].reduce((a, r) => a + r.timeouts, 0)} timeouts)` : ""}`)));
+const sum = (s, k) => results[s].reduce((a, r) => a + r[k], 0);
+row("errors / requests (non-2xx, read errors, timeouts > 2 s)", ...SIDES.map((s) => (failed[s] ? "" : `${sum(s, "errors")} / ${sum(s, "requests")} (${sum(s, "non2xx")}, ${sum(s, "read")}, ${sum(s, "timeouts")})`)));
+row("CPU pressure during the runs, % (PSI some)", ...SIDES.map((s) => (failed[s] ? "" : spread(results[s].map((r) => r.pressure), 0))));
 
 out.push(
   "",
@@ -362,10 +378,10 @@ out.push(
   "",
   "Start-up: `setOptions` with the same options (workerd re-instantiates the worker), then one signed Cloudflare `live_input.connected` webhook of a new stream, until its 200; the three sides interleaved. The platform floor's code is " + size("floor") + " bytes.",
   "",
-  `| livehook alone, by distinct streams (${SECONDS} s, fresh workerd each) | req/s | p50 / p99, ms | errors |`,
-  "|---|---|---|---|",
+  `| livehook alone, by distinct streams (${SECONDS} s, fresh workerd each) | req/s | p50 / p99, ms | errors | CPU pressure, % |`,
+  "|---|---|---|---|---|",
 );
-for (const s of scale) row(`${int(s.pool)} streams`, fmt(s.rps), `${fmt(s.p50, 2)} / ${fmt(s.p99, 2)}`, `${s.errors} / ${s.requests}`);
+for (const s of scale) row(`${int(s.pool)} streams`, fmt(s.rps), `${fmt(s.p50, 2)} / ${fmt(s.p99, 2)}`, `${s.errors} / ${s.requests}`, fmt(s.pressure, 0));
 
 out.push("", "## CPU per webhook inside workerd", "");
 if (cpu) out.push(cpuTable(cpu));

@@ -17,7 +17,9 @@
 // default 5), BENCH_CONNECTIONS (default 16), BENCH_SKIP_HOST=1 (no cargo part), BENCH_BUILD_DIR
 // (benchmark another build of livehook, e.g. an older commit's build/), BENCH_SKIP_CPU=1 (no CPU
 // part), BENCH_CPU_RUNS (default 3), BENCH_CPU_N (measured requests per provider and run, default
-// 300), BENCH_CPU_WARM (default 150), BENCH_CPU_INTERVAL (profiler interval in µs, default 250).
+// 300), BENCH_CPU_WARM (default 150), BENCH_CPU_INTERVAL (profiler interval in µs, default 250),
+// BENCH_QUIET_PRESSURE (%, default 20: a run pair counts as quiet when the CPU pressure, the share
+// of the run some task waited for a CPU, stayed at or below it in both runs).
 import { Miniflare } from "miniflare";
 import { spawn, spawnSync } from "node:child_process";
 import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
@@ -41,6 +43,7 @@ const CPU = {
   interval: Number(process.env.BENCH_CPU_INTERVAL ?? 250),
 };
 const POOL = 10_000;
+const QUIET = Number(process.env.BENCH_QUIET_PRESSURE ?? 20);
 const tmp = mkdtempSync(path.join(os.tmpdir(), "livehook-bench-"));
 const log = (...a) => console.error("bench:", ...a);
 
@@ -346,6 +349,23 @@ const target = (other, goal) => {
   return m >= goal ? `met (${fmt(m, 2)}× ≥ ${goal}×)` : `not met (${fmt(m, 2)}× < ${goal}×)`;
 };
 row("req/s target", target("same-guarantees", 1.0), target("floor", 0.9), "(context)");
+// The pairs where neither run was slowed by the machine's other work.
+const quiet = (other) => {
+  if (failed.livehook || failed[other] || !results.livehook.length) return "n/a";
+  const idx = results.livehook.map((r, i) => i).filter((i) => results.livehook[i].pressure <= QUIET && results[other][i].pressure <= QUIET);
+  if (!idx.length) return `no quiet pair (of ${results.livehook.length})`;
+  const rs = idx.map((i) => results.livehook[i].rps / results[other][i].rps);
+  return `${fmt(median(rs), 2)}× (${fmt(Math.min(...rs), 2)}–${fmt(Math.max(...rs), 2)}), ${idx.length} of ${results.livehook.length} pairs`;
+};
+row(`req/s, quiet pairs only (CPU pressure ≤ ${QUIET} % in both runs)`, quiet("same-guarantees"), quiet("floor"), quiet("naive"));
+
+out.push("", `Every run (req/s, p50 ms, CPU pressure %), in the order they ran within each run:`, "", `| run | ${SIDES.map((s) => LABELS[s]).join(" | ")} |`, `|---|${SIDES.map(() => "---|").join("")}`);
+for (let i = 0; i < RUNS; i++) {
+  row(`${i + 1} (${SIDES.map((_, k) => SIDES[(k + i) % SIDES.length]).filter((s) => !failed[s]).map((s) => LABELS[s].split(" (")[0]).join(" → ")})`, ...SIDES.map((s) => {
+    const r = results[s][i];
+    return r ? `${fmt(r.rps)}, ${fmt(r.p50, 1)} ms, ${fmt(r.pressure, 0)} %` : "";
+  }));
+}
 
 out.push(
   "",

@@ -1,12 +1,15 @@
 // A stream's recent history: the last 100 events its object received, whatever became of them,
-// for `GET /streams/{provider}/{id}/events`. One storage key per entry
-// (`h:{received ms, 15 digits}:{n, 6 digits}`, so a reverse listing is newest first); each entry
-// is bounded and holds no secret: the event type, times, outcome, state after it, error code.
+// for `GET /streams/{provider}/{id}/events`. As livehook (livehook_core::history): one storage key
+// per entry in a ring of 100 (`e:00` … `e:99`, the n-th entry in slot n mod 100) and the count of
+// entries under HISTORY_COUNT_KEY, read with the ledger and written with each entry, so nothing
+// is listed to write one and nothing is deleted. Each entry is bounded and holds no secret: the
+// event type, times, outcome, state after it, error code.
 import { truncate } from "./event.js";
 import { formatMs, formatRfc3339 } from "./time.js";
 
 export const MAX_HISTORY = 100;
-export const HISTORY_PREFIX = "h:";
+export const HISTORY_PREFIX = "e:";
+export const HISTORY_COUNT_KEY = "history";
 const MAX_EVENT_TYPE = 100;
 const MAX_CODE = 64;
 
@@ -29,32 +32,12 @@ export const ignoredEntry = (eventType, receivedAtMs, state) => ({
   state,
 });
 
-/** The keys of a stream's stored entries, oldest first, kept in the object's memory. */
-export class HistoryIndex {
-  constructor(keys) {
-    this.keys = keys.filter((k) => k.startsWith(HISTORY_PREFIX)).sort();
-    this.next = this.keys.length;
-  }
+/** The key of a stream's `n`-th entry (0-based): its slot in a ring of MAX_HISTORY keys. */
+export const ringKey = (n) => `${HISTORY_PREFIX}${String(n % MAX_HISTORY).padStart(2, "0")}`;
 
-  get length() {
-    return this.keys.length;
-  }
-
-  /** The key for a new entry received at `ms`. */
-  push(ms) {
-    // The counter keeps keys of one millisecond apart and in order; a key that would sort
-    // before the newest (a clock step back) takes the newest one's time instead.
-    let key = `${HISTORY_PREFIX}${String(ms).padStart(15, "0")}:${String(this.next % 1_000_000).padStart(6, "0")}`;
-    const last = this.keys.at(-1);
-    if (last !== undefined && key <= last) key = `${last}+`;
-    this.next += 1;
-    this.keys.push(key);
-    return key;
-  }
-
-  /** The oldest keys beyond the newest MAX_HISTORY, to delete once the new entries are written. */
-  trim() {
-    const excess = this.keys.length - MAX_HISTORY;
-    return excess > 0 ? this.keys.splice(0, excess) : [];
-  }
+/** The keys of the newest `limit` of `count` entries, newest first. */
+export function newestKeys(count, limit) {
+  const keys = [];
+  for (let n = count - 1; n >= Math.max(0, count - Math.min(limit, MAX_HISTORY)); n--) keys.push(ringKey(n));
+  return keys;
 }

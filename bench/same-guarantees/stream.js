@@ -9,7 +9,7 @@
 // pushed to the hub's live feed after the answer.
 import { DurableObject } from "cloudflare:workers";
 import { alertIdOf, kvKey } from "./event.js";
-import { HISTORY_PREFIX, HistoryIndex, MAX_HISTORY, entryOf, ignoredEntry } from "./history.js";
+import { HISTORY_COUNT_KEY, HISTORY_PREFIX, entryOf, ignoredEntry, newestKeys, ringKey } from "./history.js";
 import { log } from "./http.js";
 import {
   alertHandOffFailed, alertHandedOff, apply, beginKvWrite, kvDirty, kvFailed, kvWritten, mayAlert,
@@ -60,21 +60,27 @@ async function notifyStates(env, state) {
 export class StreamStatus extends DurableObject {
   /** The ledger, once read from storage. */
   #ledger;
-  /** The keys of the stored history entries, once listed. */
+  /** Entries the stream's history ever received (read with the ledger). */
   #history;
   /** The in-memory ledger has changes storage does not have yet (only KV confirmations). */
   #unsaved = false;
 
   async #load() {
-    if (this.#ledger && this.#history) return this.#ledger;
-    const [stored, entries] = await Promise.all([
-      this.ctx.storage.get(LEDGER_KEY),
-      this.ctx.storage.list({ prefix: HISTORY_PREFIX }),
-    ]);
+    if (this.#ledger) return this.#ledger;
+    const stored = await this.ctx.storage.get([LEDGER_KEY, HISTORY_COUNT_KEY]);
     // Another request may have loaded them while this one waited.
-    this.#ledger ??= stored ?? newLedger();
-    this.#history ??= new HistoryIndex([...entries.keys()]);
+    if (!this.#ledger) {
+      this.#ledger = stored.get(LEDGER_KEY) ?? newLedger();
+      this.#history = stored.get(HISTORY_COUNT_KEY) ?? 0;
+    }
     return this.#ledger;
+  }
+
+  /** The next history entry's key and the count to write with it. */
+  #nextEntry(entry) {
+    const key = ringKey(this.#history);
+    this.#history += 1;
+    return { [key]: entry, [HISTORY_COUNT_KEY]: this.#history };
   }
 
   /** Writes the ledger, and `entries` with it (one atomic write). */
@@ -86,7 +92,6 @@ export class StreamStatus extends DurableObject {
       // Storage did not take the change: forget the in-memory copies, so a retried delivery is
       // applied again from what storage holds, not answered as a duplicate.
       this.#ledger = undefined;
-      this.#history = undefined;
       throw e;
     }
   }
@@ -107,14 +112,13 @@ export class StreamStatus extends DurableObject {
     const entry = entryOf(event, receivedAtMs, applied.outcome, l.record?.state ?? null);
     if (!stored) {
       // A duplicate changes nothing: only the history learns of it (best effort).
-      await this.#recordHistory(entry, receivedAtMs);
+      await this.#recordHistory(entry);
       return reply;
     }
     const change = applied.changed && l.record ? { version: l.version, record: l.record } : undefined;
-    await this.#save({ [this.#history.push(receivedAtMs)]: entry });
+    await this.#save(this.#nextEntry(entry));
     // The event (and any alert) is durable now; what follows may fail and is retried.
     if (change) this.#pushToLiveFeed(change);
-    await this.#pruneHistory();
     await this.#finish(now, kvWrite);
     return reply;
   }
@@ -132,22 +136,23 @@ export class StreamStatus extends DurableObject {
       stream: `${l.record.provider}:${l.record.kind}:${l.record.stream_id}`,
       kv_in_sync: !kvDirty(l),
       alerts_waiting: l.outbox.length,
-      history_entries: Math.min(this.#history.length, MAX_HISTORY),
+      history_entries: (await this.ctx.storage.list({ prefix: HISTORY_PREFIX })).size,
       state: l,
     };
   }
 
   /** The newest `limit` history entries; `null` if the stream is unknown. */
   async history(limit) {
-    const entries = await this.ctx.storage.list({ prefix: HISTORY_PREFIX, reverse: true, limit: Math.min(Math.max(limit, 1), MAX_HISTORY) });
-    if (entries.size === 0 && !(await this.#load()).record) return null;
-    return [...entries.values()];
+    const l = await this.#load();
+    if (this.#history === 0 && !l.record) return null;
+    const stored = await this.ctx.storage.list({ prefix: HISTORY_PREFIX });
+    return newestKeys(this.#history, Math.max(limit, 1)).map((k) => stored.get(k)).filter(Boolean);
   }
 
   /** A message for this stream of a type livehook does not track: history only. */
   async noteIgnored(eventType, receivedAtMs) {
     const l = await this.#load();
-    await this.#recordHistory(ignoredEntry(eventType, receivedAtMs, l.record?.state ?? null), receivedAtMs);
+    await this.#recordHistory(ignoredEntry(eventType, receivedAtMs, l.record?.state ?? null));
   }
 
   async alarm() {
@@ -209,24 +214,12 @@ export class StreamStatus extends DurableObject {
   }
 
   /** Records a history entry on its own (nothing else changed); a failure does not fail the webhook. */
-  async #recordHistory(entry, receivedAtMs) {
+  async #recordHistory(entry) {
     try {
-      await this.ctx.storage.put(this.#history.push(receivedAtMs), entry);
-      await this.#pruneHistory();
+      await this.ctx.storage.put(this.#nextEntry(entry));
     } catch (e) {
-      this.#history = undefined;
+      this.#ledger = undefined; // read again, with the count storage holds
       log.error("history not written", { error: String(e) });
-    }
-  }
-
-  /** Deletes the entries beyond the newest MAX_HISTORY (best effort: a failure leaves a few more). */
-  async #pruneHistory() {
-    const doomed = this.#history?.trim() ?? [];
-    if (doomed.length === 0) return;
-    try {
-      await this.ctx.storage.delete(doomed);
-    } catch (e) {
-      log.error("history not pruned", { error: String(e) });
     }
   }
 }

@@ -53,9 +53,19 @@ export function jsonResponse(status, body, allow) {
   return new Response(body, { status, headers });
 }
 
-/** Durable Object storage: `key` and, if `key2` is given, `key2` in one atomic put. */
-export function storagePut(storage, key, value, key2, value2) {
-  return key2 === undefined ? storage.put(key, value) : storage.put({ [key]: value, [key2]: value2 });
+/** Durable Object storage: the values at two keys (undefined where none), in one read. */
+export async function storageGet2(storage, key, key2) {
+  const found = await storage.get([key, key2]);
+  return [found.get(key), found.get(key2)];
+}
+
+/** Durable Object storage: up to three keys in one atomic put (a pair whose key is undefined is
+ * left out). */
+export function storagePut(storage, key, value, key2, value2, key3, value3) {
+  if (key2 === undefined) return storage.put(key, value);
+  const entries = { [key]: value, [key2]: value2 };
+  if (key3 !== undefined) entries[key3] = value3;
+  return storage.put(entries);
 }
 
 /** Workers KV: `value` at `key` with the record's metadata (`state`, `kind`). */

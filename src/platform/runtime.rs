@@ -14,6 +14,12 @@ extern "C" {
     fn read_body_js(request: &web_sys::Request, limit: u32) -> js_sys::Promise;
     #[wasm_bindgen(js_name = jsonResponse)]
     fn json_response_js(status: u16, body: &str, allow: &str) -> web_sys::Response;
+    #[wasm_bindgen(js_name = storageGet2, catch)]
+    fn storage_get2_js(
+        storage: &JsValue,
+        key: &str,
+        key2: &str,
+    ) -> Result<js_sys::Promise, JsValue>;
     #[wasm_bindgen(js_name = storagePut, catch)]
     fn storage_put_js(
         storage: &JsValue,
@@ -21,6 +27,8 @@ extern "C" {
         value: &str,
         key2: Option<&str>,
         value2: Option<&str>,
+        key3: Option<&str>,
+        value3: Option<&str>,
     ) -> Result<js_sys::Promise, JsValue>;
     #[wasm_bindgen(js_name = kvPutRecord, catch)]
     fn kv_put_record_js(
@@ -53,15 +61,26 @@ pub fn json_response(status: u16, body: &str, allow: &str) -> web_sys::Response 
     json_response_js(status, body, allow)
 }
 
-/// Writes `key` (and `second`, in the same atomic put) to Durable Object storage.
+/// The values at two keys of Durable Object storage (`undefined` where none), in one read.
+pub async fn storage_get2(
+    storage: &JsValue,
+    key: &str,
+    key2: &str,
+) -> Result<(JsValue, JsValue), JsValue> {
+    let both = js_sys::Array::from(&JsFuture::from(storage_get2_js(storage, key, key2)?).await?);
+    Ok((both.get(0), both.get(1)))
+}
+
+/// Writes `key` (and up to two more pairs, in the same atomic put) to Durable Object storage.
 pub async fn storage_put(
     storage: &JsValue,
     key: &str,
     value: &str,
-    second: Option<(&str, &str)>,
+    more: &[(&str, &str)],
 ) -> Result<(), JsValue> {
-    let (k2, v2) = second.unzip();
-    JsFuture::from(storage_put_js(storage, key, value, k2, v2)?).await?;
+    let (k2, v2) = more.first().copied().unzip();
+    let (k3, v3) = more.get(1).copied().unzip();
+    JsFuture::from(storage_put_js(storage, key, value, k2, v2, k3, v3)?).await?;
     Ok(())
 }
 

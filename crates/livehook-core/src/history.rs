@@ -4,10 +4,15 @@
 //! history stays under [`MAX_HISTORY`] × [`MAX_ENTRY_BYTES`] whatever payloads say.
 //!
 //! An entry holds no secret and no stream key: only the event's type, times, outcome, the state
-//! after it and an error code. Entries are stored one per key ([`HistoryIndex`] names them), so
-//! recording one is a small write, never a rewrite of the whole history.
-
-use std::collections::VecDeque;
+//! after it and an error code. Entries are stored one per key, in a ring of [`MAX_HISTORY`] keys
+//! ([`ring_key`]): the n-th entry a stream ever received goes to slot n mod 100, over the one it
+//! received 100 entries before, and the object keeps the count under [`HISTORY_COUNT_KEY`] (read
+//! with the ledger, written with each entry), so which keys hold the newest is known without
+//! listing storage. Recording one is a small write, in the ledger's own put when the ledger
+//! changes: no listing when an object loads, no deletes.
+//!
+//! Objects written before the ring kept `h:{ms}:{n}` keys ([`LEGACY_PREFIX`]); their first load
+//! moves the newest 100 into the ring ([`from_legacy`]).
 
 use serde::{Deserialize, Serialize};
 
@@ -24,8 +29,12 @@ pub const MAX_EVENT_TYPE: usize = 100;
 pub const MAX_CODE: usize = 64;
 /// An upper bound on one entry's JSON (the bounds above, times and names of fixed size).
 pub const MAX_ENTRY_BYTES: usize = 4 * MAX_EVENT_TYPE + 4 * MAX_CODE + 300;
-/// Storage-key prefix of history entries in a stream's object.
-pub const HISTORY_PREFIX: &str = "h:";
+/// Storage-key prefix of history entries in a stream's object (`e:00` … `e:99`).
+pub const HISTORY_PREFIX: &str = "e:";
+/// Storage key of the number of entries a stream's history ever received.
+pub const HISTORY_COUNT_KEY: &str = "history";
+/// The keys of history entries before the ring (`h:{received ms, 15 digits}:{n}`).
+pub const LEGACY_PREFIX: &str = "h:";
 /// Default and largest page of `GET …/events`.
 pub const DEFAULT_EVENTS: usize = 50;
 
@@ -105,57 +114,35 @@ impl HistoryEntry {
     }
 }
 
-/// The keys of a stream's history entries, oldest first: `h:{received ms, 15 digits}:{n}`,
-/// so a reverse listing is newest first. Kept in the object's memory once listed.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct HistoryIndex {
-    keys: VecDeque<String>,
-    next: u64,
+/// The key of a stream's `n`-th history entry (0-based): its slot in the ring.
+pub fn ring_key(n: u64) -> String {
+    format!("{HISTORY_PREFIX}{:02}", n % MAX_HISTORY as u64)
 }
 
-impl HistoryIndex {
-    /// From the keys storage holds (any order).
-    pub fn from_keys(mut keys: Vec<String>) -> Self {
-        keys.retain(|k| k.starts_with(HISTORY_PREFIX));
-        keys.sort();
-        HistoryIndex {
-            next: keys.len() as u64,
-            keys: keys.into(),
-        }
-    }
+/// The keys of the newest `limit` (at most [`MAX_HISTORY`]) of `count` entries, newest first.
+pub fn newest_keys(count: u64, limit: usize) -> Vec<String> {
+    let limit = limit.min(MAX_HISTORY) as u64;
+    (count.saturating_sub(limit)..count)
+        .rev()
+        .map(ring_key)
+        .collect()
+}
 
-    /// The key for a new entry received at `received_at_ms`.
-    pub fn push(&mut self, received_at_ms: u64) -> String {
-        // The counter keeps keys of one millisecond apart and in order; a key that would sort
-        // before the newest (a clock step back) takes the newest one's time instead.
-        let mut key = format!(
-            "{HISTORY_PREFIX}{received_at_ms:015}:{:06}",
-            self.next % 1_000_000
-        );
-        if let Some(last) = self.keys.back() {
-            if key <= *last {
-                key = format!("{last}+");
-            }
-        }
-        self.next += 1;
-        self.keys.push_back(key.clone());
-        key
-    }
-
-    /// The oldest keys beyond the newest [`MAX_HISTORY`], to delete (once the new entries are
-    /// written).
-    pub fn trim(&mut self) -> Vec<String> {
-        let excess = self.keys.len().saturating_sub(MAX_HISTORY);
-        self.keys.drain(..excess).collect()
-    }
-
-    pub fn len(&self) -> usize {
-        self.keys.len()
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.keys.is_empty()
-    }
+/// Entries stored under legacy keys (any order), moved into the ring: the keys and values to
+/// write (the newest [`MAX_HISTORY`], oldest first, in slots 0, 1, …) and how many that is (the
+/// history's new count). Every legacy key is then to be deleted.
+pub fn from_legacy<V>(mut entries: Vec<(String, V)>) -> (Vec<(String, V)>, u64) {
+    entries.retain(|(k, _)| k.starts_with(LEGACY_PREFIX));
+    entries.sort_by(|a, b| a.0.cmp(&b.0));
+    let skip = entries.len().saturating_sub(MAX_HISTORY);
+    let moved: Vec<(String, V)> = entries
+        .into_iter()
+        .skip(skip)
+        .enumerate()
+        .map(|(n, (_, v))| (ring_key(n as u64), v))
+        .collect();
+    let count = moved.len() as u64;
+    (moved, count)
 }
 
 #[cfg(test)]
@@ -204,29 +191,52 @@ mod tests {
     }
 
     #[test]
-    fn the_index_keeps_the_newest_hundred_in_order() {
-        let mut index = HistoryIndex::default();
-        let mut keys = Vec::new();
-        let mut deleted = Vec::new();
-        for i in 0..150u64 {
-            // Several events in one millisecond, and one clock step back.
-            let ms = if i == 120 { 1_000 } else { 5_000 + i / 3 };
-            keys.push(index.push(ms));
-            deleted.extend(index.trim());
-        }
-        assert_eq!(index.len(), MAX_HISTORY);
-        assert_eq!(deleted, keys[..50].to_vec(), "the oldest go first");
-        let mut sorted = keys.clone();
-        sorted.sort();
-        assert_eq!(sorted, keys, "keys sort in the order events arrived");
-        // Read back from storage (in any order), the index continues after the newest.
-        let mut stored = keys[50..].to_vec();
-        stored.reverse();
-        let mut again = HistoryIndex::from_keys(stored);
-        let next = again.push(5_000);
-        assert!(next > keys[149], "{next} after {}", keys[149]);
-        assert_eq!(again.trim(), vec![keys[50].clone()]);
-        assert!(again.trim().is_empty());
+    fn the_ring_keeps_the_newest_hundred_and_knows_where_they_are() {
+        assert_eq!(ring_key(0), "e:00");
+        assert_eq!(ring_key(7), "e:07");
+        assert_eq!(ring_key(99), "e:99");
+        assert_eq!(ring_key(100), "e:00", "the 101st goes over the first");
+        assert_eq!(ring_key(1_234), "e:34");
+        // 150 entries written: slots hold entries 50..150, so exactly 100 keys exist.
+        let written: std::collections::BTreeSet<String> = (0..150).map(ring_key).collect();
+        assert_eq!(written.len(), MAX_HISTORY);
+        let newest = newest_keys(150, 3);
+        assert_eq!(newest, ["e:49", "e:48", "e:47"], "entry 149 first");
+        assert_eq!(
+            newest_keys(150, 500).len(),
+            MAX_HISTORY,
+            "never more than the ring"
+        );
+        assert_eq!(
+            newest_keys(150, 100).last().map(String::as_str),
+            Some("e:50")
+        );
+        assert_eq!(newest_keys(2, 50), ["e:01", "e:00"]);
+        assert!(newest_keys(0, 50).is_empty());
+    }
+
+    #[test]
+    fn legacy_entries_move_into_the_ring_newest_hundred_in_order() {
+        // 120 legacy keys in any order (several in one millisecond), and a stranger.
+        let mut legacy: Vec<(String, u32)> = (0..120u32)
+            .map(|i| (format!("h:{:015}:{:06}", 5_000 + u64::from(i / 3), i), i))
+            .collect();
+        legacy.reverse();
+        legacy.push(("state".into(), 9_999));
+        let (moved, count) = from_legacy(legacy);
+        assert_eq!(count, 100);
+        assert_eq!(
+            moved.first(),
+            Some(&("e:00".to_owned(), 20)),
+            "the oldest kept"
+        );
+        assert_eq!(moved.last(), Some(&("e:99".to_owned(), 119)), "the newest");
+        assert!(
+            moved.windows(2).all(|w| w[0].1 < w[1].1),
+            "in the order received"
+        );
+        let (none, zero) = from_legacy::<u32>(Vec::new());
+        assert!(none.is_empty() && zero == 0);
     }
 
     #[test]

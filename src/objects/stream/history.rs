@@ -1,9 +1,15 @@
-//! A stream object's history: one storage key per received event (`h:…`, named by
-//! [`HistoryIndex`]), at most `MAX_HISTORY` of them, newest first when read. Recording an entry is
-//! part of the ledger's write when the ledger changes; on its own (a duplicate, an ignored
-//! message) it is a small write that may fail without failing the webhook.
+//! A stream object's history: at most `MAX_HISTORY` entries in a ring of storage keys
+//! (`livehook_core::history::ring_key`), newest first when read. The object keeps the count of
+//! entries (read with the ledger), so a new entry's key is known without listing storage; it is
+//! written with the count, in the ledger's own put when the ledger changes. An entry on its own
+//! (a duplicate, an ignored message) may fail without failing the webhook.
+//!
+//! An object written before the ring has `h:…` keys: the first entry it records after loading
+//! moves the newest 100 of them into the ring (in the same put), then deletes them.
 
-use livehook_core::history::{HistoryEntry, HistoryIndex, HISTORY_PREFIX, MAX_HISTORY};
+use livehook_core::history::{
+    from_legacy, newest_keys, ring_key, HistoryEntry, LEGACY_PREFIX, MAX_HISTORY,
+};
 use livehook_core::protocol::{HistoryPage, IgnoredNote, Noted, ObjectError, Reply, StreamReply};
 use livehook_core::text::{read_json, write_json};
 use serde_json::json;
@@ -12,71 +18,69 @@ use worker::wasm_bindgen::JsValue;
 use super::{js_unavailable, StreamStatus};
 use crate::platform::{log, storage};
 
+/// What recording one entry writes with the ledger: the entries (key, JSON), and the legacy
+/// keys to delete once that write is done.
+#[derive(Default)]
+pub(super) struct HistoryWrite {
+    pub entries: Vec<(String, String)>,
+    pub legacy: Vec<String>,
+}
+
 impl StreamStatus {
-    /// The key and text of a new entry received at `received_at_ms` (the index is read from
-    /// storage on first use); `None` if storage could not be listed.
-    pub(super) async fn history_write(
-        &self,
-        entry: HistoryEntry,
-        received_at_ms: u64,
-    ) -> Option<(String, String)> {
-        if self.history.borrow().is_none() {
-            let listed = storage::list(&self.state.storage(), HISTORY_PREFIX, false, None).await;
-            let keys = match listed {
-                Ok(pairs) => pairs.into_iter().map(|(k, _)| k).collect(),
-                Err(e) => {
-                    log::error(
-                        "history unreadable",
-                        json!({ "error": worker::Error::from(e).to_string() }),
-                    );
-                    return None;
-                }
-            };
-            let mut history = self.history.borrow_mut();
-            if history.is_none() {
-                *history = Some(HistoryIndex::from_keys(keys));
-            }
+    /// Counts `entry` in the history and gives what to write (the ledger, which is loaded with
+    /// the count, must be loaded).
+    pub(super) async fn history_write(&self, entry: HistoryEntry) -> Reply<HistoryWrite> {
+        let mut moved = Vec::new();
+        let mut legacy = Vec::new();
+        if self.legacy_history.get() {
+            let listed = storage::list(&self.state.storage(), LEGACY_PREFIX, false, None)
+                .await
+                .map_err(js_unavailable("list legacy history"))?;
+            legacy = listed.iter().map(|(k, _)| k.clone()).collect();
+            let texts = listed
+                .into_iter()
+                .filter_map(|(k, v)| Some((k, v.as_string()?)))
+                .collect();
+            let (entries, count) = from_legacy(texts);
+            moved = entries;
+            self.history.set(count);
+            self.legacy_history.set(false);
         }
-        let mut history = self.history.borrow_mut();
-        let index = history.as_mut()?;
-        let key = index.push(received_at_ms);
-        Some((key, write_json(&entry)))
+        let n = self.history.get();
+        self.history.set(n + 1);
+        moved.push((ring_key(n), write_json(&entry)));
+        Ok(HistoryWrite {
+            entries: moved,
+            legacy,
+        })
     }
 
-    /// Deletes the entries beyond the newest `MAX_HISTORY` (best effort: a failure leaves a few
-    /// more, removed next time).
-    pub(super) async fn prune_history(&self) {
-        let doomed = match self.history.borrow_mut().as_mut() {
-            Some(index) => index.trim(),
-            None => return,
-        };
-        if let Err(e) = storage::delete_all(&self.state.storage(), &doomed).await {
-            log::error(
-                "history not pruned",
-                json!({ "error": worker::Error::from(e).to_string() }),
-            );
-        }
-    }
-
-    /// Records an entry on its own (nothing else changed).
-    pub(super) async fn record_history(&self, entry: HistoryEntry, received_at_ms: u64) {
-        let Some((key, text)) = self.history_write(entry, received_at_ms).await else {
-            return;
-        };
-        let written = storage::put_all(
-            &self.state.storage(),
-            &[(key.as_str(), JsValue::from_str(&text))],
-        )
-        .await;
-        match written {
-            Ok(()) => self.prune_history().await,
-            Err(e) => {
-                *self.history.borrow_mut() = None;
+    /// After a write that moved legacy entries into the ring: their old keys go (best effort:
+    /// left over, they are never read).
+    pub(super) async fn forget_legacy(&self, keys: Vec<String>) {
+        for chunk in keys.chunks(128) {
+            if let Err(e) = storage::delete_all(&self.state.storage(), chunk).await {
                 log::error(
-                    "history not written",
+                    "legacy history not deleted",
                     json!({ "error": worker::Error::from(e).to_string() }),
                 );
+                return;
             }
+        }
+    }
+
+    /// Records an entry on its own (nothing else changed): with the ledger, which counts it.
+    pub(super) async fn record_history(&self, entry: HistoryEntry) {
+        let written = match self.history_write(entry).await {
+            Ok(w) => w,
+            Err(e) => {
+                log::error("history not written", json!({ "error": e.to_string() }));
+                return;
+            }
+        };
+        match self.save_with(&written, false).await {
+            Ok(()) => self.forget_legacy(written.legacy).await,
+            Err(e) => log::error("history not written", json!({ "error": e.to_string() })),
         }
     }
 
@@ -86,23 +90,47 @@ impl StreamStatus {
             .with_ledger(|l| l.record.as_ref().map(|r| r.state))
             .await?;
         let entry = HistoryEntry::ignored(note.event_type.as_deref(), note.received_at_ms, state);
-        self.record_history(entry, note.received_at_ms).await;
+        self.record_history(entry).await;
         Ok(StreamReply::Noted(Noted { ok: true }))
     }
 
     /// The newest `limit` entries (at most `MAX_HISTORY`).
     pub(super) async fn read_history(&self, limit: usize) -> Reply<StreamReply> {
         let limit = limit.clamp(1, MAX_HISTORY);
-        let pairs = storage::list(&self.state.storage(), HISTORY_PREFIX, true, Some(limit))
-            .await
-            .map_err(js_unavailable("read history"))?;
-        let events: Vec<HistoryEntry> = pairs
-            .into_iter()
-            .filter_map(|(_, v)| read_json(&v.as_string()?).ok())
-            .collect();
-        if events.is_empty() && self.with_ledger(|l| l.record.is_none()).await? {
+        let known = self.with_ledger(|l| l.record.is_some()).await?;
+        let count = self.history.get();
+        if count == 0 && !known {
             return Err(ObjectError::NoSuchStream);
         }
+        let parse = |v: &JsValue| read_json(&v.as_string()?).ok();
+        let events = if self.legacy_history.get() {
+            // Not moved into the ring yet (that happens with its next entry): read as written.
+            storage::list(&self.state.storage(), LEGACY_PREFIX, true, Some(limit))
+                .await
+                .map_err(js_unavailable("read history"))?
+                .iter()
+                .filter_map(|(_, v)| parse(v))
+                .collect()
+        } else {
+            let stored = self.ring().await?;
+            newest_keys(count, limit)
+                .iter()
+                .filter_map(|k| stored.iter().find(|(key, _)| key == k))
+                .filter_map(|(_, v)| parse(v))
+                .collect()
+        };
         Ok(StreamReply::History(HistoryPage { events }))
+    }
+
+    /// Every stored entry of the ring (key, value).
+    pub(super) async fn ring(&self) -> Reply<Vec<(String, JsValue)>> {
+        storage::list(
+            &self.state.storage(),
+            livehook_core::history::HISTORY_PREFIX,
+            false,
+            None,
+        )
+        .await
+        .map_err(js_unavailable("read history"))
     }
 }

@@ -10,8 +10,9 @@
 //! losing it in a restart only means the record is written once more.
 //!
 //! Every received event also leaves a history entry ([`history`]), in the same storage write as
-//! the ledger when the ledger changes. An applied change is pushed to the hub's live feed after
-//! the answer.
+//! the ledger (which counts the entries: the history is a ring of keys, never listed to write
+//! one). An applied change is pushed to the hub's live feed after the answer, while someone
+//! watches.
 //!
 //! Requests: [`StreamRequest::Ingest`] → [`IngestReply`], [`StreamRequest::Get`] → the record
 //! (`GET /streams/{provider}/{id}`), [`StreamRequest::History`] → the newest entries,
@@ -24,7 +25,7 @@ use std::cell::{Cell, RefCell};
 use std::time::Duration;
 
 use livehook_core::alerts::alert::Alert;
-use livehook_core::history::{HistoryEntry, HistoryIndex, HistoryOutcome, HISTORY_PREFIX};
+use livehook_core::history::{HistoryEntry, HistoryOutcome, HISTORY_COUNT_KEY};
 use livehook_core::ingest::event::{State, StatusRecord};
 use livehook_core::live::LiveGate;
 use livehook_core::ordering::{Outcome, StreamLedger};
@@ -64,8 +65,11 @@ pub struct StreamStatus {
     ledger: RefCell<Option<StreamLedger>>,
     /// The in-memory ledger has changes storage does not have yet (only KV confirmations).
     unsaved: Cell<bool>,
-    /// The keys of the stored history entries, once listed.
-    history: RefCell<Option<HistoryIndex>>,
+    /// Entries the stream's history ever received (read with the ledger).
+    history: Cell<u64>,
+    /// The object was written before the history ring: its `h:…` entries are to be moved into
+    /// the ring with the next entry.
+    legacy_history: Cell<bool>,
 }
 
 impl DurableObject for StreamStatus {
@@ -75,7 +79,8 @@ impl DurableObject for StreamStatus {
             env,
             ledger: RefCell::new(None),
             unsaved: Cell::new(false),
-            history: RefCell::new(None),
+            history: Cell::new(0),
+            legacy_history: Cell::new(false),
         }
     }
 
@@ -125,17 +130,23 @@ impl StreamStatus {
     /// concurrent requests to this object never interleave within a change.
     async fn with_ledger<T>(&self, f: impl FnOnce(&mut StreamLedger) -> T) -> Reply<T> {
         if self.ledger.borrow().is_none() {
-            let stored = storage::get(&self.state.storage(), LEDGER_KEY)
-                .await
-                .map_err(js_unavailable("read ledger"))?;
+            let storage = self.state.storage();
+            let (stored, count) =
+                runtime::storage_get2(storage.as_raw(), LEDGER_KEY, HISTORY_COUNT_KEY)
+                    .await
+                    .map_err(js_unavailable("read ledger"))?;
             let loaded = match stored.as_string() {
                 Some(json) => read_json(&json)
                     .map_err(|e| ObjectError::Unavailable(format!("parse ledger: {e}")))?,
                 None => StreamLedger::default(),
             };
+            let count = count.as_string().and_then(|c| c.parse::<u64>().ok());
             // Another request may have loaded it while this one waited.
             let mut ledger = self.ledger.borrow_mut();
             if ledger.is_none() {
+                self.legacy_history
+                    .set(loaded.record.is_some() && count.is_none());
+                self.history.set(count.unwrap_or(0));
                 *ledger = Some(loaded);
             }
         }
@@ -145,24 +156,53 @@ impl StreamStatus {
 
     /// Writes the in-memory ledger to storage.
     async fn save(&self) -> Reply<()> {
-        self.save_with(None).await
+        self.save_with(&history::HistoryWrite::default(), true)
+            .await
     }
 
-    /// Writes the in-memory ledger, and a history entry with it (one atomic write).
-    async fn save_with(&self, entry: Option<(String, String)>) -> Reply<()> {
-        let json = match self.ledger.borrow().as_ref() {
-            Some(l) => write_json(l),
+    /// Writes the history entries of `written` with the history's count, and the in-memory
+    /// ledger with them if `with_ledger`: one atomic write (for one entry and the ledger, one call
+    /// into the runtime). If storage does not take it, the in-memory state is dropped, to be read
+    /// again: a retried delivery is then applied again from what storage holds, not answered as
+    /// a duplicate.
+    async fn save_with(&self, written: &history::HistoryWrite, with_ledger: bool) -> Reply<()> {
+        let ledger = match self.ledger.borrow().as_ref() {
+            Some(l) => with_ledger.then(|| write_json(l)),
             None => return Ok(()),
         };
-        self.unsaved.set(false);
-        let second = entry.as_ref().map(|(k, v)| (k.as_str(), v.as_str()));
+        if with_ledger {
+            self.unsaved.set(false);
+        }
+        let count = self.history.get().to_string();
+        let mut pairs: Vec<(&str, &str)> = Vec::with_capacity(written.entries.len() + 2);
+        if let Some(json) = &ledger {
+            pairs.push((LEDGER_KEY, json));
+        }
+        if !written.entries.is_empty() {
+            pairs.push((HISTORY_COUNT_KEY, &count));
+            pairs.extend(
+                written
+                    .entries
+                    .iter()
+                    .map(|(k, v)| (k.as_str(), v.as_str())),
+            );
+        }
         let storage = self.state.storage();
-        let saved = runtime::storage_put(storage.as_raw(), LEDGER_KEY, &json, second).await;
+        let saved = match pairs.as_slice() {
+            [] => Ok(()),
+            [(k, v), more @ ..] if more.len() <= 2 => {
+                runtime::storage_put(storage.as_raw(), k, v, more).await
+            }
+            all => {
+                let all: Vec<(&str, JsValue)> = all
+                    .iter()
+                    .map(|(k, v)| (*k, JsValue::from_str(v)))
+                    .collect();
+                storage::put_all(&storage, &all).await
+            }
+        };
         if saved.is_err() {
-            // Storage did not take the change: forget the in-memory copies so a retried delivery
-            // is applied again from what storage holds, not answered as a duplicate.
             *self.ledger.borrow_mut() = None;
-            *self.history.borrow_mut() = None;
         }
         saved.map_err(js_unavailable("write ledger"))
     }
@@ -172,10 +212,7 @@ impl StreamStatus {
         let Some(record) = &ledger.record else {
             return Err(ObjectError::NoSuchStream);
         };
-        let history_entries = storage::list(&self.state.storage(), HISTORY_PREFIX, false, None)
-            .await
-            .map_err(js_unavailable("list history"))?
-            .len();
+        let history_entries = self.ring().await?.len();
         Ok(StreamReply::Inspected(Box::new(StreamInspection {
             stream: record.key().to_string(),
             kv_in_sync: !ledger.kv_dirty(),
@@ -246,22 +283,27 @@ impl StreamStatus {
             // Nothing changed: only the history learns of it (best effort).
             Outcome::Duplicate => {
                 if let Some(entry) = entry {
-                    self.record_history(entry, ingest.received_at_ms).await;
+                    self.record_history(entry).await;
                 }
             }
             Outcome::Applied | Outcome::Stale => {
-                let entry = match entry {
-                    Some(e) => self.history_write(e, ingest.received_at_ms).await,
-                    None => None,
+                // A history that cannot be written (legacy entries unreadable) does not fail the
+                // event: it is stored without its entry.
+                let written = match entry {
+                    Some(e) => self.history_write(e).await.unwrap_or_else(|e| {
+                        log::error("history not written", json!({ "error": e.to_string() }));
+                        history::HistoryWrite::default()
+                    }),
+                    None => history::HistoryWrite::default(),
                 };
-                self.save_with(entry).await?;
+                self.save_with(&written, true).await?;
+                self.forget_legacy(written.legacy).await;
                 // The event (and any alert) is durable now; the I/O below may fail and be retried.
                 if applied.changed {
                     if let Some((version, record)) = after {
                         self.push_to_live_feed(version, record);
                     }
                 }
-                self.prune_history().await;
                 self.finish(now, kv_write).await?;
             }
         }

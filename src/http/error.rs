@@ -94,7 +94,7 @@ impl From<ObjectError> for ApiError {
             ObjectError::NoSuchStream => ApiError::NoSuch("stream"),
             ObjectError::Conflict(message) => ApiError::Conflict(message),
             ObjectError::Unavailable(error) => {
-                log::error("internal call failed", json!({ "error": error }));
+                log::failed("internal call failed", &error);
                 ApiError::Unavailable
             }
         }

@@ -8,7 +8,6 @@ use livehook_core::ingest::event::{Kind, State, StatusRecord, StreamKey};
 use livehook_core::ingest::providers;
 use livehook_core::protocol::{HistoryQuery, ReplyKind, StreamRequest, STATUS_KV};
 use livehook_core::text::read_json;
-use serde_json::json;
 use worker::wasm_bindgen::JsValue;
 use worker::web_sys::Request;
 use worker::Env;
@@ -25,7 +24,7 @@ pub const MAX_PAGE: u64 = 100;
 
 fn kv_failed(what: &'static str) -> impl FnOnce(JsValue) -> ApiError {
     move |e| {
-        log::error(what, json!({ "error": worker::Error::from(e).to_string() }));
+        log::failed(what, &worker::Error::from(e));
         ApiError::Unavailable
     }
 }

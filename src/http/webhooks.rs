@@ -110,7 +110,7 @@ async fn handle(
                     Err(e) => Err(e),
                 };
                 if let Err(e) = noted {
-                    log::error("history note failed", json!({ "error": e.to_string() }));
+                    log::failed("history note failed", &e);
                 }
             }
             line.event = event_type;

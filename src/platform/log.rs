@@ -31,6 +31,19 @@ pub fn error(msg: &str, fields: Value) {
     console::error_1(&JsValue::from_str(&line(msg, fields)));
 }
 
+/// An error line with one field, `error` (its text): `{"msg": msg, "error": "…"}`.
+pub fn failed(msg: &str, error: &dyn std::fmt::Display) {
+    #[derive(Serialize)]
+    struct Failed<'a> {
+        msg: &'a str,
+        error: String,
+    }
+    console::error_1(&JsValue::from_str(&write_json(&Failed {
+        msg,
+        error: error.to_string(),
+    })));
+}
+
 /// A line written from a typed value whose fields include `msg` (the one line per webhook:
 /// no map of fields is built for it).
 pub fn info_typed(line: &impl Serialize) {

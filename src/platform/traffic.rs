@@ -72,7 +72,7 @@ pub async fn report(query: Option<&AnalyticsQuery>) -> Value {
         None => {
             let result = ask(query).await;
             if let Err(why) = &result {
-                log::error("traffic query failed", json!({ "error": why }));
+                log::failed("traffic query failed", &why);
             }
             CACHE.with(|c| *c.borrow_mut() = Some((now, result.clone())));
             result

@@ -12,7 +12,6 @@ use std::rc::Rc;
 
 use livehook_core::hub::Hub;
 use livehook_core::protocol::{HubRequest, ObjectError, LIVE_PING, LIVE_PONG};
-use serde_json::json;
 use wasm_bindgen::prelude::wasm_bindgen;
 use wasm_bindgen::{JsCast, JsValue};
 use worker::worker_sys::DurableObjectState;
@@ -33,7 +32,7 @@ impl AlertHub {
         let request: HubRequest = rpc::request(&body)?;
         let handled = self.hub.handle(request).await;
         if let Err(ObjectError::Unavailable(e)) = &handled.reply {
-            log::error("alert hub storage failed", json!({ "error": e }));
+            log::failed("alert hub storage failed", &e);
         }
         if handled.run_deliveries {
             // After the answer: the caller does not wait for deliveries.

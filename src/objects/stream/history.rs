@@ -12,7 +12,6 @@ use livehook_core::history::{
 };
 use livehook_core::protocol::{HistoryPage, IgnoredNote, Noted, ObjectError, Reply, StreamReply};
 use livehook_core::text::{read_json, write_json};
-use serde_json::json;
 use worker::wasm_bindgen::JsValue;
 
 use super::{js_unavailable, StreamStatus};
@@ -60,10 +59,7 @@ impl StreamStatus {
     pub(super) async fn forget_legacy(&self, keys: Vec<String>) {
         for chunk in keys.chunks(128) {
             if let Err(e) = storage::delete_all(&self.state.storage(), chunk).await {
-                log::error(
-                    "legacy history not deleted",
-                    json!({ "error": worker::Error::from(e).to_string() }),
-                );
+                log::failed("legacy history not deleted", &worker::Error::from(e));
                 return;
             }
         }
@@ -74,13 +70,13 @@ impl StreamStatus {
         let written = match self.history_write(entry).await {
             Ok(w) => w,
             Err(e) => {
-                log::error("history not written", json!({ "error": e.to_string() }));
+                log::failed("history not written", &e);
                 return;
             }
         };
         match self.save_with(&written, false).await {
             Ok(()) => self.forget_legacy(written.legacy).await,
-            Err(e) => log::error("history not written", json!({ "error": e.to_string() })),
+            Err(e) => log::failed("history not written", &e),
         }
     }
 

@@ -34,7 +34,6 @@ use livehook_core::protocol::{
     StreamReply, StreamRequest, Watching, NOTIFY_STATES_KEY, STATUS_KV,
 };
 use livehook_core::text::{read_json, write_json};
-use serde_json::json;
 use wasm_bindgen::prelude::wasm_bindgen;
 use wasm_bindgen::JsValue;
 use worker::{durable_object, DurableObject, Env, Request, Response, Result, State as DoState};
@@ -250,10 +249,7 @@ impl StreamStatus {
         let states = match read.await {
             Ok(states) => states,
             Err(e) => {
-                log::error(
-                    "notify states unreadable",
-                    json!({ "error": e.to_string() }),
-                );
+                log::failed("notify states unreadable", &e);
                 Vec::new()
             }
         };
@@ -291,7 +287,7 @@ impl StreamStatus {
                 // event: it is stored without its entry.
                 let written = match entry {
                     Some(e) => self.history_write(e).await.unwrap_or_else(|e| {
-                        log::error("history not written", json!({ "error": e.to_string() }));
+                        log::failed("history not written", &e);
                         history::HistoryWrite::default()
                     }),
                     None => history::HistoryWrite::default(),
@@ -349,7 +345,7 @@ impl StreamStatus {
                     gate.learned(w.viewers, now);
                     g.set(gate);
                 }),
-                Err(e) => log::error("live feed push failed", json!({ "error": e.to_string() })),
+                Err(e) => log::failed("live feed push failed", &e),
             }
         });
     }
@@ -375,7 +371,7 @@ impl StreamStatus {
             .await?;
             self.unsaved.set(true);
             if let Err(e) = written {
-                log::error("kv write failed", json!({ "error": e.to_string() }));
+                log::failed("kv write failed", &e);
             }
         }
         let outbox: Vec<Alert> = self

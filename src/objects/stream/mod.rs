@@ -9,10 +9,10 @@
 //! slot, together) and one KV write. A confirmed KV write is persisted with the next change:
 //! losing it in a restart only means the record is written once more.
 //!
-//! Every received event also leaves a history entry ([`history`]), in the same storage write as
-//! the ledger (which counts the entries: the history is a ring of keys, never listed to write
-//! one). An applied change is pushed to the hub's live feed after the answer, while someone
-//! watches.
+//! Every received event also leaves a history entry ([`history`]), with the history's count (a
+//! ring of keys: never listed to write one) and, when the ledger changed, in the ledger's own
+//! storage write. An applied change is pushed to the hub's live feed after the answer, while
+//! someone watches.
 //!
 //! Requests: [`StreamRequest::Ingest`] → [`IngestReply`], [`StreamRequest::Get`] → the record
 //! (`GET /streams/{provider}/{id}`), [`StreamRequest::History`] → the newest entries,

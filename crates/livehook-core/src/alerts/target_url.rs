@@ -230,7 +230,10 @@ fn parse_host(text: &str) -> Result<(String, Host), ParseError> {
                     .ok()
             })
             .flatten();
-        return Ok((host, Host::Ip(dotted.map(IpAddr::V4))));
+        // An address is stored as the standard writes it (`127.0.0.1.` is `127.0.0.1`; found by
+        // the fuzz target's WHATWG oracle, fuzz/regressions/subscribers/).
+        let serialized = dotted.map_or(host, |ip| ip.to_string());
+        return Ok((serialized, Host::Ip(dotted.map(IpAddr::V4))));
     }
     Ok((host, Host::Domain))
 }
@@ -348,6 +351,8 @@ mod tests {
         "https://[0:0:0:0:0:0:0:1]:8080/",
         "https://[1:0:0:2:0:0:0:3]/",
         "https://127.0.0.1/x",
+        "https://127.0.0.1./x",
+        "\nhttpS://127.0.0.181.//01wh",
         "  https://example.com/padded  ",
     ];
 

@@ -9,6 +9,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 bash scripts/setup.sh --without-tool
+[ -x target/bindgen/release/livehook-bindgen ] || [ -d target/wasm32-unknown-unknown/release ] ||
+  echo "build: first build on this machine: about 90 s on 2 cores (the Worker's Wasm and livehook-bindgen compile at once)" >&2
 # livehook-bindgen (compiled once) beside the Worker's Wasm.
 bash scripts/setup.sh --tool-only &
 tool_pid=$!

@@ -43,7 +43,9 @@ extern "C" {
         -> Result<js_sys::Promise, JsValue>;
 }
 
-fn unavailable(what: &'static str) -> impl Fn(JsValue) -> ObjectError {
+/// A failed runtime call as [`ObjectError::Unavailable`] (used by the objects for their own
+/// storage calls too).
+pub fn unavailable(what: &'static str) -> impl Fn(JsValue) -> ObjectError {
     move |e| ObjectError::Unavailable(format!("{what}: {}", worker::Error::from(e)))
 }
 

@@ -71,13 +71,20 @@ pub async fn storage_get2(
     Ok((both.get(0), both.get(1)))
 }
 
-/// Writes `key` (and up to two more pairs, in the same atomic put) to Durable Object storage.
-pub async fn storage_put(
-    storage: &JsValue,
-    key: &str,
-    value: &str,
-    more: &[(&str, &str)],
-) -> Result<(), JsValue> {
+/// Most keys [`storage_put`] writes in one call.
+pub const STORAGE_PUT_MAX: usize = 3;
+
+/// Writes one to [`STORAGE_PUT_MAX`] keys to Durable Object storage in one atomic put (more is
+/// refused, not cut: use `storage::put_all`).
+pub async fn storage_put(storage: &JsValue, pairs: &[(&str, &str)]) -> Result<(), JsValue> {
+    let [(key, value), more @ ..] = pairs else {
+        return Ok(());
+    };
+    if pairs.len() > STORAGE_PUT_MAX {
+        return Err(JsValue::from_str(
+            "storage_put: more keys than one call writes",
+        ));
+    }
     let (k2, v2) = more.first().copied().unzip();
     let (k3, v3) = more.get(1).copied().unzip();
     JsFuture::from(storage_put_js(storage, key, value, k2, v2, k3, v3)?).await?;

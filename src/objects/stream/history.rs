@@ -14,8 +14,8 @@ use livehook_core::protocol::{HistoryPage, IgnoredNote, Noted, ObjectError, Repl
 use livehook_core::text::{read_json, write_json};
 use worker::wasm_bindgen::JsValue;
 
-use super::{js_unavailable, StreamStatus};
-use crate::platform::{log, storage};
+use super::StreamStatus;
+use crate::platform::{log, rpc, storage};
 
 /// What recording one entry writes with the ledger: the entries (key, JSON), and the legacy
 /// keys to delete once that write is done.
@@ -34,7 +34,7 @@ impl StreamStatus {
         if self.legacy_history.get() {
             let listed = storage::list(&self.state.storage(), LEGACY_PREFIX, false, None)
                 .await
-                .map_err(js_unavailable("list legacy history"))?;
+                .map_err(rpc::unavailable("list legacy history"))?;
             legacy = listed.iter().map(|(k, _)| k.clone()).collect();
             let texts = listed
                 .into_iter()
@@ -103,7 +103,7 @@ impl StreamStatus {
             // Not moved into the ring yet (that happens with its next entry): read as written.
             storage::list(&self.state.storage(), LEGACY_PREFIX, true, Some(limit))
                 .await
-                .map_err(js_unavailable("read history"))?
+                .map_err(rpc::unavailable("read history"))?
                 .iter()
                 .filter_map(|(_, v)| parse(v))
                 .collect()
@@ -127,6 +127,6 @@ impl StreamStatus {
             None,
         )
         .await
-        .map_err(js_unavailable("read history"))
+        .map_err(rpc::unavailable("read history"))
     }
 }

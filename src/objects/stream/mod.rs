@@ -120,10 +120,6 @@ fn unavailable(what: &'static str) -> impl Fn(worker::Error) -> ObjectError {
     move |e| ObjectError::Unavailable(format!("{what}: {e}"))
 }
 
-fn js_unavailable(what: &'static str) -> impl Fn(JsValue) -> ObjectError {
-    move |e| ObjectError::Unavailable(format!("{what}: {}", worker::Error::from(e)))
-}
-
 impl StreamStatus {
     /// Runs `f` on the ledger (read from storage on first use) with no await inside, so
     /// concurrent requests to this object never interleave within a change.
@@ -133,7 +129,7 @@ impl StreamStatus {
             let (stored, count) =
                 runtime::storage_get2(storage.as_raw(), LEDGER_KEY, HISTORY_COUNT_KEY)
                     .await
-                    .map_err(js_unavailable("read ledger"))?;
+                    .map_err(rpc::unavailable("read ledger"))?;
             let loaded = match stored.as_string() {
                 Some(json) => read_json(&json)
                     .map_err(|e| ObjectError::Unavailable(format!("parse ledger: {e}")))?,
@@ -187,23 +183,20 @@ impl StreamStatus {
             );
         }
         let storage = self.state.storage();
-        let saved = match pairs.as_slice() {
-            [] => Ok(()),
-            [(k, v), more @ ..] if more.len() <= 2 => {
-                runtime::storage_put(storage.as_raw(), k, v, more).await
-            }
-            all => {
-                let all: Vec<(&str, JsValue)> = all
-                    .iter()
-                    .map(|(k, v)| (*k, JsValue::from_str(v)))
-                    .collect();
-                storage::put_all(&storage, &all).await
-            }
+        let saved = if pairs.len() <= runtime::STORAGE_PUT_MAX {
+            runtime::storage_put(storage.as_raw(), &pairs).await
+        } else {
+            // Legacy history moved into the ring: up to 100 entries more (at most 128 keys).
+            let all: Vec<(&str, JsValue)> = pairs
+                .iter()
+                .map(|(k, v)| (*k, JsValue::from_str(v)))
+                .collect();
+            storage::put_all(&storage, &all).await
         };
         if saved.is_err() {
             *self.ledger.borrow_mut() = None;
         }
-        saved.map_err(js_unavailable("write ledger"))
+        saved.map_err(rpc::unavailable("write ledger"))
     }
 
     async fn inspect(&self) -> Reply<StreamReply> {

@@ -1,16 +1,87 @@
 // The Worker's JavaScript entry (bundled by scripts/build.sh into build/index.js with the glue
 // wasm-bindgen writes for the Rust crate). It exports what wrangler.toml names: the fetch handler
-// and the two Durable Object classes, each handing every call to its Rust object.
+// and the two Durable Object classes, each handing every call to Rust through `call`.
 //
-// A trap in the Wasm (a panic: the release profile aborts) marks the instance terminated; the
-// glue, built with a reset-state function and an abort handler, makes a fresh instance on the
-// next call. Rust objects made by the old instance are then stale, so each Durable Object class
-// here makes its Rust object again when the instance changed (`instanceId`, counted by workers-rs
-// at every start). Its storage is untouched: the object reads it again, as after an eviction.
+// A trap in the Wasm (a Rust panic: the release profile aborts) kills the instance, and with it
+// every call still running in it. The glue then calls the Rust abort hook, which calls `onTrap`
+// here (src/platform/trap.rs). So that no request waits forever and the next one runs:
+// - every pending call gets rejected: the worker's fetch then answers livehook's JSON 500, a
+//   Durable Object's caller sees its call fail. Each call is rejected from its own request: a
+//   promise rejected from another request's code (the one that trapped) does not wake the
+//   request waiting on it. So a call that traps while it runs is rejected at once, and a call
+//   that is waiting (on storage, on another object) looks every `WATCH_MS` whether the instance
+//   trapped since it started.
+// - `call` makes a fresh instance before the next call into Rust (as worker-build's shim does:
+//   `onTrap` sets workers-rs's `criticalError`), and a Durable Object class makes its Rust object
+//   again when the instance changed (`instanceId`, counted by workers-rs's start function). The
+//   object's storage is untouched: it reads it again, as after an eviction. Until then, a
+//   callback of the dead instance (a runtime promise settling) fails at once ("Module
+//   terminated").
 import { DurableObject } from "cloudflare:workers";
 import * as glue from "./index.js";
 
+/** The state workers-rs shares with the JS shell: `instanceId`, and `criticalError` (trapped). */
 const init = glue.__worker_init_state();
+
+/** What a call pending in a trapped instance is rejected with (its message crosses JS RPC). */
+const TRAPPED = "livehook: the Wasm instance trapped";
+
+/** The answer to a request whose call trapped: the body of livehook's `internal_error`. */
+const INTERNAL_ERROR = JSON.stringify({
+  error: "internal_error",
+  message: "internal error: the request was not completed, retry",
+});
+
+/** How often a pending call looks whether the instance trapped (ms). */
+const WATCH_MS = 200;
+
+/** Traps so far: a call that sees this change while it waits was running in a dead instance. */
+let traps = 0;
+
+function onTrap() {
+  init.criticalError = true;
+  traps += 1;
+}
+
+glue.installTrapHandler(onTrap);
+
+/**
+ * `run()` (a call into Rust) on a live instance; if it returns a promise, one that settles even
+ * if the instance traps.
+ */
+function call(run) {
+  if (init.criticalError) {
+    glue.__wbg_reset_state();
+    init.criticalError = false;
+    glue.installTrapHandler(onTrap);
+  }
+  const before = traps;
+  const result = run();
+  const isPromise = result instanceof Promise;
+  if (traps !== before) {
+    if (isPromise) return Promise.reject(new Error(TRAPPED));
+    throw new Error(TRAPPED);
+  }
+  if (!isPromise) return result;
+  return new Promise((resolve, reject) => {
+    let timer;
+    const watch = () => {
+      if (traps !== before) reject(new Error(TRAPPED));
+      else timer = setTimeout(watch, WATCH_MS);
+    };
+    timer = setTimeout(watch, WATCH_MS);
+    result.then(
+      (value) => {
+        clearTimeout(timer);
+        resolve(value);
+      },
+      (error) => {
+        clearTimeout(timer);
+        reject(error);
+      },
+    );
+  });
+}
 
 /** A Durable Object class whose calls are handled by the Rust class `Inner`. */
 function durableObject(Inner) {
@@ -18,6 +89,7 @@ function durableObject(Inner) {
     #inner = null;
     #instance = -1;
 
+    /** The Rust object, made again after the instance changed (used inside `call`). */
     #rust() {
       if (this.#instance !== init.instanceId) {
         this.#inner = new Inner(this.ctx, this.env);
@@ -28,27 +100,27 @@ function durableObject(Inner) {
 
     /** The internal call from the worker and the other object (src/platform/rpc.rs). */
     rpc(body) {
-      return this.#rust().rpc(body);
+      return call(() => this.#rust().rpc(body));
     }
 
     fetch(request) {
-      return this.#rust().fetch(request);
+      return call(() => this.#rust().fetch(request));
     }
 
     alarm() {
-      return this.#rust().alarm();
+      return call(() => this.#rust().alarm());
     }
 
     webSocketMessage(ws, message) {
-      return this.#rust().webSocketMessage(ws, message);
+      return call(() => this.#rust().webSocketMessage(ws, message));
     }
 
     webSocketClose(ws, code, reason, wasClean) {
-      return this.#rust().webSocketClose(ws, code, reason, wasClean);
+      return call(() => this.#rust().webSocketClose(ws, code, reason, wasClean));
     }
 
     webSocketError(ws, error) {
-      return this.#rust().webSocketError(ws, error);
+      return call(() => this.#rust().webSocketError(ws, error));
     }
   };
 }
@@ -57,7 +129,19 @@ export const StreamStatus = durableObject(glue.StreamStatus);
 export const AlertHub = durableObject(glue.AlertHub);
 
 export default {
-  fetch(request, env, ctx) {
-    return glue.handleFetch(request, env, ctx);
+  async fetch(request, env, ctx) {
+    try {
+      return await call(() => glue.handleFetch(request, env, ctx));
+    } catch (error) {
+      // A trap (the panic hook logged it), or a JS exception the Rust side did not turn into an
+      // answer (logged here).
+      if (!(error instanceof WebAssembly.RuntimeError) && error?.message !== TRAPPED) {
+        console.error(JSON.stringify({ msg: "unhandled error", error: String(error) }));
+      }
+      return new Response(INTERNAL_ERROR, {
+        status: 500,
+        headers: { "content-type": "application/json", "cache-control": "no-store" },
+      });
+    }
   },
 };

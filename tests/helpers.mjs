@@ -62,15 +62,18 @@ export const SAME_GUARANTEES = {
  * then makes those calls fail (see that file) until `w.fault(name, null)`.
  * `design: "same-guarantees"` starts the JavaScript worker with livehook's design instead
  * (SAME_GUARANTEES), with the same bindings, KV and Durable Objects (not with `faults`).
+ * `build` is the folder of the built worker (`build/test-traps` for the variant that can be made
+ * to panic: scripts/build.sh --test-traps). `dispose` fails if the worker panicked, unless
+ * `allowPanics`.
  */
-export async function startWorker({ bindings = SECRETS, vars = {}, persist, faults = false, port, design = "livehook" } = {}) {
+export async function startWorker({ bindings = SECRETS, vars = {}, persist, faults = false, port, design = "livehook", build = "build", allowPanics = false } = {}) {
   const logs = [];
   const livehook = {
     name: "livehook",
-    modulesRoot: path.join(root, "build"),
+    modulesRoot: path.join(root, build),
     modules: [
-      { type: "ESModule", path: path.join(root, "build/index.js") },
-      { type: "CompiledWasm", path: path.join(root, "build/index_bg.wasm") },
+      { type: "ESModule", path: path.join(root, build, "index.js") },
+      { type: "CompiledWasm", path: path.join(root, build, "index_bg.wasm") },
     ],
     compatibilityDate: "2026-04-01",
     bindings: { GCORE_ALLOWED_CIDRS: "92.223.123.0/24", ...bindings, ...vars },
@@ -171,6 +174,7 @@ export async function startWorker({ bindings = SECRETS, vars = {}, persist, faul
     async dispose() {
       await mf.dispose();
       for (const line of logLines(logs)) assert.equal(typeof line.msg, "string", JSON.stringify(line));
+      if (!allowPanics) assert.deepEqual(panics(logs), [], "the worker panicked");
     },
   };
 }
@@ -191,13 +195,23 @@ export async function runCleanups(cleanups) {
 /** workerd's own diagnostics (`workerd/io/…: warning: …`), printed beside the worker's lines. */
 const RUNTIME_LINE = /^(workerd|kj)\/[^:\s]+:\d+: /;
 
+/** A panic as the panic hook (console_error_panic_hook) logs it: message, then the JS stack. */
+const PANIC_ENTRY = /panicked at [^\n]*\n[\s\S]*?\n\nStack:\n\n[\s\S]*?\n\n/g;
+
+/** Every panic the worker logged (each the whole entry: location, message, stack). */
+export function panics(logs) {
+  return logs.join("").match(PANIC_ENTRY) ?? [];
+}
+
 /**
  * Every line the worker printed, parsed: throws on a line that is not one JSON object. The
- * runtime's own diagnostic lines are not the worker's and are left out.
+ * runtime's own diagnostic lines are not the worker's and are left out, and so are panics
+ * (see `panics`), which only tests/traps.test.mjs causes.
  */
 export function logLines(logs) {
   return logs
     .join("")
+    .replace(PANIC_ENTRY, "")
     .split("\n")
     .filter((l) => l.trim() !== "" && !RUNTIME_LINE.test(l))
     .map((l) => {

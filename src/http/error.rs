@@ -44,6 +44,10 @@ pub enum ApiError {
     /// Storage or a Durable Object failed: retrying is the right answer for the sender.
     #[error("temporarily unavailable, retry")]
     Unavailable,
+    /// A Durable Object trapped while handling the call (`src/entry.js` answers the same body
+    /// when the worker's own instance traps).
+    #[error("internal error: the request was not completed, retry")]
+    Internal,
 }
 
 impl ApiError {
@@ -58,6 +62,7 @@ impl ApiError {
             ApiError::Auth(AuthError::Missing(_) | AuthError::Invalid(_)) => 401,
             ApiError::Auth(AuthError::NotConfigured(_) | AuthError::IpNotAllowed) => 403,
             ApiError::Unavailable => 503,
+            ApiError::Internal => 500,
         }
     }
 
@@ -77,6 +82,7 @@ impl ApiError {
             ApiError::Conflict(_) => "conflict",
             ApiError::UpgradeRequired => "upgrade_required",
             ApiError::Unavailable => "unavailable",
+            ApiError::Internal => "internal_error",
         }
     }
 
@@ -97,6 +103,7 @@ impl From<ObjectError> for ApiError {
                 log::failed("internal call failed", &error);
                 ApiError::Unavailable
             }
+            ObjectError::Trapped => ApiError::Internal,
         }
     }
 }
@@ -124,7 +131,27 @@ mod tests {
     }
 
     #[test]
-    fn every_error_maps_to_a_4xx_except_unavailable() {
+    fn a_trapped_object_is_the_same_500_that_src_entry_js_answers() {
+        let api = ApiError::from(ObjectError::Trapped);
+        assert_eq!(api.status(), 500);
+        let entry_js = include_str!("../entry.js");
+        let body: serde_json::Value = serde_json::from_str(&api.body()).unwrap();
+        assert!(
+            entry_js.contains(&format!("error: {}", body["error"])),
+            "{body}"
+        );
+        assert!(
+            entry_js.contains(&format!("message: {}", body["message"])),
+            "{body}"
+        );
+        assert!(entry_js.contains(&format!(
+            "const TRAPPED = \"{}\"",
+            livehook_core::protocol::TRAPPED
+        )));
+    }
+
+    #[test]
+    fn every_error_maps_to_a_4xx_except_unavailable_and_internal() {
         let cases = [
             (ApiError::NotFound, 404, "not_found"),
             (ApiError::NoSuch("stream"), 404, "not_found"),
@@ -158,6 +185,7 @@ mod tests {
             (AuthError::NotConfigured("S").into(), 403, "not_configured"),
             (ApiError::BadRequest("x".into()), 400, "bad_request"),
             (ApiError::Unavailable, 503, "unavailable"),
+            (ApiError::Internal, 500, "internal_error"),
         ];
         for (err, status, code) in cases {
             assert_eq!((err.status(), err.code()), (status, code), "{err:?}");

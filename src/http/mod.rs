@@ -13,14 +13,10 @@ pub mod webhooks;
 use wasm_bindgen::prelude::wasm_bindgen;
 use wasm_bindgen::JsValue;
 use worker::web_sys::{Request, Response};
-use worker::{event, Env};
+use worker::Env;
 
 use crate::platform::clock::now_ms;
-
-#[event(start)]
-fn start() {
-    console_error_panic_hook::set_once();
-}
+use crate::platform::trap::{self, Place};
 
 /// The Worker's `fetch` (`src/entry.js` hands it every request). It takes the runtime's own
 /// `Request` and answers its own `Response`: workers-rs's `#[event(fetch)]` would first copy the
@@ -28,6 +24,8 @@ fn start() {
 /// its own, work no route here needs.
 #[wasm_bindgen(js_name = handleFetch, wasm_bindgen_futures = worker::wasm_bindgen_futures)]
 pub async fn handle_fetch(req: Request, env: Env, _ctx: JsValue) -> Result<Response, JsValue> {
+    trap::arm(&req);
+    trap::spring(Place::Fetch);
     let started = now_ms();
     let method = request::Method::of(&req);
     let path = request::path(&req);

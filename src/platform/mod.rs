@@ -13,3 +13,4 @@ pub mod rpc;
 pub mod runtime;
 pub mod storage;
 pub mod traffic;
+pub mod trap;

@@ -16,7 +16,7 @@
 
 use livehook_core::ingest::event::StreamKey;
 use livehook_core::protocol::{
-    Answer, ObjectError, Reply, ALERT_HUB_DO, ALERT_HUB_NAME, STREAMS_DO,
+    Answer, ObjectError, Reply, ALERT_HUB_DO, ALERT_HUB_NAME, STREAMS_DO, TRAPPED,
 };
 use livehook_core::text::{read_json, write_json};
 use serde::de::DeserializeOwned;
@@ -70,14 +70,25 @@ pub fn hub(env: &Env) -> Result<Object, ObjectError> {
     object(env, ALERT_HUB_DO, ALERT_HUB_NAME)
 }
 
+/// A failed call: [`ObjectError::Trapped`] if the object's instance trapped during it, else
+/// unavailable.
+fn call_failed(e: JsValue) -> ObjectError {
+    let trapped = e
+        .dyn_ref::<js_sys::Error>()
+        .is_some_and(|e| e.message() == TRAPPED);
+    if trapped {
+        ObjectError::Trapped
+    } else {
+        unavailable("object call")(e)
+    }
+}
+
 /// Sends `request` to `object` and returns its answer.
 pub async fn call(object: &Object, request: &impl Serialize) -> Result<Answer, ObjectError> {
-    let pending = object
-        .rpc_call(&write_json(request))
-        .map_err(unavailable("object call"))?;
+    let pending = object.rpc_call(&write_json(request)).map_err(call_failed)?;
     let text = JsFuture::from(pending)
         .await
-        .map_err(unavailable("object call"))?
+        .map_err(call_failed)?
         .as_string()
         .ok_or_else(|| ObjectError::Unavailable("object answer is not text".into()))?;
     read_json::<Reply<Answer>>(&text)

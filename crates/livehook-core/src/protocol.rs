@@ -61,7 +61,14 @@ pub enum ObjectError {
     /// Storage failed: retrying is the right answer. The text is for the log only.
     #[error("unavailable: {0}")]
     Unavailable(String),
+    /// The object's Wasm instance trapped (a panic) during the call: the caller answers 500.
+    /// Never sent by an object; the caller sees the call fail with [`TRAPPED`].
+    #[error("the object trapped")]
+    Trapped,
 }
+
+/// The message a call into a trapped Wasm instance fails with (`src/entry.js` rejects it so).
+pub const TRAPPED: &str = "livehook: the Wasm instance trapped";
 
 // ---- worker → stream object ----
 

@@ -20,6 +20,7 @@ use worker::{
     WebSocketIncomingMessage,
 };
 
+use crate::platform::trap::{self, Place};
 use crate::platform::{env, log, rpc};
 use effects::DoEffects;
 use store::DoStore;
@@ -30,6 +31,9 @@ impl AlertHub {
     /// [`HubRequest`]'s JSON in, its reply's JSON out.
     pub async fn rpc(&self, body: String) -> std::result::Result<JsValue, JsValue> {
         let request: HubRequest = rpc::request(&body)?;
+        if matches!(request, HubRequest::Accept(_)) {
+            trap::spring(Place::Hub);
+        }
         let handled = self.hub.handle(request).await;
         if let Err(ObjectError::Unavailable(e)) = &handled.reply {
             log::failed("alert hub storage failed", &e);

@@ -40,6 +40,7 @@ use worker::{durable_object, DurableObject, Env, Request, Response, Result, Stat
 
 use crate::platform::clock::{now_ms, set_alarm_at, within};
 use crate::platform::kv::Kv;
+use crate::platform::trap::{self, Place};
 use crate::platform::{log, rpc, runtime, storage};
 
 const LEDGER_KEY: &str = "state";
@@ -105,6 +106,7 @@ impl StreamStatus {
     /// The internal call ([`rpc`]; `src/entry.js` hands the object's `rpc` method here): a
     /// [`StreamRequest`]'s JSON in, its reply's JSON out.
     pub async fn rpc(&self, body: String) -> std::result::Result<JsValue, JsValue> {
+        trap::spring(Place::StreamObject);
         let reply: Reply<StreamReply> = match rpc::request(&body)? {
             StreamRequest::Ingest(ingest) => self.ingest(*ingest).await.map(StreamReply::Ingested),
             StreamRequest::Inspect => self.inspect().await,
@@ -377,6 +379,10 @@ impl StreamStatus {
             })
             .await?;
         if !outbox.is_empty() {
+            // If this object stops before the hub answers (a trap), the alarm hands the outbox
+            // over: the alerts are stored, and nothing else would wake the object.
+            self.set_alarm_by(now + HAND_OFF_TIMEOUT.as_millis() as u64)
+                .await?;
             let mut delivered = Vec::new();
             for alert in &outbox {
                 if self.hand_off(alert).await.is_ok() {
@@ -397,16 +403,23 @@ impl StreamStatus {
             self.save().await?;
         }
         if let Some(at) = self.with_ledger(|l| l.next_alarm_ms(now)).await? {
-            let storage = self.state.storage();
-            let current = storage
-                .get_alarm()
+            self.set_alarm_by(at).await?;
+        }
+        Ok(())
+    }
+
+    /// Makes the alarm fire by `at` (ms) at the latest.
+    async fn set_alarm_by(&self, at: u64) -> Reply<()> {
+        let now = now_ms();
+        let storage = self.state.storage();
+        let current = storage
+            .get_alarm()
+            .await
+            .map_err(unavailable("get alarm"))?;
+        if current.is_none_or(|c| c > at as i64 || c < now as i64) {
+            set_alarm_at(&storage, at)
                 .await
-                .map_err(unavailable("get alarm"))?;
-            if current.is_none_or(|c| c > at as i64 || c < now as i64) {
-                set_alarm_at(&storage, at)
-                    .await
-                    .map_err(unavailable("set alarm"))?;
-            }
+                .map_err(unavailable("set alarm"))?;
         }
         Ok(())
     }

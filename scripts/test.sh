@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
-# `npm test`: module layering, host unit tests (both crates), then the miniflare tests on the real,
-# optimized Wasm build (the board's in headless Chromium, installed if missing).
+# `npm test`: module layering, links in the docs, host unit tests (both crates), then the miniflare
+# tests on the real, optimized Wasm build (the board's in headless Chromium, installed if missing).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 node scripts/check-modules.mjs
+node scripts/check-links.mjs
 cargo test
 bash scripts/build.sh
 bash scripts/chromium.sh

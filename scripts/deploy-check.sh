@@ -2,8 +2,8 @@
 # `npm run deploy:check` (and CI): what `npm run deploy` would upload, without an account or the
 # network. `wrangler deploy --dry-run` runs the build, bundles the worker and its assets, checks
 # wrangler.toml and the bindings, and prints the upload size. Fails if the bundle is over
-# Cloudflare's limit (64 MiB uncompressed on every plan since 2026-09-04) or over the 3 MB
-# compressed that was the Workers Free plan's limit before, which we keep as our own bound.
+# Cloudflare's limit (64 MiB uncompressed, on every plan) or over 3 MB compressed, a bound of our
+# own that keeps the Worker deployable under the Free plan's earlier limit too.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export WRANGLER_SEND_METRICS=false

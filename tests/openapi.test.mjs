@@ -1,7 +1,7 @@
 // The OpenAPI document (board/openapi.json): valid OpenAPI 3.1, served as it is at
-// GET /openapi.json, in step with the README's route and error tables and the provider registry,
-// and a response check (tests/openapi-check.mjs, run on every answer the specs get) that fails
-// when an answer is not the documented one.
+// GET /openapi.json, in step with the README's route table, docs/api.md's error table and the
+// provider registry, and a response check (tests/openapi-check.mjs, run on every answer the specs
+// get) that fails when an answer is not the documented one.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
@@ -59,15 +59,16 @@ test("GET /openapi.json serves this very document (static assets), and GET / the
   assert.equal(stats.responses, before + 4, "the helpers' call checked each answer");
 });
 
-test("the document has the README's routes and error codes, and a webhook route per configured provider", async () => {
+test("the document has the README's routes, docs/api.md's error codes, and a webhook route per configured provider", async () => {
   const readme = readFileSync(path.join(root, "README.md"), "utf8");
+  const apiDoc = readFileSync(path.join(root, "docs", "api.md"), "utf8");
   const table = readme.split("## Routes")[1].split("\n\n")[1];
   const documented = new Set(operations().map((o) => `${o.method} ${o.path}`));
   const listed = new Set([...table.matchAll(/`(GET|POST|PUT|PATCH|DELETE) (\/[^`]*)`/g)].map((m) => `${m[1]} ${m[2]}`));
   assert.deepEqual([...documented].sort(), [...listed].sort(), "README Routes table vs board/openapi.json");
-  const errorTable = readme.split("Errors are `{\"error\":\"<code>\",\"message\":\"<text>\"}`:")[1].split("\n\n")[1];
+  const errorTable = apiDoc.split("Errors are `{\"error\":\"<code>\",\"message\":\"<text>\"}`:")[1].split("\n\n")[1];
   const codes = new Set([...errorTable.matchAll(/\| \d{3} \| ([^|]+)\|/g)].flatMap((m) => [...m[1].matchAll(/`([a-z_]+)`/g)].map((c) => c[1])));
-  assert.deepEqual([...codes].sort(), [...openapi.components.schemas.Error.properties.error.enum].sort(), "README error table vs Error.error");
+  assert.deepEqual([...codes].sort(), [...openapi.components.schemas.Error.properties.error.enum].sort(), "docs/api.md error table vs Error.error");
   const health = await send(w, ["/healthz", {}]);
   const routes = Object.keys(health.body.providers).map((r) => (r === "gcore" ? "/webhooks/gcore/{token}" : `/webhooks/${r}`));
   const webhooks = Object.keys(openapi.paths).filter((p) => p.startsWith("/webhooks/"));

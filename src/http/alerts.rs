@@ -52,5 +52,5 @@ pub async fn live(req: Request, env: &Env) -> ApiResult {
     if !upgrade.eq_ignore_ascii_case("websocket") {
         return Err(ApiError::UpgradeRequired);
     }
-    Ok(rpc::forward(&rpc::hub(env)?, &req).await?)
+    Ok(rpc::forward_to_hub(env, req).await?)
 }

@@ -6,8 +6,8 @@ use worker::web_sys::Request;
 use worker::Env;
 
 use super::error::{ApiError, MAX_BODY_BYTES};
+use crate::platform::bindings::{self, Body};
 use crate::platform::env;
-use crate::platform::runtime::{self, Body};
 
 /// The methods the routes tell apart.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -46,7 +46,7 @@ pub fn header(req: &Request, name: &str) -> Option<String> {
 
 /// Reads at most [`MAX_BODY_BYTES`], refusing larger bodies without buffering them.
 pub async fn read_body(req: &Request) -> Result<Vec<u8>, ApiError> {
-    match runtime::read_body(req, MAX_BODY_BYTES as u32).await {
+    match bindings::read_body(req, MAX_BODY_BYTES as u32).await {
         Ok(Body::Bytes(bytes)) => Ok(bytes),
         Ok(Body::TooLarge) => Err(ApiError::PayloadTooLarge),
         Err(_) => Err(ApiError::BadRequest("could not read body".into())),

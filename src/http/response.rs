@@ -8,10 +8,10 @@ use worker::web_sys::Response;
 use worker::Env;
 
 use super::error::{ApiError, ApiResult};
-use crate::platform::{rpc, runtime};
+use crate::platform::{bindings, rpc};
 
 pub fn text_response(status: u16, body: &str) -> Response {
-    runtime::json_response(status, body, "")
+    bindings::json_response(status, body, "")
 }
 
 /// The one place an [`ApiError`] becomes HTTP.
@@ -20,7 +20,7 @@ pub fn error_response(err: &ApiError) -> Response {
         ApiError::MethodNotAllowed { allow } => allow,
         _ => "",
     };
-    runtime::json_response(err.status(), &err.body(), allow)
+    bindings::json_response(err.status(), &err.body(), allow)
 }
 
 /// `value` as JSON with `status`.

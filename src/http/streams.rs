@@ -8,7 +8,6 @@ use livehook_core::ingest::event::{Kind, State, StatusRecord, StreamKey};
 use livehook_core::ingest::providers;
 use livehook_core::protocol::{HistoryQuery, ReplyKind, StreamRequest, STATUS_KV};
 use livehook_core::text::read_json;
-use worker::wasm_bindgen::JsValue;
 use worker::web_sys::Request;
 use worker::Env;
 
@@ -22,9 +21,9 @@ use crate::platform::{log, rpc};
 pub const DEFAULT_PAGE: u64 = 50;
 pub const MAX_PAGE: u64 = 100;
 
-fn kv_failed(what: &'static str) -> impl FnOnce(JsValue) -> ApiError {
+fn kv_failed<E: std::fmt::Display>(what: &'static str) -> impl FnOnce(E) -> ApiError {
     move |e| {
-        log::failed(what, &worker::Error::from(e));
+        log::failed(what, &e);
         ApiError::Unavailable
     }
 }

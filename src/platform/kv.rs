@@ -1,14 +1,12 @@
-//! Workers KV, called through the runtime's own object (workers-rs's `KvStore` builds its
-//! options and reads its answers through serde_wasm_bindgen, and formats numbers with the float
-//! formatter: code livehook needs none of, since it stores JSON text with two string metadata
-//! fields). Used by the stream objects (records), the hub (published states) and `GET /streams`.
+//! Workers KV through workers-rs's `KvStore`: status records (written by the stream objects with
+//! their `state` and `kind` as metadata, so `GET /streams` filters a page without reading the
+//! records), the hub's published states, and the listing behind `GET /streams`.
 
-use worker::wasm_bindgen::{JsCast, JsValue};
-use worker::wasm_bindgen_futures::JsFuture;
-use worker::{js_sys, Env};
+use serde::Serialize;
+use worker::{Env, KvError, KvStore};
 
 /// One KV namespace binding.
-pub struct Kv(js_sys::Object);
+pub struct Kv(KvStore);
 
 /// One page of `list`: each key with its metadata fields `state` and `kind` (when set).
 pub struct ListPage {
@@ -23,86 +21,52 @@ pub struct ListedKey {
     pub kind: Option<String>,
 }
 
-fn get(target: &JsValue, key: &str) -> Result<JsValue, JsValue> {
-    js_sys::Reflect::get(target, &JsValue::from_str(key))
-}
-
-fn string(target: &JsValue, key: &str) -> Option<String> {
-    get(target, key).ok().and_then(|v| v.as_string())
+/// The metadata stored with a status record.
+#[derive(Serialize)]
+struct RecordMeta<'a> {
+    state: &'a str,
+    kind: &'a str,
 }
 
 impl Kv {
     /// The namespace bound as `binding`.
-    pub fn bound(env: &Env, binding: &str) -> Result<Kv, JsValue> {
-        let ns = get(env.as_ref(), binding)?;
-        if ns.is_undefined() || ns.is_null() {
-            return Err(JsValue::from_str("KV binding missing"));
-        }
-        Ok(Kv(ns.unchecked_into()))
-    }
-
-    async fn call(&self, method: &str, args: &[JsValue]) -> Result<JsValue, JsValue> {
-        let f: js_sys::Function = get(&self.0, method)?.dyn_into()?;
-        let promise = match args {
-            [a] => f.call1(&self.0, a)?,
-            [a, b] => f.call2(&self.0, a, b)?,
-            [a, b, c] => f.call3(&self.0, a, b, c)?,
-            _ => f.call0(&self.0)?,
-        };
-        JsFuture::from(js_sys::Promise::resolve(&promise)).await
+    pub fn bound(env: &Env, binding: &str) -> Result<Kv, worker::Error> {
+        Ok(Kv(env.kv(binding)?))
     }
 
     /// The text at `key`, if any.
-    pub async fn get_text(&self, key: &str) -> Result<Option<String>, JsValue> {
-        Ok(self
-            .call("get", &[JsValue::from_str(key)])
-            .await?
-            .as_string())
+    pub async fn get_text(&self, key: &str) -> Result<Option<String>, KvError> {
+        self.0.get(key).text().await
     }
 
-    /// The texts at `keys` (at most 100), in one call: `(key, text)` for those that exist.
-    pub async fn get_texts(&self, keys: &[String]) -> Result<Vec<(String, String)>, JsValue> {
-        let names: js_sys::Array = keys.iter().map(|k| JsValue::from_str(k)).collect();
-        let map: js_sys::Map = self
-            .call("get", &[names.into(), JsValue::from_str("text")])
-            .await?
-            .dyn_into()?;
+    /// The texts at `keys` (at most 100), in one call: `(key, text)` for those that exist, in
+    /// the order of `keys`.
+    pub async fn get_texts(&self, keys: &[String]) -> Result<Vec<(String, String)>, KvError> {
+        let mut found = self.0.get_bulk(keys).text().await?;
         Ok(keys
             .iter()
-            .filter_map(|k| Some((k.clone(), map.get(&JsValue::from_str(k)).as_string()?)))
+            .filter_map(|k| Some((k.clone(), found.remove(k).flatten()?)))
             .collect())
     }
 
-    /// Writes a status record at `key` with its `state` and `kind` as metadata (one call into
-    /// the runtime: the stream objects do this once per applied event).
+    /// Writes a status record at `key` with its `state` and `kind` as metadata.
     pub async fn put_record(
         &self,
         key: &str,
         value: &str,
         state: &str,
         kind: &str,
-    ) -> Result<(), JsValue> {
-        super::runtime::kv_put_record(&self.0, key, value, state, kind).await
+    ) -> Result<(), KvError> {
+        self.0
+            .put(key, value)?
+            .metadata(RecordMeta { state, kind })?
+            .execute()
+            .await
     }
 
-    /// Writes `value` at `key`, with string metadata fields if any.
-    pub async fn put(
-        &self,
-        key: &str,
-        value: &str,
-        metadata: &[(&str, &str)],
-    ) -> Result<(), JsValue> {
-        let mut args = vec![JsValue::from_str(key), JsValue::from_str(value)];
-        if !metadata.is_empty() {
-            let meta = js_sys::Object::new();
-            for (k, v) in metadata {
-                js_sys::Reflect::set(&meta, &JsValue::from_str(k), &JsValue::from_str(v))?;
-            }
-            let opts = js_sys::Object::new();
-            js_sys::Reflect::set(&opts, &JsValue::from_str("metadata"), &meta)?;
-            args.push(opts.into());
-        }
-        self.call("put", &args).await.map(|_| ())
+    /// Writes `value` at `key`.
+    pub async fn put(&self, key: &str, value: &str) -> Result<(), KvError> {
+        self.0.put(key, value)?.execute().await
     }
 
     /// One page of keys under `prefix`, after `cursor`.
@@ -111,38 +75,30 @@ impl Kv {
         prefix: &str,
         limit: u64,
         cursor: Option<&str>,
-    ) -> Result<ListPage, JsValue> {
-        let opts = js_sys::Object::new();
-        js_sys::Reflect::set(
-            &opts,
-            &JsValue::from_str("prefix"),
-            &JsValue::from_str(prefix),
-        )?;
-        js_sys::Reflect::set(
-            &opts,
-            &JsValue::from_str("limit"),
-            &JsValue::from_f64(limit as f64),
-        )?;
+    ) -> Result<ListPage, KvError> {
+        let mut list = self.0.list().prefix(prefix.to_owned()).limit(limit);
         if let Some(c) = cursor {
-            js_sys::Reflect::set(&opts, &JsValue::from_str("cursor"), &JsValue::from_str(c))?;
+            list = list.cursor(c.to_owned());
         }
-        let page = self.call("list", &[opts.into()]).await?;
-        let keys: js_sys::Array = get(&page, "keys")?.dyn_into()?;
-        let keys = keys
-            .iter()
-            .filter_map(|k| {
-                let meta = get(&k, "metadata").ok().filter(|m| m.is_object());
-                Some(ListedKey {
-                    name: string(&k, "name")?,
-                    state: meta.as_ref().and_then(|m| string(m, "state")),
-                    kind: meta.as_ref().and_then(|m| string(m, "kind")),
-                })
-            })
-            .collect();
+        let page = list.execute().await?;
+        let field = |meta: &Option<serde_json::Value>, name: &str| {
+            meta.as_ref()
+                .and_then(|m| m.get(name))
+                .and_then(|v| v.as_str())
+                .map(str::to_owned)
+        };
         Ok(ListPage {
-            keys,
-            list_complete: get(&page, "list_complete")?.as_bool().unwrap_or(true),
-            cursor: string(&page, "cursor").filter(|c| !c.is_empty()),
+            keys: page
+                .keys
+                .into_iter()
+                .map(|k| ListedKey {
+                    state: field(&k.metadata, "state"),
+                    kind: field(&k.metadata, "kind"),
+                    name: k.name,
+                })
+                .collect(),
+            list_complete: page.list_complete,
+            cursor: page.cursor.filter(|c| !c.is_empty()),
         })
     }
 }

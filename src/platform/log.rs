@@ -6,7 +6,7 @@
 use livehook_core::text::write_json;
 use serde::Serialize;
 use serde_json::{Map, Value};
-use worker::wasm_bindgen::JsValue;
+use wasm_bindgen::JsValue;
 use worker::web_sys::console;
 
 /// The line for `msg` and `fields` (an object; anything else is logged under `"fields"`).

@@ -2,15 +2,16 @@
 //! ([`clock`]), the one JSON logger ([`log`]), the environment read once per isolate ([`env`]),
 //! typed calls to the Durable Objects ([`rpc`]), outgoing requests ([`request`]), Durable
 //! Object storage and Workers KV calls ([`storage`], [`kv`]), webhook traffic counts
-//! ([`traffic`]), and the few runtime calls made in one crossing by `runtime.js` ([`runtime`]).
+//! ([`traffic`]), what a trap does ([`trap`]), and the one module of extern bindings for what
+//! workers-rs does not offer ([`bindings`]).
 
+pub mod bindings;
 pub mod clock;
 pub mod env;
 pub mod kv;
 pub mod log;
 pub mod request;
 pub mod rpc;
-pub mod runtime;
 pub mod storage;
 pub mod traffic;
 pub mod trap;

@@ -3,7 +3,7 @@
 //! `serde_wasm_bindgen` (image-resizing and `cf` options included), code these requests never
 //! need.
 
-use worker::wasm_bindgen::JsValue;
+use wasm_bindgen::JsValue;
 use worker::web_sys;
 use worker::Request;
 

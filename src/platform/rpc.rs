@@ -21,53 +21,32 @@ use livehook_core::protocol::{
 use livehook_core::text::{read_json, write_json};
 use serde::de::DeserializeOwned;
 use serde::Serialize;
-use wasm_bindgen::prelude::wasm_bindgen;
 use wasm_bindgen::{JsCast, JsValue};
 use worker::wasm_bindgen_futures::JsFuture;
-use worker::{js_sys, web_sys, Env, Request, Response};
+use worker::{js_sys, web_sys, Env, Request, Response, Stub};
 
-#[wasm_bindgen]
-extern "C" {
-    /// A Durable Object namespace binding.
-    type Namespace;
-    #[wasm_bindgen(method, catch, js_name = getByName)]
-    fn get_by_name(this: &Namespace, name: &str) -> Result<Object, JsValue>;
-
-    /// A stub of one Durable Object.
-    pub type Object;
-    /// The objects' one RPC method (a thenable that resolves to the reply's JSON).
-    #[wasm_bindgen(method, catch, js_name = rpc)]
-    fn rpc_call(this: &Object, body: &str) -> Result<js_sys::Promise, JsValue>;
-    #[wasm_bindgen(method, catch, js_name = fetch)]
-    fn fetch_request(this: &Object, request: &web_sys::Request)
-        -> Result<js_sys::Promise, JsValue>;
-}
+use super::bindings::ObjectStub;
 
 /// A failed runtime call as [`ObjectError::Unavailable`] (used by the objects for their own
 /// storage calls too).
-pub fn unavailable(what: &'static str) -> impl Fn(JsValue) -> ObjectError {
-    move |e| ObjectError::Unavailable(format!("{what}: {}", worker::Error::from(e)))
+pub fn unavailable<E: Into<worker::Error>>(what: &'static str) -> impl Fn(E) -> ObjectError {
+    move |e| ObjectError::Unavailable(format!("{what}: {}", e.into()))
 }
 
-fn object(env: &Env, binding: &str, name: &str) -> Result<Object, ObjectError> {
-    let ns = js_sys::Reflect::get(env.as_ref(), &JsValue::from_str(binding))
-        .map_err(unavailable("binding"))?;
-    if ns.is_undefined() || ns.is_null() {
-        return Err(ObjectError::Unavailable(format!("{binding} is not bound")));
-    }
-    ns.unchecked_into::<Namespace>()
-        .get_by_name(name)
+fn stub(env: &Env, binding: &str, name: &str) -> Result<Stub, ObjectError> {
+    env.durable_object(binding)
+        .and_then(|ns| ns.get_by_name(name))
         .map_err(unavailable("object stub"))
 }
 
 /// The stream's own object (named `{provider}:{kind}:{id}`).
-pub fn stream(env: &Env, key: &StreamKey) -> Result<Object, ObjectError> {
-    object(env, STREAMS_DO, &key.to_string())
+pub fn stream(env: &Env, key: &StreamKey) -> Result<ObjectStub, ObjectError> {
+    Ok(stub(env, STREAMS_DO, &key.to_string())?.into_rpc())
 }
 
 /// The alert hub (one instance).
-pub fn hub(env: &Env) -> Result<Object, ObjectError> {
-    object(env, ALERT_HUB_DO, ALERT_HUB_NAME)
+pub fn hub(env: &Env) -> Result<ObjectStub, ObjectError> {
+    Ok(stub(env, ALERT_HUB_DO, ALERT_HUB_NAME)?.into_rpc())
 }
 
 /// A failed call: [`ObjectError::Trapped`] if the object's instance trapped during it, else
@@ -79,13 +58,13 @@ fn call_failed(e: JsValue) -> ObjectError {
     if trapped {
         ObjectError::Trapped
     } else {
-        unavailable("object call")(e)
+        unavailable::<JsValue>("object call")(e)
     }
 }
 
 /// Sends `request` to `object` and returns its answer.
-pub async fn call(object: &Object, request: &impl Serialize) -> Result<Answer, ObjectError> {
-    let pending = object.rpc_call(&write_json(request)).map_err(call_failed)?;
+pub async fn call(object: &ObjectStub, request: &impl Serialize) -> Result<Answer, ObjectError> {
+    let pending = object.rpc(&write_json(request)).map_err(call_failed)?;
     let text = JsFuture::from(pending)
         .await
         .map_err(call_failed)?
@@ -117,15 +96,16 @@ where
     Response::ok(answer.as_string().unwrap_or_default())
 }
 
-/// Passes a client's request through to the object unchanged (the live feed's WebSocket
-/// upgrade, which the hub accepts), and its answer back.
-pub async fn forward(
-    object: &Object,
-    req: &web_sys::Request,
+/// Passes a client's request through to the hub unchanged (the live feed's WebSocket upgrade,
+/// which the hub accepts), and its answer back.
+pub async fn forward_to_hub(
+    env: &Env,
+    req: web_sys::Request,
 ) -> Result<web_sys::Response, ObjectError> {
-    let pending = object.fetch_request(req).map_err(unavailable("forward"))?;
-    let resp = JsFuture::from(pending)
+    let hub = stub(env, ALERT_HUB_DO, ALERT_HUB_NAME)?;
+    let resp = hub
+        .fetch_with_request(Request::from(req))
         .await
         .map_err(unavailable("forward"))?;
-    Ok(resp.unchecked_into::<web_sys::Response>())
+    Ok(resp.into())
 }

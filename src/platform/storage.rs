@@ -1,14 +1,25 @@
-//! Durable Object storage, called through the runtime's own objects (workers-rs's typed
-//! `get`/`put`/`ListOptions` go through serde_wasm_bindgen; livehook stores JSON text and numbers
-//! and needs none of it). Both objects use these.
+//! Durable Object storage through workers-rs's `Storage`, on raw values: livehook stores JSON text
+//! and plain numbers, so no value goes through serde here. Both objects use these.
 
-use worker::wasm_bindgen::JsValue;
-use worker::wasm_bindgen_futures::JsFuture;
-use worker::{js_sys, Storage};
+use wasm_bindgen::{JsCast, JsValue};
+use worker::js_sys::{self, Map, Object};
+use worker::{ListOptions, Storage};
+
+/// Most keys one storage call takes (the runtime's limit).
+pub const MAX_KEYS_PER_CALL: usize = 128;
+
+/// The values at `keys` (at most [`MAX_KEYS_PER_CALL`]), in one read: `undefined` where none.
+pub async fn get_many(storage: &Storage, keys: &[&str]) -> worker::Result<Vec<JsValue>> {
+    let found = storage.get_multiple(keys.to_vec()).await?;
+    Ok(keys
+        .iter()
+        .map(|k| found.get(&JsValue::from_str(k)))
+        .collect())
+}
 
 /// The value at `key` (`undefined` if none).
-pub async fn get(storage: &Storage, key: &str) -> Result<JsValue, JsValue> {
-    JsFuture::from(storage.as_raw().get(key)?).await
+pub async fn get(storage: &Storage, key: &str) -> worker::Result<JsValue> {
+    Ok(get_many(storage, &[key]).await?.pop().unwrap_or_default())
 }
 
 /// Keys with `prefix` and their values, ascending (or descending), at most `limit`.
@@ -17,17 +28,15 @@ pub async fn list(
     prefix: &str,
     reverse: bool,
     limit: Option<usize>,
-) -> Result<Vec<(String, JsValue)>, JsValue> {
-    let opts = js_sys::Object::new();
-    js_sys::Reflect::set(&opts, &"prefix".into(), &JsValue::from_str(prefix))?;
-    js_sys::Reflect::set(&opts, &"reverse".into(), &JsValue::from_bool(reverse))?;
+) -> worker::Result<Vec<(String, JsValue)>> {
+    let mut opts = ListOptions::new().prefix(prefix).reverse(reverse);
     if let Some(limit) = limit {
-        js_sys::Reflect::set(&opts, &"limit".into(), &JsValue::from_f64(limit as f64))?;
+        opts = opts.limit(limit);
     }
-    let map = JsFuture::from(storage.as_raw().list_with_options(opts)?).await?;
-    let mut out = Vec::new();
-    for entry in js_sys::Map::from(map).entries() {
-        let pair = js_sys::Array::from(&entry?);
+    let map: Map = storage.list_with_options(opts).await?;
+    let mut out = Vec::with_capacity(map.size() as usize);
+    for entry in map.entries() {
+        let pair: js_sys::Array = entry?.unchecked_into();
         if let Some(key) = pair.get(0).as_string() {
             out.push((key, pair.get(1)));
         }
@@ -35,22 +44,29 @@ pub async fn list(
     Ok(out)
 }
 
-/// Writes every entry in one atomic call (at most 128 keys).
-pub async fn put_all(storage: &Storage, entries: &[(&str, JsValue)]) -> Result<(), JsValue> {
-    let obj = js_sys::Object::new();
+/// Writes every entry in one atomic call (at most [`MAX_KEYS_PER_CALL`] keys; more is refused,
+/// not cut).
+pub async fn put_all(storage: &Storage, entries: &[(&str, JsValue)]) -> worker::Result<()> {
+    if entries.len() > MAX_KEYS_PER_CALL {
+        return Err(worker::Error::RustError(format!(
+            "storage put of {} keys: at most {MAX_KEYS_PER_CALL} per call",
+            entries.len()
+        )));
+    }
+    let obj = Object::new();
     for (key, value) in entries {
         js_sys::Reflect::set(&obj, &JsValue::from_str(key), value)?;
     }
-    JsFuture::from(storage.as_raw().put_multiple(obj.into())?).await?;
-    Ok(())
+    storage.put_multiple_raw(obj).await
 }
 
-/// Deletes the keys (at most 128) in one call.
-pub async fn delete_all(storage: &Storage, keys: &[String]) -> Result<(), JsValue> {
+/// Deletes the keys (at most [`MAX_KEYS_PER_CALL`]) in one call.
+pub async fn delete_all(storage: &Storage, keys: &[String]) -> worker::Result<()> {
     if keys.is_empty() {
         return Ok(());
     }
-    let keys: Vec<JsValue> = keys.iter().map(|k| JsValue::from_str(k)).collect();
-    JsFuture::from(storage.as_raw().delete_multiple(keys)?).await?;
-    Ok(())
+    storage
+        .delete_multiple(keys.iter().map(String::as_str).collect())
+        .await
+        .map(|_| ())
 }

@@ -1,6 +1,7 @@
 //! The hub's effects trait over the runtime: the clock, `crypto.getRandomValues`, the live
 //! feed's WebSockets, KV, the JSON logger, and `fetch` for delivery attempts.
 
+use std::rc::Rc;
 use std::time::Duration;
 
 use livehook_core::alerts::delivery::AttemptResult;
@@ -10,16 +11,15 @@ use livehook_core::hub::store::{Effects, Level, StoreError};
 use livehook_core::ingest::event::State;
 use livehook_core::protocol::{NOTIFY_STATES_KEY, STATUS_KV};
 use serde_json::Value;
-use worker::worker_sys::DurableObjectState;
-use worker::{js_sys, AbortController, Env, Fetch};
+use worker::{AbortController, Env, Fetch};
 
 use crate::platform::clock::{now_ms, within};
 use crate::platform::kv::Kv;
-use crate::platform::{log, request};
+use crate::platform::{bindings, log, request};
 
 pub struct DoEffects {
-    /// The object's state, for its WebSockets (a JS handle).
-    pub state: DurableObjectState,
+    /// The object's state, for its WebSockets (shared with the object).
+    pub state: Rc<worker::State>,
     pub env: Env,
 }
 
@@ -29,21 +29,11 @@ impl Effects for DoEffects {
     }
 
     fn random(&self, buf: &mut [u8]) -> Result<(), StoreError> {
-        let failed = |e: worker::wasm_bindgen::JsValue| StoreError(format!("random: {e:?}"));
-        let crypto = js_sys::Reflect::get(&js_sys::global(), &"crypto".into()).map_err(failed)?;
-        let get = js_sys::Reflect::get(&crypto, &"getRandomValues".into()).map_err(failed)?;
-        let array = js_sys::Uint8Array::new_with_length(buf.len() as u32);
-        js_sys::Function::from(get)
-            .call1(&crypto, &array)
-            .map_err(failed)?;
-        array.copy_to(buf);
-        Ok(())
+        bindings::random_bytes(buf).map_err(|e| StoreError(format!("random: {e:?}")))
     }
 
     fn broadcast(&self, message: &str) -> usize {
-        let Ok(sockets) = self.state.get_websockets() else {
-            return 0;
-        };
+        let sockets = self.state.get_websockets();
         for ws in &sockets {
             let _ = ws.send_with_str(message);
         }
@@ -60,8 +50,8 @@ impl Effects for DoEffects {
     async fn publish_notify_states(&self, states: &[State]) -> Result<(), StoreError> {
         let failed = |e: worker::Error| StoreError(format!("publish states: {e}"));
         let text = serde_json::to_string(states).map_err(|e| StoreError(e.to_string()))?;
-        let kv = Kv::bound(&self.env, STATUS_KV).map_err(|e| failed(e.into()))?;
-        kv.put(NOTIFY_STATES_KEY, &text, &[])
+        let kv = Kv::bound(&self.env, STATUS_KV).map_err(failed)?;
+        kv.put(NOTIFY_STATES_KEY, &text)
             .await
             .map_err(|e| failed(e.into()))
     }

@@ -23,7 +23,7 @@ pub fn accept(state: &State, req: &Request) -> Result<Response> {
     state.accept_web_socket(&pair.server);
     // Idempotent; the runtime keeps one pair per object.
     if let Ok(ping) = WebSocketRequestResponsePair::new(LIVE_PING, LIVE_PONG) {
-        let _ = state.as_raw().set_websocket_auto_response(&ping);
+        state.set_websocket_auto_response(&ping);
     }
     pair.server
         .send_with_str(write_json(&json!({ "type": "hello", "protocol": 1 })))?;

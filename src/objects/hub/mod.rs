@@ -13,8 +13,7 @@ use std::rc::Rc;
 use livehook_core::hub::Hub;
 use livehook_core::protocol::{HubRequest, ObjectError, LIVE_PING, LIVE_PONG};
 use wasm_bindgen::prelude::wasm_bindgen;
-use wasm_bindgen::{JsCast, JsValue};
-use worker::worker_sys::DurableObjectState;
+use wasm_bindgen::JsValue;
 use worker::{
     durable_object, DurableObject, Env, Request, Response, Result, State, WebSocket,
     WebSocketIncomingMessage,
@@ -49,17 +48,15 @@ impl AlertHub {
 
 #[durable_object]
 pub struct AlertHub {
-    state: State,
+    state: Rc<State>,
     hub: Rc<Hub<DoStore, DoEffects>>,
 }
 
 impl DurableObject for AlertHub {
     fn new(state: State, env: Env) -> Self {
+        let state = Rc::new(state);
         let effects = DoEffects {
-            // A second handle to the same JS object, for the effects to own.
-            state: AsRef::<JsValue>::as_ref(state.as_raw())
-                .clone()
-                .unchecked_into::<DurableObjectState>(),
+            state: state.clone(),
             env: env.clone(),
         };
         let hub = Hub::new(DoStore(state.storage()), effects, env::config(&env));

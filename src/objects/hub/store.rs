@@ -2,17 +2,16 @@
 //! JS strings (JSON text) and numbers, as the hub has always written them.
 
 use livehook_core::hub::store::{ListQuery, Store, StoreError, Stored};
-use worker::wasm_bindgen::JsValue;
-use worker::wasm_bindgen_futures::JsFuture;
-use worker::{js_sys, Storage};
+use wasm_bindgen::JsValue;
+use worker::Storage;
 
 use crate::platform::clock::set_alarm_at;
 use crate::platform::storage;
 
 pub struct DoStore(pub Storage);
 
-fn failed(what: &'static str) -> impl Fn(JsValue) -> StoreError {
-    move |e| StoreError(format!("{what}: {}", worker::Error::from(e)))
+fn failed(what: &'static str) -> impl Fn(worker::Error) -> StoreError {
+    move |e| StoreError(format!("{what}: {e}"))
 }
 
 fn stored(v: &JsValue) -> Option<Stored> {
@@ -35,16 +34,14 @@ impl Store for DoStore {
     }
 
     async fn get_many(&self, keys: &[String]) -> Result<Vec<(String, Stored)>, StoreError> {
-        let wanted: Vec<JsValue> = keys.iter().map(|k| JsValue::from_str(k)).collect();
-        let promise = self
-            .0
-            .as_raw()
-            .get_multiple(wanted)
+        let wanted: Vec<&str> = keys.iter().map(String::as_str).collect();
+        let values = storage::get_many(&self.0, &wanted)
+            .await
             .map_err(failed("get many"))?;
-        let map = js_sys::Map::from(JsFuture::from(promise).await.map_err(failed("get many"))?);
         Ok(keys
             .iter()
-            .filter_map(|k| Some((k.clone(), stored(&map.get(&JsValue::from_str(k)))?)))
+            .zip(values)
+            .filter_map(|(k, v)| Some((k.clone(), stored(&v)?)))
             .collect())
     }
 

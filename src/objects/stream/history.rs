@@ -12,7 +12,7 @@ use livehook_core::history::{
 };
 use livehook_core::protocol::{HistoryPage, IgnoredNote, Noted, ObjectError, Reply, StreamReply};
 use livehook_core::text::{read_json, write_json};
-use worker::wasm_bindgen::JsValue;
+use wasm_bindgen::JsValue;
 
 use super::StreamStatus;
 use crate::platform::{log, rpc, storage};
@@ -59,7 +59,7 @@ impl StreamStatus {
     pub(super) async fn forget_legacy(&self, keys: Vec<String>) {
         for chunk in keys.chunks(128) {
             if let Err(e) = storage::delete_all(&self.state.storage(), chunk).await {
-                log::failed("legacy history not deleted", &worker::Error::from(e));
+                log::failed("legacy history not deleted", &e);
                 return;
             }
         }

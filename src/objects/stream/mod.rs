@@ -41,7 +41,7 @@ use worker::{durable_object, DurableObject, Env, Request, Response, Result, Stat
 use crate::platform::clock::{now_ms, set_alarm_at, within};
 use crate::platform::kv::Kv;
 use crate::platform::trap::{self, Place};
-use crate::platform::{log, rpc, runtime, storage};
+use crate::platform::{log, rpc, storage};
 
 const LEDGER_KEY: &str = "state";
 /// Longest wait for the alert hub to confirm a hand-off.
@@ -128,10 +128,12 @@ impl StreamStatus {
     async fn with_ledger<T>(&self, f: impl FnOnce(&mut StreamLedger) -> T) -> Reply<T> {
         if self.ledger.borrow().is_none() {
             let storage = self.state.storage();
-            let (stored, count) =
-                runtime::storage_get2(storage.as_raw(), LEDGER_KEY, HISTORY_COUNT_KEY)
+            let [stored, count]: [JsValue; 2] =
+                storage::get_many(&storage, &[LEDGER_KEY, HISTORY_COUNT_KEY])
                     .await
-                    .map_err(rpc::unavailable("read ledger"))?;
+                    .map_err(rpc::unavailable("read ledger"))?
+                    .try_into()
+                    .map_err(|_| ObjectError::Unavailable("read ledger: two values".into()))?;
             let loaded = match stored.as_string() {
                 Some(json) => read_json(&json)
                     .map_err(|e| ObjectError::Unavailable(format!("parse ledger: {e}")))?,
@@ -184,17 +186,12 @@ impl StreamStatus {
                     .map(|(k, v)| (k.as_str(), v.as_str())),
             );
         }
-        let storage = self.state.storage();
-        let saved = if pairs.len() <= runtime::STORAGE_PUT_MAX {
-            runtime::storage_put(storage.as_raw(), &pairs).await
-        } else {
-            // Legacy history moved into the ring: up to 100 entries more (at most 128 keys).
-            let all: Vec<(&str, JsValue)> = pairs
-                .iter()
-                .map(|(k, v)| (*k, JsValue::from_str(v)))
-                .collect();
-            storage::put_all(&storage, &all).await
-        };
+        // With legacy history moved into the ring: up to 100 entries more (at most 128 keys).
+        let all: Vec<(&str, JsValue)> = pairs
+            .iter()
+            .map(|(k, v)| (*k, JsValue::from_str(v)))
+            .collect();
+        let saved = storage::put_all(&self.state.storage(), &all).await;
         if saved.is_err() {
             *self.ledger.borrow_mut() = None;
         }
@@ -235,7 +232,8 @@ impl StreamStatus {
         let read = async {
             let text: Option<String> = Kv::bound(&self.env, STATUS_KV)?
                 .get_text(NOTIFY_STATES_KEY)
-                .await?;
+                .await
+                .map_err(worker::Error::from)?;
             match text {
                 Some(t) => read_json::<Vec<State>>(&t).map_err(worker::Error::from),
                 None => Ok(Vec::new()),

@@ -1,7 +1,5 @@
-// Small runtime calls the Rust shell makes through one crossing each (src/platform/runtime.rs
-// binds them). Each replaces several calls from Wasm into JS: a body read chunk by chunk, a
-// Response and its Headers set one by one, a storage or KV object built with one Reflect.set per
-// field. Nothing here decides anything: it only moves bytes.
+// The JavaScript half of src/platform/bindings.rs: what the Rust shell needs from the runtime
+// that workers-rs does not offer. Nothing here decides anything.
 
 /**
  * The request's body, at most `limit` bytes: a Uint8Array, or null if it is larger. A declared
@@ -51,24 +49,4 @@ export function jsonResponse(status, body, allow) {
   const headers = { "content-type": "application/json", "cache-control": "no-store" };
   if (allow) headers.allow = allow;
   return new Response(body, { status, headers });
-}
-
-/** Durable Object storage: the values at two keys (undefined where none), in one read. */
-export async function storageGet2(storage, key, key2) {
-  const found = await storage.get([key, key2]);
-  return [found.get(key), found.get(key2)];
-}
-
-/** Durable Object storage: up to three keys in one atomic put (a pair whose key is undefined is
- * left out). */
-export function storagePut(storage, key, value, key2, value2, key3, value3) {
-  if (key2 === undefined) return storage.put(key, value);
-  const entries = { [key]: value, [key2]: value2 };
-  if (key3 !== undefined) entries[key3] = value3;
-  return storage.put(entries);
-}
-
-/** Workers KV: `value` at `key` with the record's metadata (`state`, `kind`). */
-export function kvPutRecord(namespace, key, value, state, kind) {
-  return namespace.put(key, value, { metadata: { state, kind } });
 }

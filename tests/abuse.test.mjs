@@ -1,7 +1,7 @@
 // Forgery and abuse against a production-configured worker (no ALERT_ALLOW_LOOPBACK): replays,
 // forged and truncated credentials, oversized headers, senders outside Gcore's range, token
 // guessing, subscriber URLs aimed at internal networks, huge and deeply nested JSON. Every hostile
-// request gets a 4xx (a replay of a genuine delivery: a 2xx "duplicate", see the README) and
+// request gets a 4xx (a replay of a genuine delivery: a 2xx "duplicate", see docs/reliability.md) and
 // changes nothing; at the end every output is searched for secrets and stream keys.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";

@@ -151,7 +151,7 @@ async fn handle(
     )
 }
 
-/// The answer to an event that reached its stream (fields in the order `json!` wrote them).
+/// The answer to an event that reached its stream (fields in alphabetical order, as documented).
 #[derive(serde::Serialize)]
 struct Accepted<'a> {
     alert_queued: bool,

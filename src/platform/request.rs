@@ -9,7 +9,7 @@ use worker::Request;
 
 /// A response's whole body as text, in one call to the runtime's `Response.text()`
 /// (workers-rs's `Response::text` reads a streamed body chunk by chunk through a stream
-/// reader: two calls into JS per chunk and a lock to release, measured at ~0.15 ms a webhook).
+/// reader: two calls into JS per chunk and a lock to release).
 pub async fn text(resp: worker::Response) -> Result<String, JsValue> {
     let raw: web_sys::Response = resp.into();
     let text = worker::wasm_bindgen_futures::JsFuture::from(raw.text()?).await?;

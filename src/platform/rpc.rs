@@ -1,12 +1,12 @@
 //! Typed calls to the Durable Objects, over the runtime's JS RPC: the caller sends the JSON of one
 //! request enum from `livehook_core::protocol` to the object's one method, `rpc` (exported by
 //! `src/entry.js`), and gets back the JSON of a `Reply`. No `Request`, `Response` or body stream
-//! is made on either side (a `fetch` to the object cost both sides a request and a response
+//! is made on either side (a `fetch` to an object costs both sides a request and a response
 //! object, their headers and a body read). Objects dispatch on the request's variant.
 //!
 //! A call that cannot be made or answered (the object threw, the hop failed) is
 //! [`ObjectError::Unavailable`], like a storage failure inside the object: the caller answers
-//! 503 and the provider retries.
+//! 503 and the provider retries. A call whose object trapped is [`ObjectError::Trapped`]: 500.
 //!
 //! The objects also answer the same JSON in a `POST` to `fetch` ([`serve_fetch`]): a worker of
 //! the previous version, still running during a gradual deployment, calls them that way.

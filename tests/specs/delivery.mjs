@@ -3,7 +3,7 @@
 // stream reads that show them. Each is registered by name where it always ran
 // (tests/webhooks.test.mjs, tests/providers.test.mjs, against livehook, with those files' other
 // specs around it) and again against the JavaScript worker with livehook's design
-// (tests/same-guarantees.test.mjs). The bodies are the specs as they were, moved here.
+// (tests/same-guarantees.test.mjs).
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import {

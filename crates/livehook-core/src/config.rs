@@ -15,7 +15,7 @@ use crate::ingest::settings::{next_name, Settings};
 /// The bearer token of the API (`GET /streams`, `/alerts`, `/subscriptions`, the live feed).
 pub const STATUS_API_TOKEN: &str = "STATUS_API_TOKEN";
 
-/// Alert fan-out settings (see the README's "Alerts" section).
+/// Alert fan-out settings (see docs/alerts.md).
 pub const ALERT_SUBSCRIBERS: &str = "ALERT_SUBSCRIBERS";
 pub const ALERT_WEBHOOK_SECRET: &str = "ALERT_WEBHOOK_SECRET";
 /// A second `whsec_` secret: configured webhook subscribers get both signatures while it is set.

@@ -1,4 +1,4 @@
-//! Property tests (proptest, host) for the invariants the README states:
+//! Property tests (proptest, host) for the invariants docs/reliability.md states:
 //! - any sequence of events for a set of streams, in any order, with any duplicates, ends with
 //!   each stream at the state of its newest event;
 //! - with events that keep the state (recording and health changes) mixed in, each field ends at

@@ -1,5 +1,5 @@
 //! The hub's storage trait over the Durable Object's storage (`platform::storage`). Values are
-//! JS strings (JSON text) and numbers, as the hub has always written them.
+//! JS strings (JSON text) and numbers: the hub's stored format.
 
 use livehook_core::hub::store::{ListQuery, Store, StoreError, Stored};
 use wasm_bindgen::JsValue;

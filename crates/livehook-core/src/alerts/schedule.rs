@@ -66,7 +66,7 @@ impl Schedule {
         self.delays_ms.get(n.checked_sub(1)?).copied()
     }
 
-    /// Human form for the README and `/healthz`: `0s, 5s, 5m, …`.
+    /// Human form for the docs and `/healthz`: `0s, 5s, 5m, …`.
     pub fn describe(&self) -> String {
         let one = |ms: u64| match ms {
             0 => "0s".to_owned(),

@@ -1,8 +1,8 @@
 //! Writing a response (the runtime's own `Response`, made in one call): JSON bodies with
-//! `Cache-Control: no-store`, an [`ApiError`] as HTTP, and the hub's answer (its payload is the
-//! body, forwarded as it came).
+//! `Cache-Control: no-store`, an [`ApiError`] as HTTP, and the hub's answer (its body forwarded
+//! as it came).
 
-use livehook_core::protocol::{HubRequest, ReplyKind};
+use livehook_core::protocol::{Call, Forwarded, HubRequest};
 use serde::Serialize;
 use worker::web_sys::Response;
 use worker::Env;
@@ -29,13 +29,12 @@ pub fn json(status: u16, value: &impl Serialize) -> ApiResult {
     Ok(text_response(status, &body))
 }
 
-/// Asks the hub and answers with its reply: the payload is the body; a new subscriber is a 201.
-pub async fn ask_hub(env: &Env, request: HubRequest) -> ApiResult {
+/// Asks the hub and answers `status` with its reply's body, as it came.
+pub async fn ask_hub<C, T>(env: &Env, status: u16, request: C) -> ApiResult
+where
+    C: Call<Wire = HubRequest, Reply = Forwarded<T>>,
+{
     let hub = rpc::hub(env)?;
-    let answer = rpc::call(&hub, &request).await?;
-    let status = match answer.kind {
-        ReplyKind::Created => 201,
-        _ => 200,
-    };
-    Ok(text_response(status, answer.body.get()))
+    let body = rpc::call(&hub, request).await?;
+    Ok(text_response(status, body.json()))
 }

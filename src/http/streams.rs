@@ -6,7 +6,9 @@
 use livehook_core::history::{DEFAULT_EVENTS, MAX_HISTORY};
 use livehook_core::ingest::event::{Kind, State, StatusRecord, StreamKey};
 use livehook_core::ingest::providers;
-use livehook_core::protocol::{HistoryQuery, ReplyKind, StreamRequest, STATUS_KV};
+use livehook_core::protocol::{
+    Call, Forwarded, GetRecord, HistoryQuery, Inspect, StreamRequest, STATUS_KV,
+};
 use livehook_core::text::read_json;
 use worker::wasm_bindgen::JsValue;
 use worker::web_sys::Request;
@@ -102,15 +104,7 @@ pub async fn list(req: &Request, env: &Env) -> ApiResult {
 /// `GET /streams/{provider}/{id}`: the record from the stream's own object, strongly
 /// consistent (right after a webhook got its 2xx, this shows that event). The listing reads KV.
 pub async fn get(req: &Request, env: &Env, provider: &str, id: &str) -> ApiResult {
-    ask_stream(
-        req,
-        env,
-        provider,
-        id,
-        StreamRequest::Get,
-        ReplyKind::Record,
-    )
-    .await
+    ask_stream(req, env, provider, id, GetRecord).await
 }
 
 /// `GET /streams/{provider}/{id}/events`: the stream's newest history entries; `?limit=`
@@ -123,38 +117,27 @@ pub async fn events(req: &Request, env: &Env, provider: &str, id: &str) -> ApiRe
             .filter(|n| (1..=MAX_HISTORY).contains(n))
     })?
     .unwrap_or(DEFAULT_EVENTS);
-    let request = StreamRequest::History(HistoryQuery { limit });
-    ask_stream(req, env, provider, id, request, ReplyKind::History).await
+    ask_stream(req, env, provider, id, HistoryQuery { limit }).await
 }
 
-/// Asks the stream's object and answers with its reply, which must be of kind `want`.
-async fn ask_stream(
+/// Asks the stream's object and answers with its reply's body, as it came.
+async fn ask_stream<C, T>(
     req: &Request,
     env: &Env,
     provider: &str,
     id: &str,
-    request: StreamRequest,
-    want: ReplyKind,
-) -> ApiResult {
+    request: C,
+) -> ApiResult
+where
+    C: Call<Wire = StreamRequest, Reply = Forwarded<T>>,
+{
     let key = stream_key(req, provider, id)?;
     let object = rpc::stream(env, &key)?;
-    let answer = rpc::call(&object, &request).await?;
-    if answer.kind == want {
-        Ok(text_response(200, answer.body.get()))
-    } else {
-        Err(ApiError::Unavailable)
-    }
+    let body = rpc::call(&object, request).await?;
+    Ok(text_response(200, body.json()))
 }
 
 /// `GET /streams/{provider}/{id}/diagnostics`: the stream object's own state.
 pub async fn diagnostics(req: &Request, env: &Env, provider: &str, id: &str) -> ApiResult {
-    ask_stream(
-        req,
-        env,
-        provider,
-        id,
-        StreamRequest::Inspect,
-        ReplyKind::Inspected,
-    )
-    .await
+    ask_stream(req, env, provider, id, Inspect).await
 }

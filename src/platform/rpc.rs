@@ -1,6 +1,7 @@
 //! Typed calls to the Durable Objects, over the runtime's JS RPC: the caller sends the JSON of one
 //! request enum from `livehook_core::protocol` to the object's one method, `rpc` (exported by
-//! `src/entry.js`), and gets back the JSON of a `Reply`. No `Request`, `Response` or body stream
+//! `src/entry.js`), and gets back the JSON of a `Reply`, read as the reply type the request names
+//! (`protocol::Call`). No `Request`, `Response` or body stream
 //! is made on either side (a `fetch` to the object cost both sides a request and a response
 //! object, their headers and a body read). Objects dispatch on the request's variant.
 //!
@@ -16,7 +17,7 @@
 
 use livehook_core::ingest::event::StreamKey;
 use livehook_core::protocol::{
-    Answer, ObjectError, Reply, ALERT_HUB_DO, ALERT_HUB_NAME, STREAMS_DO,
+    read_reply, Call, ObjectError, Reply, ALERT_HUB_DO, ALERT_HUB_NAME, STREAMS_DO,
 };
 use livehook_core::text::{read_json, write_json};
 use serde::de::DeserializeOwned;
@@ -70,18 +71,18 @@ pub fn hub(env: &Env) -> Result<Object, ObjectError> {
     object(env, ALERT_HUB_DO, ALERT_HUB_NAME)
 }
 
-/// Sends `request` to `object` and returns its answer.
-pub async fn call(object: &Object, request: &impl Serialize) -> Result<Answer, ObjectError> {
+/// Sends `request` to `object` and returns its reply, of the type the request names (an answer
+/// of another kind is [`ObjectError::Unavailable`]).
+pub async fn call<C: Call>(object: &Object, request: C) -> Result<C::Reply, ObjectError> {
     let pending = object
-        .rpc_call(&write_json(request))
+        .rpc_call(&write_json(&request.wire()))
         .map_err(unavailable("object call"))?;
     let text = JsFuture::from(pending)
         .await
         .map_err(unavailable("object call"))?
         .as_string()
         .ok_or_else(|| ObjectError::Unavailable("object answer is not text".into()))?;
-    read_json::<Reply<Answer>>(&text)
-        .map_err(|e| ObjectError::Unavailable(format!("object answer: {e}")))?
+    read_reply(&text)
 }
 
 /// Inside an object: the request of a call, from its JSON. A request this version cannot read

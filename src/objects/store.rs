@@ -1,13 +1,15 @@
-//! The hub's storage trait over the Durable Object's storage (`platform::storage`). Values are
-//! JS strings (JSON text) and numbers, as the hub has always written them.
+//! Durable Object storage as the core's [`Store`], for both objects (`platform::storage`, and
+//! `platform::runtime` for the two calls a webhook makes: a stream's ledger and history count
+//! read in one crossing, and its ledger, count and entry written in one). Values are JS strings
+//! (JSON text) and numbers, as the objects have always written them.
 
-use livehook_core::hub::store::{ListQuery, Store, StoreError, Stored};
+use livehook_core::store::{ListQuery, Store, StoreError, Stored};
 use worker::wasm_bindgen::JsValue;
 use worker::wasm_bindgen_futures::JsFuture;
 use worker::{js_sys, Storage};
 
 use crate::platform::clock::set_alarm_at;
-use crate::platform::storage;
+use crate::platform::{runtime, storage};
 
 pub struct DoStore(pub Storage);
 
@@ -35,6 +37,16 @@ impl Store for DoStore {
     }
 
     async fn get_many(&self, keys: &[String]) -> Result<Vec<(String, Stored)>, StoreError> {
+        if let [a, b] = keys {
+            let (va, vb) = runtime::storage_get2(self.0.as_raw(), a, b)
+                .await
+                .map_err(failed("get many"))?;
+            let found = [(a, va), (b, vb)];
+            return Ok(found
+                .into_iter()
+                .filter_map(|(k, v)| Some((k.clone(), stored(&v)?)))
+                .collect());
+        }
         let wanted: Vec<JsValue> = keys.iter().map(|k| JsValue::from_str(k)).collect();
         let promise = self
             .0
@@ -59,6 +71,17 @@ impl Store for DoStore {
     }
 
     async fn put_all(&self, entries: Vec<(String, Stored)>) -> Result<(), StoreError> {
+        if entries.len() <= runtime::STORAGE_PUT_MAX {
+            let texts: Option<Vec<(&str, &str)>> = entries
+                .iter()
+                .map(|(k, v)| Some((k.as_str(), v.as_text()?)))
+                .collect();
+            if let Some(pairs) = texts {
+                return runtime::storage_put(self.0.as_raw(), &pairs)
+                    .await
+                    .map_err(failed("put"));
+            }
+        }
         let entries: Vec<(&str, JsValue)> =
             entries.iter().map(|(k, v)| (k.as_str(), js(v))).collect();
         storage::put_all(&self.0, &entries)

@@ -2,7 +2,10 @@
 //! `Cache-Control: no-store`, an [`ApiError`] as HTTP, and the hub's answer (its body forwarded
 //! as it came).
 
-use livehook_core::protocol::{Call, Forwarded, HubRequest};
+use std::future::Future;
+
+use livehook_core::protocol::{Call, Forwarded, HubRequest, Payload, ReplyKind};
+use livehook_core::text::write_json;
 use serde::Serialize;
 use worker::web_sys::Response;
 use worker::Env;
@@ -30,11 +33,24 @@ pub fn json(status: u16, value: &impl Serialize) -> ApiResult {
 }
 
 /// Asks the hub and answers `status` with its reply's body, as it came.
-pub async fn ask_hub<C, T>(env: &Env, status: u16, request: C) -> ApiResult
+pub fn ask_hub<C, T>(env: &Env, status: u16, request: C) -> impl Future<Output = ApiResult>
 where
     C: Call<Wire = HubRequest, Reply = Forwarded<T>>,
+    T: Payload,
 {
-    let hub = rpc::hub(env)?;
-    let body = rpc::call(&hub, request).await?;
-    Ok(text_response(status, body.json()))
+    let hub = rpc::hub(env).map_err(ApiError::from);
+    forward(hub, status, write_json(&request.wire()), T::KIND)
+}
+
+/// Sends a request's JSON to `object` and answers `status` with the body of its reply, which
+/// must be of `kind`, as it came. (Only the request's JSON is made per request type: the call is
+/// one copy in the Wasm for all of them.)
+pub async fn forward(
+    object: Result<rpc::Object, ApiError>,
+    status: u16,
+    request: String,
+    kind: ReplyKind,
+) -> ApiResult {
+    let body = rpc::reply_body(&object?, request, kind).await?;
+    Ok(text_response(status, body.get()))
 }

@@ -6,17 +6,19 @@
 use livehook_core::history::{DEFAULT_EVENTS, MAX_HISTORY};
 use livehook_core::ingest::event::{Kind, State, StatusRecord, StreamKey};
 use livehook_core::ingest::providers;
+use std::future::Future;
+
 use livehook_core::protocol::{
-    Call, Forwarded, GetRecord, HistoryQuery, Inspect, StreamRequest, STATUS_KV,
+    Call, Forwarded, GetRecord, HistoryQuery, Inspect, Payload, StreamRequest, STATUS_KV,
 };
-use livehook_core::text::read_json;
+use livehook_core::text::{read_json, write_json};
 use worker::wasm_bindgen::JsValue;
 use worker::web_sys::Request;
 use worker::Env;
 
 use super::error::{ApiError, ApiResult};
 use super::request::{param, parse_param, percent_decode, query};
-use super::response::{json, text_response};
+use super::response::{forward, json};
 use crate::platform::kv::Kv;
 use crate::platform::{log, rpc};
 
@@ -121,20 +123,20 @@ pub async fn events(req: &Request, env: &Env, provider: &str, id: &str) -> ApiRe
 }
 
 /// Asks the stream's object and answers with its reply's body, as it came.
-async fn ask_stream<C, T>(
+fn ask_stream<C, T>(
     req: &Request,
     env: &Env,
     provider: &str,
     id: &str,
     request: C,
-) -> ApiResult
+) -> impl Future<Output = ApiResult>
 where
     C: Call<Wire = StreamRequest, Reply = Forwarded<T>>,
+    T: Payload,
 {
-    let key = stream_key(req, provider, id)?;
-    let object = rpc::stream(env, &key)?;
-    let body = rpc::call(&object, request).await?;
-    Ok(text_response(200, body.json()))
+    let object = stream_key(req, provider, id)
+        .and_then(|key| rpc::stream(env, &key).map_err(ApiError::from));
+    forward(object, 200, write_json(&request.wire()), T::KIND)
 }
 
 /// `GET /streams/{provider}/{id}/diagnostics`: the stream object's own state.

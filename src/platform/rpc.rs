@@ -16,12 +16,16 @@
 //! nanosecond event times.
 
 use livehook_core::ingest::event::StreamKey;
+use std::future::Future;
+
 use livehook_core::protocol::{
-    read_reply, Call, ObjectError, Reply, ALERT_HUB_DO, ALERT_HUB_NAME, STREAMS_DO,
+    answer_body, Call, ObjectError, Reply, ReplyBody, ReplyKind, ALERT_HUB_DO, ALERT_HUB_NAME,
+    STREAMS_DO,
 };
 use livehook_core::text::{read_json, write_json};
 use serde::de::DeserializeOwned;
 use serde::Serialize;
+use serde_json::value::RawValue;
 use wasm_bindgen::prelude::wasm_bindgen;
 use wasm_bindgen::{JsCast, JsValue};
 use worker::wasm_bindgen_futures::JsFuture;
@@ -72,17 +76,35 @@ pub fn hub(env: &Env) -> Result<Object, ObjectError> {
 }
 
 /// Sends `request` to `object` and returns its reply, of the type the request names (an answer
-/// of another kind is [`ObjectError::Unavailable`]).
-pub async fn call<C: Call>(object: &Object, request: C) -> Result<C::Reply, ObjectError> {
+/// of another kind is [`ObjectError::Unavailable`]). Only the request's JSON and the reading of
+/// its body are made per request type; the call itself is one copy in the Wasm for all.
+pub fn call<'a, C>(
+    object: &'a Object,
+    request: C,
+) -> impl Future<Output = Result<C::Reply, ObjectError>> + 'a
+where
+    C: Call + 'a,
+{
+    let body = reply_body(object, write_json(&request.wire()), C::Reply::KIND);
+    async move { C::Reply::read(body.await?) }
+}
+
+/// One call: the request's JSON out, the body of its answer back, unread, once it is of `kind`
+/// (what [`call`] reads as the reply type, and what the worker forwards as it came).
+pub async fn reply_body(
+    object: &Object,
+    request: String,
+    kind: ReplyKind,
+) -> Result<Box<RawValue>, ObjectError> {
     let pending = object
-        .rpc_call(&write_json(&request.wire()))
+        .rpc_call(&request)
         .map_err(unavailable("object call"))?;
     let text = JsFuture::from(pending)
         .await
         .map_err(unavailable("object call"))?
         .as_string()
         .ok_or_else(|| ObjectError::Unavailable("object answer is not text".into()))?;
-    read_reply(&text)
+    answer_body(&text, kind)
 }
 
 /// Inside an object: the request of a call, from its JSON. A request this version cannot read

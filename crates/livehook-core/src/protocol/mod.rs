@@ -179,16 +179,21 @@ struct Answer {
 /// Reads an object's answer (the JSON of a [`Reply`]) as the reply `R`: the one place a reply's
 /// kind is checked.
 pub fn read_reply<R: ReplyBody>(text: &str) -> Reply<R> {
+    R::read(answer_body(text, R::KIND)?)
+}
+
+/// The body of an answer that must be of `kind` (not generic: one copy in the Wasm for every
+/// reply type; [`read_reply`] reads it as the reply type).
+pub fn answer_body(text: &str, kind: ReplyKind) -> Reply<Box<RawValue>> {
     let answer = read_json::<Reply<Answer>>(text)
         .map_err(|e| ObjectError::Unavailable(format!("object answer: {e}")))??;
-    if answer.kind != R::KIND {
+    if answer.kind != kind {
         return Err(ObjectError::Unavailable(format!(
-            "expected a {:?} reply, got {:?}",
-            R::KIND,
+            "expected a {kind:?} reply, got {:?}",
             answer.kind
         )));
     }
-    R::read(answer.body)
+    Ok(answer.body)
 }
 
 /// `{"kind": …, "body": …}`: how the objects write a reply of body `T`.

@@ -11,17 +11,18 @@
 //!   resource (`webhooks`, `streams`, `alerts`, `subscriptions`), reading requests and writing
 //!   responses, and the one error type mapped to HTTP (`error`). Uses the core, `platform`, and
 //!   reaches the objects only through `platform::rpc`.
-//! - [`objects`]: the Durable Objects. `stream` (`StreamStatus`, one per stream) over
-//!   `livehook_core::ordering`; `hub` (`AlertHub`, one) over `livehook_core::hub`, split into
-//!   the object, its storage, its effects and the live feed. Use the core and `platform`,
-//!   never `http`.
+//! - [`objects`]: the Durable Objects, thin shells over the core. `stream` (`StreamStatus`, one
+//!   per stream) over `livehook_core::stream`; `hub` (`AlertHub`, one) over
+//!   `livehook_core::hub`; each split into the object and its effects (the hub also has its
+//!   live feed), over one `store` (the core's storage trait on Durable Object storage). Use the
+//!   core and `platform`, never `http`.
 //! - [`platform`]: the runtime glue: the clock, deadlines and alarms (`clock`), the one JSON
 //!   logger (`log`), the environment read once per isolate (`env`), typed calls to the objects
 //!   (`rpc`). Uses the core only.
 //!
 //! `livehook_core` (crates/livehook-core) holds everything pure: providers, auth, ordering,
-//! alerts, the hub's logic, and `protocol`, the typed contract between `http` and `objects`.
-//! Its `# Layout` names its rooms.
+//! alerts, both objects' logic (`hub`, `stream`), and `protocol`, the typed contract between
+//! `http` and `objects`. Its `# Layout` names its rooms.
 
 pub mod http;
 pub mod objects;

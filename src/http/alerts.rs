@@ -4,7 +4,7 @@
 use livehook_core::ids::AlertId;
 use livehook_core::ingest::auth;
 use livehook_core::ingest::event::StreamKey;
-use livehook_core::protocol::{AlertLimit, AlertQuery, DeliveryFilter, HubRequest};
+use livehook_core::protocol::{AlertLimit, AlertQuery, DeliveryFilter, GetAlert, RetryAlert};
 use worker::web_sys::Request;
 use worker::Env;
 
@@ -29,15 +29,15 @@ pub async fn list(req: &Request, env: &Env) -> ApiResult {
         delivery,
         stream,
     };
-    ask_hub(env, HubRequest::ListAlerts(query)).await
+    ask_hub(env, 200, query).await
 }
 
 pub async fn get(env: &Env, id: &str) -> ApiResult {
-    ask_hub(env, HubRequest::GetAlert(alert_id(id)?)).await
+    ask_hub(env, 200, GetAlert(alert_id(id)?)).await
 }
 
 pub async fn retry(env: &Env, id: &str) -> ApiResult {
-    ask_hub(env, HubRequest::Retry(alert_id(id)?)).await
+    ask_hub(env, 200, RetryAlert(alert_id(id)?)).await
 }
 
 /// `GET /alerts/live`: a WebSocket served by the hub. The token comes in `Authorization` or,

@@ -6,14 +6,18 @@
 use livehook_core::history::{DEFAULT_EVENTS, MAX_HISTORY};
 use livehook_core::ingest::event::{Kind, State, StatusRecord, StreamKey};
 use livehook_core::ingest::providers;
-use livehook_core::protocol::{HistoryQuery, ReplyKind, StreamRequest, STATUS_KV};
-use livehook_core::text::read_json;
+use std::future::Future;
+
+use livehook_core::protocol::{
+    Call, Forwarded, GetRecord, HistoryQuery, Inspect, Payload, StreamRequest, STATUS_KV,
+};
+use livehook_core::text::{read_json, write_json};
 use worker::web_sys::Request;
 use worker::Env;
 
 use super::error::{ApiError, ApiResult};
 use super::request::{param, parse_param, percent_decode, query};
-use super::response::{json, text_response};
+use super::response::{forward, json};
 use crate::platform::kv::Kv;
 use crate::platform::{log, rpc};
 
@@ -101,15 +105,7 @@ pub async fn list(req: &Request, env: &Env) -> ApiResult {
 /// `GET /streams/{provider}/{id}`: the record from the stream's own object, strongly
 /// consistent (right after a webhook got its 2xx, this shows that event). The listing reads KV.
 pub async fn get(req: &Request, env: &Env, provider: &str, id: &str) -> ApiResult {
-    ask_stream(
-        req,
-        env,
-        provider,
-        id,
-        StreamRequest::Get,
-        ReplyKind::Record,
-    )
-    .await
+    ask_stream(req, env, provider, id, GetRecord).await
 }
 
 /// `GET /streams/{provider}/{id}/events`: the stream's newest history entries; `?limit=`
@@ -122,38 +118,27 @@ pub async fn events(req: &Request, env: &Env, provider: &str, id: &str) -> ApiRe
             .filter(|n| (1..=MAX_HISTORY).contains(n))
     })?
     .unwrap_or(DEFAULT_EVENTS);
-    let request = StreamRequest::History(HistoryQuery { limit });
-    ask_stream(req, env, provider, id, request, ReplyKind::History).await
+    ask_stream(req, env, provider, id, HistoryQuery { limit }).await
 }
 
-/// Asks the stream's object and answers with its reply, which must be of kind `want`.
-async fn ask_stream(
+/// Asks the stream's object and answers with its reply's body, as it came.
+fn ask_stream<C, T>(
     req: &Request,
     env: &Env,
     provider: &str,
     id: &str,
-    request: StreamRequest,
-    want: ReplyKind,
-) -> ApiResult {
-    let key = stream_key(req, provider, id)?;
-    let object = rpc::stream(env, &key)?;
-    let answer = rpc::call(&object, &request).await?;
-    if answer.kind == want {
-        Ok(text_response(200, answer.body.get()))
-    } else {
-        Err(ApiError::Unavailable)
-    }
+    request: C,
+) -> impl Future<Output = ApiResult>
+where
+    C: Call<Wire = StreamRequest, Reply = Forwarded<T>>,
+    T: Payload,
+{
+    let object = stream_key(req, provider, id)
+        .and_then(|key| rpc::stream(env, &key).map_err(ApiError::from));
+    forward(object, 200, write_json(&request.wire()), T::KIND)
 }
 
 /// `GET /streams/{provider}/{id}/diagnostics`: the stream object's own state.
 pub async fn diagnostics(req: &Request, env: &Env, provider: &str, id: &str) -> ApiResult {
-    ask_stream(
-        req,
-        env,
-        provider,
-        id,
-        StreamRequest::Inspect,
-        ReplyKind::Inspected,
-    )
-    .await
+    ask_stream(req, env, provider, id, Inspect).await
 }

@@ -3,7 +3,9 @@
 
 use livehook_core::alerts::subscriber::parse_create;
 use livehook_core::ids::SubscriberId;
-use livehook_core::protocol::HubRequest;
+use livehook_core::protocol::{
+    CreateSubscriber, DeleteSubscriber, GetSubscriber, ListSubscribers, RotateSubscriber,
+};
 use worker::web_sys::Request;
 use worker::Env;
 
@@ -19,21 +21,21 @@ fn subscriber_id(id: &str) -> Result<SubscriberId, ApiError> {
 pub async fn create(req: Request, env: &Env) -> ApiResult {
     let body = read_body(&req).await?;
     let new = parse_create(&body, env::config(env).alerts.allow_loopback)?;
-    ask_hub(env, HubRequest::CreateSubscriber(new)).await
+    ask_hub(env, 201, CreateSubscriber(new)).await
 }
 
 pub async fn list(env: &Env) -> ApiResult {
-    ask_hub(env, HubRequest::ListSubscribers).await
+    ask_hub(env, 200, ListSubscribers).await
 }
 
 pub async fn get(env: &Env, id: &str) -> ApiResult {
-    ask_hub(env, HubRequest::GetSubscriber(subscriber_id(id)?)).await
+    ask_hub(env, 200, GetSubscriber(subscriber_id(id)?)).await
 }
 
 pub async fn rotate(env: &Env, id: &str) -> ApiResult {
-    ask_hub(env, HubRequest::RotateSubscriber(subscriber_id(id)?)).await
+    ask_hub(env, 200, RotateSubscriber(subscriber_id(id)?)).await
 }
 
 pub async fn delete(env: &Env, id: &str) -> ApiResult {
-    ask_hub(env, HubRequest::DeleteSubscriber(subscriber_id(id)?)).await
+    ask_hub(env, 200, DeleteSubscriber(subscriber_id(id)?)).await
 }

@@ -6,7 +6,7 @@
 use livehook_core::ingest::event::Event;
 use livehook_core::ingest::providers::{self, Inbound, Parsed, Provider};
 use livehook_core::ordering::Outcome;
-use livehook_core::protocol::{IgnoredNote, Ingest, IngestReply, ReplyKind, StreamRequest};
+use livehook_core::protocol::{IgnoredNote, Ingest, IngestReply};
 use livehook_core::time::millis_to_nanos;
 use livehook_core::traffic::label;
 use serde_json::json;
@@ -101,12 +101,12 @@ async fn handle(
             if let Some(key) = stream {
                 // The stream's history records it; a failure here does not fail the webhook.
                 line.stream = Some(key.to_string());
-                let note = StreamRequest::Ignored(IgnoredNote {
+                let note = IgnoredNote {
                     event_type: event_type.clone(),
                     received_at_ms,
-                });
+                };
                 let noted = match rpc::stream(env, &key) {
-                    Ok(object) => rpc::call(&object, &note).await.map(|_| ()),
+                    Ok(object) => rpc::call(&object, note).await.map(|_| ()),
                     Err(e) => Err(e),
                 };
                 if let Err(e) = noted {
@@ -169,13 +169,9 @@ fn test_answer(line: &mut WebhookLog) -> ApiResult {
 /// Hands one event to its stream's object.
 async fn ingest(env: &Env, event: Event, received_at_ms: u64) -> Result<IngestReply, ApiError> {
     let object = rpc::stream(env, &event.stream)?;
-    let request = StreamRequest::Ingest(Box::new(Ingest {
+    let request = Ingest {
         event,
         received_at_ms,
-    }));
-    let answer = rpc::call(&object, &request).await?;
-    match answer.kind {
-        ReplyKind::Ingested => Ok(answer.parse()?),
-        _ => Err(ApiError::Unavailable),
-    }
+    };
+    Ok(rpc::call(&object, request).await?)
 }

@@ -1,7 +1,8 @@
 //! Typed calls to the Durable Objects, over the runtime's JS RPC: the caller sends the JSON of one
 //! request enum from `livehook_core::protocol` to the object's one method, `rpc` (exported by
-//! `src/entry.js`), and gets back the JSON of a `Reply`. No `Request`, `Response` or body stream
-//! is made on either side (a `fetch` to an object costs both sides a request and a response
+//! `src/entry.js`), and gets back the JSON of a `Reply`, read as the reply type the request names
+//! (`protocol::Call`). No `Request`, `Response` or body stream is made on either side (a `fetch`
+//! to an object costs both sides a request and a response
 //! object, their headers and a body read). Objects dispatch on the request's variant.
 //!
 //! A call that cannot be made or answered (the object threw, the hop failed) is
@@ -15,12 +16,16 @@
 //! nanosecond event times.
 
 use livehook_core::ingest::event::StreamKey;
+use std::future::Future;
+
 use livehook_core::protocol::{
-    Answer, ObjectError, Reply, ALERT_HUB_DO, ALERT_HUB_NAME, STREAMS_DO, TRAPPED,
+    answer_body, Call, ObjectError, Reply, ReplyBody, ReplyKind, ALERT_HUB_DO, ALERT_HUB_NAME,
+    STREAMS_DO, TRAPPED,
 };
 use livehook_core::text::{read_json, write_json};
 use serde::de::DeserializeOwned;
 use serde::Serialize;
+use serde_json::value::RawValue;
 use wasm_bindgen::{JsCast, JsValue};
 use worker::wasm_bindgen_futures::JsFuture;
 use worker::{js_sys, web_sys, Env, Request, Response, Stub};
@@ -62,16 +67,34 @@ fn call_failed(e: JsValue) -> ObjectError {
     }
 }
 
-/// Sends `request` to `object` and returns its answer.
-pub async fn call(object: &ObjectStub, request: &impl Serialize) -> Result<Answer, ObjectError> {
-    let pending = object.rpc(&write_json(request)).map_err(call_failed)?;
+/// Sends `request` to `object` and returns its reply, of the type the request names (an answer
+/// of another kind is [`ObjectError::Unavailable`]). Only the request's JSON and the reading of
+/// its body are made per request type; the call itself is one copy in the Wasm for all.
+pub fn call<'a, C>(
+    object: &'a ObjectStub,
+    request: C,
+) -> impl Future<Output = Result<C::Reply, ObjectError>> + 'a
+where
+    C: Call + 'a,
+{
+    let body = reply_body(object, write_json(&request.wire()), C::Reply::KIND);
+    async move { C::Reply::read(body.await?) }
+}
+
+/// One call: the request's JSON out, the body of its answer back, unread, once it is of `kind`
+/// (what [`call`] reads as the reply type, and what the worker forwards as it came).
+pub async fn reply_body(
+    object: &ObjectStub,
+    request: String,
+    kind: ReplyKind,
+) -> Result<Box<RawValue>, ObjectError> {
+    let pending = object.rpc(&request).map_err(call_failed)?;
     let text = JsFuture::from(pending)
         .await
         .map_err(call_failed)?
         .as_string()
         .ok_or_else(|| ObjectError::Unavailable("object answer is not text".into()))?;
-    read_json::<Reply<Answer>>(&text)
-        .map_err(|e| ObjectError::Unavailable(format!("object answer: {e}")))?
+    answer_body(&text, kind)
 }
 
 /// Inside an object: the request of a call, from its JSON. A request this version cannot read

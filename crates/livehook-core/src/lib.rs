@@ -22,13 +22,19 @@
 //!   outcome over the last hour and day (from Analytics Engine, or one isolate's own counts).
 //! - [`live`]: whether a stream object pushes a change to the live feed (only while someone
 //!   watches, asking again once a second).
+//! - [`store`]: a Durable Object's storage as a trait (text and number values, the
+//!   128-keys-per-call limit, the alarm), with an in-memory version for tests.
 //! - [`protocol`]: the contract between the worker and its Durable Objects: binding names,
-//!   shared keys, typed requests and replies, their limits.
-//! - [`hub`]: the alert hub's logic over a storage trait and an effects trait: intake,
-//!   dispatch, subscriptions.
+//!   shared keys, one type per request naming its reply, the replies and their limits.
+//! - [`hub`]: the alert hub's logic over [`store`] and its effects trait: intake, dispatch,
+//!   subscriptions.
+//! - [`stream`]: a stream object's logic over [`store`] and its effects trait: the ledger
+//!   loaded once, an event and its history written together, the KV coalescing alarm, the
+//!   alert hand-off, the live-feed push, the legacy history migration. `hub` and `stream`
+//!   never use each other: they talk through `protocol`.
 //!
 //! The worker crate (the shell) holds the routes, the two Durable Objects and the runtime glue;
-//! it implements `hub`'s traits and speaks `protocol`.
+//! it implements the `store`, `hub` and `stream` traits and speaks `protocol`.
 
 pub mod alerts;
 pub mod config;
@@ -39,6 +45,8 @@ pub mod ingest;
 pub mod live;
 pub mod ordering;
 pub mod protocol;
+pub mod store;
+pub mod stream;
 pub mod text;
 pub mod time;
 pub mod traffic;

@@ -1,7 +1,7 @@
 //! The per-stream state machine: ordering, de-duplication, KV write coalescing and the alert
-//! outbox. The stream's Durable Object (the worker's `objects/stream.rs`) is a thin shell that
-//! loads a [`StreamLedger`], calls these functions with `now`, persists the result and performs
-//! the I/O they ask for. It sits above `alerts` because the outbox holds [`Alert`]s.
+//! outbox. The stream object's logic ([`crate::stream`]) loads a [`StreamLedger`], calls these
+//! functions with `now`, persists the result and performs the I/O they ask for. It sits above
+//! `alerts` because the outbox holds [`Alert`]s.
 //!
 //! Invariants (each has a test below):
 //! - The newest provider event wins: an event older than the current one never overwrites it.

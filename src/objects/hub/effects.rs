@@ -7,9 +7,10 @@ use std::time::Duration;
 use livehook_core::alerts::delivery::AttemptResult;
 use livehook_core::alerts::render::Outbound;
 use livehook_core::alerts::schedule::parse_retry_after;
-use livehook_core::hub::store::{Effects, Level, StoreError};
+use livehook_core::hub::effects::{Effects, Level};
 use livehook_core::ingest::event::State;
 use livehook_core::protocol::{NOTIFY_STATES_KEY, STATUS_KV};
+use livehook_core::store::StoreError;
 use serde_json::Value;
 use worker::{AbortController, Env, Fetch};
 

@@ -1,12 +1,11 @@
 //! `AlertHub`: the single Durable Object (binding `ALERT_HUB`, name `global`) that keeps alerts,
 //! subscribers and deliveries. A thin shell: the logic is `livehook_core::hub`, run over this
-//! object's storage ([`store`]) and the runtime ([`effects`]); this file passes typed requests
+//! object's storage ([`super::store`]) and the runtime ([`effects`]); this file passes typed requests
 //! through, starts delivery runs after answering, and hands the alarm to the hub. The live feed
 //! is [`live`].
 
 mod effects;
 mod live;
-mod store;
 
 use std::rc::Rc;
 
@@ -19,10 +18,10 @@ use worker::{
     WebSocketIncomingMessage,
 };
 
+use super::store::DoStore;
 use crate::platform::trap::{self, Place};
 use crate::platform::{env, log, rpc};
 use effects::DoEffects;
-use store::DoStore;
 
 #[wasm_bindgen(wasm_bindgen_futures = worker::wasm_bindgen_futures)]
 impl AlertHub {

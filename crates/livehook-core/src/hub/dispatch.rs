@@ -14,14 +14,16 @@
 use futures_util::stream::{FuturesUnordered, StreamExt};
 use serde_json::json;
 
+use super::effects::{Effects, Level};
 use super::keys;
 use super::state::Hub;
-use super::store::{get_json, get_records, Effects, Level, ListQuery, Store, StoreError, Writes};
+use super::store::{get_json, get_records, Writes};
 use crate::alerts::delivery::{AttemptResult, DeliveryStatus, Finished};
 use crate::alerts::record::AlertRecord;
 use crate::alerts::render::{outbound, Outbound};
 use crate::ids::{AlertId, SubscriberId};
 use crate::protocol::{ObjectError, Reply, Retried, Skipped};
+use crate::store::{ListQuery, Store, StoreError};
 
 /// Most attempts one run starts; more due ones run right after.
 pub const MAX_BATCH: usize = 50;

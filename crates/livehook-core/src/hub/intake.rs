@@ -12,16 +12,15 @@
 use serde::Serialize;
 use serde_json::json;
 
+use super::effects::{Effects, Level};
 use super::keys;
 use super::state::Hub;
-use super::store::{
-    delete_chunked, get_json, get_records, Effects, Level, ListQuery, Store, StoreError, Stored,
-    Writes,
-};
+use super::store::{get_json, get_records, Writes};
 use crate::alerts::alert::Alert;
 use crate::alerts::record::{AlertRecord, AlertView, DeliverySummary, Incident};
 use crate::ids::AlertId;
 use crate::protocol::{Accepted, AlertQuery, AlertsPage, DeliveryFilter, ObjectError, Reply};
+use crate::store::{delete_chunked, ListQuery, Store, StoreError, Stored};
 use crate::text::write_json;
 
 /// How many alerts the hub keeps; older ones are pruned.

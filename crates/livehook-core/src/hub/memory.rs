@@ -1,121 +1,16 @@
-//! The hub's traits in memory, for host tests: a [`MemoryStore`] (a sorted map, the alarm, the
-//! 128-keys-per-call limit of the real storage, and a switch that makes every call fail) and a
-//! [`MemoryWorld`] (a settable clock, counting randomness, scripted subscriber answers, and
-//! everything broadcast, published and logged, kept for inspection). Futures here never wait,
-//! so [`block_on`] can drive them.
+//! The hub's effects in memory, for host tests: a [`MemoryWorld`] (a settable clock, counting
+//! randomness, scripted subscriber answers, and everything broadcast, published and logged,
+//! kept for inspection). Its storage is [`crate::store::memory::MemoryStore`].
 
 use std::cell::{Cell, RefCell};
-use std::collections::BTreeMap;
-use std::future::Future;
-use std::pin::pin;
-use std::rc::Rc;
-use std::task::{Context, Poll, Waker};
 
 use serde_json::Value;
 
-use super::store::{Effects, Level, ListQuery, Store, StoreError, Stored, MAX_KEYS_PER_CALL};
+use super::effects::{Effects, Level};
 use crate::alerts::delivery::AttemptResult;
 use crate::alerts::render::Outbound;
 use crate::ingest::event::State;
-
-/// Storage in a sorted map.
-#[derive(Debug, Default)]
-pub struct MemoryStore {
-    pub data: RefCell<BTreeMap<String, Stored>>,
-    pub alarm_ms: Cell<Option<u64>>,
-    /// While set, every call fails (storage unavailable). Shared, so a scripted subscriber can
-    /// switch it in the middle of a run.
-    pub failing: Rc<Cell<bool>>,
-    /// Storage calls made.
-    pub calls: Cell<usize>,
-}
-
-impl MemoryStore {
-    fn call(&self) -> Result<(), StoreError> {
-        self.calls.set(self.calls.get() + 1);
-        if self.failing.get() {
-            Err(StoreError("storage unavailable (test)".into()))
-        } else {
-            Ok(())
-        }
-    }
-
-    fn limit(n: usize) -> Result<(), StoreError> {
-        if n > MAX_KEYS_PER_CALL {
-            Err(StoreError(format!("{n} keys in one call")))
-        } else {
-            Ok(())
-        }
-    }
-
-    /// The keys with `prefix`.
-    pub fn keys(&self, prefix: &str) -> Vec<String> {
-        self.data
-            .borrow()
-            .keys()
-            .filter(|k| k.starts_with(prefix))
-            .cloned()
-            .collect()
-    }
-}
-
-impl Store for MemoryStore {
-    async fn get(&self, key: &str) -> Result<Option<Stored>, StoreError> {
-        self.call()?;
-        Ok(self.data.borrow().get(key).cloned())
-    }
-
-    async fn get_many(&self, keys: &[String]) -> Result<Vec<(String, Stored)>, StoreError> {
-        self.call()?;
-        Self::limit(keys.len())?;
-        let data = self.data.borrow();
-        Ok(keys
-            .iter()
-            .filter_map(|k| Some((k.clone(), data.get(k)?.clone())))
-            .collect())
-    }
-
-    async fn list(&self, q: ListQuery<'_>) -> Result<Vec<(String, Stored)>, StoreError> {
-        self.call()?;
-        let data = self.data.borrow();
-        let matching = data.iter().filter(|(k, _)| k.starts_with(q.prefix));
-        let limit = q.limit.unwrap_or(usize::MAX);
-        let pairs = |(k, v): (&String, &Stored)| (k.clone(), v.clone());
-        Ok(if q.reverse {
-            matching.rev().take(limit).map(pairs).collect()
-        } else {
-            matching.take(limit).map(pairs).collect()
-        })
-    }
-
-    async fn put_all(&self, entries: Vec<(String, Stored)>) -> Result<(), StoreError> {
-        self.call()?;
-        Self::limit(entries.len())?;
-        self.data.borrow_mut().extend(entries);
-        Ok(())
-    }
-
-    async fn delete_all(&self, keys: Vec<String>) -> Result<(), StoreError> {
-        self.call()?;
-        Self::limit(keys.len())?;
-        let mut data = self.data.borrow_mut();
-        for k in keys {
-            data.remove(&k);
-        }
-        Ok(())
-    }
-
-    async fn alarm(&self) -> Result<Option<u64>, StoreError> {
-        self.call()?;
-        Ok(self.alarm_ms.get())
-    }
-
-    async fn set_alarm(&self, at_ms: u64) -> Result<(), StoreError> {
-        self.call()?;
-        self.alarm_ms.set(Some(at_ms));
-        Ok(())
-    }
-}
+use crate::store::StoreError;
 
 /// How a scripted subscriber answers one request.
 pub type Responder = Box<dyn Fn(&Outbound) -> AttemptResult>;
@@ -201,16 +96,5 @@ impl Effects for MemoryWorld {
         let mut r = (self.respond.borrow())(out);
         r.started_ms = self.now_ms.get();
         r
-    }
-}
-
-/// Drives a future whose every await is ready at once (everything in this module).
-pub fn block_on<F: Future>(fut: F) -> F::Output {
-    let mut fut = pin!(fut);
-    let mut cx = Context::from_waker(Waker::noop());
-    loop {
-        if let Poll::Ready(out) = fut.as_mut().poll(&mut cx) {
-            return out;
-        }
     }
 }

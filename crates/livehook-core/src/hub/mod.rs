@@ -1,8 +1,8 @@
 //! The alert hub's logic: one instance (a Durable Object in the worker) keeps alerts,
-//! subscribers and deliveries, and fans alerts out. Here it runs over two traits
-//! ([`store::Store`], [`store::Effects`]), so everything below runs under `cargo test` against
-//! [`memory`]; the Durable Object is a thin shell that implements the traits and passes requests
-//! through.
+//! subscribers and deliveries, and fans alerts out. Here it runs over two traits (the shared
+//! [`crate::store::Store`] and its own [`effects::Effects`]), so everything below runs under
+//! `cargo test` against memory ([`crate::store::memory`], [`memory`]); the Durable Object is a
+//! thin shell that implements the traits and passes requests through.
 //!
 //! - [`intake`]: accepting an alert with one pending delivery per matching subscriber, in one
 //!   storage write, before answering; folding repeats into an open incident; pruning; listing.
@@ -12,9 +12,11 @@
 //!   the states subscribers want.
 //! - [`requests`]: one typed request in, one typed answer out.
 //! - [`state`]: what an instance holds, and the helpers every job uses.
-//! - [`keys`]: the storage layout; [`store`]: the two traits.
+//! - [`keys`]: the storage layout; [`store`]: helpers over the storage trait (JSON values,
+//!   record batches); [`effects`]: the effects trait.
 
 pub mod dispatch;
+pub mod effects;
 pub mod intake;
 pub mod keys;
 #[cfg(test)]

@@ -1,8 +1,9 @@
 //! The hub's requests: one [`HubRequest`] in, one typed answer out, and whether a delivery run
 //! should start after answering.
 
+use super::effects::Effects;
 use super::state::Hub;
-use super::store::{Effects, Store};
+use crate::store::Store;
 use serde::Serialize;
 
 use crate::ingest::event::StatusRecord;

@@ -5,11 +5,13 @@
 use std::cell::Cell;
 use std::rc::Rc;
 
+use super::effects::Effects;
 use super::keys;
-use super::store::{get_json, Effects, Store, StoreError};
+use super::store::get_json;
 use crate::alerts::record::AlertRecord;
 use crate::config::{AlertConfig, Config};
 use crate::ids::AlertId;
+use crate::store::{Store, StoreError};
 
 /// How long an attempt's lease outlives its timeout.
 pub const LEASE_MARGIN_MS: u64 = 5_000;

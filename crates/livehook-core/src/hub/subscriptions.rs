@@ -10,9 +10,10 @@
 
 use serde_json::json;
 
+use super::effects::{Effects, Level};
 use super::keys;
 use super::state::Hub;
-use super::store::{list_json, Effects, Level, ListQuery, Store, StoreError, Stored};
+use super::store::list_json;
 use crate::alerts::secret::{SigningSecret, SECRET_BYTES};
 use crate::alerts::subscriber::{
     AlsoSigning, Disabled, Format, NewSubscriber, Source, Subscriber, ROTATION_OVERLAP_MS,
@@ -20,6 +21,7 @@ use crate::alerts::subscriber::{
 use crate::ids::SubscriberId;
 use crate::ingest::event::State;
 use crate::protocol::{Created, Deleted, ObjectError, Reply, Rotated, SubscriptionsPage};
+use crate::store::{ListQuery, Store, StoreError, Stored};
 use crate::time::{format_rfc3339, millis_to_nanos};
 
 /// Most subscribers created through the API.

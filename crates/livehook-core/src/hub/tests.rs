@@ -7,9 +7,8 @@ use base64::{engine::general_purpose::STANDARD, Engine};
 use serde_json::Value;
 
 use super::intake::MAX_ALERTS;
-use super::memory::{answer, block_on, MemoryStore, MemoryWorld};
+use super::memory::{answer, MemoryWorld};
 use super::state::LEASE_MARGIN_MS;
-use super::store::Stored;
 use super::subscriptions::MAX_SUBSCRIBERS;
 use super::{keys, Hub};
 use crate::alerts::alert::Alert;
@@ -24,6 +23,8 @@ use crate::protocol::{
     Accepted, AlertLimit, AlertQuery, Created, DeliveryFilter, HubReply, HubRequest, ObjectError,
     StreamChange, Watching,
 };
+use crate::store::memory::{block_on, MemoryStore};
+use crate::store::Stored;
 
 const T0: u64 = 1_720_548_474_000;
 const SECRET: &str = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";

@@ -1,7 +1,8 @@
-//! The hub's storage trait over the Durable Object's storage (`platform::storage`). Values are
-//! JS strings (JSON text) and numbers: the hub's stored format.
+//! Durable Object storage as the core's [`Store`], for both objects, over workers-rs's `Storage`
+//! (`platform::storage`). Values are JS strings (JSON text) and numbers: the objects' stored
+//! format.
 
-use livehook_core::hub::store::{ListQuery, Store, StoreError, Stored};
+use livehook_core::store::{ListQuery, Store, StoreError, Stored};
 use wasm_bindgen::JsValue;
 use worker::Storage;
 
@@ -70,17 +71,13 @@ impl Store for DoStore {
     }
 
     async fn alarm(&self) -> Result<Option<u64>, StoreError> {
-        let at = self
-            .0
-            .get_alarm()
-            .await
-            .map_err(|e| StoreError(format!("get alarm: {e}")))?;
+        let at = self.0.get_alarm().await.map_err(failed("get alarm"))?;
         Ok(at.map(|ms| ms.max(0) as u64))
     }
 
     async fn set_alarm(&self, at_ms: u64) -> Result<(), StoreError> {
         set_alarm_at(&self.0, at_ms)
             .await
-            .map_err(|e| StoreError(format!("set alarm: {e}")))
+            .map_err(failed("set alarm"))
     }
 }

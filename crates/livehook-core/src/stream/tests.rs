@@ -1,0 +1,629 @@
+//! The stream object's logic on the host, over [`crate::store::memory`] and [`super::memory`]:
+//! one read per load (shared by requests that arrive during it), the writes an event costs, a
+//! failed write dropping the in-memory state, the KV coalescing alarm, the hub hand-off, the
+//! wanted-states cache, the live-feed gate, the legacy history migration and the typed replies.
+
+use std::pin::pin;
+use std::rc::Rc;
+
+use futures_util::future::join;
+
+use super::isolate::Isolate;
+use super::memory::{accept_all, HubAnswer, MemoryWorld};
+use super::{keys, StreamObject};
+use crate::history::{HistoryEntry, HistoryOutcome, MAX_HISTORY};
+use crate::ingest::event::{errored_event_for_tests, Event, Kind, ProviderId, State};
+use crate::ingest::event::{StreamKey, TimeSource};
+use crate::ordering::{Outcome, StreamLedger};
+use crate::protocol::{
+    read_reply, Call, GetRecord, HistoryQuery, HubReply, IgnoredNote, Ingest, IngestReply, Inspect,
+    ObjectError, Reply, StreamRequest, Watching, NOTIFY_STATES_KEY,
+};
+use crate::store::memory::{block_on, poll_once, Call as StoreCall, MemoryStore};
+use crate::store::MAX_KEYS_PER_CALL;
+use crate::text::{read_json, write_json};
+use crate::time::Nanos;
+
+/// 2026-11-01T12:00:00Z.
+const T0: u64 = 1_793_534_400_000;
+
+type TestObject = StreamObject<MemoryStore, MemoryWorld>;
+
+fn object_on(store: MemoryStore) -> TestObject {
+    StreamObject::new(store, MemoryWorld::new(T0), Rc::new(Isolate::default()))
+}
+
+fn object() -> TestObject {
+    object_on(MemoryStore::default())
+}
+
+/// A FastPix event for stream `s1`, `at` seconds after T0.
+fn ev(id: &str, at: u64, state: State) -> Event {
+    Event {
+        stream: StreamKey::new(ProviderId::new("fastpix"), Kind::LiveInput, "s1").unwrap(),
+        parent_id: None,
+        state,
+        recording: None,
+        occurred_at: (T0 + at * 1000) as Nanos * 1_000_000,
+        time_source: TimeSource::Provider,
+        event_type: format!("video.live_stream.{}", state.as_str()),
+        event_id: id.into(),
+        error: None,
+        name: None,
+        keeps_state: false,
+        warning: None,
+        latest_recording: None,
+    }
+}
+
+/// A request through the wire both ways, as the worker and the Durable Object exchange it.
+fn ask_with_push<C: Call<Wire = StreamRequest>>(
+    o: &TestObject,
+    request: C,
+) -> (Reply<C::Reply>, Option<super::LivePush>) {
+    let wire: StreamRequest = read_json(&write_json(&request.wire())).unwrap();
+    let handled = block_on(o.handle(wire));
+    (read_reply(&write_json(&handled.reply)), handled.push)
+}
+
+fn ask<C: Call<Wire = StreamRequest>>(o: &TestObject, request: C) -> Reply<C::Reply> {
+    ask_with_push(o, request).0
+}
+
+/// Sends `event`, received now.
+fn send(o: &TestObject, event: Event) -> Reply<IngestReply> {
+    let received_at_ms = o.fx.now_ms.get();
+    ask(
+        o,
+        Ingest {
+            event,
+            received_at_ms,
+        },
+    )
+}
+
+fn outcome(o: &TestObject, event: Event) -> Outcome {
+    send(o, event).unwrap().outcome
+}
+
+/// The ledger as storage holds it.
+fn stored_ledger(o: &TestObject) -> StreamLedger {
+    read_json(&o.store.text(keys::LEDGER).unwrap()).unwrap()
+}
+
+/// The state of the record KV holds for stream `s1`.
+fn kv_state(o: &TestObject) -> Option<String> {
+    let kv = o.fx.kv.borrow();
+    let value = kv.get("status:fastpix:live_input:s1")?;
+    let record: crate::ingest::event::StatusRecord = read_json(&value.text).ok()?;
+    Some(record.state.as_str().to_owned())
+}
+
+/// The alarm fires when it is due: the clock moves to it, and the runtime no longer reports it
+/// while the handler runs.
+fn fire_alarm(o: &TestObject) -> Reply<()> {
+    let at = o.store.alarm_ms.take().expect("an alarm is set");
+    o.fx.now_ms.set(at);
+    block_on(o.alarm())
+}
+
+fn history(o: &TestObject, limit: usize) -> Vec<HistoryEntry> {
+    let page = ask(o, HistoryQuery { limit }).unwrap();
+    let page: serde_json::Value = serde_json::from_str(page.json()).unwrap();
+    serde_json::from_value(page["events"].clone()).unwrap()
+}
+
+#[test]
+fn an_applied_event_costs_one_read_on_load_then_one_three_key_write_and_one_kv_write() {
+    let o = object();
+    assert_eq!(outcome(&o, ev("a", 1, State::Connected)), Outcome::Applied);
+    assert_eq!(
+        o.store.take_log(),
+        [
+            StoreCall::GetMany(vec!["state".into(), "history".into()]),
+            StoreCall::Put(vec!["state".into(), "history".into(), "e:00".into()]),
+        ],
+        "nothing pending: no alarm call"
+    );
+    assert_eq!((o.fx.kv_writes.get(), o.fx.kv_reads.get()), (1, 1));
+    o.fx.advance(2_000);
+    assert_eq!(outcome(&o, ev("b", 2, State::Live)), Outcome::Applied);
+    assert_eq!(
+        o.store.take_log(),
+        [StoreCall::Put(vec![
+            "state".into(),
+            "history".into(),
+            "e:01".into()
+        ])],
+        "the ledger stays in memory; the wanted states are cached"
+    );
+    assert_eq!((o.fx.kv_writes.get(), o.fx.kv_reads.get()), (2, 1));
+    assert_eq!(kv_state(&o).as_deref(), Some("live"));
+}
+
+#[test]
+fn requests_arriving_while_the_ledger_loads_read_storage_once_and_share_one_ledger() {
+    let o = object();
+    o.store.held.set(true);
+    let first = Ingest {
+        event: ev("a", 1, State::Connected),
+        received_at_ms: T0,
+    };
+    let second = Ingest {
+        event: ev("b", 2, State::Live),
+        received_at_ms: T0,
+    };
+    let mut both = pin!(join(o.handle(first.wire()), o.handle(second.wire())));
+    assert!(poll_once(&mut both).is_none(), "the read is under way");
+    assert!(poll_once(&mut both).is_none());
+    assert_eq!(
+        o.store.take_log(),
+        [StoreCall::GetMany(vec!["state".into(), "history".into()])],
+        "one read for both"
+    );
+    o.store.held.set(false);
+    let (a, b) = block_on(both);
+    let outcomes = [a.reply.unwrap(), b.reply.unwrap()].map(|r| match r {
+        crate::protocol::StreamReply::Ingested(i) => i.outcome,
+        other => panic!("{other:?}"),
+    });
+    assert_eq!(outcomes, [Outcome::Applied, Outcome::Applied]);
+    let reads = o
+        .store
+        .take_log()
+        .iter()
+        .filter(|c| matches!(c, StoreCall::GetMany(_)))
+        .count();
+    assert_eq!(reads, 0, "no second read");
+    let ledger = stored_ledger(&o);
+    assert_eq!(ledger.version, 2, "one ledger saw both");
+    assert_eq!(ledger.seen.len(), 2);
+    assert_eq!(o.store.text(keys::COUNT).as_deref(), Some("2"));
+}
+
+#[test]
+fn a_load_abandoned_midway_leaves_the_next_request_to_read_again() {
+    let o = object();
+    o.store.held.set(true);
+    {
+        let mut abandoned = pin!(o.handle(GetRecord.wire()));
+        assert!(poll_once(&mut abandoned).is_none());
+    }
+    o.store.held.set(false);
+    assert_eq!(outcome(&o, ev("a", 1, State::Live)), Outcome::Applied);
+    let reads = o
+        .store
+        .take_log()
+        .iter()
+        .filter(|c| matches!(c, StoreCall::GetMany(_)))
+        .count();
+    assert_eq!(reads, 2);
+}
+
+#[test]
+fn a_failed_storage_write_drops_the_in_memory_state_so_the_retry_is_applied() {
+    let o = object();
+    assert_eq!(ask(&o, GetRecord).err(), Some(ObjectError::NoSuchStream));
+    o.store.failing_writes.set(true);
+    let failed = send(&o, ev("a", 1, State::Live));
+    assert!(
+        matches!(failed, Err(ObjectError::Unavailable(_))),
+        "{failed:?}"
+    );
+    assert_eq!(kv_state(&o), None, "nothing was written, KV included");
+    o.store.failing_writes.set(false);
+    o.store.take_log();
+    assert_eq!(
+        outcome(&o, ev("a", 1, State::Live)),
+        Outcome::Applied,
+        "not a duplicate of a change that was never stored"
+    );
+    assert_eq!(
+        o.store.take_log().first(),
+        Some(&StoreCall::GetMany(vec!["state".into(), "history".into()])),
+        "read again"
+    );
+    assert_eq!(stored_ledger(&o).version, 1);
+    assert_eq!(o.store.text(keys::COUNT).as_deref(), Some("1"));
+    assert_eq!(o.store.keys("e:"), ["e:00"], "the count was read again too");
+    assert_eq!(kv_state(&o).as_deref(), Some("live"));
+}
+
+#[test]
+fn a_storage_read_that_fails_is_unavailable_and_nothing_is_kept() {
+    let o = object();
+    o.store.failing.set(true);
+    let got = send(&o, ev("a", 1, State::Live));
+    assert!(matches!(&got, Err(ObjectError::Unavailable(m)) if m.starts_with("read ledger")));
+    o.store.failing.set(false);
+    assert_eq!(outcome(&o, ev("a", 1, State::Live)), Outcome::Applied);
+}
+
+#[test]
+fn a_burst_leaves_the_newest_record_to_the_alarm_a_second_later() {
+    let o = object();
+    outcome(&o, ev("1", 1, State::Connected));
+    o.fx.advance(100);
+    outcome(&o, ev("2", 2, State::Live));
+    o.fx.advance(100);
+    outcome(&o, ev("3", 3, State::Disconnected));
+    assert_eq!(o.fx.kv_writes.get(), 1, "one KV write a second");
+    assert_eq!(kv_state(&o).as_deref(), Some("connected"));
+    assert_eq!(o.store.alarm_ms.get(), Some(T0 + 1_000));
+    let diagnostics: serde_json::Value =
+        serde_json::from_str(ask(&o, Inspect).unwrap().json()).unwrap();
+    assert_eq!(diagnostics["kv_in_sync"], false);
+    fire_alarm(&o).unwrap();
+    assert_eq!(o.fx.kv_writes.get(), 2);
+    assert_eq!(kv_state(&o).as_deref(), Some("disconnected"), "the newest");
+    let saved = stored_ledger(&o);
+    assert_eq!(
+        (saved.version, saved.kv_version),
+        (3, 3),
+        "saved by the alarm"
+    );
+    assert_eq!(o.store.alarm_ms.get(), None, "nothing left to wake for");
+}
+
+#[test]
+fn a_failed_kv_write_is_retried_by_the_alarm_with_backoff() {
+    let o = object();
+    o.fx.kv_writes_fail.set(true);
+    assert_eq!(
+        outcome(&o, ev("1", 1, State::Live)),
+        Outcome::Applied,
+        "the event is stored: KV catches up"
+    );
+    assert!(o.fx.logged("kv write failed"));
+    assert_eq!(o.store.alarm_ms.get(), Some(T0 + 1_000));
+    fire_alarm(&o).unwrap();
+    assert_eq!(stored_ledger(&o).kv_failures, 2);
+    assert_eq!(
+        o.store.alarm_ms.get(),
+        Some(T0 + 3_000),
+        "two failures: 2 s after the last try"
+    );
+    o.fx.kv_writes_fail.set(false);
+    fire_alarm(&o).unwrap();
+    assert_eq!(kv_state(&o).as_deref(), Some("live"));
+    let saved = stored_ledger(&o);
+    assert_eq!((saved.kv_failures, saved.kv_version), (0, 1));
+    assert_eq!(o.fx.kv_writes.get(), 3);
+}
+
+#[test]
+fn an_alert_is_handed_to_the_hub_and_leaves_the_outbox_once_confirmed() {
+    let o = object();
+    let got = send(&o, errored_event_for_tests("in1", "e1")).unwrap();
+    assert_eq!((got.outcome, got.alert_queued), (Outcome::Applied, true));
+    assert_eq!(o.fx.hub_calls_of(r#"{"accept""#), 1);
+    assert_eq!(o.fx.hub_calls.borrow()[0].1, 5_000, "bounded by 5 s");
+    assert!(stored_ledger(&o).outbox.is_empty(), "saved without it");
+    assert_eq!(
+        o.fx.kv_reads.get(),
+        0,
+        "errors always notify: no states read"
+    );
+}
+
+#[test]
+fn the_alarm_is_set_before_an_alert_is_handed_off_so_a_hand_off_cut_short_is_retried() {
+    let o = object();
+    o.store.take_log();
+    let got = send(&o, errored_event_for_tests("in1", "e1")).unwrap();
+    assert!(got.alert_queued);
+    let log = o.store.take_log();
+    let set_at = log
+        .iter()
+        .position(|c| *c == StoreCall::SetAlarm(T0 + 5_000));
+    let saved_without = log
+        .iter()
+        .rposition(|c| matches!(c, StoreCall::Put(keys) if keys.iter().any(|k| k == keys::LEDGER)));
+    assert!(
+        set_at.is_some(),
+        "an alarm by the hand-off's deadline: {log:?}"
+    );
+    assert!(
+        set_at < saved_without,
+        "set before the outbox is emptied: {log:?}"
+    );
+    // Had the object stopped during the hand-off, that alarm hands the stored alert over.
+    assert_eq!(o.store.alarm_ms.get(), Some(T0 + 5_000));
+}
+
+#[test]
+fn a_refused_hand_off_keeps_the_alert_in_the_outbox_and_the_alarm_retries_it() {
+    let o = object();
+    o.fx.hub_answers(|_| HubAnswer::Reply(Err(ObjectError::Unavailable("down".into()))));
+    let got = send(&o, errored_event_for_tests("in1", "e1")).unwrap();
+    assert_eq!(
+        (got.outcome, got.alert_queued),
+        (Outcome::Applied, true),
+        "answered anyway: the event and its alert are stored"
+    );
+    let saved = stored_ledger(&o);
+    assert_eq!((saved.outbox.len(), saved.outbox_failures), (1, 1));
+    assert_eq!(o.store.alarm_ms.get(), Some(T0 + 1_000));
+    // An answer of another kind is no confirmation either.
+    o.fx.hub_answers(|_| HubAnswer::Reply(Ok(HubReply::Watching(Watching { viewers: 1 }))));
+    fire_alarm(&o).unwrap();
+    let saved = stored_ledger(&o);
+    assert_eq!((saved.outbox.len(), saved.outbox_failures), (1, 2));
+    assert_eq!(o.store.alarm_ms.get(), Some(T0 + 3_000));
+    o.fx.hub_answers(accept_all(0));
+    fire_alarm(&o).unwrap();
+    let saved = stored_ledger(&o);
+    assert!(saved.outbox.is_empty());
+    assert_eq!((saved.outbox_failures, saved.outbox_retry_ms), (0, None));
+    assert_eq!(o.fx.hub_calls_of(r#"{"accept""#), 3);
+}
+
+#[test]
+fn a_hand_off_that_times_out_is_retried_like_a_refusal() {
+    let o = object();
+    o.fx.hub_answers(|_| HubAnswer::Silent);
+    let got = send(&o, errored_event_for_tests("in1", "e1")).unwrap();
+    assert!(got.alert_queued);
+    assert_eq!(stored_ledger(&o).outbox.len(), 1);
+    assert_eq!(o.store.alarm_ms.get(), Some(T0 + 1_000));
+    o.fx.hub_answers(accept_all(1));
+    fire_alarm(&o).unwrap();
+    assert!(stored_ledger(&o).outbox.is_empty());
+}
+
+#[test]
+fn the_wanted_states_are_read_once_per_isolate_every_30_seconds() {
+    let isolate = Rc::new(Isolate::default());
+    let a = StreamObject::new(
+        MemoryStore::default(),
+        MemoryWorld::new(T0),
+        isolate.clone(),
+    );
+    let b = StreamObject::new(MemoryStore::default(), MemoryWorld::new(T0), isolate);
+    a.fx.kv.borrow_mut().insert(
+        NOTIFY_STATES_KEY.into(),
+        super::memory::KvValue {
+            text: r#"["disconnected"]"#.into(),
+            metadata: None,
+        },
+    );
+    assert!(!send(&a, ev("1", 1, State::Live)).unwrap().alert_queued);
+    assert_eq!(a.fx.kv_reads.get(), 1);
+    b.fx.advance(10_000);
+    let got = send(&b, ev("2", 2, State::Disconnected)).unwrap();
+    assert!(got.alert_queued, "b knows the states a read");
+    assert_eq!(b.fx.kv_reads.get(), 0, "shared by the isolate's objects");
+    send(&b, errored_event_for_tests("in1", "e1")).unwrap();
+    assert_eq!(b.fx.kv_reads.get(), 0, "an error reads nothing");
+    a.fx.advance(30_000);
+    send(&a, ev("3", 3, State::Idle)).unwrap();
+    assert_eq!(a.fx.kv_reads.get(), 2, "read again after 30 s");
+    // Unreadable: none wanted, logged, and trusted for the same 30 s.
+    a.fx.kv_reads_fail.set(true);
+    a.fx.advance(30_000);
+    let got = send(&a, ev("4", 4, State::Disconnected)).unwrap();
+    assert!(!got.alert_queued);
+    assert!(a.fx.logged("notify states unreadable"));
+    a.fx.advance(1_000);
+    send(&a, ev("5", 5, State::Live)).unwrap();
+    assert_eq!(a.fx.kv_reads.get(), 3);
+}
+
+#[test]
+fn changes_go_to_the_live_feed_while_someone_watches_and_once_a_second_otherwise() {
+    let o = object();
+    o.fx.hub_answers(accept_all(0));
+    let (_, push) = ask_with_push(&o, ingest_now(&o, ev("1", 1, State::Live)));
+    let push = push.expect("unknown: push");
+    assert_eq!(push.change.version, 1);
+    block_on(o.push_live(push));
+    assert_eq!(o.fx.hub_calls_of(r#"{"stream_changed""#), 1);
+    o.fx.advance(500);
+    let (_, push) = ask_with_push(&o, ingest_now(&o, ev("2", 2, State::Idle)));
+    assert!(push.is_none(), "nobody watched half a second ago");
+    o.fx.advance(500);
+    let (_, push) = ask_with_push(&o, ingest_now(&o, ev("3", 3, State::Live)));
+    o.fx.hub_answers(accept_all(2));
+    block_on(o.push_live(push.expect("the recheck")));
+    o.fx.advance(10);
+    let (_, push) = ask_with_push(&o, ingest_now(&o, ev("4", 4, State::Idle)));
+    assert_eq!(push.map(|p| p.change.version), Some(4), "someone watches");
+    let (_, push) = ask_with_push(&o, ingest_now(&o, ev("4", 4, State::Idle)));
+    assert!(push.is_none(), "a duplicate changes nothing");
+    o.fx.hub_answers(|_| HubAnswer::Silent);
+    let (_, push) = ask_with_push(&o, ingest_now(&o, ev("5", 5, State::Live)));
+    block_on(o.push_live(push.unwrap()));
+    assert!(o.fx.logged("live feed push failed"));
+}
+
+fn ingest_now(o: &TestObject, event: Event) -> Ingest {
+    Ingest {
+        event,
+        received_at_ms: o.fx.now_ms.get(),
+    }
+}
+
+#[test]
+fn an_ignored_message_and_a_duplicate_are_history_only() {
+    let o = object();
+    outcome(&o, ev("1", 1, State::Live));
+    o.store.take_log();
+    let noted = ask(
+        &o,
+        IgnoredNote {
+            event_type: Some("video.live_stream.exploded".into()),
+            received_at_ms: T0,
+        },
+    );
+    assert!(noted.unwrap().ok);
+    assert_eq!(outcome(&o, ev("1", 1, State::Live)), Outcome::Duplicate);
+    assert_eq!(
+        o.store.take_log(),
+        [
+            StoreCall::Put(vec!["history".into(), "e:01".into()]),
+            StoreCall::Put(vec!["history".into(), "e:02".into()]),
+        ]
+    );
+    let outcomes: Vec<HistoryOutcome> = history(&o, 10).iter().map(|e| e.outcome).collect();
+    assert_eq!(
+        outcomes,
+        [
+            HistoryOutcome::Duplicate,
+            HistoryOutcome::Ignored,
+            HistoryOutcome::Applied
+        ]
+    );
+    // A history write that fails does not fail the webhook.
+    o.store.failing_writes.set(true);
+    assert_eq!(outcome(&o, ev("1", 1, State::Live)), Outcome::Duplicate);
+    assert!(o.fx.logged("history not written"));
+}
+
+#[test]
+fn a_stream_that_never_received_an_event_is_no_such_stream_on_every_read() {
+    let o = object();
+    assert_eq!(ask(&o, GetRecord).err(), Some(ObjectError::NoSuchStream));
+    assert_eq!(
+        ask(&o, HistoryQuery { limit: 5 }).err(),
+        Some(ObjectError::NoSuchStream)
+    );
+    assert_eq!(ask(&o, Inspect).err(), Some(ObjectError::NoSuchStream));
+    assert!(o.store.data.borrow().is_empty(), "reads write nothing");
+}
+
+#[test]
+fn every_request_gets_the_reply_its_type_names() {
+    let o = object();
+    let ingested: IngestReply = send(&o, ev("1", 1, State::Live)).unwrap();
+    assert_eq!(ingested.outcome, Outcome::Applied);
+    let record = ask(&o, GetRecord).unwrap();
+    assert!(record
+        .json()
+        .starts_with(r#"{"provider":"fastpix","stream_id":"s1""#));
+    let page = ask(&o, HistoryQuery { limit: 1 }).unwrap();
+    assert!(page
+        .json()
+        .starts_with(r#"{"events":[{"event_type":"video.live_stream.live""#));
+    let inspected = ask(&o, Inspect).unwrap();
+    assert!(inspected
+        .json()
+        .starts_with(r#"{"stream":"fastpix:live_input:s1","kv_in_sync":true"#));
+    let noted = ask(
+        &o,
+        IgnoredNote {
+            event_type: None,
+            received_at_ms: T0,
+        },
+    );
+    assert!(noted.unwrap().ok);
+}
+
+/// `n` entries in the format written before the ring: `h:{received ms, 15 digits}:{n, 6}`.
+fn legacy_store(n: u64) -> MemoryStore {
+    let store = MemoryStore::default();
+    let mut ledger = StreamLedger::default();
+    ledger.apply(&ev("old", 0, State::Live), T0, &[]);
+    ledger.kv_written(ledger.version);
+    let mut data = store.data.borrow_mut();
+    data.insert(
+        keys::LEDGER.into(),
+        crate::store::Stored::Text(write_json(&ledger)),
+    );
+    for i in 0..n {
+        let mut entry = HistoryEntry::of(
+            &ev("old", 0, State::Live),
+            T0 - 1_000_000 + i * 100,
+            HistoryOutcome::Applied,
+            Some(State::Live),
+        );
+        entry.event_type = format!("legacy.{i}");
+        let key = format!("h:{:015}:{:06}", T0 - 1_000_000 + i * 100, i);
+        data.insert(key, crate::store::Stored::Text(write_json(&entry)));
+    }
+    drop(data);
+    store
+}
+
+#[test]
+fn legacy_history_moves_into_the_ring_with_the_next_entry_newest_hundred_kept() {
+    let o = object_on(legacy_store(150));
+    // Before its next entry: read as written, newest first.
+    let before = history(&o, 100);
+    assert_eq!(before.len(), 100);
+    assert_eq!(before[0].event_type, "legacy.149");
+    assert_eq!(before[99].event_type, "legacy.50");
+    o.store.take_log();
+    assert_eq!(outcome(&o, ev("new", 1, State::Idle)), Outcome::Applied);
+    let log = o.store.take_log();
+    let puts: Vec<&Vec<String>> = log
+        .iter()
+        .filter_map(|c| match c {
+            StoreCall::Put(k) => Some(k),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(
+        puts.len(),
+        1,
+        "the move, the ledger and the new entry land together"
+    );
+    assert_eq!(
+        puts[0].len(),
+        103,
+        "ledger, count, 100 moved, the new entry"
+    );
+    assert!(puts[0].len() <= MAX_KEYS_PER_CALL);
+    let deletes: Vec<usize> = log
+        .iter()
+        .filter_map(|c| match c {
+            StoreCall::Delete(k) => Some(k.len()),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(deletes, [128, 22], "then the old keys, 128 a call");
+    assert!(o.store.keys("h:").is_empty());
+    assert_eq!(o.store.keys("e:").len(), MAX_HISTORY);
+    assert_eq!(o.store.text(keys::COUNT).as_deref(), Some("101"));
+    let after = history(&o, 100);
+    assert_eq!(after.len(), 100, "100 kept");
+    assert_eq!(
+        after[0].event_type, "video.live_stream.idle",
+        "the new entry first"
+    );
+    for (n, entry) in after.iter().enumerate().skip(1) {
+        assert_eq!(entry.event_type, format!("legacy.{}", 150 - n), "entry {n}");
+        assert_eq!(entry.outcome, HistoryOutcome::Applied);
+    }
+    let diagnostics: serde_json::Value =
+        serde_json::from_str(ask(&o, Inspect).unwrap().json()).unwrap();
+    assert_eq!(diagnostics["history_entries"], 100);
+}
+
+#[test]
+fn a_legacy_store_with_few_entries_moves_them_all_and_a_failed_delete_is_only_logged() {
+    let o = object_on(legacy_store(3));
+    o.store.take_log();
+    let noted = ask(
+        &o,
+        IgnoredNote {
+            event_type: Some("x".into()),
+            received_at_ms: T0,
+        },
+    );
+    assert!(noted.unwrap().ok);
+    assert_eq!(o.store.text(keys::COUNT).as_deref(), Some("4"));
+    let types: Vec<String> = history(&o, 10).into_iter().map(|e| e.event_type).collect();
+    assert_eq!(types, ["x", "legacy.2", "legacy.1", "legacy.0"]);
+    // Deletes that fail leave keys that are never read again.
+    let o = object_on(legacy_store(3));
+    o.store.failing_writes.set(true);
+    o.fx.kv_writes_fail.set(true);
+    let got = send(&o, ev("new", 1, State::Idle));
+    assert!(
+        got.is_err(),
+        "the write itself failed: the provider retries"
+    );
+    o.store.failing_writes.set(false);
+    assert_eq!(outcome(&o, ev("new", 1, State::Idle)), Outcome::Applied);
+    assert_eq!(history(&o, 10).len(), 4, "moved on the retry");
+}

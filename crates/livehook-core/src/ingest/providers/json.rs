@@ -69,3 +69,80 @@ fn json_error(provider: ProviderId, e: &serde_json::Error) -> ParseError {
         _ => ParseError::Json { line, column },
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::super::cloudflare::CLOUDFLARE;
+    use super::super::cloudflare_stream::CLOUDFLARE_STREAM;
+    use super::super::{parse, Parsed};
+    use super::*;
+
+    const CONNECTED: &str = r#"{"data":{"input_id":"abc","event_type":"live_input.connected","updated_at":"2024-07-09T18:07:51Z"}}"#;
+
+    fn shape(body: &str) -> ParseError {
+        parse(&CLOUDFLARE, body.as_bytes(), 0).unwrap_err()
+    }
+
+    #[test]
+    fn strings_are_borrowed_unless_escapes_are_undone() {
+        let plain: Option<Text> = serde_json::from_str(r#""abc""#).unwrap();
+        assert!(matches!(plain, Some(Text(Cow::Borrowed("abc")))));
+        let escaped: Text = serde_json::from_str(r#""a\u0062\"c""#).unwrap();
+        assert!(matches!(escaped, Text(Cow::Owned(ref s)) if s == "ab\"c"));
+        // The same stream, whichever way its id is written.
+        let a = parse(&CLOUDFLARE, CONNECTED.as_bytes(), 0).unwrap();
+        let b = parse(
+            &CLOUDFLARE,
+            CONNECTED.replace("abc", r"a\u0062c").as_bytes(),
+            0,
+        );
+        assert_eq!(b, Ok(a));
+    }
+
+    #[test]
+    fn a_field_twice_or_under_both_its_names_is_refused_without_quoting() {
+        let twice = r#"{"data":{"input_id":"abc"},"data":{"input_id":"secret-value"}}"#;
+        assert_eq!(
+            shape(twice).to_string(),
+            "JSON does not match the cloudflare payload: wrong type or value at line 1, column 33"
+        );
+        let both = r#"{"uid":"v1","status":{"state":"error","errorReasonCode":"A","errReasonCode":"B"},"modified":"2024-07-09T18:07:51Z"}"#;
+        let err = parse(&CLOUDFLARE_STREAM, both.as_bytes(), 0).unwrap_err();
+        assert!(
+            err.to_string()
+                .ends_with("wrong type or value at line 1, column 75"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn a_payload_sent_as_an_array_is_read_field_by_field() {
+        let by_position =
+            r#"[null, {"input_id":"abc","event_type":"live_input.connected"}, 1642074233]"#;
+        let Ok(Parsed::Event(e)) = parse(&CLOUDFLARE, by_position.as_bytes(), 0) else {
+            panic!("{by_position}")
+        };
+        assert_eq!(
+            (e.stream.id.as_str(), e.occurred_at),
+            ("abc", 1_642_074_233_000_000_000)
+        );
+        // Fields left out at the end are optional ones: the same as an empty object.
+        assert_eq!(shape("[]"), shape("{}"));
+        assert_eq!(
+            shape("{}").to_string(),
+            "JSON does not match the cloudflare payload: missing field `data`"
+        );
+    }
+
+    #[test]
+    fn anything_after_the_payload_is_a_syntax_error() {
+        let trailing = format!("{CONNECTED} x");
+        assert_eq!(
+            shape(&trailing),
+            ParseError::Json {
+                line: 1,
+                column: 101
+            }
+        );
+    }
+}

@@ -89,40 +89,40 @@ const SUBSCRIBER_INVALID: &[&str] = &[
 
 /// `cloudflare` target: one Cloudflare Notifications body.
 pub fn cloudflare(data: &[u8]) {
-    provider(&cloudflare::Cloudflare, data);
+    provider(&cloudflare::CLOUDFLARE, data);
 }
 
 /// `fastpix` target: one FastPix webhook body.
 pub fn fastpix(data: &[u8]) {
-    provider(&fastpix::Fastpix, data);
+    provider(&fastpix::FASTPIX, data);
 }
 
 /// `gcore` target: one Gcore webhook body.
 pub fn gcore(data: &[u8]) {
-    provider(&gcore::Gcore, data);
+    provider(&gcore::GCORE, data);
 }
 
 /// `cloudflare_stream` target: one Cloudflare Stream video webhook body.
 pub fn cloudflare_stream(data: &[u8]) {
-    provider(&cloudflare_stream::CloudflareStream, data);
+    provider(&cloudflare_stream::CLOUDFLARE_STREAM, data);
 }
 
 /// `ivs` target: one Amazon IVS EventBridge event.
 pub fn ivs(data: &[u8]) {
-    provider(&ivs::Ivs, data);
+    provider(&ivs::IVS, data);
 }
 
 /// `mux` target: one Mux webhook body.
 pub fn mux(data: &[u8]) {
-    provider(&mux::Mux, data);
+    provider(&mux::MUX, data);
 }
 
 /// `livepeer` target: one Livepeer Studio webhook body.
 pub fn livepeer(data: &[u8]) {
-    provider(&livepeer::Livepeer, data);
+    provider(&livepeer::LIVEPEER, data);
 }
 
-fn provider(p: &dyn Provider, body: &[u8]) {
+fn provider(p: &Provider, body: &[u8]) {
     let got = providers::parse(p, body, RECEIVED_AT);
     assert_eq!(
         got,
@@ -147,7 +147,7 @@ fn provider(p: &dyn Provider, body: &[u8]) {
     }
 }
 
-fn event(p: &dyn Provider, e: &Event) {
+fn event(p: &Provider, e: &Event) {
     assert_eq!(e.stream.provider, p.id());
     // Stream ids are plain, or (IVS channels) an AWS resource ARN, the one shape with a `/`.
     assert!(

@@ -42,7 +42,7 @@ struct WebhookLog {
 pub async fn receive(
     req: Request,
     env: &Env,
-    provider: &'static dyn Provider,
+    provider: &'static Provider,
     path_token: Option<&str>,
     started: u64,
 ) -> ApiResult {
@@ -71,7 +71,7 @@ pub async fn receive(
 async fn handle(
     req: &Request,
     env: &Env,
-    provider: &dyn Provider,
+    provider: &Provider,
     path_token: Option<&str>,
     line: &mut WebhookLog,
 ) -> ApiResult {

@@ -1,10 +1,8 @@
 //! Host micro-benchmarks (divan): what one event costs in the pure core, per provider, on the
-//! seed payloads (parse alone, and with authentication), against the floor of parsing the same
-//! bytes into a `serde_json::Value`; the ordering decision; and the per-event cost of the
-//! stateful part with 10 to 100 000 streams.
-//! Run: `cargo bench --bench normalize` (or `npm run bench`, which also runs the end-to-end part);
-//! the parse throughput of every provider beside its floor (issue 14's "≥ 1 M events/s a core"):
-//! `cargo bench --bench normalize -- parse json_value_floor`.
+//! seed payloads (parse alone, and with authentication); the ordering decision; and the
+//! per-event cost of the stateful part with 10 to 100 000 streams.
+//! Run: `cargo bench --bench normalize` (or `npm run bench`, which also runs the end-to-end
+//! part); parse and normalize alone: `cargo bench --bench normalize -- parse`.
 
 use std::collections::HashMap;
 use std::hint::black_box;
@@ -52,8 +50,8 @@ fn corpus(provider: &str) -> Vec<(Vec<u8>, String)> {
         .collect()
 }
 
-fn provider(name: &str) -> &'static dyn Provider {
-    providers::find(name).unwrap_or(&cloudflare::Cloudflare)
+fn provider(name: &str) -> &'static Provider {
+    providers::find(name).unwrap_or(&cloudflare::CLOUDFLARE)
 }
 
 /// Authenticate, parse and normalize every seed payload of a provider (items = payloads).
@@ -93,28 +91,16 @@ const ROUTES: [&str; 7] = [
 ];
 
 /// Parse and normalize only, no authentication: `providers::parse` (bytes to the provider's
-/// declared fields, the normalized `Event` built and bounded) on every `tests/fixtures/{route}/
+/// wire structs, the normalized `Event` built and bounded) on every `tests/fixtures/{route}/
 /// *.json` of each of the seven providers, once each per iteration. Items = payloads, so divan's
 /// items/s is events/s; ignored types count too, as they cost a parse.
 #[divan::bench(args = ROUTES)]
 fn parse(b: Bencher, route: &str) {
     let events = corpus(route);
-    let p = providers::by_route(route).unwrap_or(&cloudflare::Cloudflare);
+    let p = providers::by_route(route).unwrap_or(&cloudflare::CLOUDFLARE);
     b.counter(ItemsCount::new(events.len())).bench_local(|| {
         for (body, _) in &events {
             black_box(providers::parse(p, black_box(body), NOW).is_ok());
-        }
-    });
-}
-
-/// The floor beside `parse`: the same payloads (every fixture of each provider) parsed into a
-/// `serde_json::Value` and nothing else: what reading all of each body costs.
-#[divan::bench(args = ROUTES)]
-fn json_value_floor(b: Bencher, name: &str) {
-    let events = corpus(name);
-    b.counter(ItemsCount::new(events.len())).bench_local(|| {
-        for (body, _) in &events {
-            black_box(serde_json::from_slice::<serde_json::Value>(black_box(body)).is_ok());
         }
     });
 }

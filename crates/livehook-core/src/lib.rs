@@ -10,8 +10,8 @@
 //! - [`text`], [`time`]: utilities (hex, truncation; RFC 3339 and HTTP dates). Use nothing.
 //! - [`ids`]: `alr_`, `sub_`, `msg_` ids as types.
 //! - [`ingest`]: a webhook becomes an event. The event model and the stored record
-//!   (`event`), settings, authentication primitives, and `providers/`: one file per provider
-//!   behind one trait, one line each in the registry.
+//!   (`event`), settings, authentication primitives, and `providers/`: one file per provider,
+//!   each declaring one `Provider`, one line each in the registry.
 //! - [`alerts`]: what an alert is, who wants it (subscribers, URL policy, signing secret), when
 //!   to try again (schedule), one delivery's state machine, an alert record, and what a
 //!   subscriber receives (rendering for webhook, Slack and Discord).

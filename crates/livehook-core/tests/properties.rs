@@ -310,7 +310,7 @@ fn fixture_events() -> Vec<(&'static str, Vec<Event>)> {
         let mut events = Vec::new();
         for path in paths {
             let body = std::fs::read(&path).expect("readable fixture");
-            match parse(*provider, &body, 7) {
+            match parse(provider, &body, 7) {
                 Ok(Parsed::Event(e)) => events.push(*e),
                 Ok(Parsed::Linked { event, also }) => events.extend([*event, *also]),
                 Ok(Parsed::Ignored { .. } | Parsed::Test) | Err(_) => {}

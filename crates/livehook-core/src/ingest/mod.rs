@@ -1,6 +1,6 @@
 //! Ingest: a provider's webhook becomes one normalized [`event::Event`]. The event model and
 //! the record we store ([`event`]), the settings providers read ([`settings`]), authentication
-//! primitives ([`auth`]) and the providers themselves, one file each behind one trait
+//! primitives ([`auth`]) and the providers themselves, one file and one declaration each
 //! ([`providers`]). Nothing here knows about alerts, ordering or storage.
 
 pub mod auth;

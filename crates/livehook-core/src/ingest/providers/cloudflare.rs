@@ -13,12 +13,13 @@
 //! Authentication: Cloudflare sends the destination's secret verbatim in `cf-webhook-auth`; it
 //! must equal `CF_WEBHOOK_SECRET` (compared in constant time, before the body is read).
 
-use super::shape::{provider_time, stream_key, Inbound, ParseError, Parsed, Profile, Provider};
-use super::skim::from_json;
-use super::wire::{Field, Json, Object};
+use serde::Deserialize;
+
+use super::json::{from_json, Text};
+use super::shape::{provider_time, stream_key, ParseError, Parsed, Provider};
 use crate::ingest::auth::{expect_secret, AuthError, Secret};
 use crate::ingest::event::{ErrorInfo, Event, Kind, ProviderId, State, StreamKey, TimeSource};
-use crate::ingest::settings::{Setting, Settings};
+use crate::ingest::settings::Setting;
 use crate::text::Decimal;
 use crate::time::Nanos;
 
@@ -26,30 +27,19 @@ pub const ID: ProviderId = ProviderId::new("cloudflare");
 pub const SECRET: &str = "CF_WEBHOOK_SECRET";
 const HEADER: &str = "cf-webhook-auth";
 
-const PROFILE: Profile = Profile {
+/// Cloudflare Stream Live through Cloudflare Notifications: `POST /webhooks/cloudflare`.
+pub static CLOUDFLARE: Provider = Provider {
     id: ID,
     route: "cloudflare",
     title: "Cloudflare Stream",
     token_in_path: false,
     settings: &[Setting::required(SECRET)],
+    auth_headers: Some(|s, req| verify(s.get(SECRET), (req.header)(HEADER).as_deref())),
+    auth_body: None,
+    probe: None,
+    check_settings: None,
+    parse,
 };
-
-/// Cloudflare Stream Live through Cloudflare Notifications: `POST /webhooks/cloudflare`.
-pub struct Cloudflare;
-
-impl Provider for Cloudflare {
-    fn profile(&self) -> &'static Profile {
-        &PROFILE
-    }
-
-    fn authenticate_headers(&self, s: &Settings, req: &Inbound<'_>) -> Result<(), AuthError> {
-        verify(s.get(SECRET), (req.header)(HEADER).as_deref())
-    }
-
-    fn parse(&self, body: &[u8], received_at: Nanos) -> Result<Parsed, ParseError> {
-        parse(body, received_at)
-    }
-}
 
 /// The `cf-webhook-auth` header against the configured secret.
 pub fn verify(secret: Option<&Secret>, header: Option<&str>) -> Result<(), AuthError> {
@@ -58,65 +48,58 @@ pub fn verify(secret: Option<&Secret>, header: Option<&str>) -> Result<(), AuthE
     expect_secret(got, secret, "cf-webhook-auth header")
 }
 
-/// The slots of the fields livehook reads.
-mod at {
-    pub(super) const TEXT: usize = 0;
-    pub(super) const DATA: usize = 1;
-    pub(super) const TS: usize = 2;
-    pub(super) const ALERT_TYPE: usize = 3;
-    pub(super) const INPUT_ID: usize = 4;
-    pub(super) const EVENT_TYPE: usize = 5;
-    pub(super) const UPDATED_AT: usize = 6;
-    pub(super) const ERRORED: usize = 7;
-    pub(super) const ERROR: usize = 8;
-    pub(super) const CODE: usize = 9;
-    pub(super) const MESSAGE: usize = 10;
+/// What livehook reads of a notification; every field is optional.
+#[derive(Deserialize)]
+struct Notification<'a> {
+    #[serde(default, borrow)]
+    text: Option<Text<'a>>,
+    #[serde(default, borrow)]
+    data: Option<Data<'a>>,
+    #[serde(default)]
+    ts: Option<i64>,
+    #[serde(default, borrow)]
+    alert_type: Option<Text<'a>>,
 }
 
-/// What livehook reads of a notification: `{text, data: {input_id, event_type, updated_at,
-/// live_input_errored: {error: {code, message}}}, ts, alert_type}`, every field optional.
-pub(super) static WIRE: Object = Object::new(&[
-    Field::new("text", Json::OptStr, at::TEXT),
-    Field::new(
-        "data",
-        Json::OptObject(&Object::new(&[
-            Field::new("input_id", Json::OptStr, at::INPUT_ID),
-            Field::new("event_type", Json::OptStr, at::EVENT_TYPE),
-            Field::new("updated_at", Json::OptStr, at::UPDATED_AT),
-            Field::new(
-                "live_input_errored",
-                Json::OptObject(&Object::new(&[Field::new(
-                    "error",
-                    Json::OptObject(&Object::new(&[
-                        Field::new("code", Json::OptStr, at::CODE),
-                        Field::new("message", Json::OptStr, at::MESSAGE),
-                    ])),
-                    at::ERROR,
-                )])),
-                at::ERRORED,
-            ),
-        ])),
-        at::DATA,
-    ),
-    Field::new("ts", Json::OptI64, at::TS),
-    Field::new("alert_type", Json::OptStr, at::ALERT_TYPE),
-]);
+#[derive(Deserialize)]
+struct Data<'a> {
+    #[serde(default, borrow)]
+    input_id: Option<Text<'a>>,
+    #[serde(default, borrow)]
+    event_type: Option<Text<'a>>,
+    #[serde(default, borrow)]
+    updated_at: Option<Text<'a>>,
+    #[serde(default, borrow)]
+    live_input_errored: Option<Errored<'a>>,
+}
+
+#[derive(Deserialize)]
+struct Errored<'a> {
+    #[serde(default, borrow)]
+    error: Option<Error<'a>>,
+}
+
+#[derive(Deserialize)]
+struct Error<'a> {
+    #[serde(default, borrow)]
+    code: Option<Text<'a>>,
+    #[serde(default, borrow)]
+    message: Option<Text<'a>>,
+}
 
 fn parse(body: &[u8], received_at: Nanos) -> Result<Parsed, ParseError> {
-    let f = from_json(ID, body, &WIRE)?;
-    if !f.has(at::DATA) {
-        return match f.has(at::TEXT) {
-            true => Ok(Parsed::Test),
-            false => Err(ParseError::Shape {
-                provider: ID,
-                detail: "missing field `data`".into(),
-            }),
+    let n: Notification = from_json(ID, body)?;
+    let Some(data) = n.data else {
+        return match n.text {
+            Some(_) => Ok(Parsed::Test),
+            None => Err(ParseError::missing(ID, "data")),
         };
-    }
-    let (Some(input_id), Some(event_type)) = (f.str(at::INPUT_ID), f.str(at::EVENT_TYPE)) else {
+    };
+    let (Some(input_id), Some(event_type)) = (data.input_id.as_deref(), data.event_type.as_deref())
+    else {
         // Another notification type (DDoS, SSL, health checks…) sent to this destination.
         return Ok(Parsed::Ignored {
-            event_type: f.str(at::ALERT_TYPE).map(str::to_owned),
+            event_type: n.alert_type.as_deref().map(str::to_owned),
             reason: "not a Stream Live notification",
             stream: None,
         });
@@ -125,12 +108,14 @@ fn parse(body: &[u8], received_at: Nanos) -> Result<Parsed, ParseError> {
         "live_input.connected" => (State::Connected, None),
         "live_input.disconnected" => (State::Disconnected, None),
         "live_input.errored" => {
-            let code = f.str(at::CODE).unwrap_or("ERR_UNKNOWN");
+            let error = data.live_input_errored.and_then(|e| e.error);
+            let (code, message) = error.map_or((None, None), |e| (e.code, e.message));
+            let code = code.as_deref().unwrap_or("ERR_UNKNOWN");
             (
                 State::Errored,
                 Some(ErrorInfo {
                     code: code.to_owned(),
-                    message: f.str(at::MESSAGE).unwrap_or_default().to_owned(),
+                    message: message.as_deref().unwrap_or_default().to_owned(),
                     hint: hint_for(code).to_owned(),
                 }),
             )
@@ -144,7 +129,7 @@ fn parse(body: &[u8], received_at: Nanos) -> Result<Parsed, ParseError> {
         }
     };
     let stream = stream_key(ID, Kind::LiveInput, input_id, "data.input_id")?;
-    let (occurred_at, time_source) = match (f.str(at::UPDATED_AT), f.i64(at::TS)) {
+    let (occurred_at, time_source) = match (data.updated_at.as_deref(), n.ts) {
         (Some(t), _) => (provider_time(t, "data.updated_at")?, TimeSource::Provider),
         (None, Some(ts)) => (
             ts.checked_mul(1_000_000_000)
@@ -216,7 +201,7 @@ mod tests {
     use super::*;
 
     fn event(name: &str) -> Event {
-        fixture_event(&Cloudflare, name, 7)
+        fixture_event(&CLOUDFLARE, name, 7)
     }
 
     /// The variant of an authentication result, for tables.
@@ -298,7 +283,7 @@ mod tests {
     fn seed_001_errored_as_published_is_invalid_json() {
         // The doc's example has a trailing comma after "ts": a 400, never a 5xx.
         let body = fixture("cloudflare", "seed-001-errored-as-published.json.invalid");
-        let err = parse_any(&Cloudflare, &body, 0).unwrap_err();
+        let err = parse_any(&CLOUDFLARE, &body, 0).unwrap_err();
         assert!(matches!(err, ParseError::Json { .. }), "{err:?}");
     }
 
@@ -334,20 +319,20 @@ mod tests {
     #[test]
     fn save_and_test_message_is_a_test() {
         let body = fixture("cloudflare", "save-and-test.json");
-        assert_eq!(parse_any(&Cloudflare, &body, 0), Ok(Parsed::Test));
+        assert_eq!(parse_any(&CLOUDFLARE, &body, 0), Ok(Parsed::Test));
     }
 
     #[test]
     fn other_alert_types_are_ignored() {
         let body = fixture("cloudflare", "other-alert-type.json");
-        let got = parse_any(&Cloudflare, &body, 0).unwrap();
+        let got = parse_any(&CLOUDFLARE, &body, 0).unwrap();
         assert!(matches!(got, Parsed::Ignored { .. }), "{got:?}");
     }
 
     #[test]
     fn unknown_live_input_events_are_ignored() {
         let body = br#"{"name":"n","text":"t","data":{"notification_name":"Stream Live Input","input_id":"abc","event_type":"live_input.exploded","updated_at":"2024-07-09T18:07:51Z"},"ts":1}"#;
-        let got = parse_any(&Cloudflare, body, 0).unwrap();
+        let got = parse_any(&CLOUDFLARE, body, 0).unwrap();
         assert_eq!(
             got,
             Parsed::Ignored {
@@ -362,12 +347,12 @@ mod tests {
     fn falls_back_to_ts_then_receipt_time() {
         let with_ts =
             br#"{"data":{"input_id":"abc","event_type":"live_input.connected"},"ts":1642074233}"#;
-        let Parsed::Event(e) = parse_any(&Cloudflare, with_ts, 9).unwrap() else {
+        let Parsed::Event(e) = parse_any(&CLOUDFLARE, with_ts, 9).unwrap() else {
             panic!()
         };
         assert_eq!(e.occurred_at, 1_642_074_233_000_000_000);
         let without = br#"{"data":{"input_id":"abc","event_type":"live_input.connected"}}"#;
-        let Parsed::Event(e) = parse_any(&Cloudflare, without, 9).unwrap() else {
+        let Parsed::Event(e) = parse_any(&CLOUDFLARE, without, 9).unwrap() else {
             panic!()
         };
         assert_eq!((e.occurred_at, e.time_source), (9, TimeSource::Receipt));
@@ -377,19 +362,19 @@ mod tests {
     fn bad_ids_and_times_are_refused() {
         let bad_id = br#"{"data":{"input_id":"../../etc","event_type":"live_input.connected","updated_at":"2024-07-09T18:07:51Z"}}"#;
         assert_eq!(
-            parse_any(&Cloudflare, bad_id, 0),
+            parse_any(&CLOUDFLARE, bad_id, 0),
             Err(ParseError::InvalidId {
                 field: "data.input_id"
             })
         );
         let bad_time = br#"{"data":{"input_id":"abc","event_type":"live_input.connected","updated_at":"yesterday"}}"#;
         assert_eq!(
-            parse_any(&Cloudflare, bad_time, 0),
+            parse_any(&CLOUDFLARE, bad_time, 0),
             Err(ParseError::InvalidTime {
                 field: "data.updated_at"
             })
         );
-        assert!(parse_any(&Cloudflare, b"{}", 0).is_err());
+        assert!(parse_any(&CLOUDFLARE, b"{}", 0).is_err());
     }
 
     #[test]
@@ -403,7 +388,7 @@ mod tests {
     #[test]
     fn every_fixture_parses_or_fails_as_its_name_says() {
         for (name, body) in fixtures("cloudflare") {
-            let got = parse_any(&Cloudflare, &body, 0);
+            let got = parse_any(&CLOUDFLARE, &body, 0);
             assert_eq!(got.is_err(), name.ends_with(".invalid"), "{name}: {got:?}");
         }
     }

@@ -18,14 +18,15 @@
 //! HMAC-SHA256(`CF_STREAM_WEBHOOK_SECRET` as given by the API, `"{time}.{raw body}"`); a time
 //! more than 300 s from now is refused (a replay).
 
-use super::shape::{provider_time, stream_key, Inbound, ParseError, Parsed, Profile, Provider};
-use super::skim::from_json;
-use super::wire::{Field, Json, Object};
+use serde::de::IgnoredAny;
+use serde::Deserialize;
+
+use super::json::{from_json, Text};
+use super::shape::{provider_time, stream_key, ParseError, Parsed, Provider};
 use crate::ingest::auth::{AuthError, Secret, TimedSignature};
 use crate::ingest::event::{ErrorInfo, Event, Kind, ProviderId, State, TimeSource};
-use crate::ingest::settings::{Setting, Settings};
+use crate::ingest::settings::Setting;
 use crate::text::Decimal;
-use crate::time::Nanos;
 
 /// The records' provider: Cloudflare, as for live inputs.
 pub const ID: ProviderId = ProviderId::new("cloudflare");
@@ -34,40 +35,26 @@ const HEADER: &str = "Webhook-Signature";
 /// How far a signed time may be from now.
 pub const TOLERANCE_S: u64 = 300;
 
-const PROFILE: Profile = Profile {
+/// Cloudflare Stream video webhooks: `POST /webhooks/cloudflare-stream`.
+pub static CLOUDFLARE_STREAM: Provider = Provider {
     id: ID,
     route: "cloudflare-stream",
     title: "Cloudflare Stream",
     token_in_path: false,
     settings: &[Setting::required(SECRET)],
-};
-
-/// Cloudflare Stream video webhooks.
-pub struct CloudflareStream;
-
-impl Provider for CloudflareStream {
-    fn profile(&self) -> &'static Profile {
-        &PROFILE
-    }
-
-    fn authenticate_body(
-        &self,
-        s: &Settings,
-        req: &Inbound<'_>,
-        body: &[u8],
-    ) -> Result<(), AuthError> {
+    auth_headers: None,
+    auth_body: Some(|s, req, body| {
         verify(
             s.get(SECRET),
             (req.header)(HEADER).as_deref(),
             body,
             req.now_s,
         )
-    }
-
-    fn parse(&self, body: &[u8], _received_at: Nanos) -> Result<Parsed, ParseError> {
-        parse(body)
-    }
-}
+    }),
+    probe: None,
+    check_settings: None,
+    parse: |body, _received_at| parse(body),
+};
 
 /// `Webhook-Signature: time=<unix s>,sig1=<hex>`.
 pub const SCHEME: TimedSignature = TimedSignature {
@@ -98,70 +85,72 @@ pub fn sign(secret: &str, time: u64, body: &[u8]) -> Option<String> {
     SCHEME.sign(secret, time, body)
 }
 
-/// The slots of the fields livehook reads.
-mod at {
-    pub(super) const UID: usize = 0;
-    pub(super) const STATUS: usize = 1;
-    pub(super) const MODIFIED: usize = 2;
-    pub(super) const LIVE_INPUT: usize = 3;
-    pub(super) const META: usize = 4;
-    pub(super) const STATE: usize = 5;
-    pub(super) const CODE: usize = 6;
-    pub(super) const TEXT: usize = 7;
-    pub(super) const NAME: usize = 8;
+/// What livehook reads of a video (`errReasonCode` and `errReasonText` in older bodies).
+#[derive(Deserialize)]
+struct Video<'a> {
+    #[serde(borrow)]
+    uid: Text<'a>,
+    #[serde(borrow)]
+    status: Status<'a>,
+    #[serde(default, borrow)]
+    modified: Option<Text<'a>>,
+    #[serde(default, borrow, rename = "liveInput")]
+    live_input: Option<Text<'a>>,
+    #[serde(default, borrow)]
+    meta: Option<Meta<'a>>,
 }
 
-/// What livehook reads of a video: `{uid, status: {state, errorReasonCode, errorReasonText},
-/// modified, liveInput, meta: {name}}` (`errReasonCode` and `errReasonText` in older bodies);
-/// `meta.name` may be any JSON value, only a string is a name.
-pub(super) static WIRE: Object = Object::new(&[
-    Field::new("uid", Json::Str, at::UID),
-    Field::new(
-        "status",
-        Json::Object(&Object::new(&[
-            Field::new("state", Json::Str, at::STATE),
-            Field::new("errorReasonCode", Json::OptStr, at::CODE).or("errReasonCode"),
-            Field::new("errorReasonText", Json::OptStr, at::TEXT).or("errReasonText"),
-        ])),
-        at::STATUS,
-    ),
-    Field::new("modified", Json::OptStr, at::MODIFIED),
-    Field::new("liveInput", Json::OptStr, at::LIVE_INPUT),
-    Field::new(
-        "meta",
-        Json::OptObject(&Object::new(&[Field::new(
-            "name",
-            Json::OptAnyStr,
-            at::NAME,
-        )])),
-        at::META,
-    ),
-]);
+#[derive(Deserialize)]
+struct Status<'a> {
+    #[serde(borrow)]
+    state: Text<'a>,
+    #[serde(default, borrow, rename = "errorReasonCode", alias = "errReasonCode")]
+    code: Option<Text<'a>>,
+    #[serde(default, borrow, rename = "errorReasonText", alias = "errReasonText")]
+    text: Option<Text<'a>>,
+}
+
+#[derive(Deserialize)]
+struct Meta<'a> {
+    #[serde(default, borrow)]
+    name: Option<Name<'a>>,
+}
+
+/// `meta.name` may be any JSON value; only a string is a name.
+#[derive(Deserialize)]
+#[serde(untagged)]
+enum Name<'a> {
+    Text(#[serde(borrow)] Text<'a>),
+    Other(IgnoredAny),
+}
 
 fn parse(body: &[u8]) -> Result<Parsed, ParseError> {
-    let f = from_json(ID, body, &WIRE)?;
-    let uid = f.text(at::UID);
+    let v: Video = from_json(ID, body)?;
+    let uid = &*v.uid;
     let stream = stream_key(ID, Kind::Video, uid, "uid")?;
-    let modified = f
-        .str(at::MODIFIED)
+    let modified = v
+        .modified
+        .as_deref()
         .ok_or_else(|| ParseError::missing(ID, "modified"))?;
     let occurred_at = provider_time(modified, "modified")?;
-    let state_name = f.text(at::STATE);
+    let state_name = &*v.status.state;
     let event_type = ["video.", state_name].concat();
     let (state, error) = match state_name {
         "pendingupload" => (State::Created, None),
         "downloading" | "queued" | "inprogress" | "live-inprogress" => (State::Processing, None),
         "ready" => (State::Ready, None),
         "error" => {
-            let code = f
-                .str(at::CODE)
+            let code = v
+                .status
+                .code
+                .as_deref()
                 .filter(|c| !c.is_empty())
                 .unwrap_or("ERR_UNKNOWN");
             (
                 State::Errored,
                 Some(ErrorInfo {
                     code: code.to_owned(),
-                    message: f.str(at::TEXT).unwrap_or_default().to_owned(),
+                    message: v.status.text.as_deref().unwrap_or_default().to_owned(),
                     hint: hint_for(code).to_owned(),
                 }),
             )
@@ -174,9 +163,13 @@ fn parse(body: &[u8]) -> Result<Parsed, ParseError> {
             ))
         }
     };
-    let parent = match f.str(at::LIVE_INPUT).filter(|i| !i.is_empty()) {
+    let parent = match v.live_input.as_deref().filter(|i| !i.is_empty()) {
         Some(input) => Some(stream_key(ID, Kind::LiveInput, input, "liveInput")?),
         None => None,
+    };
+    let name = match v.meta.and_then(|m| m.name) {
+        Some(Name::Text(name)) => Some(name.into_owned()),
+        _ => None,
     };
     let time = Decimal::new(occurred_at);
     let event = Event {
@@ -189,7 +182,7 @@ fn parse(body: &[u8]) -> Result<Parsed, ParseError> {
         time_source: TimeSource::Provider,
         event_type,
         error,
-        name: f.str(at::NAME).map(str::to_owned),
+        name,
         keeps_state: false,
         warning: None,
         latest_recording: None,
@@ -249,7 +242,7 @@ mod tests {
     use super::*;
 
     fn event(name: &str) -> Event {
-        fixture_event(&CloudflareStream, name, 7)
+        fixture_event(&CLOUDFLARE_STREAM, name, 7)
     }
 
     const DOCS_SECRET: &str = "85011ed3a913c6ad5f9cf6c5573cc0a7";
@@ -364,7 +357,7 @@ mod tests {
     #[test]
     fn a_recording_names_its_live_input_and_the_input_learns_its_latest_recording() {
         let body = fixture("cloudflare-stream", "live-recording-ready.json");
-        let Ok(Parsed::Linked { event, also }) = parse_any(&CloudflareStream, &body, 0) else {
+        let Ok(Parsed::Linked { event, also }) = parse_any(&CLOUDFLARE_STREAM, &body, 0) else {
             panic!("a recording is two events")
         };
         assert_eq!(event.stream.id, "6b6972f427f51793099c6b427783398e");
@@ -393,13 +386,13 @@ mod tests {
     fn redeliveries_share_an_id_and_unknown_states_or_bad_ids_are_not_events() {
         let body = fixture("cloudflare-stream", "video-ready.json");
         let a = event("video-ready.json");
-        let b = fixture_event(&CloudflareStream, "video-ready.json", 99);
+        let b = fixture_event(&CLOUDFLARE_STREAM, "video-ready.json", 99);
         assert_eq!(a.event_id, b.event_id);
         assert_ne!(a.event_id, event("video-ready-complete.json").event_id);
         let odd = String::from_utf8(body.clone())
             .unwrap()
             .replace("\"ready\"", "\"melting\"");
-        let got = parse_any(&CloudflareStream, odd.as_bytes(), 0).unwrap();
+        let got = parse_any(&CLOUDFLARE_STREAM, odd.as_bytes(), 0).unwrap();
         assert!(
             matches!(
                 got,
@@ -414,11 +407,11 @@ mod tests {
             .unwrap()
             .replace("6b9e68b07dfee8cc2d116e4c51d6a957", "../x");
         assert!(matches!(
-            parse_any(&CloudflareStream, bad_uid.as_bytes(), 0),
+            parse_any(&CLOUDFLARE_STREAM, bad_uid.as_bytes(), 0),
             Err(ParseError::InvalidId { field: "uid" })
         ));
         assert!(parse_any(
-            &CloudflareStream,
+            &CLOUDFLARE_STREAM,
             br#"{"uid":"abc","status":{"state":"ready"}}"#,
             0
         )
@@ -428,7 +421,7 @@ mod tests {
     #[test]
     fn every_fixture_parses() {
         for (name, body) in fixtures("cloudflare-stream") {
-            assert!(parse_any(&CloudflareStream, &body, 0).is_ok(), "{name}");
+            assert!(parse_any(&CLOUDFLARE_STREAM, &body, 0).is_ok(), "{name}");
         }
     }
 }

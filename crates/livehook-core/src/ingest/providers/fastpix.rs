@@ -9,7 +9,7 @@
 //! - Event time: `created_at` (when FastPix created the webhook event).
 //! - De-duplication key: `webhookId` + type + stream + time, so a redelivery (same body, more
 //!   `attempts`) is recognised whether `webhookId` names the event or the endpoint.
-//! - `data.streamKey` and `data.rtmpUrl` are credentials: `WIRE` declares no field for them.
+//! - `data.streamKey` and `data.rtmpUrl` are credentials: the wire structs have no field for them.
 //!
 //! Authentication: `FastPix-Signature` is base64(HMAC-SHA256(key, raw body)), where the key is
 //! the base64-decoded `FASTPIX_WEBHOOK_SECRET`. FastPix sends no timestamp, so replays are caught
@@ -17,12 +17,12 @@
 
 use base64::engine::general_purpose::STANDARD;
 use base64::Engine as _;
+use serde::Deserialize;
 use serde_json::Map;
 
+use super::json::{from_json, Text};
 use super::live_stream::{self, Lifecycle};
-use super::shape::{provider_time, stream_key, Inbound, ParseError, Parsed, Profile, Provider};
-use super::skim::from_json;
-use super::wire::{Field, Json, Object};
+use super::shape::{provider_time, stream_key, Inbound, ParseError, Parsed, Provider};
 use crate::ingest::auth::{hmac_sha256, hmac_sha256_matches, AuthError, Secret};
 use crate::ingest::event::{Event, Kind, ProviderId, StreamKey, TimeSource};
 use crate::ingest::settings::{Setting, Settings};
@@ -33,47 +33,32 @@ pub const ID: ProviderId = ProviderId::new("fastpix");
 pub const SECRET: &str = "FASTPIX_WEBHOOK_SECRET";
 const HEADER: &str = "FastPix-Signature";
 
-const PROFILE: Profile = Profile {
+/// FastPix live stream events: `POST /webhooks/fastpix`.
+pub static FASTPIX: Provider = Provider {
     id: ID,
     route: "fastpix",
     title: "FastPix",
     token_in_path: false,
     settings: &[Setting::required(SECRET)],
+    auth_headers: None,
+    auth_body: Some(|s, req, body| verify(s.get(SECRET), (req.header)(HEADER).as_deref(), body)),
+    probe: Some(is_probe),
+    check_settings: Some(check_secret),
+    parse,
 };
 
-/// FastPix live stream events: `POST /webhooks/fastpix`.
-pub struct Fastpix;
+/// The secret must be base64: the signing key is what it decodes to.
+fn check_secret(s: &Settings) -> Result<Map<String, serde_json::Value>, String> {
+    let secret = s.get(SECRET).ok_or(format!("{SECRET} is not set"))?;
+    signing_key(secret).map_err(|_| format!("{SECRET} is not valid base64"))?;
+    Ok(Map::new())
+}
 
-impl Provider for Fastpix {
-    fn profile(&self) -> &'static Profile {
-        &PROFILE
-    }
-
-    fn health(&self, s: &Settings) -> Result<Map<String, serde_json::Value>, String> {
-        let secret = s.get(SECRET).ok_or(format!("{SECRET} is not set"))?;
-        signing_key(secret).map_err(|_| format!("{SECRET} is not valid base64"))?;
-        Ok(Map::new())
-    }
-
-    /// When a webhook URL is added, FastPix's dashboard checks it with an unsigned, empty or
-    /// `{}` body, and activates the webhook only if it gets a 200 (FastPix's SDK documentation;
-    /// the secret may not even be configured yet). Such a body carries nothing to act on.
-    fn is_probe(&self, req: &Inbound<'_>, body: &[u8]) -> bool {
-        (req.header)(HEADER).is_none() && matches!(body.trim_ascii(), b"" | b"{}")
-    }
-
-    fn authenticate_body(
-        &self,
-        s: &Settings,
-        req: &Inbound<'_>,
-        body: &[u8],
-    ) -> Result<(), AuthError> {
-        verify(s.get(SECRET), (req.header)(HEADER).as_deref(), body)
-    }
-
-    fn parse(&self, body: &[u8], received_at: Nanos) -> Result<Parsed, ParseError> {
-        parse(body, received_at)
-    }
+/// When a webhook URL is added, FastPix's dashboard checks it with an unsigned, empty or `{}`
+/// body, and activates the webhook only if it gets a 200 (FastPix's SDK documentation; the
+/// secret may not even be configured yet). Such a body carries nothing to act on.
+fn is_probe(req: &Inbound<'_>, body: &[u8]) -> bool {
+    (req.header)(HEADER).is_none() && matches!(body.trim_ascii(), b"" | b"{}")
 }
 
 /// The signing key: the dashboard's secret is base64; the HMAC key is its decoded bytes.
@@ -108,68 +93,63 @@ pub fn sign(key: &[u8], body: &[u8]) -> Option<String> {
     Some(STANDARD.encode(hmac_sha256(key, &[body])?))
 }
 
-/// The slots of the fields livehook reads.
-mod at {
-    pub(super) const TYPE: usize = 0;
-    pub(super) const WEBHOOK_ID: usize = 1;
-    pub(super) const OBJECT: usize = 2;
-    pub(super) const DATA: usize = 3;
-    pub(super) const CREATED_AT: usize = 4;
-    pub(super) const ID: usize = 5;
-    pub(super) const CREATED_AT_CAMEL: usize = 6;
-    pub(super) const OBJECT_ID: usize = 7;
-    pub(super) const STREAM_ID: usize = 8;
-    pub(super) const DATA_ID: usize = 9;
-    pub(super) const STATUS: usize = 10;
-    pub(super) const SIMULCAST_ID: usize = 11;
-    pub(super) const LIVESTREAM_ID: usize = 12;
+/// What livehook reads of an event; only `type` is required. `id` and `createdAt` are FastPix's
+/// current envelope (its SDK's documentation): the event id, the one to de-duplicate on, and
+/// `createdAt` in place of `created_at`.
+#[derive(Deserialize)]
+struct Envelope<'a> {
+    #[serde(borrow, rename = "type")]
+    event_type: Text<'a>,
+    #[serde(default, borrow, rename = "webhookId")]
+    webhook_id: Option<Text<'a>>,
+    #[serde(default, borrow)]
+    object: Option<Object<'a>>,
+    #[serde(default, borrow)]
+    data: Option<Data<'a>>,
+    #[serde(default, borrow)]
+    created_at: Option<Text<'a>>,
+    #[serde(default, borrow)]
+    id: Option<Text<'a>>,
+    #[serde(default, borrow, rename = "createdAt")]
+    created_at_camel: Option<Text<'a>>,
 }
 
-/// What livehook reads of an event: `{type, webhookId, object: {id}, data: {streamId, id,
-/// status, simulcastId, livestreamId}, created_at, id, createdAt}`; only `type` is required.
-/// `id` and `createdAt` are FastPix's current envelope (its SDK's documentation): the event id,
-/// the one to de-duplicate on, and `createdAt` in place of `created_at`.
-pub(super) static WIRE: Object = Object::new(&[
-    Field::new("type", Json::Str, at::TYPE),
-    Field::new("webhookId", Json::OptStr, at::WEBHOOK_ID),
-    Field::new(
-        "object",
-        Json::OptObject(&Object::new(&[Field::new(
-            "id",
-            Json::OptStr,
-            at::OBJECT_ID,
-        )])),
-        at::OBJECT,
-    ),
-    Field::new(
-        "data",
-        Json::OptObject(&Object::new(&[
-            Field::new("streamId", Json::OptStr, at::STREAM_ID),
-            Field::new("id", Json::OptStr, at::DATA_ID),
-            Field::new("status", Json::OptStr, at::STATUS),
-            Field::new("simulcastId", Json::OptStr, at::SIMULCAST_ID),
-            Field::new("livestreamId", Json::OptStr, at::LIVESTREAM_ID),
-        ])),
-        at::DATA,
-    ),
-    Field::new("created_at", Json::OptStr, at::CREATED_AT),
-    Field::new("id", Json::OptStr, at::ID),
-    Field::new("createdAt", Json::OptStr, at::CREATED_AT_CAMEL),
-]);
+#[derive(Deserialize)]
+struct Object<'a> {
+    #[serde(default, borrow)]
+    id: Option<Text<'a>>,
+}
+
+/// `data.streamKey` and `data.rtmpUrl` are credentials: not read.
+#[derive(Deserialize, Default)]
+struct Data<'a> {
+    #[serde(default, borrow, rename = "streamId")]
+    stream_id: Option<Text<'a>>,
+    #[serde(default, borrow)]
+    id: Option<Text<'a>>,
+    #[serde(default, borrow)]
+    status: Option<Text<'a>>,
+    #[serde(default, borrow, rename = "simulcastId")]
+    simulcast_id: Option<Text<'a>>,
+    #[serde(default, borrow, rename = "livestreamId")]
+    livestream_id: Option<Text<'a>>,
+}
 
 const PREFIX: &str = "video.live_stream.";
 const UNKNOWN: &str = "unknown FastPix live stream event type";
 
 fn parse(body: &[u8], received_at: Nanos) -> Result<Parsed, ParseError> {
-    let f = from_json(ID, body, &WIRE)?;
-    let status = f.str(at::STATUS);
-    let event_type = f.text(at::TYPE);
+    let e: Envelope = from_json(ID, body)?;
+    let data = e.data.unwrap_or_default();
+    let status = data.status.as_deref();
+    let event_type = &*e.event_type;
     let Some(name) = event_type.strip_prefix(PREFIX) else {
         return Ok(Parsed::ignored(event_type, "not a live stream event", None));
     };
     // The live stream an ignored event still names, for its history.
     let named = || {
-        f.str(at::STREAM_ID)
+        data.stream_id
+            .as_deref()
             .and_then(|id| StreamKey::new(ID, Kind::LiveInput, id))
     };
     // (kind, state, recording)
@@ -190,15 +170,18 @@ fn parse(body: &[u8], received_at: Nanos) -> Result<Parsed, ParseError> {
             Lifecycle::Unknown => return Ok(Parsed::ignored(event_type, UNKNOWN, named())),
         },
     };
-    let object_id = f.str(at::OBJECT_ID);
+    let object_id = e.object.as_ref().and_then(|o| o.id.as_deref());
     let (id, field, parent_id) = match kind {
         Kind::SimulcastTarget => (
-            f.str(at::SIMULCAST_ID),
+            data.simulcast_id.as_deref(),
             "data.simulcastId",
-            f.str(at::LIVESTREAM_ID).or(object_id),
+            data.livestream_id.as_deref().or(object_id),
         ),
         _ => (
-            f.str(at::STREAM_ID).or(f.str(at::DATA_ID)).or(object_id),
+            data.stream_id
+                .as_deref()
+                .or(data.id.as_deref())
+                .or(object_id),
             "data.streamId",
             None,
         ),
@@ -208,7 +191,8 @@ fn parse(body: &[u8], received_at: Nanos) -> Result<Parsed, ParseError> {
     if let Some(p) = parent_id {
         stream_key(ID, Kind::LiveInput, p, "data.livestreamId")?;
     }
-    let (occurred_at, time_source) = match (f.str(at::CREATED_AT), f.str(at::CREATED_AT_CAMEL)) {
+    let (occurred_at, time_source) = match (e.created_at.as_deref(), e.created_at_camel.as_deref())
+    {
         (Some(t), _) => (provider_time(t, "created_at")?, TimeSource::Provider),
         (None, Some(t)) => (provider_time(t, "createdAt")?, TimeSource::Provider),
         (None, None) => (received_at, TimeSource::Receipt),
@@ -216,7 +200,7 @@ fn parse(body: &[u8], received_at: Nanos) -> Result<Parsed, ParseError> {
     // `{webhookId or id or -}|{type}|{stream}|{occurred_at}`, the stream as its `Display`
     // writes it.
     let event_id = [
-        f.str(at::WEBHOOK_ID).or(f.str(at::ID)).unwrap_or("-"),
+        e.webhook_id.or(e.id).as_deref().unwrap_or("-"),
         "|",
         event_type,
         "|",
@@ -301,7 +285,7 @@ mod tests {
     const TARGET: &str = "314a486a-3dc7-4cf5-9fcc-1708a4683f21";
 
     fn event(name: &str) -> Event {
-        fixture_event(&Fastpix, name, 7)
+        fixture_event(&FASTPIX, name, 7)
     }
 
     #[test]
@@ -418,7 +402,7 @@ mod tests {
     #[test]
     fn stream_keys_never_reach_the_event() {
         for (name, body) in fixtures("fastpix") {
-            let Parsed::Event(e) = parse_any(&Fastpix, &body, 0).unwrap() else {
+            let Parsed::Event(e) = parse_any(&FASTPIX, &body, 0).unwrap() else {
                 panic!("{name}")
             };
             let dbg = format!("{e:?}{}", serde_json::to_string(&e).unwrap());
@@ -438,10 +422,10 @@ mod tests {
         let mut v: serde_json::Value = serde_json::from_slice(&body).unwrap();
         v["attempts"] = serde_json::json!([{"status": 500}]);
         let again = serde_json::to_vec(&v).unwrap();
-        let Parsed::Event(a) = parse_any(&Fastpix, &body, 0).unwrap() else {
+        let Parsed::Event(a) = parse_any(&FASTPIX, &body, 0).unwrap() else {
             panic!()
         };
-        let Parsed::Event(b) = parse_any(&Fastpix, &again, 0).unwrap() else {
+        let Parsed::Event(b) = parse_any(&FASTPIX, &again, 0).unwrap() else {
             panic!()
         };
         assert_eq!(a.event_id, b.event_id);
@@ -451,7 +435,7 @@ mod tests {
     fn unknown_and_foreign_types_are_ignored() {
         for t in ["video.live_stream.teleported", "video.media.created"] {
             let body = format!(r#"{{"type":"{t}","data":{{}}}}"#);
-            let got = parse_any(&Fastpix, body.as_bytes(), 0).unwrap();
+            let got = parse_any(&FASTPIX, body.as_bytes(), 0).unwrap();
             assert!(matches!(got, Parsed::Ignored { .. }), "{t}: {got:?}");
         }
     }
@@ -459,7 +443,7 @@ mod tests {
     #[test]
     fn updated_without_a_known_status_is_ignored() {
         let body = br#"{"type":"video.live_stream.updated","data":{"streamId":"abc","status":"weird"},"created_at":"2023-12-06T09:12:28.808Z"}"#;
-        let got = parse_any(&Fastpix, body, 0).unwrap();
+        let got = parse_any(&FASTPIX, body, 0).unwrap();
         assert!(matches!(got, Parsed::Ignored { .. }), "{got:?}");
     }
 
@@ -467,12 +451,12 @@ mod tests {
     fn missing_id_bad_id_and_bad_time_are_refused() {
         let no_id = br#"{"type":"video.live_stream.active","data":{}}"#;
         assert!(matches!(
-            parse_any(&Fastpix, no_id, 0),
+            parse_any(&FASTPIX, no_id, 0),
             Err(ParseError::Shape { .. })
         ));
         let bad_id = br#"{"type":"video.live_stream.active","data":{"streamId":"a b"}}"#;
         assert_eq!(
-            parse_any(&Fastpix, bad_id, 0),
+            parse_any(&FASTPIX, bad_id, 0),
             Err(ParseError::InvalidId {
                 field: "data.streamId"
             })
@@ -480,14 +464,14 @@ mod tests {
         let bad_time =
             br#"{"type":"video.live_stream.active","data":{"streamId":"ab"},"created_at":"noon"}"#;
         assert_eq!(
-            parse_any(&Fastpix, bad_time, 0),
+            parse_any(&FASTPIX, bad_time, 0),
             Err(ParseError::InvalidTime {
                 field: "created_at"
             })
         );
         let no_type = br#"{"data":{"streamId":"ab"}}"#;
         assert!(matches!(
-            parse_any(&Fastpix, no_type, 0),
+            parse_any(&FASTPIX, no_type, 0),
             Err(ParseError::Shape { .. })
         ));
     }
@@ -508,15 +492,15 @@ mod tests {
             }
         }
         for body in [&b""[..], b"{}", b" {}\n", b"\n"] {
-            assert!(Fastpix.is_probe(&req(&none), body), "{body:?}");
-            assert!(!Fastpix.is_probe(&req(&signed), body), "signed: {body:?}");
+            assert!(FASTPIX.is_probe(&req(&none), body), "{body:?}");
+            assert!(!FASTPIX.is_probe(&req(&signed), body), "signed: {body:?}");
         }
         for body in [
             &b"{ }"[..],
             b"[]",
             b"{\"type\":\"video.live_stream.active\"}",
         ] {
-            assert!(!Fastpix.is_probe(&req(&none), body), "{body:?}");
+            assert!(!FASTPIX.is_probe(&req(&none), body), "{body:?}");
         }
     }
 
@@ -524,7 +508,7 @@ mod tests {
     fn the_current_envelope_with_id_and_created_at_in_camel_case_is_read_too() {
         let body = br#"{"type":"video.live_stream.idle","id":"evt-1","object":{"type":"live","id":"s1"},
             "data":{"streamId":"s1","status":"idle"},"createdAt":"2026-06-22T12:38:29.375Z","attempts":[]}"#;
-        let Ok(Parsed::Event(e)) = parse_any(&Fastpix, body, 7) else {
+        let Ok(Parsed::Event(e)) = parse_any(&FASTPIX, body, 7) else {
             panic!("an event")
         };
         assert_eq!(e.state, crate::ingest::event::State::Idle);
@@ -535,7 +519,7 @@ mod tests {
         );
         assert!(e.event_id.starts_with("evt-1|"), "{}", e.event_id);
         // The same event with another id is another delivery; with the same id, a duplicate key.
-        let again = parse_any(&Fastpix, body, 9).unwrap();
+        let again = parse_any(&FASTPIX, body, 9).unwrap();
         assert_eq!(again, Parsed::Event(e));
     }
 }

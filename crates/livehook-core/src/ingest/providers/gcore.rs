@@ -13,14 +13,15 @@
 
 use std::net::IpAddr;
 
+use serde::Deserialize;
 use serde_json::{Map, Value};
 
-use super::shape::{stream_key, Inbound, ParseError, Parsed, Profile, Provider};
-use super::skim::from_json;
-use super::wire::{Field, Json, Object};
+use super::json::{from_json, Text};
+use super::shape::{Inbound, ParseError, Parsed, Provider};
 use crate::ingest::auth::{expect_secret, AuthError, Cidr, Secret};
 use crate::ingest::event::{Event, Kind, ProviderId, State, StreamKey, TimeSource};
 use crate::ingest::settings::{Setting, Settings};
+use crate::text::Decimal;
 use crate::time::Nanos;
 
 pub const ID: ProviderId = ProviderId::new("gcore");
@@ -29,7 +30,8 @@ pub const ALLOWED_CIDRS: &str = "GCORE_ALLOWED_CIDRS";
 /// Gcore's documented sender range, used when `GCORE_ALLOWED_CIDRS` is unset.
 pub const DEFAULT_CIDRS: &str = "92.223.123.0/24";
 
-const PROFILE: Profile = Profile {
+/// Gcore Streaming Platform: `POST /webhooks/gcore/{token}`.
+pub static GCORE: Provider = Provider {
     id: ID,
     route: "gcore",
     title: "Gcore",
@@ -38,39 +40,29 @@ const PROFILE: Profile = Profile {
         Setting::required(TOKEN),
         Setting::with_default(ALLOWED_CIDRS, DEFAULT_CIDRS),
     ],
+    auth_headers: Some(authenticate),
+    auth_body: None,
+    probe: None,
+    check_settings: Some(check_networks),
+    parse,
 };
 
-/// Gcore Streaming Platform: `POST /webhooks/gcore/{token}`.
-pub struct Gcore;
+/// The sender networks must parse; `/healthz` shows how many there are.
+fn check_networks(s: &Settings) -> Result<Map<String, Value>, String> {
+    let cidrs = allowed(s).ok_or(format!("{ALLOWED_CIDRS} has an invalid entry"))?;
+    let mut details = Map::new();
+    details.insert("allowed_networks".into(), cidrs.len().into());
+    Ok(details)
+}
 
-impl Provider for Gcore {
-    fn profile(&self) -> &'static Profile {
-        &PROFILE
-    }
-
-    fn health(&self, s: &Settings) -> Result<Map<String, Value>, String> {
-        if !s.is_set(TOKEN) {
-            return Err(format!("{TOKEN} is not set"));
-        }
-        let cidrs = allowed(s).ok_or(format!("{ALLOWED_CIDRS} has an invalid entry"))?;
-        let mut details = Map::new();
-        details.insert("allowed_networks".into(), cidrs.len().into());
-        Ok(details)
-    }
-
-    fn authenticate_headers(&self, s: &Settings, req: &Inbound<'_>) -> Result<(), AuthError> {
-        let cidrs = allowed(s).ok_or(AuthError::NotConfigured(ALLOWED_CIDRS))?;
-        verify(
-            s.get(TOKEN),
-            &cidrs,
-            req.path_token.unwrap_or_default(),
-            (req.header)("CF-Connecting-IP").as_deref(),
-        )
-    }
-
-    fn parse(&self, body: &[u8], received_at: Nanos) -> Result<Parsed, ParseError> {
-        parse(body, received_at)
-    }
+fn authenticate(s: &Settings, req: &Inbound<'_>) -> Result<(), AuthError> {
+    let cidrs = allowed(s).ok_or(AuthError::NotConfigured(ALLOWED_CIDRS))?;
+    verify(
+        s.get(TOKEN),
+        &cidrs,
+        req.path_token.unwrap_or_default(),
+        (req.header)("CF-Connecting-IP").as_deref(),
+    )
 }
 
 /// The configured sender networks; `None` if an entry is invalid (Gcore then fails closed).
@@ -99,103 +91,94 @@ pub fn verify(
     expect_secret(path_token, token, "webhook token")
 }
 
-/// The slots of the fields livehook reads.
-mod at {
-    pub(super) const TYPE: usize = 0;
-    pub(super) const MESSAGE: usize = 1;
-    pub(super) const STREAM: usize = 2;
-    pub(super) const VIDEO: usize = 3;
-    pub(super) const BROADCAST: usize = 4;
-    pub(super) const STREAM_ID: usize = 5;
-    pub(super) const STREAM_NAME: usize = 6;
-    pub(super) const LIVE: usize = 7;
-    pub(super) const RECORDING: usize = 8;
-    pub(super) const BACKUP_LIVE: usize = 9;
-    pub(super) const VIDEO_ID: usize = 10;
-    pub(super) const VIDEO_NAME: usize = 11;
-    pub(super) const VIDEO_STATUS: usize = 12;
-    pub(super) const BROADCAST_ID: usize = 13;
-    pub(super) const BROADCAST_NAME: usize = 14;
-    pub(super) const BROADCAST_STATUS: usize = 15;
+/// What livehook reads of a message. `backup_live` (newer payloads) says the backup ingest is
+/// receiving while the main one is not.
+#[derive(Deserialize)]
+struct Envelope<'a> {
+    #[serde(borrow, rename = "type")]
+    kind: Text<'a>,
+    #[serde(default, borrow)]
+    message: Option<Message<'a>>,
 }
 
-/// What livehook reads of a message: `{type, message: {stream: {id, name, live, recording,
-/// backup_live}, video: {id, name, status}, broadcast: {id, name, status}}}`. Ids are numbers
-/// or strings; `backup_live` (newer payloads) says the backup ingest is receiving while the
-/// main one is not.
-pub(super) static WIRE: Object = Object::new(&[
-    Field::new("type", Json::Str, at::TYPE),
-    Field::new(
-        "message",
-        Json::OptObject(&Object::new(&[
-            Field::new(
-                "stream",
-                Json::OptObject(&Object::new(&[
-                    Field::new("id", Json::Id, at::STREAM_ID),
-                    Field::new("name", Json::OptStr, at::STREAM_NAME),
-                    Field::new("live", Json::Bool, at::LIVE),
-                    Field::new("recording", Json::OptBool, at::RECORDING),
-                    Field::new("backup_live", Json::OptBool, at::BACKUP_LIVE),
-                ])),
-                at::STREAM,
-            ),
-            Field::new(
-                "video",
-                Json::OptObject(&Object::new(&[
-                    Field::new("id", Json::Id, at::VIDEO_ID),
-                    Field::new("name", Json::OptStr, at::VIDEO_NAME),
-                    Field::new("status", Json::Str, at::VIDEO_STATUS),
-                ])),
-                at::VIDEO,
-            ),
-            Field::new(
-                "broadcast",
-                Json::OptObject(&Object::new(&[
-                    Field::new("id", Json::Id, at::BROADCAST_ID),
-                    Field::new("name", Json::OptStr, at::BROADCAST_NAME),
-                    Field::new("status", Json::Str, at::BROADCAST_STATUS),
-                ])),
-                at::BROADCAST,
-            ),
-        ])),
-        at::MESSAGE,
-    ),
-]);
+#[derive(Deserialize, Default)]
+struct Message<'a> {
+    #[serde(default, borrow)]
+    stream: Option<Stream<'a>>,
+    #[serde(default, borrow)]
+    video: Option<Item<'a>>,
+    #[serde(default, borrow)]
+    broadcast: Option<Item<'a>>,
+}
+
+#[derive(Deserialize)]
+struct Stream<'a> {
+    #[serde(borrow)]
+    id: Id<'a>,
+    #[serde(default, borrow)]
+    name: Option<Text<'a>>,
+    live: bool,
+    #[serde(default)]
+    recording: Option<bool>,
+    #[serde(default)]
+    backup_live: Option<bool>,
+}
+
+/// A video or a broadcast.
+#[derive(Deserialize)]
+struct Item<'a> {
+    #[serde(borrow)]
+    id: Id<'a>,
+    #[serde(default, borrow)]
+    name: Option<Text<'a>>,
+    #[serde(borrow)]
+    status: Text<'a>,
+}
+
+/// Gcore sends ids as numbers, and in some payloads as strings.
+#[derive(Deserialize)]
+#[serde(untagged)]
+enum Id<'a> {
+    Num(u64),
+    Text(#[serde(borrow)] Text<'a>),
+}
+
+/// The stream of this kind with this id, if the id is valid.
+fn key(kind: Kind, id: &Id<'_>) -> Option<StreamKey> {
+    match id {
+        Id::Num(n) => StreamKey::new(ID, kind, &Decimal::unsigned(*n)),
+        Id::Text(t) => StreamKey::new(ID, kind, t),
+    }
+}
 
 fn parse(body: &[u8], received_at: Nanos) -> Result<Parsed, ParseError> {
-    let f = from_json(ID, body, &WIRE)?;
+    let e: Envelope = from_json(ID, body)?;
+    let message = e.message.unwrap_or_default();
     let missing = |what: &str| ParseError::Shape {
         provider: ID,
         detail: format!("missing field `message.{what}`"),
     };
-    // (kind, slot of the id, state, recording, our event-type name, slot of the name)
-    let (kind, id, state, recording, event_type, name) = match f.text(at::TYPE) {
+    let (kind, id, state, recording, event_type, name) = match &*e.kind {
         "stream" => {
-            if !f.has(at::STREAM) {
-                return Err(missing("stream"));
-            }
-            let on_air = f.bool(at::LIVE) == Some(true) || f.bool(at::BACKUP_LIVE) == Some(true);
+            let stream = message.stream.ok_or_else(|| missing("stream"))?;
+            let on_air = stream.live || stream.backup_live == Some(true);
             let (state, name) = if on_air {
                 (State::Live, "stream.live")
             } else {
                 (State::Disconnected, "stream.offline")
             };
-            let recording = f.bool(at::RECORDING);
             (
                 Kind::LiveInput,
-                at::STREAM_ID,
+                stream.id,
                 state,
-                recording,
+                stream.recording,
                 name.to_owned(),
-                at::STREAM_NAME,
+                stream.name,
             )
         }
         "video" => {
-            if !f.has(at::VIDEO) {
-                return Err(missing("video"));
-            }
-            let status = f.text(at::VIDEO_STATUS);
-            let state = match status {
+            let video = message.video.ok_or_else(|| missing("video"))?;
+            let state = match &*video.status {
                 "empty" => State::Created,
                 "pending" => State::Processing,
                 "viewable" => State::Viewable,
@@ -204,26 +187,16 @@ fn parse(body: &[u8], received_at: Nanos) -> Result<Parsed, ParseError> {
                     return Ok(Parsed::Ignored {
                         event_type: Some("video".into()),
                         reason: "unknown Gcore video status",
-                        stream: StreamKey::new(ID, Kind::Video, &f.id(at::VIDEO_ID)),
+                        stream: key(Kind::Video, &video.id),
                     })
                 }
             };
-            let event_type = ["video.", status].concat();
-            (
-                Kind::Video,
-                at::VIDEO_ID,
-                state,
-                None,
-                event_type,
-                at::VIDEO_NAME,
-            )
+            let event_type = ["video.", &video.status].concat();
+            (Kind::Video, video.id, state, None, event_type, video.name)
         }
         "broadcast" => {
-            if !f.has(at::BROADCAST) {
-                return Err(missing("broadcast"));
-            }
-            let status = f.text(at::BROADCAST_STATUS);
-            let state = match status {
+            let broadcast = message.broadcast.ok_or_else(|| missing("broadcast"))?;
+            let state = match &*broadcast.status {
                 "pending" => State::Idle,
                 "live" => State::Live,
                 "paused" => State::Paused,
@@ -232,18 +205,18 @@ fn parse(body: &[u8], received_at: Nanos) -> Result<Parsed, ParseError> {
                     return Ok(Parsed::Ignored {
                         event_type: Some("broadcast".into()),
                         reason: "unknown Gcore broadcast status",
-                        stream: StreamKey::new(ID, Kind::Broadcast, &f.id(at::BROADCAST_ID)),
+                        stream: key(Kind::Broadcast, &broadcast.id),
                     })
                 }
             };
-            let event_type = ["broadcast.", status].concat();
+            let event_type = ["broadcast.", &broadcast.status].concat();
             (
                 Kind::Broadcast,
-                at::BROADCAST_ID,
+                broadcast.id,
                 state,
                 None,
                 event_type,
-                at::BROADCAST_NAME,
+                broadcast.name,
             )
         }
         other => {
@@ -254,7 +227,9 @@ fn parse(body: &[u8], received_at: Nanos) -> Result<Parsed, ParseError> {
             })
         }
     };
-    let stream = stream_key(ID, kind, &f.id(id), "message.*.id")?;
+    let stream = key(kind, &id).ok_or(ParseError::InvalidId {
+        field: "message.*.id",
+    })?;
     let rec = match recording {
         Some(true) => "rec",
         Some(false) => "norec",
@@ -283,7 +258,7 @@ fn parse(body: &[u8], received_at: Nanos) -> Result<Parsed, ParseError> {
         event_type,
         event_id,
         error: None,
-        name: f.str(name).map(str::to_owned),
+        name: name.map(Text::into_owned),
         keeps_state: false,
         warning: None,
         latest_recording: None,
@@ -354,7 +329,7 @@ mod tests {
             ALLOWED_CIDRS => Some("10.0.0.0/8,oops".to_owned()),
             _ => None,
         };
-        let s = Settings::read(Gcore.settings(), &get);
+        let s = Settings::read(GCORE.settings(), &get);
         let header = |_: &str| Some("10.0.0.1".to_owned());
         let req = Inbound {
             header: &header,
@@ -362,17 +337,17 @@ mod tests {
             now_s: 0,
         };
         assert_eq!(
-            Gcore.authenticate_headers(&s, &req),
+            GCORE.authenticate_headers(&s, &req),
             Err(AuthError::NotConfigured(ALLOWED_CIDRS))
         );
         assert_eq!(
-            Gcore.health(&s),
+            GCORE.health(&s),
             Err("GCORE_ALLOWED_CIDRS has an invalid entry".into())
         );
     }
 
     fn event(name: &str) -> Event {
-        fixture_event(&Gcore, name, 42)
+        fixture_event(&GCORE, name, 42)
     }
 
     #[test]
@@ -514,7 +489,7 @@ mod tests {
     #[test]
     fn a_live_backup_ingest_keeps_the_stream_live() {
         let body = br#"{"type":"stream","message":{"stream":{"id":1,"live":false,"backup_live":true,"recording":false}}}"#;
-        let Parsed::Event(e) = parse_any(&Gcore, body, 0).unwrap() else {
+        let Parsed::Event(e) = parse_any(&GCORE, body, 0).unwrap() else {
             panic!()
         };
         assert_eq!(e.state, State::Live);
@@ -523,7 +498,7 @@ mod tests {
     #[test]
     fn string_ids_are_accepted() {
         let body = br#"{"type":"broadcast","message":{"broadcast":{"id":"777","status":"live"}}}"#;
-        let Parsed::Event(e) = parse_any(&Gcore, body, 0).unwrap() else {
+        let Parsed::Event(e) = parse_any(&GCORE, body, 0).unwrap() else {
             panic!()
         };
         assert_eq!(e.stream.id, "777");
@@ -536,7 +511,7 @@ mod tests {
             br#"{"type":"video","message":{"video":{"id":1,"status":"exploded"}}}"#,
             br#"{"type":"broadcast","message":{"broadcast":{"id":1,"status":"exploded"}}}"#,
         ] {
-            let got = parse_any(&Gcore, body, 0).unwrap();
+            let got = parse_any(&GCORE, body, 0).unwrap();
             assert!(matches!(got, Parsed::Ignored { .. }), "{got:?}");
         }
     }
@@ -550,7 +525,7 @@ mod tests {
             br#"{"type":"stream","message":{"stream":{"id":-1,"live":true}}}"#,
             br#"{"message":{"stream":{"id":1,"live":true}}}"#,
         ] {
-            let got = parse_any(&Gcore, body, 0);
+            let got = parse_any(&GCORE, body, 0);
             assert!(matches!(got, Err(ParseError::Shape { .. })), "{got:?}");
         }
     }

@@ -23,45 +23,35 @@
 //! Authentication: the `x-api-key` header equals `IVS_WEBHOOK_TOKEN` (constant-time). EventBridge
 //! signs nothing and sends no timestamp: a replayed body is caught by event de-duplication.
 
-use super::shape::{provider_time, stream_key, Inbound, ParseError, Parsed, Profile, Provider};
-use super::skim::from_json;
-use super::wire::{Field, Fields, Json, Object};
+use serde::Deserialize;
+use serde_json::Number;
+
+use super::json::{from_json, Text};
+use super::shape::{provider_time, stream_key, ParseError, Parsed, Provider};
 use crate::ingest::auth::{expect_secret, AuthError, Secret};
 use crate::ingest::event::{
     ErrorInfo, Event, Kind, ProviderId, State, TimeSource, WarningChange, WarningInfo,
 };
-use crate::ingest::settings::{Setting, Settings};
-use crate::time::Nanos;
+use crate::ingest::settings::Setting;
 
 pub const ID: ProviderId = ProviderId::new("ivs");
 pub const TOKEN: &str = "IVS_WEBHOOK_TOKEN";
 /// The header the EventBridge connection's API key goes in (`ApiKeyName`).
 pub const HEADER: &str = "x-api-key";
 
-const PROFILE: Profile = Profile {
+/// Amazon IVS channel events from EventBridge: `POST /webhooks/ivs`.
+pub static IVS: Provider = Provider {
     id: ID,
     route: "ivs",
     title: "Amazon IVS",
     token_in_path: false,
     settings: &[Setting::required(TOKEN)],
+    auth_headers: Some(|s, req| verify(s.get(TOKEN), (req.header)(HEADER).as_deref())),
+    auth_body: None,
+    probe: None,
+    check_settings: None,
+    parse: |body, _received_at| parse(body),
 };
-
-/// Amazon IVS channel events from EventBridge.
-pub struct Ivs;
-
-impl Provider for Ivs {
-    fn profile(&self) -> &'static Profile {
-        &PROFILE
-    }
-
-    fn authenticate_headers(&self, s: &Settings, req: &Inbound<'_>) -> Result<(), AuthError> {
-        verify(s.get(TOKEN), (req.header)(HEADER).as_deref())
-    }
-
-    fn parse(&self, body: &[u8], _received_at: Nanos) -> Result<Parsed, ParseError> {
-        parse(body)
-    }
-}
 
 /// Checks the API key EventBridge's connection adds.
 pub fn verify(token: Option<&Secret>, header: Option<&str>) -> Result<(), AuthError> {
@@ -70,57 +60,48 @@ pub fn verify(token: Option<&Secret>, header: Option<&str>) -> Result<(), AuthEr
     expect_secret(presented.trim(), token, "x-api-key header")
 }
 
-/// The slots of the fields livehook reads.
-mod at {
-    pub(super) const ID: usize = 0;
-    pub(super) const DETAIL_TYPE: usize = 1;
-    pub(super) const SOURCE: usize = 2;
-    pub(super) const TIME: usize = 3;
-    pub(super) const RESOURCES: usize = 4;
-    pub(super) const DETAIL: usize = 5;
-    pub(super) const EVENT_NAME: usize = 6;
-    pub(super) const CHANNEL_NAME: usize = 7;
-    pub(super) const CODE: usize = 8;
-    pub(super) const REASON: usize = 9;
-    pub(super) const RECORDING_STATUS: usize = 10;
-    pub(super) const RECORDING_STATUS_REASON: usize = 11;
-    pub(super) const LIMIT_NAME: usize = 12;
-    pub(super) const LIMIT_VALUE: usize = 13;
-    pub(super) const EXCEEDED_BY: usize = 14;
-    pub(super) const LIMIT_UNIT: usize = 15;
+/// What livehook reads of an EventBridge event, the first four fields required; the first of
+/// `resources` is the channel.
+#[derive(Deserialize)]
+struct Envelope<'a> {
+    #[serde(borrow)]
+    id: Text<'a>,
+    #[serde(borrow, rename = "detail-type")]
+    detail_type: Text<'a>,
+    #[serde(borrow)]
+    source: Text<'a>,
+    #[serde(borrow)]
+    time: Text<'a>,
+    #[serde(default, borrow)]
+    resources: Vec<Text<'a>>,
+    #[serde(default, borrow)]
+    detail: Detail<'a>,
 }
 
-/// What livehook reads of an EventBridge event: `{id, detail-type, source, time, resources,
-/// detail}`, the first four required; `resources` is an array of strings (the first is the
-/// channel); `detail` holds every field any IVS detail type has, the ones a type lacks stay
-/// absent.
-pub(super) static WIRE: Object = Object::new(&[
-    Field::new("id", Json::Str, at::ID),
-    Field::new("detail-type", Json::Str, at::DETAIL_TYPE),
-    Field::new("source", Json::Str, at::SOURCE),
-    Field::new("time", Json::Str, at::TIME),
-    Field::new("resources", Json::FirstStr, at::RESOURCES),
-    Field::new(
-        "detail",
-        Json::DefaultObject(&Object::new(&[
-            Field::new("event_name", Json::OptStr, at::EVENT_NAME),
-            Field::new("channel_name", Json::OptStr, at::CHANNEL_NAME),
-            Field::new("code", Json::OptStr, at::CODE),
-            Field::new("reason", Json::OptStr, at::REASON),
-            Field::new("recording_status", Json::OptStr, at::RECORDING_STATUS),
-            Field::new(
-                "recording_status_reason",
-                Json::OptStr,
-                at::RECORDING_STATUS_REASON,
-            ),
-            Field::new("limit_name", Json::OptStr, at::LIMIT_NAME),
-            Field::new("limit_value", Json::OptNumber, at::LIMIT_VALUE),
-            Field::new("exceeded_by", Json::OptNumber, at::EXCEEDED_BY),
-            Field::new("limit_unit", Json::OptStr, at::LIMIT_UNIT),
-        ])),
-        at::DETAIL,
-    ),
-]);
+/// Every field any IVS detail type has; the ones a type lacks stay `None`.
+#[derive(Deserialize, Default)]
+struct Detail<'a> {
+    #[serde(default, borrow)]
+    event_name: Option<Text<'a>>,
+    #[serde(default, borrow)]
+    channel_name: Option<Text<'a>>,
+    #[serde(default, borrow)]
+    code: Option<Text<'a>>,
+    #[serde(default, borrow)]
+    reason: Option<Text<'a>>,
+    #[serde(default, borrow)]
+    recording_status: Option<Text<'a>>,
+    #[serde(default, borrow)]
+    recording_status_reason: Option<Text<'a>>,
+    #[serde(default, borrow)]
+    limit_name: Option<Text<'a>>,
+    #[serde(default)]
+    limit_value: Option<Number>,
+    #[serde(default)]
+    exceeded_by: Option<Number>,
+    #[serde(default, borrow)]
+    limit_unit: Option<Text<'a>>,
+}
 
 const STATE_CHANGE: &str = "IVS Stream State Change";
 const HEALTH_CHANGE: &str = "IVS Stream Health Change";
@@ -141,22 +122,22 @@ enum Effect {
 }
 
 fn parse(body: &[u8]) -> Result<Parsed, ParseError> {
-    let f = from_json(ID, body, &WIRE)?;
-    let detail_type = f.text(at::DETAIL_TYPE);
-    if f.text(at::SOURCE) != "aws.ivs" {
+    let e: Envelope = from_json(ID, body)?;
+    let (detail_type, d) = (&*e.detail_type, &e.detail);
+    if &*e.source != "aws.ivs" {
         return Ok(Parsed::ignored(detail_type, "not an aws.ivs event", None));
     }
-    let stream = match f.str(at::RESOURCES) {
+    let stream = match e.resources.first() {
         Some(arn) => Some(stream_key(ID, Kind::LiveInput, arn, "resources")?),
         None => None,
     };
     let event_name = match detail_type {
-        STATE_CHANGE | HEALTH_CHANGE => f.str(at::EVENT_NAME),
-        RECORDING_CHANGE => f.str(at::RECORDING_STATUS),
-        LIMIT_BREACH => f.str(at::LIMIT_NAME),
+        STATE_CHANGE | HEALTH_CHANGE => d.event_name.as_deref(),
+        RECORDING_CHANGE => d.recording_status.as_deref(),
+        LIMIT_BREACH => d.limit_name.as_deref(),
         _ => None,
     };
-    let effect = event_name.and_then(|name| effect(detail_type, name, &f));
+    let effect = event_name.and_then(|name| effect(detail_type, name, d));
     let Some(effect) = effect else {
         return Ok(Parsed::ignored(
             detail_type,
@@ -180,17 +161,18 @@ fn parse(body: &[u8]) -> Result<Parsed, ParseError> {
         } => (assume, None, true, recording, warning),
     };
     Ok(Parsed::Event(Box::new(Event {
-        occurred_at: provider_time(f.text(at::TIME), "time")?,
+        occurred_at: provider_time(&e.time, "time")?,
         stream,
         parent_id: None,
         state,
         recording,
         time_source: TimeSource::Provider,
         event_type,
-        event_id: f.text(at::ID).to_owned(),
+        event_id: e.id.into_owned(),
         error,
-        name: f
-            .str(at::CHANNEL_NAME)
+        name: d
+            .channel_name
+            .as_deref()
             .filter(|n| !n.is_empty())
             .map(str::to_owned),
         keeps_state,
@@ -199,7 +181,7 @@ fn parse(body: &[u8]) -> Result<Parsed, ParseError> {
     })))
 }
 
-fn effect(detail_type: &str, name: &str, d: &Fields<'_>) -> Option<Effect> {
+fn effect(detail_type: &str, name: &str, d: &Detail<'_>) -> Option<Effect> {
     let warn = |code: &str, message: String| {
         Some(WarningChange::Raised(WarningInfo {
             code: code.to_owned(),
@@ -211,7 +193,7 @@ fn effect(detail_type: &str, name: &str, d: &Fields<'_>) -> Option<Effect> {
         recording,
         warning,
     };
-    let code = d.str(at::CODE).filter(|c| !c.is_empty());
+    let code = d.code.as_deref().filter(|c| !c.is_empty());
     Some(match (detail_type, name) {
         (STATE_CHANGE, "Session Created") => Effect::State(State::Connected, None),
         (STATE_CHANGE, "Stream Start" | "Stream Takeover") => Effect::State(State::Live, None),
@@ -224,7 +206,7 @@ fn effect(detail_type: &str, name: &str, d: &Fields<'_>) -> Option<Effect> {
             State::Errored,
             Some(error(
                 "StreamFailure",
-                d.str(at::REASON).unwrap_or_default().to_owned(),
+                d.reason.as_deref().unwrap_or_default().to_owned(),
             )),
         ),
         (STATE_CHANGE, "Stream Takeover Failure") => keep(
@@ -257,7 +239,8 @@ fn effect(detail_type: &str, name: &str, d: &Fields<'_>) -> Option<Effect> {
                 format!(
                     "{name}: {}. Check the channel's recording configuration and that IVS may \
                      write to its S3 bucket.",
-                    d.str(at::RECORDING_STATUS_REASON)
+                    d.recording_status_reason
+                        .as_deref()
                         .filter(|r| !r.is_empty())
                         .unwrap_or("no reason given")
                 ),
@@ -271,9 +254,9 @@ fn effect(detail_type: &str, name: &str, d: &Fields<'_>) -> Option<Effect> {
                 format!(
                     "{limit} went over its limit of {} {} by {}: lower the encoder's settings or \
                      raise the quota.",
-                    number(d.number(at::LIMIT_VALUE)),
-                    d.str(at::LIMIT_UNIT).unwrap_or(""),
-                    number(d.number(at::EXCEEDED_BY)),
+                    number(d.limit_value.as_ref()),
+                    d.limit_unit.as_deref().unwrap_or(""),
+                    number(d.exceeded_by.as_ref()),
                 ),
             ),
         ),
@@ -281,7 +264,7 @@ fn effect(detail_type: &str, name: &str, d: &Fields<'_>) -> Option<Effect> {
     })
 }
 
-fn number(n: Option<&serde_json::Number>) -> String {
+fn number(n: Option<&Number>) -> String {
     n.map_or_else(|| "?".to_owned(), ToString::to_string)
 }
 
@@ -348,7 +331,7 @@ mod tests {
     const CHANNEL: &str = "arn:aws:ivs:us-west-2:123456789012:channel/AbCdef1G2hij";
 
     fn event(name: &str) -> Event {
-        fixture_event(&Ivs, name, 7)
+        fixture_event(&IVS, name, 7)
     }
 
     #[test]
@@ -543,7 +526,7 @@ mod tests {
         let body = String::from_utf8(fixture("ivs", "stream-start.json")).unwrap();
         let not_ivs = body.replace("\"aws.ivs\"", "\"aws.medialive\"");
         assert!(matches!(
-            parse_any(&Ivs, not_ivs.as_bytes(), 0),
+            parse_any(&IVS, not_ivs.as_bytes(), 0),
             Ok(Parsed::Ignored { stream: None, .. })
         ));
         let stage = body.replace("IVS Stream State Change", "IVS Stage Update");
@@ -551,7 +534,7 @@ mod tests {
             event_type,
             stream: Some(stream),
             ..
-        }) = parse_any(&Ivs, stage.as_bytes(), 0)
+        }) = parse_any(&IVS, stage.as_bytes(), 0)
         else {
             panic!("an unknown type for a channel is noted in its history")
         };
@@ -559,7 +542,7 @@ mod tests {
         assert_eq!(stream.id, CHANNEL);
         let unknown_name = body.replace("\"Stream Start\"", "\"Stream Teleport\"");
         assert!(matches!(
-            parse_any(&Ivs, unknown_name.as_bytes(), 0),
+            parse_any(&IVS, unknown_name.as_bytes(), 0),
             Ok(Parsed::Ignored {
                 stream: Some(_),
                 ..
@@ -568,7 +551,7 @@ mod tests {
         // Concurrent-broadcast limits are account-wide: no channel.
         let account_wide = r#"{"version":"0","id":"1","detail-type":"IVS Limit Breach","source":"aws.ivs","account":"123456789012","time":"2024-09-10T14:02:51Z","region":"us-west-2","resources":[],"detail":{"limit_name":"Concurrent Broadcasts","limit_value":20,"exceeded_by":1,"limit_unit":"active streams"}}"#;
         assert_eq!(
-            parse_any(&Ivs, account_wide.as_bytes(), 0),
+            parse_any(&IVS, account_wide.as_bytes(), 0),
             Err(ParseError::Shape {
                 provider: ID,
                 detail: "missing field `resources`".into()
@@ -581,12 +564,12 @@ mod tests {
         let body = String::from_utf8(fixture("ivs", "stream-start.json")).unwrap();
         let bad_arn = body.replace(CHANNEL, "arn:aws:ivs:us-west-2:123456789012:channel/../x");
         assert_eq!(
-            parse_any(&Ivs, bad_arn.as_bytes(), 0),
+            parse_any(&IVS, bad_arn.as_bytes(), 0),
             Err(ParseError::InvalidId { field: "resources" })
         );
         let bad_time = body.replace("2024-09-09T16:17:26Z", "yesterday");
         assert_eq!(
-            parse_any(&Ivs, bad_time.as_bytes(), 0),
+            parse_any(&IVS, bad_time.as_bytes(), 0),
             Err(ParseError::InvalidTime { field: "time" })
         );
     }
@@ -594,7 +577,7 @@ mod tests {
     #[test]
     fn every_fixture_parses() {
         for (name, body) in fixtures("ivs") {
-            assert!(parse_any(&Ivs, &body, 0).is_ok(), "{name}");
+            assert!(parse_any(&IVS, &body, 0).is_ok(), "{name}");
         }
     }
 }

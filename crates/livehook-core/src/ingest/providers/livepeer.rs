@@ -22,14 +22,12 @@
 
 use serde::Deserialize;
 
-use super::shape::{stream_key, Inbound, ParseError, Parsed, Profile, Provider};
-use super::skim::from_json;
-use super::wire::{Field, Json, Object};
+use super::json::{from_json, Text};
+use super::shape::{stream_key, ParseError, Parsed, Provider};
 use crate::ingest::auth::{header_pairs, hmac_sha256, hmac_sha256_matches, AuthError, Secret};
 use crate::ingest::event::{ErrorInfo, Event, Kind, ProviderId, State, TimeSource};
-use crate::ingest::settings::{Setting, Settings};
+use crate::ingest::settings::Setting;
 use crate::text::{hex, unhex};
-use crate::time::Nanos;
 
 pub const ID: ProviderId = ProviderId::new("livepeer");
 pub const SECRET: &str = "LIVEPEER_WEBHOOK_SECRET";
@@ -37,40 +35,22 @@ const HEADER: &str = "Livepeer-Signature";
 /// How far the signed send time may be from now.
 pub const TOLERANCE_MS: u64 = 300_000;
 
-const PROFILE: Profile = Profile {
+/// Livepeer Studio stream, recording and multistream events: `POST /webhooks/livepeer`.
+pub static LIVEPEER: Provider = Provider {
     id: ID,
     route: "livepeer",
     title: "Livepeer Studio",
     token_in_path: false,
     settings: &[Setting::required(SECRET)],
+    auth_headers: None,
+    auth_body: Some(|s, req, body| {
+        let now_ms = req.now_s.saturating_mul(1000);
+        verify(s.get(SECRET), (req.header)(HEADER).as_deref(), body, now_ms)
+    }),
+    probe: None,
+    check_settings: None,
+    parse: |body, _received_at| parse(body),
 };
-
-/// Livepeer Studio stream, recording and multistream events.
-pub struct Livepeer;
-
-impl Provider for Livepeer {
-    fn profile(&self) -> &'static Profile {
-        &PROFILE
-    }
-
-    fn authenticate_body(
-        &self,
-        s: &Settings,
-        req: &Inbound<'_>,
-        body: &[u8],
-    ) -> Result<(), AuthError> {
-        verify(
-            s.get(SECRET),
-            (req.header)(HEADER).as_deref(),
-            body,
-            req.now_s.saturating_mul(1000),
-        )
-    }
-
-    fn parse(&self, body: &[u8], _received_at: Nanos) -> Result<Parsed, ParseError> {
-        parse(body)
-    }
-}
 
 /// The body's own send time, read only once its signature is known good.
 #[derive(Deserialize)]
@@ -110,68 +90,69 @@ pub fn sign(secret: &str, time_ms: u64, body: &[u8]) -> Option<String> {
     Some(format!("t={time_ms},v1={}", hex(&mac)))
 }
 
-/// The slots of the fields livehook reads.
-mod at {
-    pub(super) const ID: usize = 0;
-    pub(super) const EVENT: usize = 1;
-    pub(super) const CREATED_AT: usize = 2;
-    pub(super) const STREAM: usize = 3;
-    pub(super) const PAYLOAD: usize = 4;
-    pub(super) const STREAM_ID: usize = 5;
-    pub(super) const STREAM_NAME: usize = 6;
-    pub(super) const SESSION: usize = 7;
-    pub(super) const TARGET: usize = 8;
-    pub(super) const SESSION_ID: usize = 9;
-    pub(super) const ASSET_ID: usize = 10;
-    pub(super) const TARGET_ID: usize = 11;
-    pub(super) const TARGET_NAME: usize = 12;
+/// What livehook reads of an event (never a stream key or an ingest URL).
+#[derive(Deserialize)]
+struct Envelope<'a> {
+    #[serde(borrow)]
+    id: Text<'a>,
+    #[serde(borrow)]
+    event: Text<'a>,
+    #[serde(rename = "createdAt")]
+    created_at: u64,
+    #[serde(default, borrow)]
+    stream: Option<Stream<'a>>,
+    #[serde(default, borrow)]
+    payload: Option<Payload<'a>>,
 }
 
-/// What livehook reads of an event (never a stream key or an ingest URL): `{id, event,
-/// createdAt, stream: {id, name}, payload: {session: {id, assetId}, target: {id, name}}}`.
-pub(super) static WIRE: Object = Object::new(&[
-    Field::new("id", Json::Str, at::ID),
-    Field::new("event", Json::Str, at::EVENT),
-    Field::new("createdAt", Json::U64, at::CREATED_AT),
-    Field::new(
-        "stream",
-        Json::OptObject(&Object::new(&[
-            Field::new("id", Json::Str, at::STREAM_ID),
-            Field::new("name", Json::OptStr, at::STREAM_NAME),
-        ])),
-        at::STREAM,
-    ),
-    Field::new(
-        "payload",
-        Json::OptObject(&Object::new(&[
-            Field::new(
-                "session",
-                Json::OptObject(&Object::new(&[
-                    Field::new("id", Json::OptStr, at::SESSION_ID),
-                    Field::new("assetId", Json::OptStr, at::ASSET_ID),
-                ])),
-                at::SESSION,
-            ),
-            Field::new(
-                "target",
-                Json::OptObject(&Object::new(&[
-                    Field::new("id", Json::Str, at::TARGET_ID),
-                    Field::new("name", Json::OptStr, at::TARGET_NAME),
-                ])),
-                at::TARGET,
-            ),
-        ])),
-        at::PAYLOAD,
-    ),
-]);
+#[derive(Deserialize)]
+struct Stream<'a> {
+    #[serde(borrow)]
+    id: Text<'a>,
+    #[serde(default, borrow)]
+    name: Option<Text<'a>>,
+}
+
+#[derive(Deserialize, Default)]
+struct Payload<'a> {
+    #[serde(default, borrow)]
+    session: Option<Session<'a>>,
+    #[serde(default, borrow)]
+    target: Option<Target<'a>>,
+}
+
+#[derive(Deserialize)]
+struct Session<'a> {
+    #[serde(default, borrow)]
+    id: Option<Text<'a>>,
+    #[serde(default, borrow, rename = "assetId")]
+    asset_id: Option<Text<'a>>,
+}
+
+/// A multistream target.
+#[derive(Deserialize)]
+struct Target<'a> {
+    #[serde(borrow)]
+    id: Text<'a>,
+    #[serde(default, borrow)]
+    name: Option<Text<'a>>,
+}
+
+/// A name livehook keeps: a non-empty one.
+fn name(name: Option<Text<'_>>) -> Option<String> {
+    name.filter(|n| !n.is_empty()).map(Text::into_owned)
+}
 
 fn parse(body: &[u8]) -> Result<Parsed, ParseError> {
-    let f = from_json(ID, body, &WIRE)?;
-    let stream = match f.str(at::STREAM_ID) {
-        Some(id) => Some(stream_key(ID, Kind::LiveInput, id, "stream.id")?),
-        None => None,
+    let e: Envelope = from_json(ID, body)?;
+    let (stream, stream_name) = match e.stream {
+        Some(s) => (
+            Some(stream_key(ID, Kind::LiveInput, &s.id, "stream.id")?),
+            s.name,
+        ),
+        None => (None, None),
     };
-    let event_type = f.text(at::EVENT);
+    let event_type = &*e.event;
     let tracked = matches!(
         event_type,
         "stream.started"
@@ -191,15 +172,11 @@ fn parse(body: &[u8]) -> Result<Parsed, ParseError> {
         ));
     }
     let stream = stream.ok_or_else(|| ParseError::missing(ID, "stream"))?;
-    let occurred_at = f
-        .u64(at::CREATED_AT)
-        .and_then(|ms| i64::try_from(ms).ok())
+    let occurred_at = i64::try_from(e.created_at)
+        .ok()
         .and_then(|ms| ms.checked_mul(1_000_000))
         .ok_or(ParseError::InvalidTime { field: "createdAt" })?;
-    let name = f
-        .str(at::STREAM_NAME)
-        .filter(|n| !n.is_empty())
-        .map(str::to_owned);
+    let payload = e.payload.unwrap_or_default();
     let mut event = Event {
         stream,
         parent_id: None,
@@ -208,9 +185,9 @@ fn parse(body: &[u8]) -> Result<Parsed, ParseError> {
         occurred_at,
         time_source: TimeSource::Provider,
         event_type: event_type.to_owned(),
-        event_id: f.text(at::ID).to_owned(),
+        event_id: e.id.into_owned(),
         error: None,
-        name,
+        name: name(stream_name),
         keeps_state: false,
         warning: None,
         latest_recording: None,
@@ -228,32 +205,24 @@ fn parse(body: &[u8]) -> Result<Parsed, ParseError> {
             event.state = State::Idle;
             event.recording = Some(false);
             if event_type == "recording.ready" {
-                if !f.has(at::SESSION) {
-                    return Err(ParseError::missing(ID, "payload.session"));
-                }
-                let asset = f
-                    .str(at::ASSET_ID)
-                    .or(f.str(at::SESSION_ID))
+                let session = payload
+                    .session
+                    .ok_or_else(|| ParseError::missing(ID, "payload.session"))?;
+                let asset = session
+                    .asset_id
+                    .or(session.id)
                     .ok_or_else(|| ParseError::missing(ID, "payload.session.assetId"))?;
                 event.latest_recording =
-                    Some(stream_key(ID, Kind::Video, asset, "payload.session.assetId")?.id);
+                    Some(stream_key(ID, Kind::Video, &asset, "payload.session.assetId")?.id);
             }
         }
         multistream => {
-            if !f.has(at::TARGET) {
-                return Err(ParseError::missing(ID, "payload.target"));
-            }
-            let target = stream_key(
-                ID,
-                Kind::SimulcastTarget,
-                f.text(at::TARGET_ID),
-                "payload.target.id",
-            )?;
-            event.parent_id = Some(std::mem::replace(&mut event.stream, target).id);
-            event.name = f
-                .str(at::TARGET_NAME)
-                .filter(|n| !n.is_empty())
-                .map(str::to_owned);
+            let target = payload
+                .target
+                .ok_or_else(|| ParseError::missing(ID, "payload.target"))?;
+            let key = stream_key(ID, Kind::SimulcastTarget, &target.id, "payload.target.id")?;
+            event.parent_id = Some(std::mem::replace(&mut event.stream, key).id);
+            event.name = name(target.name);
             event.state = match multistream {
                 "multistream.connected" => State::Live,
                 "multistream.disconnected" => State::Disconnected,
@@ -290,7 +259,7 @@ mod tests {
     const SENT_MS: u64 = 1_732_352_400_250;
 
     fn event(name: &str) -> Event {
-        fixture_event(&Livepeer, name, 7)
+        fixture_event(&LIVEPEER, name, 7)
     }
 
     #[test]
@@ -429,10 +398,10 @@ mod tests {
     #[test]
     fn credentials_are_never_read_and_other_events_are_acknowledged() {
         for (name, body) in fixtures("livepeer") {
-            let got = format!("{:?}", parse_any(&Livepeer, &body, 0));
+            let got = format!("{:?}", parse_any(&LIVEPEER, &body, 0));
             assert!(!got.contains("FAKE-DO-NOT-LEAK"), "{name}: {got}");
         }
-        let asset = parse_any(&Livepeer, &fixture("livepeer", "asset-ready.json"), 0).unwrap();
+        let asset = parse_any(&LIVEPEER, &fixture("livepeer", "asset-ready.json"), 0).unwrap();
         assert!(
             matches!(asset, Parsed::Ignored { stream: None, .. }),
             "{asset:?}"
@@ -440,7 +409,7 @@ mod tests {
         let body = String::from_utf8(fixture("livepeer", "stream-started.json")).unwrap();
         let detection = body.replace("stream.started", "stream.detection");
         assert!(matches!(
-            parse_any(&Livepeer, detection.as_bytes(), 0),
+            parse_any(&LIVEPEER, detection.as_bytes(), 0),
             Ok(Parsed::Ignored {
                 stream: Some(_),
                 ..
@@ -448,7 +417,7 @@ mod tests {
         ));
         let bad_id = body.replacen(STREAM, "../x", 1);
         assert_eq!(
-            parse_any(&Livepeer, bad_id.as_bytes(), 0),
+            parse_any(&LIVEPEER, bad_id.as_bytes(), 0),
             Err(ParseError::InvalidId { field: "stream.id" })
         );
         let huge_time = body.replace(
@@ -456,14 +425,14 @@ mod tests {
             "\"createdAt\": 18446744073709551615",
         );
         assert_eq!(
-            parse_any(&Livepeer, huge_time.as_bytes(), 0),
+            parse_any(&LIVEPEER, huge_time.as_bytes(), 0),
             Err(ParseError::InvalidTime { field: "createdAt" })
         );
         let no_target = String::from_utf8(fixture("livepeer", "multistream-error.json"))
             .unwrap()
             .replace("\"target\"", "\"targets\"");
         assert_eq!(
-            parse_any(&Livepeer, no_target.as_bytes(), 0),
+            parse_any(&LIVEPEER, no_target.as_bytes(), 0),
             Err(ParseError::missing(ID, "payload.target"))
         );
     }
@@ -471,7 +440,7 @@ mod tests {
     #[test]
     fn every_fixture_parses() {
         for (name, body) in fixtures("livepeer") {
-            assert!(parse_any(&Livepeer, &body, 0).is_ok(), "{name}");
+            assert!(parse_any(&LIVEPEER, &body, 0).is_ok(), "{name}");
         }
     }
 }

@@ -1,4 +1,4 @@
-//! Every provider livehook speaks, behind one shape: a provider is one file here implementing
+//! Every provider livehook speaks, behind one shape: a provider is one file here declaring one
 //! [`Provider`] (its route name, the settings it reads, how it authenticates, how its payloads
 //! become [`Event`]s) and one line in [`REGISTRY`]. The worker's routes, `/healthz` and the
 //! configuration are derived from the registry: adding a provider touches no other file.
@@ -7,8 +7,9 @@
 //! - bytes in, a closed result out: an [`Event`], `Ignored` (a known provider sent something we
 //!   do not track: a 2xx so it never retries forever) or `Test` (a connectivity check);
 //! - a payload that is not JSON, or JSON of the wrong shape, is a [`ParseError`] (a 400);
-//! - credentials in payloads (stream keys, RTMP URLs) are never read: a provider's `WIRE`
-//!   declares only the fields it needs (`wire.rs`), so they cannot be stored, logged or echoed;
+//! - credentials in payloads (stream keys, RTMP URLs) are never read: a provider's private wire
+//!   structs name only the fields it needs ([`json`]), so they cannot be stored, logged or
+//!   echoed;
 //! - authentication fails closed: a setting it needs and does not have is
 //!   [`AuthError::NotConfigured`].
 
@@ -17,44 +18,43 @@ pub mod cloudflare_stream;
 pub mod fastpix;
 pub mod gcore;
 pub mod ivs;
+mod json;
 mod live_stream;
 pub mod livepeer;
 pub mod mux;
 pub mod shape;
-mod skim;
-mod wire;
 
 pub use shape::{
     authenticate_body, authenticate_headers, missing_required, parse, Inbound, ParseError, Parsed,
-    Profile, Provider, MAX_ERROR_CODE, MAX_ERROR_MESSAGE, MAX_EVENT_ID, MAX_NAME,
+    Provider, MAX_ERROR_CODE, MAX_ERROR_MESSAGE, MAX_EVENT_ID, MAX_NAME,
 };
 
 use super::event::ProviderId;
 
 /// Every provider, one line each. Order is the order of `/healthz`.
-pub static REGISTRY: &[&dyn Provider] = &[
-    &cloudflare::Cloudflare,
-    &cloudflare_stream::CloudflareStream,
-    &fastpix::Fastpix,
-    &gcore::Gcore,
-    &ivs::Ivs,
-    &livepeer::Livepeer,
-    &mux::Mux,
+pub static REGISTRY: &[&Provider] = &[
+    &cloudflare::CLOUDFLARE,
+    &cloudflare_stream::CLOUDFLARE_STREAM,
+    &fastpix::FASTPIX,
+    &gcore::GCORE,
+    &ivs::IVS,
+    &livepeer::LIVEPEER,
+    &mux::MUX,
 ];
 
 /// The registered provider whose records carry the name `name` (a path segment of
 /// `/streams/{provider}/…`, a query parameter); the first, where two routes share it.
-pub fn find(name: &str) -> Option<&'static dyn Provider> {
+pub fn find(name: &str) -> Option<&'static Provider> {
     REGISTRY.iter().copied().find(|p| p.id().as_str() == name)
 }
 
 /// The provider behind `/webhooks/{route}`.
-pub fn by_route(route: &str) -> Option<&'static dyn Provider> {
+pub fn by_route(route: &str) -> Option<&'static Provider> {
     REGISTRY.iter().copied().find(|p| p.route() == route)
 }
 
 /// The registered provider with this id.
-pub fn get(id: ProviderId) -> Option<&'static dyn Provider> {
+pub fn get(id: ProviderId) -> Option<&'static Provider> {
     REGISTRY.iter().copied().find(|p| p.id() == id)
 }
 
@@ -78,7 +78,7 @@ pub(crate) mod test_support {
 
     /// The event a fixture normalizes to (`received_at` where the provider sends no time).
     pub fn fixture_event(
-        p: &dyn super::Provider,
+        p: &super::Provider,
         name: &str,
         received_at: i64,
     ) -> crate::ingest::event::Event {
@@ -164,7 +164,7 @@ mod tests {
 
     /// What a sender holding `secret` sends `p` with `body` at `now_s`: headers, path token.
     fn credentials(
-        p: &dyn Provider,
+        p: &Provider,
         secret: &str,
         body: &[u8],
         now_s: u64,
@@ -198,7 +198,7 @@ mod tests {
     }
 
     /// Headers and then body checks, with rotation, as the worker runs them.
-    fn accepts(p: &dyn Provider, settings: &Settings, secret: &str) -> Result<(), AuthError> {
+    fn accepts(p: &Provider, settings: &Settings, secret: &str) -> Result<(), AuthError> {
         let now_s = 1_732_352_400;
         let body = format!(r#"{{"timestamp":{}}}"#, now_s * 1000);
         let (headers, token) = credentials(p, secret, body.as_bytes(), now_s);
@@ -309,7 +309,7 @@ mod tests {
         }
     }
 
-    fn event(provider: &dyn Provider, body: &[u8]) -> Event {
+    fn event(provider: &Provider, body: &[u8]) -> Event {
         match parse(provider, body, 0) {
             Ok(Parsed::Event(e)) => *e,
             other => panic!("{other:?}"),
@@ -335,7 +335,7 @@ mod tests {
         let cf = format!(
             r#"{{"data":{{"input_id":"abc","event_type":"live_input.errored","updated_at":"2026-11-01T00:00:00Z","live_input_errored":{{"error":{{"code":"{huge}","message":"{huge}"}}}}}}}}"#
         );
-        let e = event(&cloudflare::Cloudflare, cf.as_bytes());
+        let e = event(&cloudflare::CLOUDFLARE, cf.as_bytes());
         let err = e.error.as_ref().unwrap();
         assert_eq!(err.code.chars().count(), MAX_ERROR_CODE);
         assert_eq!(err.message.chars().count(), MAX_ERROR_MESSAGE);
@@ -343,12 +343,12 @@ mod tests {
         let fp = format!(
             r#"{{"type":"video.live_stream.active","webhookId":"{huge}","data":{{"streamId":"s1"}},"created_at":"2026-11-01T00:00:00Z"}}"#
         );
-        let other = event(&fastpix::Fastpix, fp.as_bytes());
+        let other = event(&fastpix::FASTPIX, fp.as_bytes());
         assert!(other.event_id.len() <= MAX_EVENT_ID);
         // Distinct long ids stay distinct.
         let fp2 = fp.replacen("é", "e", 1);
         assert_ne!(
-            event(&fastpix::Fastpix, fp2.as_bytes()).event_id,
+            event(&fastpix::FASTPIX, fp2.as_bytes()).event_id,
             other.event_id
         );
 

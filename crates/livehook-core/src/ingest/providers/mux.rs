@@ -14,22 +14,22 @@
 //! - Other types (`video.asset.*`, …) are acknowledged and ignored.
 //! - Event time: `created_at`. De-duplication key: the event `id`.
 //! - `data.stream_key`, `data.srt_passphrase` and a target's `url` and `stream_key` are
-//!   credentials: `WIRE` declares no field for them.
+//!   credentials: the wire structs have no field for them.
 //!
 //! Authentication: `Mux-Signature: t=<unix s>,v1=<hex>`, v1 = HMAC-SHA256(`MUX_WEBHOOK_SECRET`
 //! as the dashboard shows it, `"{t}.{raw body}"`); several `v1` may be sent; a `t` more than
 //! 300 s from now is refused (Mux's own SDK allows 300 s).
 
+use serde::Deserialize;
+
+use super::json::{from_json, Text};
 use super::live_stream::{self, Lifecycle};
-use super::shape::{provider_time, stream_key, Inbound, ParseError, Parsed, Profile, Provider};
-use super::skim::from_json;
-use super::wire::{Field, Json, Object};
+use super::shape::{provider_time, stream_key, ParseError, Parsed, Provider};
 use crate::ingest::auth::{AuthError, Secret, TimedSignature};
 use crate::ingest::event::{
     ErrorInfo, Event, Kind, ProviderId, State, StreamKey, TimeSource, WarningChange, WarningInfo,
 };
-use crate::ingest::settings::{Setting, Settings};
-use crate::time::Nanos;
+use crate::ingest::settings::Setting;
 
 pub const ID: ProviderId = ProviderId::new("mux");
 pub const SECRET: &str = "MUX_WEBHOOK_SECRET";
@@ -46,40 +46,26 @@ pub const SCHEME: TimedSignature = TimedSignature {
     tolerance_s: TOLERANCE_S,
 };
 
-const PROFILE: Profile = Profile {
+/// Mux live stream and simulcast target events: `POST /webhooks/mux`.
+pub static MUX: Provider = Provider {
     id: ID,
     route: "mux",
     title: "Mux",
     token_in_path: false,
     settings: &[Setting::required(SECRET)],
-};
-
-/// Mux live stream and simulcast target events.
-pub struct Mux;
-
-impl Provider for Mux {
-    fn profile(&self) -> &'static Profile {
-        &PROFILE
-    }
-
-    fn authenticate_body(
-        &self,
-        s: &Settings,
-        req: &Inbound<'_>,
-        body: &[u8],
-    ) -> Result<(), AuthError> {
+    auth_headers: None,
+    auth_body: Some(|s, req, body| {
         verify(
             s.get(SECRET),
             (req.header)(HEADER).as_deref(),
             body,
             req.now_s,
         )
-    }
-
-    fn parse(&self, body: &[u8], _received_at: Nanos) -> Result<Parsed, ParseError> {
-        parse(body)
-    }
-}
+    }),
+    probe: None,
+    check_settings: None,
+    parse: |body, _received_at| parse(body),
+};
 
 /// Checks `Mux-Signature` over the raw body at `now_s`.
 pub fn verify(
@@ -101,88 +87,76 @@ pub fn sign(secret: &str, time: u64, body: &[u8]) -> Option<String> {
     SCHEME.sign(secret, time, body)
 }
 
-/// The slots of the fields livehook reads.
-mod at {
-    pub(super) const TYPE: usize = 0;
-    pub(super) const ID: usize = 1;
-    pub(super) const CREATED_AT: usize = 2;
-    pub(super) const OBJECT: usize = 3;
-    pub(super) const DATA: usize = 4;
-    pub(super) const OBJECT_ID: usize = 5;
-    pub(super) const DATA_ID: usize = 6;
-    pub(super) const STATUS: usize = 7;
-    pub(super) const LIVE_STREAM_ID: usize = 8;
-    pub(super) const ERROR_SEVERITY: usize = 9;
-    pub(super) const WARNING: usize = 10;
-    pub(super) const META: usize = 11;
-    pub(super) const WARNING_TYPE: usize = 12;
-    pub(super) const WARNING_MESSAGE: usize = 13;
-    pub(super) const TITLE: usize = 14;
+/// What livehook reads of an event (never a key or a URL); the first three fields required.
+#[derive(Deserialize)]
+struct Envelope<'a> {
+    #[serde(borrow, rename = "type")]
+    event_type: Text<'a>,
+    #[serde(borrow)]
+    id: Text<'a>,
+    #[serde(borrow)]
+    created_at: Text<'a>,
+    #[serde(default, borrow)]
+    object: Option<Object<'a>>,
+    #[serde(default, borrow)]
+    data: Data<'a>,
 }
 
-/// What livehook reads of an event (never a key or a URL): `{type, id, created_at, object:
-/// {id}, data: {id, status, live_stream_id, error_severity, warning: {type, message}, meta:
-/// {title}}}`, the first three required.
-pub(super) static WIRE: Object = Object::new(&[
-    Field::new("type", Json::Str, at::TYPE),
-    Field::new("id", Json::Str, at::ID),
-    Field::new("created_at", Json::Str, at::CREATED_AT),
-    Field::new(
-        "object",
-        Json::OptObject(&Object::new(&[Field::new(
-            "id",
-            Json::OptStr,
-            at::OBJECT_ID,
-        )])),
-        at::OBJECT,
-    ),
-    Field::new(
-        "data",
-        Json::DefaultObject(&Object::new(&[
-            Field::new("id", Json::OptStr, at::DATA_ID),
-            Field::new("status", Json::OptStr, at::STATUS),
-            Field::new("live_stream_id", Json::OptStr, at::LIVE_STREAM_ID),
-            Field::new("error_severity", Json::OptStr, at::ERROR_SEVERITY),
-            Field::new(
-                "warning",
-                Json::OptObject(&Object::new(&[
-                    Field::new("type", Json::OptStr, at::WARNING_TYPE),
-                    Field::new("message", Json::OptStr, at::WARNING_MESSAGE),
-                ])),
-                at::WARNING,
-            ),
-            Field::new(
-                "meta",
-                Json::OptObject(&Object::new(&[Field::new(
-                    "title",
-                    Json::OptStr,
-                    at::TITLE,
-                )])),
-                at::META,
-            ),
-        ])),
-        at::DATA,
-    ),
-]);
+#[derive(Deserialize)]
+struct Object<'a> {
+    #[serde(default, borrow)]
+    id: Option<Text<'a>>,
+}
+
+#[derive(Deserialize, Default)]
+struct Data<'a> {
+    #[serde(default, borrow)]
+    id: Option<Text<'a>>,
+    #[serde(default, borrow)]
+    status: Option<Text<'a>>,
+    #[serde(default, borrow)]
+    live_stream_id: Option<Text<'a>>,
+    #[serde(default, borrow)]
+    error_severity: Option<Text<'a>>,
+    #[serde(default, borrow)]
+    warning: Option<Warning<'a>>,
+    #[serde(default, borrow)]
+    meta: Option<Meta<'a>>,
+}
+
+#[derive(Deserialize)]
+struct Warning<'a> {
+    #[serde(default, borrow, rename = "type")]
+    kind: Option<Text<'a>>,
+    #[serde(default, borrow)]
+    message: Option<Text<'a>>,
+}
+
+#[derive(Deserialize)]
+struct Meta<'a> {
+    #[serde(default, borrow)]
+    title: Option<Text<'a>>,
+}
 
 const PREFIX: &str = "video.live_stream.";
 const TARGET_PREFIX: &str = "video.live_stream.simulcast_target.";
 const UNKNOWN: &str = "unknown Mux live stream event type";
 
 fn parse(body: &[u8]) -> Result<Parsed, ParseError> {
-    let f = from_json(ID, body, &WIRE)?;
-    let event_type = f.text(at::TYPE);
+    let e: Envelope = from_json(ID, body)?;
+    let (event_type, data) = (&*e.event_type, &e.data);
     let Some(name) = event_type.strip_prefix(PREFIX) else {
         return Ok(Parsed::ignored(event_type, "not a live stream event", None));
     };
-    let status = f.str(at::STATUS);
-    let (event_id, created_at) = (f.text(at::ID), f.text(at::CREATED_AT));
+    let status = data.status.as_deref();
+    let (event_id, created_at) = (&*e.id, &*e.created_at);
     if let Some(target) = event_type.strip_prefix(TARGET_PREFIX) {
-        let id = f
-            .str(at::DATA_ID)
+        let id = data
+            .id
+            .as_deref()
             .ok_or_else(|| ParseError::missing(ID, "data.id"))?;
         let stream = stream_key(ID, Kind::SimulcastTarget, id, "data.id")?;
-        let parent = match f.str(at::LIVE_STREAM_ID) {
+        let parent = match data.live_stream_id.as_deref() {
             Some(p) => Some(stream_key(ID, Kind::LiveInput, p, "data.live_stream_id")?.id),
             None => None,
         };
@@ -195,7 +169,7 @@ fn parse(body: &[u8]) -> Result<Parsed, ParseError> {
         let (state, error) = match (name, live_stream::simulcast_target(name)) {
             ("errored", _) => (
                 State::Errored,
-                Some(target_error(f.str(at::ERROR_SEVERITY))),
+                Some(target_error(data.error_severity.as_deref())),
             ),
             (_, Some(state)) => (state, None),
             _ => return Ok(Parsed::ignored(event_type, UNKNOWN, Some(stream))),
@@ -209,23 +183,31 @@ fn parse(body: &[u8]) -> Result<Parsed, ParseError> {
             .map(Box::new)
             .map(Parsed::Event);
     }
-    let id = f
-        .str(at::DATA_ID)
-        .or(f.str(at::OBJECT_ID))
+    let object_id = e.object.as_ref().and_then(|o| o.id.as_deref());
+    let id = data
+        .id
+        .as_deref()
+        .or(object_id)
         .ok_or_else(|| ParseError::missing(ID, "data.id"))?;
     let stream = stream_key(ID, Kind::LiveInput, id, "data.id")?;
-    let name_of = f
-        .str(at::TITLE)
+    let name_of = data
+        .meta
+        .as_ref()
+        .and_then(|m| m.title.as_deref())
         .filter(|t| !t.is_empty())
         .map(str::to_owned);
     if name == "warning" {
+        let warning = data.warning.as_ref();
         let warning = WarningInfo {
-            code: f
-                .str(at::WARNING_TYPE)
+            code: warning
+                .and_then(|w| w.kind.as_deref())
                 .filter(|k| !k.is_empty())
                 .unwrap_or("warning")
                 .to_owned(),
-            message: f.str(at::WARNING_MESSAGE).unwrap_or_default().to_owned(),
+            message: warning
+                .and_then(|w| w.message.as_deref())
+                .unwrap_or_default()
+                .to_owned(),
         };
         // Only an assumption for a stream livehook has not heard of: Mux warns about broadcasts.
         let assume = live_stream::status_state(status).unwrap_or(State::Live);
@@ -321,7 +303,7 @@ mod tests {
     const SECRET_VALUE: &str = "mux-test-signing-secret";
 
     fn event(name: &str) -> Event {
-        fixture_event(&Mux, name, 7)
+        fixture_event(&MUX, name, 7)
     }
 
     #[test]
@@ -461,7 +443,7 @@ mod tests {
         let fatal = String::from_utf8(fixture("mux", "simulcast-target-errored.json"))
             .unwrap()
             .replace("\"normal\"", "\"fatal\"");
-        let Ok(Parsed::Event(e)) = parse_any(&Mux, fatal.as_bytes(), 0) else {
+        let Ok(Parsed::Event(e)) = parse_any(&MUX, fatal.as_bytes(), 0) else {
             panic!("a fatal target error is an event")
         };
         assert_eq!(e.error.unwrap().code, "simulcast_target_errored:fatal");
@@ -470,12 +452,12 @@ mod tests {
     #[test]
     fn credentials_are_never_read_and_other_types_are_acknowledged() {
         for (name, body) in fixtures("mux") {
-            let got = format!("{:?}", parse_any(&Mux, &body, 0));
+            let got = format!("{:?}", parse_any(&MUX, &body, 0));
             for secret in ["FAKE-DO-NOT-LEAK", "rtmp://"] {
                 assert!(!got.contains(secret), "{name}: {got}");
             }
         }
-        let asset = parse_any(&Mux, &fixture("mux", "asset-ready.json"), 0).unwrap();
+        let asset = parse_any(&MUX, &fixture("mux", "asset-ready.json"), 0).unwrap();
         assert!(
             matches!(asset, Parsed::Ignored { stream: None, .. }),
             "{asset:?}"
@@ -484,7 +466,7 @@ mod tests {
             .unwrap()
             .replace("video.live_stream.active", "video.live_stream.teleported");
         assert!(matches!(
-            parse_any(&Mux, odd.as_bytes(), 0),
+            parse_any(&MUX, odd.as_bytes(), 0),
             Ok(Parsed::Ignored {
                 stream: Some(_),
                 ..
@@ -494,7 +476,7 @@ mod tests {
             .unwrap()
             .replace("\"status\": \"idle\"", "\"status\": \"melting\"");
         assert!(matches!(
-            parse_any(&Mux, no_status.as_bytes(), 0),
+            parse_any(&MUX, no_status.as_bytes(), 0),
             Ok(Parsed::Ignored {
                 reason: "no recognisable data.status",
                 ..
@@ -507,12 +489,12 @@ mod tests {
         let body = String::from_utf8(fixture("mux", "live-stream-active.json")).unwrap();
         let bad_id = body.replace(STREAM, "../x");
         assert_eq!(
-            parse_any(&Mux, bad_id.as_bytes(), 0),
+            parse_any(&MUX, bad_id.as_bytes(), 0),
             Err(ParseError::InvalidId { field: "data.id" })
         );
         let bad_time = body.replace("2024-11-23T09:10:07.900000Z", "soon");
         assert_eq!(
-            parse_any(&Mux, bad_time.as_bytes(), 0),
+            parse_any(&MUX, bad_time.as_bytes(), 0),
             Err(ParseError::InvalidTime {
                 field: "created_at"
             })
@@ -522,7 +504,7 @@ mod tests {
     #[test]
     fn every_fixture_parses() {
         for (name, body) in fixtures("mux") {
-            assert!(parse_any(&Mux, &body, 0).is_ok(), "{name}");
+            assert!(parse_any(&MUX, &body, 0).is_ok(), "{name}");
         }
     }
 }

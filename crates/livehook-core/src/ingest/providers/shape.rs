@@ -1,6 +1,6 @@
-//! The shape every provider has: the [`Provider`] trait, what authentication sees of a request
-//! ([`Inbound`]), what a body turns out to be ([`Parsed`]), why one is refused ([`ParseError`]),
-//! and the helpers provider files share. The registry (`super`) lists the providers; this file
+//! The shape every provider has: the [`Provider`] declaration, what authentication sees of a
+//! request ([`Inbound`]), what a body turns out to be ([`Parsed`]), why one is refused
+//! ([`ParseError`]), and the helpers provider files share. The registry (`super`) lists the providers; this file
 //! knows none of them.
 
 use serde_json::{Map, Value};
@@ -23,98 +23,121 @@ pub struct Inbound<'a> {
     pub now_s: u64,
 }
 
-/// What the registry, the routes, `/healthz` and notifications know of a provider.
-#[derive(Debug)]
-pub struct Profile {
+/// One provider: everything livehook knows about it, declared once in its file as a `static`
+/// and listed in the registry. Its hooks are plain functions; the methods below are how the
+/// worker calls them.
+pub struct Provider {
     /// The name records carry (two routes may share it: Cloudflare's live inputs and videos).
-    pub id: ProviderId,
+    pub(crate) id: ProviderId,
     /// The route segment: `/webhooks/{route}`; also its name in `/healthz` and settings.
-    pub route: &'static str,
+    pub(crate) route: &'static str,
     /// How people call it, for notifications ("Cloudflare Stream").
-    pub title: &'static str,
-    /// The route is `/webhooks/{id}/{token}` rather than `/webhooks/{id}`.
-    pub token_in_path: bool,
+    pub(crate) title: &'static str,
+    /// The route is `/webhooks/{route}/{token}` rather than `/webhooks/{route}`.
+    pub(crate) token_in_path: bool,
     /// The environment names it reads.
-    pub settings: &'static [Setting],
+    pub(crate) settings: &'static [Setting],
+    /// [`Provider::authenticate_headers`]; `None`: the signature covers the body.
+    pub(crate) auth_headers: Option<HeaderCheck>,
+    /// [`Provider::authenticate_body`]; `None`: the credential is in the headers or path.
+    pub(crate) auth_body: Option<BodyCheck>,
+    /// [`Provider::is_probe`]; `None`: the provider sends no probe.
+    pub(crate) probe: Option<fn(&Inbound<'_>, &[u8]) -> bool>,
+    /// What [`Provider::health`] checks beyond the required settings, and the details it shows.
+    pub(crate) check_settings: Option<SettingsCheck>,
+    /// [`Provider::parse`].
+    pub(crate) parse: fn(&[u8], Nanos) -> Result<Parsed, ParseError>,
 }
 
-/// One provider: everything livehook knows about it, in one file.
-pub trait Provider: Sync {
-    /// Its name, title, route shape and settings.
-    fn profile(&self) -> &'static Profile;
+/// A provider's check of a request's headers and path.
+pub(crate) type HeaderCheck = fn(&Settings, &Inbound<'_>) -> Result<(), AuthError>;
+/// A provider's check of a request's raw body (its signature).
+pub(crate) type BodyCheck = fn(&Settings, &Inbound<'_>, &[u8]) -> Result<(), AuthError>;
+/// A provider's own check of its settings: the details `/healthz` shows, or what is wrong.
+pub(crate) type SettingsCheck = fn(&Settings) -> Result<Map<String, Value>, String>;
 
-    fn id(&self) -> ProviderId {
-        self.profile().id
+impl Provider {
+    /// The name records carry (two routes may share it: Cloudflare's live inputs and videos).
+    pub fn id(&self) -> ProviderId {
+        self.id
     }
 
-    fn route(&self) -> &'static str {
-        self.profile().route
+    /// The route segment: `/webhooks/{route}`; also its name in `/healthz` and settings.
+    pub fn route(&self) -> &'static str {
+        self.route
     }
 
-    fn title(&self) -> &'static str {
-        self.profile().title
+    /// How people call it, for notifications ("Cloudflare Stream").
+    pub fn title(&self) -> &'static str {
+        self.title
     }
 
-    fn token_in_path(&self) -> bool {
-        self.profile().token_in_path
+    /// The route is `/webhooks/{route}/{token}` rather than `/webhooks/{route}`.
+    pub fn token_in_path(&self) -> bool {
+        self.token_in_path
     }
 
-    fn settings(&self) -> &'static [Setting] {
-        self.profile().settings
+    /// The environment names it reads.
+    pub fn settings(&self) -> &'static [Setting] {
+        self.settings
     }
 
     /// `Ok(details)` if its settings let it authenticate webhooks, else why not (no value is
-    /// ever quoted). The default checks that every required setting is set.
-    fn health(&self, settings: &Settings) -> Result<Map<String, Value>, String> {
-        missing_required(self.settings(), settings)?;
-        Ok(Map::new())
+    /// ever quoted): every required setting is set, and its own check passes.
+    pub fn health(&self, settings: &Settings) -> Result<Map<String, Value>, String> {
+        missing_required(self.settings, settings)?;
+        self.check_settings
+            .map_or_else(|| Ok(Map::new()), |check| check(settings))
     }
 
     /// Checks that need only the headers and path; run before the body is read, so an
-    /// unauthenticated sender's body is never buffered where the scheme allows. The default
-    /// checks nothing (the signature covers the body). Every provider overrides this or
-    /// [`Provider::authenticate_body`]: the registry's tests refuse one that authenticates
-    /// nothing.
-    fn authenticate_headers(
+    /// unauthenticated sender's body is never buffered where the scheme allows. Every provider
+    /// checks here or in [`Provider::authenticate_body`]: the registry's tests refuse one that
+    /// authenticates nothing.
+    pub fn authenticate_headers(
         &self,
-        _settings: &Settings,
-        _req: &Inbound<'_>,
+        settings: &Settings,
+        req: &Inbound<'_>,
     ) -> Result<(), AuthError> {
-        Ok(())
+        self.auth_headers
+            .map_or(Ok(()), |check| check(settings, req))
     }
 
     /// Whether this request is the provider's connectivity probe, which it sends unsigned when
     /// its webhook URL is added and which must get a 2xx (answered `outcome: "test"`, nothing
-    /// read or stored). Checked after the headers, before [`Provider::authenticate_body`]: keep
-    /// it to a body that carries nothing. Default: the provider sends none.
-    fn is_probe(&self, _req: &Inbound<'_>, _body: &[u8]) -> bool {
-        false
+    /// read or stored). Checked after the headers, before [`Provider::authenticate_body`]: a
+    /// probe is a body that carries nothing.
+    pub fn is_probe(&self, req: &Inbound<'_>, body: &[u8]) -> bool {
+        self.probe.is_some_and(|probe| probe(req, body))
     }
 
-    /// Checks over the raw body (signatures); run after [`Provider::authenticate_headers`]. The
-    /// default checks nothing (the credential was in the headers or path).
-    fn authenticate_body(
+    /// Checks over the raw body (signatures); run after [`Provider::authenticate_headers`].
+    pub fn authenticate_body(
         &self,
-        _settings: &Settings,
-        _req: &Inbound<'_>,
-        _body: &[u8],
+        settings: &Settings,
+        req: &Inbound<'_>,
+        body: &[u8],
     ) -> Result<(), AuthError> {
-        Ok(())
+        self.auth_body
+            .map_or(Ok(()), |check| check(settings, req, body))
     }
 
-    /// The payload as events. `received_at` stands in where the provider sends no time.
-    fn parse(&self, body: &[u8], received_at: Nanos) -> Result<Parsed, ParseError>;
+    /// The payload as events, as the provider reads it (not yet bounded: [`parse`] is what the
+    /// worker calls). `received_at` stands in where the provider sends no time.
+    pub fn parse(&self, body: &[u8], received_at: Nanos) -> Result<Parsed, ParseError> {
+        (self.parse)(body, received_at)
+    }
 }
 
-impl std::fmt::Debug for dyn Provider {
+impl std::fmt::Debug for Provider {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "Provider({})", self.id())
+        write!(f, "Provider({})", self.id)
     }
 }
 
 /// [`Provider::authenticate_headers`] with either value of a credential being rotated.
 pub fn authenticate_headers(
-    p: &dyn Provider,
+    p: &Provider,
     settings: &Settings,
     req: &Inbound<'_>,
 ) -> Result<(), AuthError> {
@@ -125,7 +148,7 @@ pub fn authenticate_headers(
 
 /// [`Provider::authenticate_body`] with either value of a credential being rotated.
 pub fn authenticate_body(
-    p: &dyn Provider,
+    p: &Provider,
     settings: &Settings,
     req: &Inbound<'_>,
     body: &[u8],
@@ -214,11 +237,7 @@ impl ParseError {
 /// Parses and normalizes one webhook body with `provider`: refuses empty bodies, then bounds
 /// what the event may make a stream keep. `received_at` is used where the provider sends no
 /// event time.
-pub fn parse(
-    provider: &dyn Provider,
-    body: &[u8],
-    received_at: Nanos,
-) -> Result<Parsed, ParseError> {
+pub fn parse(provider: &Provider, body: &[u8], received_at: Nanos) -> Result<Parsed, ParseError> {
     if body.iter().all(u8::is_ascii_whitespace) {
         return Err(ParseError::Empty);
     }

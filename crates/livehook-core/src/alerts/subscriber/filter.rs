@@ -1,0 +1,181 @@
+//! Which alerts a subscriber wants ([`Filter`]): by provider, stream, error code and state, and
+//! whether warnings too. A field with no entries matches anything in that field; with no
+//! `states` a filter matches errored alerts only. A filter names only registered providers.
+
+use serde::{Deserialize, Serialize};
+
+use super::SubscriberError;
+use crate::alerts::alert::Alert;
+use crate::ingest::event::{ProviderId, State, MAX_STREAM_ID_LEN};
+use crate::ingest::providers;
+
+/// Most entries one filter field may hold.
+pub const MAX_FILTER_ENTRIES: usize = 100;
+pub const MAX_CODE_LEN: usize = 128;
+
+/// Which alerts a subscriber wants. Empty fields match anything (states: errored only).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Filter {
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub providers: Vec<ProviderId>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub stream_ids: Vec<String>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub codes: Vec<String>,
+    /// States to be told about; empty means `["errored"]`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub states: Vec<State>,
+    /// Warnings (a stream that still works: Mux warnings, IVS starvation, failed recordings).
+    /// Unset: wanted whenever errors are.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub warnings: Option<bool>,
+}
+
+impl Filter {
+    pub fn wants_state(&self, state: State) -> bool {
+        if self.states.is_empty() {
+            state == State::Errored
+        } else {
+            self.states.contains(&state)
+        }
+    }
+
+    pub fn wants_warnings(&self) -> bool {
+        self.warnings
+            .unwrap_or_else(|| self.wants_state(State::Errored))
+    }
+
+    /// Whether this alert is for this subscriber.
+    pub fn matches_alert(&self, a: &Alert) -> bool {
+        let code = a.code.as_deref().unwrap_or("");
+        if a.warning {
+            self.wants_warnings() && self.matches_where(a.provider, &a.stream_id, code)
+        } else {
+            self.matches(a.provider, &a.stream_id, a.state, code)
+        }
+    }
+
+    fn matches_where(&self, provider: ProviderId, stream_id: &str, code: &str) -> bool {
+        (self.providers.is_empty() || self.providers.contains(&provider))
+            && (self.stream_ids.is_empty() || self.stream_ids.iter().any(|s| s == stream_id))
+            && (self.codes.is_empty() || self.codes.iter().any(|c| c == code))
+    }
+
+    pub fn matches(&self, provider: ProviderId, stream_id: &str, state: State, code: &str) -> bool {
+        self.wants_state(state) && self.matches_where(provider, stream_id, code)
+    }
+
+    pub(super) fn validate(&self) -> Result<(), SubscriberError> {
+        let too_many = [
+            ("providers", self.providers.len()),
+            ("stream_ids", self.stream_ids.len()),
+            ("codes", self.codes.len()),
+            ("states", self.states.len()),
+        ]
+        .into_iter()
+        .find(|(_, n)| *n > MAX_FILTER_ENTRIES);
+        if let Some((field, _)) = too_many {
+            return Err(SubscriberError::Invalid(format!(
+                "filter.{field} has more than {MAX_FILTER_ENTRIES} entries"
+            )));
+        }
+        if self.providers.iter().any(|p| providers::get(*p).is_none()) {
+            return Err(SubscriberError::Invalid(
+                "filter.providers names an unknown provider".into(),
+            ));
+        }
+        if self
+            .stream_ids
+            .iter()
+            .any(|s| s.is_empty() || s.len() > MAX_STREAM_ID_LEN)
+        {
+            return Err(SubscriberError::Invalid(
+                "filter.stream_ids has an empty or too long id".into(),
+            ));
+        }
+        if self
+            .codes
+            .iter()
+            .any(|c| c.is_empty() || c.len() > MAX_CODE_LEN)
+        {
+            return Err(SubscriberError::Invalid(
+                "filter.codes has an empty or too long code".into(),
+            ));
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn gcore() -> ProviderId {
+        ProviderId::new("gcore")
+    }
+
+    fn cloudflare() -> ProviderId {
+        ProviderId::new("cloudflare")
+    }
+
+    #[test]
+    fn filters_match_fields_and_default_to_errors_only() {
+        let any = Filter::default();
+        assert!(any.matches(gcore(), "1", State::Errored, "E"));
+        assert!(!any.matches(gcore(), "1", State::Disconnected, ""));
+        let f = Filter {
+            providers: vec![cloudflare()],
+            stream_ids: vec!["in1".into()],
+            codes: vec!["ERR_GOP_OUT_OF_RANGE".into()],
+            states: vec![State::Errored, State::Disconnected],
+            warnings: None,
+        };
+        assert!(f.matches(cloudflare(), "in1", State::Errored, "ERR_GOP_OUT_OF_RANGE"));
+        assert!(!f.matches(
+            ProviderId::new("fastpix"),
+            "in1",
+            State::Errored,
+            "ERR_GOP_OUT_OF_RANGE"
+        ));
+        assert!(!f.matches(cloudflare(), "in2", State::Errored, "ERR_GOP_OUT_OF_RANGE"));
+        assert!(!f.matches(cloudflare(), "in1", State::Errored, "OTHER"));
+        assert!(!f.matches(cloudflare(), "in1", State::Live, "ERR_GOP_OUT_OF_RANGE"));
+    }
+
+    #[test]
+    fn warnings_go_to_whoever_wants_errors_unless_the_filter_says() {
+        let mut e = crate::ingest::event::errored_event_for_tests("in1", "w");
+        e.state = State::Live;
+        e.error = None;
+        e.keeps_state = true;
+        e.warning = Some(crate::ingest::event::WarningChange::Raised(
+            crate::ingest::event::WarningInfo {
+                code: "Starvation Start".into(),
+                message: "m".into(),
+            },
+        ));
+        let warning = Alert::from_event(&e, 0).unwrap();
+        assert!(Filter::default().matches_alert(&warning));
+        let no = Filter {
+            warnings: Some(false),
+            ..Filter::default()
+        };
+        assert!(!no.matches_alert(&warning));
+        let only_disconnects = Filter {
+            states: vec![State::Disconnected],
+            ..Filter::default()
+        };
+        assert!(!only_disconnects.matches_alert(&warning));
+        let asked = Filter {
+            warnings: Some(true),
+            ..only_disconnects
+        };
+        assert!(asked.matches_alert(&warning));
+        let other_stream = Filter {
+            stream_ids: vec!["in2".into()],
+            ..Filter::default()
+        };
+        assert!(!other_stream.matches_alert(&warning));
+    }
+}

@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # `npm test`: module layering, host unit tests (both crates), then the miniflare tests on the real,
-# optimized Wasm build (the board's in headless Chromium, installed if missing).
+# optimized Wasm build; the board's run in headless Chromium. scripts/chromium.sh finds one; if
+# there is none, on Debian as root it says what it installs and why, then installs it, and
+# anywhere else the board's specs fail with the command that gets one.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 node scripts/check-modules.mjs

@@ -4,10 +4,10 @@
 // render every stream, filter by search, apply live changes. Prints a table; numbers vary with
 // the machine.
 import { readFileSync } from "node:fs";
-import { execFileSync } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import path from "node:path";
 import { chromium } from "playwright-core";
+import { chromiumPath } from "../scripts/chromium.mjs";
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 const N = Number(process.env.BOARD_STREAMS ?? 10_000);
@@ -26,7 +26,7 @@ const record = (i, state = STATES[i % STATES.length]) => ({
 
 const files = { "/": "index.html", "/board.js": "board.js", "/board.css": "board.css", "/favicon.svg": "favicon.svg" };
 const types = { js: "text/javascript", css: "text/css", html: "text/html", svg: "image/svg+xml" };
-const executablePath = process.env.CHROMIUM_PATH || execFileSync("which", ["chromium"], { encoding: "utf8" }).trim();
+const executablePath = chromiumPath();
 const browser = await chromium.launch({
   executablePath, headless: true,
   args: ["--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"],

@@ -22,7 +22,6 @@ export const SECRETS = {
   FASTPIX_WEBHOOK_SECRET: Buffer.from("livehook-fastpix-test-key").toString("base64"),
   GCORE_WEBHOOK_TOKEN: "bench-gcore-token",
   STATUS_API_TOKEN: "bench-api-token",
-  GCORE_ALLOWED_CIDRS: "92.223.123.0/24",
   CF_STREAM_WEBHOOK_SECRET: "bench-cf-stream-secret",
   IVS_WEBHOOK_TOKEN: "bench-ivs-token",
   MUX_WEBHOOK_SECRET: "bench-mux-secret",

@@ -10,6 +10,7 @@ import { readFileSync, readdirSync, statSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { SECRETS } from "./requests.mjs";
+import { wranglerWorker } from "../scripts/miniflare-options.mjs";
 
 export const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 export const buildDir = process.env.BENCH_BUILD_DIR ? path.resolve(process.env.BENCH_BUILD_DIR) : path.join(root, "build");
@@ -28,18 +29,24 @@ export function drain(stdout, stderr) {
   stderr.resume();
 }
 
-const STREAM_OBJECTS = {
-  STREAMS: { className: "StreamStatus", useSQLite: true },
-  ALERT_HUB: { className: "AlertHub", useSQLite: true },
-};
-
-/** Miniflare options of `side` (one worker, named `side`); `listen` serves it on 127.0.0.1. */
-export function workerOptions(side, { listen = false } = {}) {
+/**
+ * Miniflare options of `side` (one worker, named `side`); `listen` serves it on 127.0.0.1.
+ * Every side runs with wrangler.toml's compatibility date, vars and KV namespace, and livehook
+ * and the JS design with its Durable Objects (scripts/miniflare-options.mjs), plus the bench's
+ * secrets. Left out for all sides alike: the static assets (no webhook is a board file) and the
+ * Analytics Engine dataset (Miniflare's is a call into a stand-in worker, not what a data point
+ * costs deployed; neither the floor nor the naive side writes one). `configPath` reads another
+ * wrangler.toml (tests/wrangler-options.test.mjs).
+ */
+export function workerOptions(side, { listen = false, configPath } = {}) {
+  const declared = wranglerWorker(configPath);
+  const { compatibilityDate, compatibilityFlags, kvNamespaces, durableObjects, bindings: vars } = declared.options;
   const common = {
     name: side,
-    compatibilityDate: "2026-04-01",
-    kvNamespaces: ["STREAM_STATUS"],
-    bindings: SECRETS,
+    compatibilityDate,
+    compatibilityFlags,
+    kvNamespaces,
+    bindings: { ...vars, ...SECRETS },
     cf: false,
     handleRuntimeStdio: drain,
     ...(listen ? { host: "127.0.0.1", port: 0 } : {}),
@@ -50,10 +57,10 @@ export function workerOptions(side, { listen = false } = {}) {
         ...common,
         modulesRoot: buildDir,
         modules: [
-          { type: "ESModule", path: path.join(buildDir, "index.js") },
+          { type: "ESModule", path: path.join(buildDir, path.basename(declared.main)) },
           { type: "CompiledWasm", path: path.join(buildDir, "index_bg.wasm") },
         ],
-        durableObjects: STREAM_OBJECTS,
+        durableObjects,
       };
     case "same-guarantees":
       // As bench/same-guarantees/README.md says.
@@ -63,7 +70,7 @@ export function workerOptions(side, { listen = false } = {}) {
         scriptPath: path.join(root, "bench/same-guarantees/worker.js"),
         modulesRoot: path.join(root, "bench/same-guarantees"),
         modulesRules: [{ type: "ESModule", include: ["**/*.js"] }],
-        durableObjects: STREAM_OBJECTS,
+        durableObjects,
       };
     case "floor":
       return {

@@ -1,13 +1,13 @@
-// The status board in a real headless Chromium (Debian's `chromium`, driven by playwright-core)
-// against the real built worker and board under miniflare, served on 127.0.0.1: sign-in and a
-// wrong token, the streams, live updates and a new stream without reload, history, alerts with
-// their deliveries and a manual retry, provider markup rendered as text, the strict
-// Content-Security-Policy, keyboard use, the 375 px layout, and no console errors.
+// The status board in a real headless Chromium (found by scripts/chromium.mjs; without one the
+// file fails, saying how to get one), driven by playwright-core, against the real built worker
+// and board under miniflare, served on 127.0.0.1: sign-in and a wrong token, the streams, live
+// updates and a new stream without reload, history, alerts with their deliveries and a manual
+// retry, provider markup rendered as text, the strict Content-Security-Policy, keyboard use, the
+// 375 px layout, and no console errors.
 // Screenshots: docs/board.png (1280 px), docs/board-details.png (a stream's history and alerts),
 // docs/board-providers.png (who reached us) and docs/board-narrow.png (375 px).
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { execFileSync } from "node:child_process";
 import { mkdirSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import path from "node:path";
@@ -17,6 +17,7 @@ import {
   SECRETS, FAST_ALERTS, runCleanups,
 } from "./helpers.mjs";
 import { startReceiver } from "./receiver.mjs";
+import { chromiumPath } from "../scripts/chromium.mjs";
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 const TOKEN = SECRETS.STATUS_API_TOKEN;
@@ -24,22 +25,13 @@ const cleanups = [];
 let w, rx, browser, page;
 const problems = []; // console errors and page errors
 
-function chromiumPath() {
-  if (process.env.CHROMIUM_PATH) return process.env.CHROMIUM_PATH;
-  for (const name of ["chromium", "chromium-browser"]) {
-    try {
-      return execFileSync("which", [name], { encoding: "utf8" }).trim();
-    } catch {}
-  }
-  throw new Error("no chromium on PATH: `apt-get install -y chromium` (npm test does it when run as root)");
-}
-
 const at = (s) => new Date(Date.now() - 60_000 + s * 1000).toISOString();
 const XSS = `<img src=x onerror="window.__xss=1"><script>window.__xss=2</script>`;
 const DEAD_INPUT = "b0a7d000000000000000000000000001";
 const CHANNEL = "arn:aws:ivs:us-west-2:123456789012:channel/AbCdef1G2hij";
 
 before(async () => {
+  const executablePath = chromiumPath(); // first: without one, nothing else is started
   // A subscriber that fails the first four attempts (the whole fast schedule), then accepts.
   rx = await startReceiver({ respond: (_hit, n) => (n <= 4 ? 500 : 200) });
   cleanups.push(() => rx.close());
@@ -77,7 +69,7 @@ before(async () => {
   assert.equal((await w.api("/streams")).body.streams.length, 6);
 
   browser = await chromium.launch({
-    executablePath: chromiumPath(),
+    executablePath,
     headless: true,
     args: ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
       "--disable-background-networking", "--disable-component-update", "--disable-sync"],

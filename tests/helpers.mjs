@@ -1,5 +1,6 @@
 // Shared setup for the miniflare specs: the real built worker (build/index.js + the optimized
-// build/index_bg.wasm) with local KV and SQLite-backed Durable Objects, plus request helpers.
+// build/index_bg.wasm) as wrangler.toml declares it (local KV, SQLite-backed Durable Objects,
+// Analytics Engine, the board's static assets), plus request helpers.
 import assert from "node:assert/strict";
 import { after } from "node:test";
 import { Miniflare } from "miniflare";
@@ -8,6 +9,7 @@ import { readFileSync, readdirSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import path from "node:path";
 import { checkWorkerResponse, messageProblems, stats } from "./openapi-check.mjs";
+import { wranglerWorker } from "../scripts/miniflare-options.mjs";
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 
@@ -56,33 +58,37 @@ export const SAME_GUARANTEES = {
   modulesRules: [{ type: "ESModule", include: ["**/*.js"] }],
 };
 
+/** The bindings `faults: true` puts stand-ins in front of, by entry point of tests/fault-bindings.js. */
+const FAULT_ENTRYPOINTS = { STREAM_STATUS: "kv", STREAMS: "streams", ALERT_HUB: "hub" };
+
 /**
- * Starts the real built worker. `faults: true` puts test-only stand-ins (tests/fault-bindings.js)
- * between the worker and its KV namespace and Durable Object namespaces; `w.fault(name, mode)`
- * then makes those calls fail (see that file) until `w.fault(name, null)`.
- * `design: "same-guarantees"` starts the JavaScript worker with livehook's design instead
- * (SAME_GUARANTEES), with the same bindings, KV and Durable Objects (not with `faults`).
- * `build` is the folder of the built worker (`build/test-traps` for the variant that can be made
- * to panic: scripts/build.sh --test-traps). `dispose` fails if the worker panicked, unless
- * `allowPanics`.
+/**
+ * Starts the real built worker as wrangler.toml declares it (scripts/miniflare-options.mjs: its
+ * compatibility date, vars, KV, Durable Objects, Analytics Engine and static assets), with
+ * `bindings` (the test secrets) and `vars` on top. `faults: true` puts test-only stand-ins
+ * (tests/fault-bindings.js) between the worker and its KV namespace and Durable Object
+ * namespaces; `w.fault(name, mode)` then makes those calls fail (see that file) until
+ * `w.fault(name, null)`. `design: "same-guarantees"` starts the JavaScript worker with livehook's
+ * design instead (SAME_GUARANTEES), with the same bindings, KV and Durable Objects (not with
+ * `faults`). `config` reads another wrangler.toml (tests/wrangler-options.test.mjs). `build` is
+ * another folder of the built worker than wrangler.toml's (`build/test-traps` for the variant
+ * that can be made to panic: scripts/build.sh --test-traps). `dispose` fails if the worker
+ * panicked, unless `allowPanics`.
  */
-export async function startWorker({ bindings = SECRETS, vars = {}, persist, faults = false, port, design = "livehook", build = "build", allowPanics = false } = {}) {
+export async function startWorker({ bindings = SECRETS, vars = {}, persist, faults = false, port, design = "livehook", config, build: buildDir, allowPanics = false } = {}) {
   const logs = [];
+  const declared = wranglerWorker(config);
+  const build = buildDir ? path.resolve(root, buildDir) : path.dirname(declared.main);
   const livehook = {
-    name: "livehook",
-    modulesRoot: path.join(root, build),
+    ...declared.options,
+    name: declared.name,
+    modulesRoot: build,
     modules: [
-      { type: "ESModule", path: path.join(root, build, "index.js") },
-      { type: "CompiledWasm", path: path.join(root, build, "index_bg.wasm") },
+      { type: "ESModule", path: path.join(build, "index.js") },
+      { type: "CompiledWasm", path: path.join(build, "index_bg.wasm") },
     ],
-    compatibilityDate: "2026-04-01",
-    bindings: { GCORE_ALLOWED_CIDRS: "92.223.123.0/24", ...bindings, ...vars },
+    bindings: { ...declared.options.bindings, ...bindings, ...vars },
     cf: false,
-    // As in wrangler.toml: webhook traffic goes to Analytics Engine (miniflare's is a no-op that
-    // records nothing, so the specs check the isolate's counts; the write path still runs).
-    analyticsEngineDatasets: { WEBHOOK_TRAFFIC: { dataset: "livehook_webhooks" } },
-    // The board, as wrangler.toml serves it (Workers static assets, with board/_headers).
-    assets: { directory: path.join(root, "board"), routerConfig: { has_user_worker: true } },
   };
   if (design === "same-guarantees") {
     if (faults) throw new Error("startWorker: `faults` needs livehook's build, not the same-guarantees design");
@@ -92,31 +98,31 @@ export async function startWorker({ bindings = SECRETS, vars = {}, persist, faul
   } else if (design !== "livehook") {
     throw new Error(`startWorker: unknown design ${design}`);
   }
-  const classes = {
-    STREAMS: { className: "StreamStatus", useSQLite: true },
-    ALERT_HUB: { className: "AlertHub", useSQLite: true },
-  };
   const workers = [livehook];
   if (faults) {
     // The classes stay in the worker under other names; the bindings it uses are the stand-ins.
-    livehook.durableObjects = { REAL_STREAMS: classes.STREAMS, REAL_ALERT_HUB: classes.ALERT_HUB };
+    const { kvNamespaces, durableObjects } = declared.options;
+    const kv = kvNamespaces.STREAM_STATUS;
+    const [streams, hub] = [durableObjects.STREAMS, durableObjects.ALERT_HUB];
+    if (!kv || !streams || !hub) throw new Error("startWorker: `faults` stands in for STREAM_STATUS, STREAMS and ALERT_HUB, which wrangler.toml must declare");
+    livehook.kvNamespaces = Object.fromEntries(Object.entries(kvNamespaces).filter(([name]) => !FAULT_ENTRYPOINTS[name]));
+    livehook.durableObjects = Object.fromEntries(
+      Object.entries(durableObjects).map(([name, o]) => [FAULT_ENTRYPOINTS[name] ? `REAL_${name}` : name, o]),
+    );
     livehook.wrappedBindings = {
-      STREAM_STATUS: { scriptName: "faults", entrypoint: "kv" },
-      STREAMS: { scriptName: "faults", entrypoint: "streams" },
-      ALERT_HUB: { scriptName: "faults", entrypoint: "hub" },
+      ...livehook.wrappedBindings,
+      ...Object.fromEntries(Object.entries(FAULT_ENTRYPOINTS).map(([name, entrypoint]) => [name, { scriptName: "faults", entrypoint }])),
     };
     workers.push({
+      // A wrapped binding runs with the compatibility date of the worker that has the binding.
       name: "faults",
       modules: [{ type: "ESModule", path: path.join(root, "tests/fault-bindings.js") }],
-      kvNamespaces: { INNER_KV: "stream-status", FAULTS: "faults" },
+      kvNamespaces: { INNER_KV: kv, FAULTS: { id: "faults" } },
       durableObjects: {
-        INNER_STREAMS: { ...classes.STREAMS, scriptName: "livehook" },
-        INNER_HUB: { ...classes.ALERT_HUB, scriptName: "livehook" },
+        INNER_STREAMS: { ...streams, scriptName: declared.name },
+        INNER_HUB: { ...hub, scriptName: declared.name },
       },
     });
-  } else {
-    livehook.kvNamespaces = { STREAM_STATUS: "stream-status" };
-    livehook.durableObjects = classes;
   }
   const mf = new Miniflare({
     workers,
@@ -141,6 +147,8 @@ export async function startWorker({ bindings = SECRETS, vars = {}, persist, faul
     kv,
     logs,
     call,
+    /** The worker's Miniflare options (livehook's, or the design's). */
+    options: livehook,
     /** Switches a fault on ("before" | "after") or off (null). Needs `faults: true`. */
     async fault(name, mode) {
       if (mode) await faultKv.put(`fault:${name}`, mode);

@@ -52,18 +52,30 @@ export function schemaAt(at) {
   return v;
 }
 
+export const METHODS = ["get", "put", "post", "delete", "patch", "options", "head", "trace"];
+
 /** Path templates, the most literal first (`/alerts/live` before `/alerts/{id}`). */
 const templates = Object.entries(openapi.paths)
   .map(([template, item]) => {
     const segments = template.split("/").slice(1);
     const pathParams = new Map();
-    const ops = ["get", "put", "post", "delete", "patch", "options", "head", "trace"].map((m) => item[m]).filter(Boolean);
+    const ops = METHODS.map((m) => item[m]).filter(Boolean);
     for (const p of [item.parameters ?? [], ...ops.map((o) => o.parameters ?? [])].flat().map(deref)) {
       if (p.in === "path") pathParams.set(p.name, p.schema);
     }
     return { template, item, segments, pathParams, literals: segments.filter((s) => !s.startsWith("{")).length };
   })
   .sort((a, b) => b.literals - a.literals);
+
+/** The methods a path item lists (HEAD aside: a GET route answers it too), sorted. */
+export function documentedMethods(item) {
+  return METHODS.filter((m) => m !== "head" && item[m]).map((m) => m.toUpperCase()).sort();
+}
+
+/** A path served by Workers static assets (its operations are the `board` tag's), not the worker. */
+function isStatic(item) {
+  return METHODS.filter((m) => item[m]).every((m) => item[m].tags?.includes("board"));
+}
 
 /**
  * The template `pathname` (raw, percent-encoded: the worker splits it as it comes) matches: the
@@ -110,15 +122,27 @@ export function checkResponse({ method, path: requestPath, status, headers, text
   } else {
     const m = method === "HEAD" && !t.item.head ? "get" : method.toLowerCase();
     const op = t.item[m];
-    if (!op) throw fail(where, `${t.template} documents no ${method}`, text);
-    response = op.responses[String(status)];
-    if (!response) {
-      throw fail(where, `${method} ${t.template} documents ${Object.keys(op.responses).join(", ")}, not ${status}`, text);
-    }
-    at = pointer(["paths", t.template, m, "responses", String(status)]);
-    if (response.$ref) {
-      at = response.$ref;
-      response = deref(response);
+    if (!op) {
+      // A method the path does not list: 405 with `Allow` naming exactly the ones it does.
+      if (status !== 405) throw fail(where, `${t.template} documents no ${method}, so it must be a 405 with Allow`, text);
+      const documented = documentedMethods(t.item);
+      const allow = headers?.get("allow");
+      if (allow === null || allow === undefined) throw fail(where, "header Allow is documented as required and is missing", text);
+      const listed = allow.split(",").map((s) => s.trim()).filter((s) => s !== "HEAD").sort();
+      if (listed.join() !== documented.join()) throw fail(where, `header Allow: ${JSON.stringify(allow)} does not match the methods ${t.template} documents (${documented.join(", ")})`, text);
+      const name = isStatic(t.item) ? "AssetMethodNotAllowed" : "MethodNotAllowed";
+      at = pointer(["components", "responses", name]);
+      response = openapi.components.responses[name];
+    } else {
+      response = op.responses[String(status)];
+      if (!response) {
+        throw fail(where, `${method} ${t.template} documents ${Object.keys(op.responses).join(", ")}, not ${status}`, text);
+      }
+      at = pointer(["paths", t.template, m, "responses", String(status)]);
+      if (response.$ref) {
+        at = response.$ref;
+        response = deref(response);
+      }
     }
   }
   for (const [name, h] of Object.entries(response.headers ?? {})) {

@@ -1,13 +1,15 @@
-// The OpenAPI document (board/openapi.json): valid OpenAPI 3.1, served as it is at
-// GET /openapi.json, in step with the README's route table, docs/api.md's error table and the
-// provider registry, and a response check (tests/openapi-check.mjs, run on every answer the specs
-// get) that fails when an answer is not the documented one.
+// The OpenAPI document (board/openapi.json): valid OpenAPI 3.1 (its JSON Schema and the semantic
+// rules a validator applies on top), served as it is at GET /openapi.json, in step with the
+// README's route table, docs/api.md's error table and the provider registry, and a response check
+// (tests/openapi-check.mjs, run on every answer the specs get) that fails when an answer is not
+// the documented one.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import path from "node:path";
 import { Validator } from "@seriousme/openapi-schema-validator";
+import { validate as validateOpenApi } from "@readme/openapi-parser";
 import { startWorker, send, cloudflare, cfErrored } from "./helpers.mjs";
 import {
   openapi, DOCUMENT_PATH, checkResponse, checkLiveMessage, checkWorkerResponse, messageProblems, schemaAt, matchPath, stats,
@@ -20,13 +22,13 @@ let w;
 before(async () => { w = await startWorker(); });
 after(async () => { await w.dispose(); });
 
-/** Every documented operation a route takes (not the 405 answers to its other methods). */
+/** Every documented operation (a path's other methods are 405s with `Allow`, not operations). */
 function operations() {
   const ops = [];
   for (const [p, item] of Object.entries(openapi.paths)) {
     for (const m of METHODS) {
       const op = item[m];
-      if (op && Object.keys(op.responses).some((s) => s !== "405")) ops.push({ method: m.toUpperCase(), path: p, op });
+      if (op) ops.push({ method: m.toUpperCase(), path: p, op });
     }
   }
   return ops;
@@ -44,6 +46,37 @@ test("the document is valid OpenAPI 3.1, and every schema in it compiles", async
   assert.equal(new Set(ids).size, ids.length, "operationIds are unique");
 });
 
+/** Schemas in the document that give a `default` (not a response keyed `default`, not a server variable), as JSON pointers. */
+function schemasWithDefaults(node = openapi, at = []) {
+  if (!node || typeof node !== "object") return [];
+  const found = [];
+  if (Object.hasOwn(node, "default") && at.at(-1) !== "responses" && at[0] !== "servers") found.push(at);
+  for (const [k, v] of Object.entries(node)) found.push(...schemasWithDefaults(v, [...at, k]));
+  return found;
+}
+
+test("the document passes a semantic validator: every path parameter declared, operationIds unique, references resolved; defaults match their schemas", async () => {
+  // @readme/openapi-parser checks what a JSON Schema of OpenAPI cannot (the rules
+  // openapi-spec-validator applies too): each operation declares every `{name}` of its path.
+  const result = await validateOpenApi(structuredClone(openapi));
+  assert.equal(result.valid, true, JSON.stringify(result.errors, null, 2));
+  // It catches an undeclared path parameter (the `{token}` of Gcore's route, declared once on the path).
+  const broken = structuredClone(openapi);
+  delete broken.paths["/webhooks/gcore/{token}"].parameters;
+  const refused = await validateOpenApi(broken);
+  assert.equal(refused.valid, false);
+  assert.match(refused.errors[0].message, /\/webhooks\/gcore\/\{token\}\/post` is missing path parameter\(s\) for `\{token\}`/);
+  // Neither validator reads a default against its schema: ajv does.
+  const defaults = schemasWithDefaults();
+  assert.ok(defaults.length >= 3, "the document has defaults to check");
+  for (const at of defaults) {
+    const pointer = "#/" + at.map((p) => p.replaceAll("~", "~0").replaceAll("/", "~1")).join("/");
+    const v = schemaAt(pointer);
+    const value = at.reduce((o, k) => o[k], openapi).default;
+    assert.ok(v(value), `${pointer}: default ${JSON.stringify(value)} does not match its schema: ${JSON.stringify(v.errors)}`);
+  }
+});
+
 test("GET /openapi.json serves this very document (static assets), and GET / the board", async () => {
   const before = stats.responses;
   const res = await w.call("/openapi.json");
@@ -54,9 +87,15 @@ test("GET /openapi.json serves this very document (static assets), and GET / the
   assert.equal(board.status, 200);
   assert.match(await board.text(), /<title>livehook/);
   assert.equal((await w.call("/openapi.json", { method: "HEAD" })).status, 200);
-  // Static assets take GET and HEAD only: 405 without a body, as documented.
-  assert.equal((await w.call("/openapi.json", { method: "POST", body: "{}" })).status, 405);
-  assert.equal(stats.responses, before + 4, "the helpers' call checked each answer");
+  // Static assets take GET and HEAD only: 405 without a body, with Allow (board/_headers).
+  const post = await w.call("/openapi.json", { method: "POST", body: "{}" });
+  assert.equal(post.status, 405);
+  assert.equal(post.headers.get("allow"), "GET, HEAD");
+  assert.equal(await post.text(), "");
+  const options = await w.call("/", { method: "OPTIONS" });
+  assert.equal(options.status, 405);
+  assert.equal(options.headers.get("allow"), "GET, HEAD");
+  assert.equal(stats.responses, before + 5, "the helpers' call checked each answer");
 });
 
 test("the document has the README's routes, docs/api.md's error codes, and a webhook route per configured provider", async () => {
@@ -105,7 +144,13 @@ test("the response check fails on an undocumented route, method, status, header 
 
   fails("a route the document does not have", /GET \/nowhere → 200: the path matches no route/, "GET", "/nowhere", 200, {});
   fails("a status the operation does not document", /GET \/healthz → 418: GET \/healthz documents 200, not 418/, "GET", "/healthz", 418, {});
-  fails("a method with no operation", /TRACE \/healthz → 405: \/healthz documents no TRACE/, "TRACE", "/healthz", 405, {});
+  fails("a method with no operation answered other than 405", /TRACE \/healthz → 200: \/healthz documents no TRACE, so it must be a 405 with Allow/, "TRACE", "/healthz", 200, {});
+  ok("TRACE", "/healthz", 405, { error: "method_not_allowed", message: "m" }, new Headers({ "content-type": "application/json", allow: "GET" }));
+  ok("PUT", "/subscriptions/sub_0a", 405, { error: "method_not_allowed", message: "m" }, new Headers({ "content-type": "application/json", allow: "GET, DELETE" }));
+  ok("POST", "/", 405, "", new Headers({ allow: "GET, HEAD" }));
+  fails("a 405 that names a method the path does not take", /header Allow: "GET, POST" does not match the methods \/healthz documents \(GET\)/, "DELETE", "/healthz", 405, { error: "method_not_allowed", message: "m" }, new Headers({ "content-type": "application/json", allow: "GET, POST" }));
+  fails("a worker's 405 without its JSON body", /the body is not JSON/, "DELETE", "/healthz", 405, "", new Headers({ "content-type": "application/json", allow: "GET" }));
+  fails("a static file's 405 without Allow", /POST \/ → 405: header Allow is documented as required and is missing/, "POST", "/", 405, "", new Headers());
   const { providers, ...noProviders } = health.body;
   fails("a missing field", /GET \/healthz → 200: the body does not match GET \/healthz 200:[\s\S]*must have required property 'providers'/, "GET", "/healthz", 200, noProviders);
   fails("an extra field", /must NOT have additional properties[\s\S]*"additionalProperty":"surprise"/, "GET", "/healthz", 200, { ...health.body, surprise: 1 });
@@ -126,7 +171,7 @@ test("the response check fails on an undocumented route, method, status, header 
   fails("a 405 with the wrong Allow", /header Allow: "POST" does not match/, "DELETE", "/healthz", 405, { error: "method_not_allowed", message: "m" }, new Headers({ "content-type": "application/json", allow: "POST" }));
   fails("another content type", /Content-Type "text\/plain" is not one of application\/json/, "GET", "/healthz", 200, health.body, new Headers({ "content-type": "text/plain" }));
   fails("a body that is not JSON", /the body is not JSON/, "GET", "/healthz", 200, "<html>");
-  fails("a body where none is documented", /the document gives this answer no body/, "POST", "/", 405, "nope", new Headers());
+  fails("a body where none is documented", /the document gives this answer no body/, "POST", "/", 405, "nope", new Headers({ allow: "GET, HEAD" }));
   assert.throws(() => checkLiveMessage(JSON.stringify({ type: "alert", alert: {} })), /live feed message does not match LiveMessage/);
   assert.throws(() => checkLiveMessage("ping?"), /not JSON/);
   checkLiveMessage(JSON.stringify({ type: "hello", protocol: 1 }));

@@ -11,8 +11,8 @@
 //! listing storage. Recording one is a small write, in the ledger's own put when the ledger
 //! changes: no listing when an object loads, no deletes.
 //!
-//! Objects written before the ring kept `h:{ms}:{n}` keys ([`LEGACY_PREFIX`]); their first load
-//! moves the newest 100 into the ring ([`from_legacy`]).
+//! A stream stored in the legacy layout holds one `h:{ms}:{n}` key per entry ([`LEGACY_PREFIX`]);
+//! its first load moves the newest 100 into the ring ([`from_legacy`]).
 
 use serde::{Deserialize, Serialize};
 

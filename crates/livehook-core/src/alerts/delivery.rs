@@ -9,8 +9,9 @@
 //!   delivery is due again when the lease ends. Nothing accepted is dropped silently.
 //! - A delivery keeps one `webhook_id` for all its attempts, manual retries included.
 //!
-//! Stored (and shown by `GET /alerts/{id}`) in the flat form older deploys wrote:
-//! `status`, `next_attempt_ms`/`next_attempt_at` (pending only), `dead_reason` (dead only).
+//! Stored (and shown by `GET /alerts/{id}`) in a flat form: `status`,
+//! `next_attempt_ms`/`next_attempt_at` (pending only), `dead_reason` (dead only); every stored
+//! delivery reads back in it.
 
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use sha2::{Digest, Sha256};
@@ -225,7 +226,7 @@ impl Delivery {
     }
 }
 
-/// The stored form (field names and order as older deploys wrote them).
+/// The stored form: its field names and order are the stored format, fixed.
 #[derive(Serialize)]
 struct WireOut<'a> {
     subscriber_id: &'a SubscriberId,

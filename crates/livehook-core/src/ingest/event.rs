@@ -23,7 +23,7 @@ pub use stream_key::{
 
 use crate::time::Nanos;
 
-/// The closed set of states. See the README's mapping table for how each provider gets here.
+/// The closed set of states. See the mapping tables of docs/providers.md for how each provider gets here.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum State {

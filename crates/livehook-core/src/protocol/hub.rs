@@ -14,8 +14,7 @@ use crate::ids::{AlertId, SubscriberId};
 use crate::ingest::event::{StatusRecord, StreamKey};
 
 /// What the worker (or a stream's object) asks the alert hub: the wire form of the request
-/// types below. (Newtype variants only: each reuses its payload's JSON, so the Wasm carries no
-/// extra parser per variant.)
+/// types below. (Newtype variants only: each reuses its payload's JSON.)
 #[derive(Debug, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum HubRequest {

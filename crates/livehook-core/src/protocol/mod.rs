@@ -9,7 +9,7 @@
 //! it from there ([`StreamReply`], [`HubReply`]) and [`read_reply`] checks it, for every call,
 //! against the reply type the request names. Bodies that the worker only forwards as the HTTP
 //! body are read as [`Forwarded`]: the JSON as the object wrote it, typed by what it is a body
-//! of, never parsed again (and the Wasm carries no code to parse what it only forwards).
+//! of, never parsed again.
 //!
 //! - [`stream`]: what the worker asks a stream's object.
 //! - [`hub`]: what the worker and the stream objects ask the alert hub.

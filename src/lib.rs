@@ -18,7 +18,13 @@
 //!   core and `platform`, never `http`.
 //! - [`platform`]: the runtime glue: the clock, deadlines and alarms (`clock`), the one JSON
 //!   logger (`log`), the environment read once per isolate (`env`), typed calls to the objects
-//!   (`rpc`). Uses the core only.
+//!   (`rpc`), KV and storage over workers-rs (`kv`, `storage`), what a trap does (`trap`), and
+//!   the one module of extern bindings for what workers-rs does not offer (`bindings`). Uses the
+//!   core only.
+//!
+//! `src/entry.js` is the JavaScript module `wrangler.toml` names: it hands every call to the
+//! exports here, and after a trap answers every pending call and starts a fresh instance
+//! (`platform::trap`).
 //!
 //! `livehook_core` (crates/livehook-core) holds everything pure: providers, auth, ordering,
 //! alerts, both objects' logic (`hub`, `stream`), and `protocol`, the typed contract between

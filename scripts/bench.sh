@@ -8,6 +8,7 @@ bash scripts/build.sh
 export BENCH_STARTED_MS=$started BENCH_BUILD_MS=$(( $(date +%s%3N) - started ))
 if ! command -v wrk >/dev/null; then
   if [ "$(id -u)" = "0" ] && command -v apt-get >/dev/null; then
+    echo "bench: installing Debian's wrk, the load generator of the end-to-end runs" >&2
     apt-get install -y wrk >/dev/null || { apt-get update >/dev/null && apt-get install -y wrk >/dev/null; }
   else
     echo "bench: wrk is missing: install it (Debian: sudo apt-get install wrk)" >&2

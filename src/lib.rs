@@ -18,7 +18,7 @@
 //!   core and `platform`, never `http`.
 //! - [`platform`]: the runtime glue: the clock, deadlines and alarms (`clock`), the one JSON
 //!   logger (`log`), the environment read once per isolate (`env`), typed calls to the objects
-//!   (`rpc`), KV and storage over workers-rs (`kv`, `storage`), what a trap does (`trap`), and
+//!   (`rpc`), KV over workers-rs (`kv`), what a trap does (`trap`), and
 //!   the one module of extern bindings for what workers-rs does not offer (`bindings`). Uses the
 //!   core only.
 //!

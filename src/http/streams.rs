@@ -3,11 +3,11 @@
 //! `…/events` (its history) and `…/diagnostics` (its state: whether KV has caught up, which
 //! alerts wait for the hub, recent event ids).
 
+use std::future::Future;
+
 use livehook_core::history::{DEFAULT_EVENTS, MAX_HISTORY};
 use livehook_core::ingest::event::{Kind, State, StatusRecord, StreamKey};
 use livehook_core::ingest::providers;
-use std::future::Future;
-
 use livehook_core::protocol::{
     Call, Forwarded, GetRecord, HistoryQuery, Inspect, Payload, StreamRequest, STATUS_KV,
 };

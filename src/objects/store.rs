@@ -1,13 +1,13 @@
 //! Durable Object storage as the core's [`Store`], for both objects, over workers-rs's `Storage`
-//! (`platform::storage`). Values are JS strings (JSON text) and numbers: the objects' stored
-//! format.
+//! on raw values: the objects store JSON text and plain numbers (their stored format), so no
+//! value goes through serde here.
 
-use livehook_core::store::{ListQuery, Store, StoreError, Stored};
-use wasm_bindgen::JsValue;
-use worker::Storage;
+use livehook_core::store::{ListQuery, Store, StoreError, Stored, MAX_KEYS_PER_CALL};
+use wasm_bindgen::{JsCast, JsValue};
+use worker::js_sys::{self, Map, Object};
+use worker::{ListOptions, Storage};
 
 use crate::platform::clock::set_alarm_at;
-use crate::platform::storage;
 
 pub struct DoStore(pub Storage);
 
@@ -28,45 +28,79 @@ fn js(v: &Stored) -> JsValue {
     }
 }
 
+/// More keys than one storage call takes are refused, not cut.
+fn at_most_one_call(what: &str, keys: usize) -> Result<(), StoreError> {
+    if keys > MAX_KEYS_PER_CALL {
+        return Err(StoreError(format!(
+            "storage {what} of {keys} keys: at most {MAX_KEYS_PER_CALL} per call"
+        )));
+    }
+    Ok(())
+}
+
 impl Store for DoStore {
     async fn get(&self, key: &str) -> Result<Option<Stored>, StoreError> {
-        let value = storage::get(&self.0, key).await.map_err(failed("get"))?;
-        Ok(stored(&value))
+        let found = self.get_many(&[key.to_owned()]).await?;
+        Ok(found.into_iter().next().map(|(_, v)| v))
     }
 
     async fn get_many(&self, keys: &[String]) -> Result<Vec<(String, Stored)>, StoreError> {
+        at_most_one_call("read", keys.len())?;
         let wanted: Vec<&str> = keys.iter().map(String::as_str).collect();
-        let values = storage::get_many(&self.0, &wanted)
+        let found = self
+            .0
+            .get_multiple(wanted)
             .await
             .map_err(failed("get many"))?;
         Ok(keys
             .iter()
-            .zip(values)
-            .filter_map(|(k, v)| Some((k.clone(), stored(&v)?)))
+            .filter_map(|k| Some((k.clone(), stored(&found.get(&JsValue::from_str(k)))?)))
             .collect())
     }
 
     async fn list(&self, q: ListQuery<'_>) -> Result<Vec<(String, Stored)>, StoreError> {
-        let pairs = storage::list(&self.0, q.prefix, q.reverse, q.limit)
+        let mut opts = ListOptions::new().prefix(q.prefix).reverse(q.reverse);
+        if let Some(limit) = q.limit {
+            opts = opts.limit(limit);
+        }
+        let map: Map = self
+            .0
+            .list_with_options(opts)
             .await
             .map_err(failed("list"))?;
-        Ok(pairs
-            .into_iter()
-            .filter_map(|(k, v)| Some((k, stored(&v)?)))
-            .collect())
+        let mut out = Vec::with_capacity(map.size() as usize);
+        for entry in map.entries() {
+            let pair: js_sys::Array = entry
+                .map_err(worker::Error::from)
+                .map_err(failed("list"))?
+                .unchecked_into();
+            if let (Some(key), Some(value)) = (pair.get(0).as_string(), stored(&pair.get(1))) {
+                out.push((key, value));
+            }
+        }
+        Ok(out)
     }
 
     async fn put_all(&self, entries: Vec<(String, Stored)>) -> Result<(), StoreError> {
-        let entries: Vec<(&str, JsValue)> =
-            entries.iter().map(|(k, v)| (k.as_str(), js(v))).collect();
-        storage::put_all(&self.0, &entries)
-            .await
-            .map_err(failed("put"))
+        at_most_one_call("put", entries.len())?;
+        let obj = Object::new();
+        for (key, value) in &entries {
+            js_sys::Reflect::set(&obj, &JsValue::from_str(key), &js(value))
+                .map_err(worker::Error::from)
+                .map_err(failed("put"))?;
+        }
+        self.0.put_multiple_raw(obj).await.map_err(failed("put"))
     }
 
     async fn delete_all(&self, keys: Vec<String>) -> Result<(), StoreError> {
-        storage::delete_all(&self.0, &keys)
+        if keys.is_empty() {
+            return Ok(());
+        }
+        at_most_one_call("delete", keys.len())?;
+        self.0
+            .delete_multiple(keys.iter().map(String::as_str).collect())
             .await
+            .map(|_| ())
             .map_err(failed("delete"))
     }
 

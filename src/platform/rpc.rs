@@ -2,8 +2,8 @@
 //! request enum from `livehook_core::protocol` to the object's one method, `rpc` (exported by
 //! `src/entry.js`), and gets back the JSON of a `Reply`, read as the reply type the request names
 //! (`protocol::Call`). No `Request`, `Response` or body stream is made on either side (a `fetch`
-//! to an object costs both sides a request and a response
-//! object, their headers and a body read). Objects dispatch on the request's variant.
+//! to an object costs both sides a request and a response object, their headers and a body
+//! read). Objects dispatch on the request's variant.
 //!
 //! A call that cannot be made or answered (the object threw, the hop failed) is
 //! [`ObjectError::Unavailable`], like a storage failure inside the object: the caller answers
@@ -15,9 +15,9 @@
 //! Bodies are parsed with `serde_json`, never as JS objects: JS numbers would round the
 //! nanosecond event times.
 
-use livehook_core::ingest::event::StreamKey;
 use std::future::Future;
 
+use livehook_core::ingest::event::StreamKey;
 use livehook_core::protocol::{
     answer_body, Call, ObjectError, Reply, ReplyBody, ReplyKind, ALERT_HUB_DO, ALERT_HUB_NAME,
     STREAMS_DO, TRAPPED,
@@ -32,9 +32,8 @@ use worker::{js_sys, web_sys, Env, Request, Response, Stub};
 
 use super::bindings::ObjectStub;
 
-/// A failed runtime call as [`ObjectError::Unavailable`] (used by the objects for their own
-/// storage calls too).
-pub fn unavailable<E: Into<worker::Error>>(what: &'static str) -> impl Fn(E) -> ObjectError {
+/// A failed runtime call as [`ObjectError::Unavailable`].
+fn unavailable<E: Into<worker::Error>>(what: &'static str) -> impl Fn(E) -> ObjectError {
     move |e| ObjectError::Unavailable(format!("{what}: {}", e.into()))
 }
 

@@ -56,7 +56,13 @@ function call(run) {
     glue.installTrapHandler(onTrap);
   }
   const before = traps;
-  const result = run();
+  let result;
+  try {
+    result = run();
+  } catch (error) {
+    // A trap while the call ran throws the runtime's own error: callers see the one message.
+    throw traps !== before ? new Error(TRAPPED) : error;
+  }
   const isPromise = result instanceof Promise;
   if (traps !== before) {
     if (isPromise) return Promise.reject(new Error(TRAPPED));
@@ -135,7 +141,7 @@ export default {
     } catch (error) {
       // A trap (the panic hook logged it), or a JS exception the Rust side did not turn into an
       // answer (logged here).
-      if (!(error instanceof WebAssembly.RuntimeError) && error?.message !== TRAPPED) {
+      if (error?.message !== TRAPPED) {
         console.error(JSON.stringify({ msg: "unhandled error", error: String(error) }));
       }
       return new Response(INTERNAL_ERROR, {

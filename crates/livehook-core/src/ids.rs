@@ -1,5 +1,5 @@
 //! The identifiers livehook makes, as types that carry their prefix: [`AlertId`] (`alr_…`),
-//! [`SubscriberId`] (`sub_…`) and [`MessageId`] (`msg_…`, a delivery's Standard Webhooks
+//! [`SubscriberId`] (`sub_…`), [`IncidentId`] (`inc_…`) and [`MessageId`] (`msg_…`, a delivery's Standard Webhooks
 //! `webhook-id`). A value of one of these types always has its prefix and only `[A-Za-z0-9_]`,
 //! at most [`MAX_ID_LEN`] bytes: it is safe in a storage key, a URL path and a log line.
 
@@ -96,6 +96,12 @@ id_type!(
     /// A subscriber: random for API subscribers, `sub_cfg_…` (from the URL) for configured ones.
     SubscriberId,
     "sub_"
+);
+id_type!(
+    /// An incident: one outage of one stream, derived from the stream and the event (or the
+    /// moment) that opened it; `inc_storm_…` for the grouped page of a storm.
+    IncidentId,
+    "inc_"
 );
 id_type!(
     /// One alert's delivery to one subscriber: the Standard Webhooks `webhook-id`, the same for

@@ -12,6 +12,8 @@
 //! - [`ingest`]: a webhook becomes an event. The event model and the stored record
 //!   (`event`), settings, authentication primitives, and `providers/`: one file per provider,
 //!   each declaring one `Provider`, one line each in the registry.
+//! - [`incidents`]: one per outage of one stream: what an incident is, and the lifecycle a
+//!   stream's object runs (open, join, resolve after a stable wait).
 //! - [`alerts`]: what an alert is, who wants it (subscribers, URL policy, signing secret), when
 //!   to try again (schedule), one delivery's state machine, an alert record, and what a
 //!   subscriber receives (rendering for webhook, Slack and Discord).
@@ -41,6 +43,7 @@ pub mod config;
 pub mod history;
 pub mod hub;
 pub mod ids;
+pub mod incidents;
 pub mod ingest;
 pub mod live;
 pub mod ordering;

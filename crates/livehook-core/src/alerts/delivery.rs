@@ -101,7 +101,13 @@ pub enum Finished {
 
 impl Delivery {
     pub fn new(alert_id: &AlertId, subscriber_id: &SubscriberId, now_ms: u64) -> Self {
-        let digest = Sha256::digest(format!("{alert_id}:{subscriber_id}").as_bytes());
+        Self::of(alert_id.as_str(), subscriber_id, now_ms)
+    }
+
+    /// A delivery of the message `message` (an alert id, or a notice's storage key), due at
+    /// `now_ms`; its `webhook_id` is derived from both ids.
+    pub fn of(message: &str, subscriber_id: &SubscriberId, now_ms: u64) -> Self {
+        let digest = Sha256::digest(format!("{message}:{subscriber_id}").as_bytes());
         Delivery {
             subscriber_id: subscriber_id.clone(),
             webhook_id: MessageId::from_bytes(&digest[..12]),

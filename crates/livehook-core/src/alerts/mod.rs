@@ -9,6 +9,7 @@
 
 pub mod alert;
 pub mod delivery;
+pub mod notice;
 pub mod record;
 pub mod render;
 pub mod schedule;

@@ -63,6 +63,9 @@ impl Store for DoStore {
         if let Some(limit) = q.limit {
             opts = opts.limit(limit);
         }
+        if let Some(before) = q.before {
+            opts = opts.end(before); // exclusive
+        }
         let map: Map = self
             .0
             .list_with_options(opts)

@@ -8,6 +8,9 @@ use serde_json::{json, Map, Value};
 use crate::alerts::schedule::{parse_duration_ms, Schedule};
 use crate::alerts::secret::SigningSecret;
 use crate::alerts::subscriber::{parse_config, AlsoSigning, ConfigSubscribers};
+use crate::alerts::url_policy::validate_url;
+use crate::incidents::track::{DEFAULT_OFFLINE_AFTER_SECS, DEFAULT_STABLE_AFTER_SECS};
+use crate::incidents::IncidentTimers;
 use crate::ingest::auth::{either, verify_bearer, AuthError, Secret};
 use crate::ingest::providers::REGISTRY;
 use crate::ingest::settings::{next_name, Settings};
@@ -25,6 +28,15 @@ pub const ALERT_RETRY_SCHEDULE: &str = "ALERT_RETRY_SCHEDULE";
 pub const ALERT_ATTEMPT_TIMEOUT: &str = "ALERT_ATTEMPT_TIMEOUT";
 pub const ALERT_ALLOW_LOOPBACK: &str = "ALERT_ALLOW_LOOPBACK";
 pub const DEFAULT_DEDUPE_SECONDS: u64 = 300;
+pub const INCIDENT_OFFLINE_AFTER: &str = "INCIDENT_OFFLINE_AFTER";
+pub const INCIDENT_STABLE_AFTER: &str = "INCIDENT_STABLE_AFTER";
+pub const ALERT_STORM_THRESHOLD: &str = "ALERT_STORM_THRESHOLD";
+pub const ALERT_STORM_WINDOW: &str = "ALERT_STORM_WINDOW";
+pub const PUBLIC_URL: &str = "PUBLIC_URL";
+pub const DEFAULT_STORM_THRESHOLD: u64 = 10;
+pub const DEFAULT_STORM_WINDOW_SECS: u64 = 60;
+/// Longest setting in whole seconds (a week).
+const MAX_SECONDS_SETTING: u64 = 7 * 24 * 3600;
 
 /// Reading webhook traffic from Workers Analytics Engine's SQL API (see [`crate::traffic`]):
 /// the account, a token allowed *Account Analytics: Read*, and (tests) another endpoint.
@@ -80,6 +92,14 @@ pub struct AlertConfig {
     /// `http://` and loopback targets are accepted (local development only).
     pub allow_loopback: bool,
     pub subscribers: ConfigSubscribers,
+    /// `INCIDENT_OFFLINE_AFTER`, `INCIDENT_STABLE_AFTER`.
+    pub incidents: IncidentTimers,
+    /// More than this many incidents of one provider within `storm_window_ms` is a storm
+    /// (`ALERT_STORM_THRESHOLD`; 0: no grouping).
+    pub storm_threshold: u32,
+    pub storm_window_ms: u64,
+    /// The deployed origin (`PUBLIC_URL`), for links in notifications.
+    pub public_url: Option<String>,
     /// Settings that were invalid and fell back to their default (names only).
     pub invalid: Vec<&'static str>,
 }
@@ -105,6 +125,16 @@ impl AlertConfig {
             &|v| parse_duration_ms(v).filter(|ms| (100..=60_000).contains(ms)),
             DEFAULT_ATTEMPT_TIMEOUT_MS,
         );
+        let seconds = |v: &str| v.trim().parse().ok().filter(|s| *s <= MAX_SECONDS_SETTING);
+        let offline = setting(INCIDENT_OFFLINE_AFTER, &seconds, DEFAULT_OFFLINE_AFTER_SECS);
+        let stable = setting(INCIDENT_STABLE_AFTER, &seconds, DEFAULT_STABLE_AFTER_SECS);
+        let storm_threshold = setting(
+            ALERT_STORM_THRESHOLD,
+            &|v| v.trim().parse().ok().filter(|n| *n <= 100_000),
+            DEFAULT_STORM_THRESHOLD,
+        );
+        let storm_window = setting(ALERT_STORM_WINDOW, &seconds, DEFAULT_STORM_WINDOW_SECS);
+        let allow_loopback = get(ALERT_ALLOW_LOOPBACK).is_some_and(|v| v.trim() == "true");
         let schedule = match get(ALERT_RETRY_SCHEDULE) {
             None => Schedule::default(),
             Some(v) => Schedule::parse(&v).unwrap_or_else(|| {
@@ -112,7 +142,16 @@ impl AlertConfig {
                 Schedule::default()
             }),
         };
-        let allow_loopback = get(ALERT_ALLOW_LOOPBACK).is_some_and(|v| v.trim() == "true");
+        let public_url = match get(PUBLIC_URL).filter(|v| !v.trim().is_empty()) {
+            None => None,
+            Some(v) => match validate_url(v.trim(), allow_loopback) {
+                Ok(url) => Some(String::from(url).trim_end_matches('/').to_owned()),
+                Err(_) => {
+                    invalid.push(PUBLIC_URL);
+                    None
+                }
+            },
+        };
         let mut subscribers = parse_config(
             &get(ALERT_SUBSCRIBERS).unwrap_or_default(),
             get(ALERT_WEBHOOK_SECRET).as_deref(),
@@ -141,6 +180,13 @@ impl AlertConfig {
             attempt_timeout_ms: timeout,
             allow_loopback,
             subscribers,
+            incidents: IncidentTimers {
+                offline_after_ms: offline.saturating_mul(1000),
+                stable_after_ms: stable.saturating_mul(1000),
+            },
+            storm_threshold: storm_threshold as u32,
+            storm_window_ms: storm_window.saturating_mul(1000),
+            public_url,
             invalid,
         }
     }
@@ -155,6 +201,11 @@ impl AlertConfig {
             "invalid_subscriber_entries": self.subscribers.invalid.iter()
                 .map(|(i, why)| json!({ "entry": i, "reason": why }))
                 .collect::<Vec<_>>(),
+            "incident_offline_after_seconds": self.incidents.offline_after_ms / 1000,
+            "incident_stable_after_seconds": self.incidents.stable_after_ms / 1000,
+            "storm_threshold": self.storm_threshold,
+            "storm_window_seconds": self.storm_window_ms / 1000,
+            "public_url_set": self.public_url.is_some(),
             "invalid_settings": self.invalid,
         })
     }

@@ -18,6 +18,8 @@
 //! - An errored event that is not a duplicate queues an alert in the outbox, in the same storage
 //!   write as the status, even when it is too old to change the status: the failure happened.
 //!   The outbox is emptied only when the alert hub confirms it stored the alert.
+//! - An applied event (never a stale or duplicate one) moves the stream's incidents
+//!   ([`crate::incidents::track`]); their changes wait in the same write until the hub confirms.
 
 use std::collections::VecDeque;
 
@@ -25,6 +27,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::alerts::alert::Alert;
 use crate::ids::AlertId;
+use crate::incidents::track::{self, IncidentTimers, IncidentTrack};
 use crate::ingest::event::{Event, State, StatusRecord, TimeSource, Wins};
 use crate::time::{millis_to_nanos, Nanos};
 
@@ -119,6 +122,9 @@ pub struct StreamLedger {
     pub outbox_failures: u32,
     #[serde(default)]
     pub outbox_retry_ms: Option<u64>,
+    /// The stream's open incident, its timers, and changes the hub has not confirmed.
+    #[serde(default, skip_serializing_if = "IncidentTrack::is_empty")]
+    pub incidents: IncidentTrack,
 }
 
 /// The result of [`StreamLedger::apply`].
@@ -144,6 +150,17 @@ impl StreamLedger {
     /// Applies one event received at `received_at_ms`. `notify` lists the non-error states some
     /// subscriber wants to hear about: reaching one of them queues a notification too.
     pub fn apply(&mut self, event: &Event, received_at_ms: u64, notify: &[State]) -> Applied {
+        self.apply_timed(event, received_at_ms, notify, IncidentTimers::default())
+    }
+
+    /// [`Self::apply`] with the incident settings in force.
+    pub fn apply_timed(
+        &mut self,
+        event: &Event,
+        received_at_ms: u64,
+        notify: &[State],
+        timers: IncidentTimers,
+    ) -> Applied {
         let duplicate = match event.time_source {
             TimeSource::Provider => self.seen.contains(&event.event_id),
             TimeSource::Receipt => self
@@ -175,7 +192,9 @@ impl StreamLedger {
             self.seen.push_back(event.event_id.clone());
         }
         // An error or a warning happened, even if newer events already changed the stream.
-        let mut alert_queued = match Alert::from_event(event, received_at_ms) {
+        let failure_alert = Alert::from_event(event, received_at_ms);
+        let failure_alert_id = failure_alert.as_ref().map(|a| a.id.clone());
+        let mut alert_queued = match failure_alert {
             Some(alert) if !self.outbox.iter().any(|a| a.id == alert.id) => {
                 self.outbox.push(alert);
                 true
@@ -218,12 +237,32 @@ impl StreamLedger {
             alert_queued = true;
         }
         let received = millis_to_nanos(received_at_ms);
-        self.record = Some(StatusRecord::after(
-            event,
-            self.record.as_ref(),
-            received,
-            wins,
-        ));
+        let before = self.record.take();
+        let after = StatusRecord::after(event, before.as_ref(), received, wins);
+        let stale_state = !event.keeps_state && !sets_state;
+        if !stale_state {
+            self.incidents.on_event(
+                track::Applied {
+                    stream: &event.stream,
+                    name: after.name.as_deref(),
+                    event_id: &event.event_id,
+                    at_ms: received_at_ms,
+                    before: before.as_ref().map(|r| r.state),
+                    after: after.state,
+                    set_state: sets_state,
+                    error: event
+                        .error
+                        .as_ref()
+                        .filter(|_| event.state == State::Errored),
+                    warning_raised: event.raised_warning().filter(|_| wins.warning),
+                    warning_cleared: before.as_ref().is_some_and(|r| r.warning.is_some())
+                        && after.warning.is_none(),
+                    alert: failure_alert_id,
+                },
+                timers,
+            );
+        }
+        self.record = Some(after);
         for (won, order) in [
             (sets_state, &mut self.order),
             (wins.recording, &mut self.recording_order),
@@ -236,7 +275,6 @@ impl StreamLedger {
             }
         }
         self.version += 1;
-        let stale_state = !event.keeps_state && !sets_state;
         Applied {
             outcome: if stale_state {
                 Outcome::Stale
@@ -291,13 +329,37 @@ impl StreamLedger {
 
     /// Whether the outbox may be flushed now.
     pub fn outbox_due(&self, now_ms: u64) -> bool {
-        !self.outbox.is_empty() && self.outbox_retry_ms.is_none_or(|t| now_ms >= t)
+        self.has_outbox() && self.outbox_retry_ms.is_none_or(|t| now_ms >= t)
+    }
+
+    /// Alerts or incident changes wait for the hub.
+    fn has_outbox(&self) -> bool {
+        !self.outbox.is_empty() || !self.incidents.outbox.is_empty()
+    }
+
+    /// The incident timers due at `now_ms` (the alarm): an offline incident opens, a
+    /// recovered one resolves.
+    pub fn incidents_due(&mut self, now_ms: u64) {
+        if let Some(record) = &self.record {
+            let (key, name) = (record.key(), record.name.clone());
+            self.incidents.on_alarm(&key, name.as_deref(), now_ms);
+        }
+    }
+
+    /// The hub confirmed it recorded an incident change.
+    pub fn incident_handed_off(&mut self, id: &crate::ids::IncidentId, seq: u32) {
+        self.incidents.handed_off(id, seq);
+        self.outbox_settled();
     }
 
     /// The hub confirmed it stored this alert.
     pub fn alert_handed_off(&mut self, id: &AlertId) {
         self.outbox.retain(|a| a.id != *id);
-        if self.outbox.is_empty() {
+        self.outbox_settled();
+    }
+
+    fn outbox_settled(&mut self) {
+        if !self.has_outbox() {
             self.outbox_failures = 0;
             self.outbox_retry_ms = None;
         }
@@ -312,12 +374,11 @@ impl StreamLedger {
     /// When the Durable Object's alarm must fire next, if anything is pending.
     pub fn next_alarm_ms(&self, now_ms: u64) -> Option<u64> {
         let kv = self.kv_dirty().then(|| self.kv_due_ms().max(now_ms));
-        let outbox =
-            (!self.outbox.is_empty()).then(|| self.outbox_retry_ms.unwrap_or(now_ms).max(now_ms));
-        match (kv, outbox) {
-            (Some(a), Some(b)) => Some(a.min(b)),
-            (a, b) => a.or(b),
-        }
+        let outbox = self
+            .has_outbox()
+            .then(|| self.outbox_retry_ms.unwrap_or(now_ms).max(now_ms));
+        let incidents = self.incidents.next_due_ms();
+        [kv, outbox, incidents].into_iter().flatten().min()
     }
 }
 
@@ -509,6 +570,10 @@ mod tests {
         assert_eq!(s.outbox_retry_ms, Some(4_000));
         s.alert_handed_off(&id);
         assert!(s.outbox.is_empty());
+        // The incident the error opened waits in the same outbox, behind its alert.
+        assert_eq!(s.outbox_retry_ms, Some(4_000));
+        let change = s.incidents.outbox[0].clone();
+        s.incident_handed_off(&change.incident.id, change.seq);
         assert_eq!(s.outbox_retry_ms, None);
     }
 
@@ -559,7 +624,10 @@ mod tests {
         assert_eq!(r3.state, State::Disconnected);
         s.kv_written(v3);
         assert!(!s.kv_dirty());
-        assert_eq!(s.next_alarm_ms(2_000), None);
+        // Nothing for KV: what is left is the offline grace period of a stream that left the
+        // air (received at 0, due 60 s later).
+        assert_eq!(s.incidents.next_due_ms(), Some(60_000));
+        assert_eq!(s.next_alarm_ms(2_000), Some(60_000));
     }
 
     #[test]

@@ -10,6 +10,7 @@
 pub mod alert;
 pub mod delivery;
 pub mod notice;
+pub mod notice_render_stub;
 pub mod record;
 pub mod render;
 pub mod schedule;

@@ -3,7 +3,9 @@
 //! notifications show of it, and the incident (de-duplication) window.
 //!
 //! Invariants (each has a test below):
-//! - A record delivers to the enabled subscribers whose filter matched when it was accepted.
+//! - A record delivers to the enabled subscribers whose filter matched when it was accepted:
+//!   `webhook` subscribers, and chat subscribers for state changes other than errors (errors
+//!   and warnings reach chat and paging formats as incidents, `crate::hub::notices`).
 //! - An errored alert for the same input and code within the window of an open incident is a
 //!   repeat: counted on the incident's alert, not delivered again.
 
@@ -11,8 +13,9 @@ use serde::{Deserialize, Serialize};
 
 use super::alert::Alert;
 use super::delivery::{Delivery, DeliveryStatus};
-use super::subscriber::Subscriber;
+use super::subscriber::{Format, Subscriber};
 use crate::ids::{AlertId, SubscriberId};
+use crate::ingest::event::State;
 
 /// An alert as the hub keeps it: the alert, its incident counters and one delivery per
 /// subscriber that matched when it was accepted.
@@ -34,6 +37,14 @@ pub struct AlertRecord {
     pub deliveries: Vec<Delivery>,
 }
 
+/// Which formats hear of an alert on its own: `webhook` of every alert it wants; chat formats
+/// of the state changes they ask for (errors and warnings reach them as incidents); paging
+/// formats of incidents only.
+fn told_of_alert(format: Format, alert: &Alert) -> bool {
+    format == Format::Webhook
+        || (format.is_chat() && !alert.warning && alert.state != State::Errored)
+}
+
 impl AlertRecord {
     /// A new record with a pending delivery for every enabled subscriber whose filter matches.
     pub fn new(alert: Alert, subscribers: &[Subscriber], previous_repeat_count: u32) -> Self {
@@ -41,7 +52,7 @@ impl AlertRecord {
         let deliveries = subscribers
             .iter()
             .filter(|s| s.enabled())
-            .filter(|s| s.filter.matches_alert(&alert))
+            .filter(|s| told_of_alert(s.format, &alert) && s.filter.matches_alert(&alert))
             .map(|s| Delivery::new(&alert.id, &s.id, now))
             .collect();
         AlertRecord {

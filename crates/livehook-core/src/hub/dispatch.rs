@@ -17,13 +17,72 @@ use serde_json::json;
 use super::effects::{Effects, Level};
 use super::keys;
 use super::state::Hub;
-use super::store::{get_json, get_records, Writes};
-use crate::alerts::delivery::{AttemptResult, DeliveryStatus, Finished};
+use super::store::{get_json, get_many_json, Writes};
+use crate::alerts::delivery::{AttemptResult, Delivery, DeliveryStatus, Finished};
+use crate::alerts::notice::NoticeRecord;
+use crate::alerts::notice_render_stub::notice_outbound;
 use crate::alerts::record::AlertRecord;
 use crate::alerts::render::{outbound, Outbound};
+use crate::alerts::subscriber::Subscriber;
+use crate::ids::MessageId;
 use crate::ids::{AlertId, SubscriberId};
 use crate::protocol::{ObjectError, Reply, Retried, Skipped};
 use crate::store::{ListQuery, Store, StoreError};
+
+/// A stored message with deliveries: an alert record or an incident notice (its key says
+/// which).
+#[derive(serde::Serialize, serde::Deserialize)]
+#[serde(untagged)]
+enum Message {
+    Alert(Box<AlertRecord>),
+    Notice(Box<NoticeRecord>),
+}
+
+impl Message {
+    fn deliveries(&self) -> &[Delivery] {
+        match self {
+            Message::Alert(r) => &r.deliveries,
+            Message::Notice(n) => &n.deliveries,
+        }
+    }
+
+    fn delivery_mut(&mut self, sub: &SubscriberId) -> Option<&mut Delivery> {
+        match self {
+            Message::Alert(r) => r.delivery_mut(sub),
+            Message::Notice(n) => n.delivery_mut(sub),
+        }
+    }
+
+    /// The request for one attempt; `None` if the subscriber lacks what signs or
+    /// authenticates it.
+    fn outbound(
+        &self,
+        sub: &Subscriber,
+        webhook_id: &MessageId,
+        now_secs: u64,
+        public_url: Option<&str>,
+    ) -> Option<Outbound> {
+        match self {
+            Message::Alert(r) => outbound(r, sub, webhook_id, now_secs),
+            Message::Notice(n) => notice_outbound(n, sub, webhook_id, now_secs, public_url),
+        }
+    }
+
+    /// For the log: `("alert", id)` or `("notice", incident or storm id)`.
+    fn what(&self) -> (&'static str, String) {
+        match self {
+            Message::Alert(r) => ("alert", r.alert.id.to_string()),
+            Message::Notice(n) => ("notice", n.subject_id().to_string()),
+        }
+    }
+
+    fn writes(&self, key: &str) -> Result<Writes, StoreError> {
+        match self {
+            Message::Alert(r) => Writes::record(key, r.as_ref()),
+            Message::Notice(n) => Writes::record(key, n.as_ref()),
+        }
+    }
+}
 
 /// Most attempts one run starts; more due ones run right after.
 pub const MAX_BATCH: usize = 50;
@@ -112,11 +171,12 @@ impl<S: Store, E: Effects> Hub<S, E> {
         let lease = self.lease_ms();
         let mut jobs: Vec<Job> = Vec::new();
         let mut writes = Writes::default();
-        let records = get_records(s, &due).await?;
+        let records = get_many_json::<Message>(s, &due).await?;
         let present: Vec<String> = records.iter().map(|(k, _)| k.clone()).collect();
+        let public_url = self.cfg().public_url.as_deref();
         for (key, mut rec) in records {
             let due_subs: Vec<SubscriberId> = rec
-                .deliveries
+                .deliveries()
                 .iter()
                 .filter(|d| d.due(now))
                 .map(|d| d.subscriber_id.clone())
@@ -132,8 +192,8 @@ impl<S: Store, E: Effects> Hub<S, E> {
                     Some(s) => rec
                         .delivery_mut(&sub_id)
                         .map(|d| d.webhook_id.clone())
-                        .and_then(|wid| outbound(&rec, s, &wid, now / 1000))
-                        .ok_or("subscriber has no valid signing secret"),
+                        .and_then(|wid| rec.outbound(s, &wid, now / 1000, public_url))
+                        .ok_or("subscriber has no valid signing secret or credential"),
                 };
                 let Some(d) = rec.delivery_mut(&sub_id) else {
                     continue;
@@ -150,7 +210,7 @@ impl<S: Store, E: Effects> Hub<S, E> {
                     Err(reason) => d.abandon(reason),
                 }
             }
-            writes.extend(Writes::record(&key, &rec)?);
+            writes.extend(rec.writes(&key)?);
         }
         // Index entries whose record is gone.
         for k in due.iter().filter(|k| !present.contains(k)) {
@@ -184,21 +244,25 @@ impl<S: Store, E: Effects> Hub<S, E> {
         sub_id: &SubscriberId,
         result: &AttemptResult,
     ) -> Result<(), StoreError> {
-        let Some(mut rec) = get_json::<AlertRecord>(&self.store, key).await? else {
+        let Some(mut rec) = get_json::<Message>(&self.store, key).await? else {
             return Ok(());
         };
-        let alert_id = rec.alert.id.clone();
+        let (what, id) = rec.what();
         let Some(d) = rec.delivery_mut(sub_id) else {
             return Ok(());
         };
         let finished = d.finish(result, &self.cfg().schedule);
         let webhook_id = d.webhook_id.clone();
-        Writes::record(key, &rec)?.apply(&self.store).await?;
+        rec.writes(key)?.apply(&self.store).await?;
         self.fx.log(
             Level::Info,
-            "alert delivery",
+            if what == "alert" {
+                "alert delivery"
+            } else {
+                "notice delivery"
+            },
             json!({
-                "alert": alert_id,
+                what: id,
                 "subscriber": sub_id,
                 "webhook_id": webhook_id,
                 "status": result.status,

@@ -155,6 +155,7 @@ impl<S: Store, E: Effects> Hub<S, E> {
                 prefix: keys::ALERT_PREFIX,
                 reverse: false,
                 limit: Some(excess + PRUNE_SLACK),
+                before: None,
             })
             .await?;
         let mut doomed = Vec::new();
@@ -218,6 +219,7 @@ impl<S: Store, E: Effects> Hub<S, E> {
                         prefix: &prefix,
                         reverse: true,
                         limit: Some(MAX_ALERTS),
+                        before: None,
                     })
                     .await?;
                 let keys: Vec<String> = index
@@ -239,6 +241,7 @@ impl<S: Store, E: Effects> Hub<S, E> {
                         prefix,
                         reverse: true,
                         limit: Some(limit),
+                        before: None,
                     })
                     .await?;
                 let keys: Vec<String> = index
@@ -252,6 +255,7 @@ impl<S: Store, E: Effects> Hub<S, E> {
                     prefix: keys::ALERT_PREFIX,
                     reverse: true,
                     limit: Some(limit),
+                    before: None,
                 })
                 .await?
                 .into_iter()

@@ -12,12 +12,21 @@
 //! | `sub-disabled:{id}`                 | `Disabled` (any subscriber, e.g. after 410) |
 //! | `count`                             | number of alert records                     |
 //! | `stream-alert:{provider}:{kind}:{stream}:{alert key}` | 1: the stream's alerts, by time |
+//! | `inc:{id}`                          | an `IncidentRecord`                         |
+//! | `inc-at:{opened ms, 15 digits}:{id}` | `{state} {provider} {cause}`: every incident |
+//! | `inc-open:{opened ms}:{id}`         | the same, for incidents not resolved        |
+//! | `inc-stream:{provider}:{kind}:{stream}:{opened ms}:{id}` | the same, per stream   |
+//! | `inc-count`                         | number of incident records                  |
+//! | `notice:{made ms, 15 digits}:{id}:{event}` | a `NoticeRecord` (an incident's or a storm's) |
+//! | `storm:{provider}`                  | a `StormState`: recent openings, the open group |
 //!
-//! Alert keys sort by receipt time, so a reverse listing is newest first.
+//! Alert, incident and notice keys sort by time, so a reverse listing is newest first. A
+//! `pending:`/`dead:` entry names an alert key or a notice key.
 
 use crate::alerts::alert::Alert;
-use crate::ids::{AlertId, SubscriberId};
-use crate::ingest::event::StreamKey;
+use crate::ids::{AlertId, IncidentId, SubscriberId};
+use crate::incidents::{ChangeKind, Incident};
+use crate::ingest::event::{ProviderId, StreamKey};
 
 pub const COUNT: &str = "count";
 pub const ALERT_PREFIX: &str = "alert:";
@@ -28,6 +37,59 @@ pub const DISABLED_PREFIX: &str = "sub-disabled:";
 pub const STREAM_ALERT_PREFIX: &str = "stream-alert:";
 const ALERT_ID_PREFIX: &str = "alert-id:";
 const INCIDENT_PREFIX: &str = "incident:";
+
+pub const INCIDENT_COUNT: &str = "inc-count";
+pub const INCIDENT_AT_PREFIX: &str = "inc-at:";
+pub const INCIDENT_OPEN_PREFIX: &str = "inc-open:";
+const INCIDENT_STREAM_PREFIX: &str = "inc-stream:";
+pub const NOTICE_PREFIX: &str = "notice:";
+const INCIDENT_RECORD_PREFIX: &str = "inc:";
+const STORM_PREFIX: &str = "storm:";
+
+/// An incident's record.
+pub fn incident_record(id: &IncidentId) -> String {
+    format!("{INCIDENT_RECORD_PREFIX}{id}")
+}
+
+/// `{opened ms, zero-padded}:{id}`: the tail of every incident index key.
+fn incident_tail(i: &Incident) -> String {
+    format!("{:015}:{}", i.opened_at_ms, i.id)
+}
+
+/// Every index key of an incident: all, open (while not resolved), its stream's.
+pub fn incident_index(i: &Incident) -> [String; 3] {
+    let tail = incident_tail(i);
+    [
+        format!("{INCIDENT_AT_PREFIX}{tail}"),
+        format!("{INCIDENT_OPEN_PREFIX}{tail}"),
+        format!(
+            "{INCIDENT_STREAM_PREFIX}{}:{}:{}:{tail}",
+            i.provider,
+            i.kind.as_str(),
+            i.stream_id
+        ),
+    ]
+}
+
+/// The prefix of one stream's incident index.
+pub fn stream_incidents(stream: &StreamKey) -> String {
+    format!("{INCIDENT_STREAM_PREFIX}{stream}:")
+}
+
+/// The incident id at the end of an index key.
+pub fn incident_of_index(key: &str) -> Option<IncidentId> {
+    IncidentId::parse(key.rsplit(':').next()?)
+}
+
+/// A notice: `notice:{made ms}:{incident or storm id}:{event}`.
+pub fn notice(made_ms: u64, id: &IncidentId, event: ChangeKind) -> String {
+    format!("{NOTICE_PREFIX}{made_ms:015}:{id}:{}", event.as_str())
+}
+
+/// One provider's storm state.
+pub fn storm(provider: ProviderId) -> String {
+    format!("{STORM_PREFIX}{provider}")
+}
 
 /// `alert:{received_at_ms, zero-padded}:{id}`: lexicographic order is time order.
 pub fn alert(a: &Alert) -> String {

@@ -6,6 +6,8 @@
 //!
 //! - [`intake`]: accepting an alert with one pending delivery per matching subscriber, in one
 //!   storage write, before answering; folding repeats into an open incident; pruning; listing.
+//! - [`incidents`]: incident changes recorded once and in order, the open-incident index,
+//!   acknowledge and resolve by hand, listing; [`notices`]: who is told, and storms.
 //! - [`dispatch`]: delivery runs (leased attempts, concurrently, each under its own timeout),
 //!   recording results, retries by alarm, dead letters, manual retry.
 //! - [`subscriptions`]: subscriber CRUD, configured subscribers, disabled flags, and publishing
@@ -17,10 +19,12 @@
 
 pub mod dispatch;
 pub mod effects;
+pub mod incidents;
 pub mod intake;
 pub mod keys;
 #[cfg(test)]
 pub mod memory;
+pub mod notices;
 pub mod requests;
 pub mod state;
 pub mod store;

@@ -76,6 +76,32 @@ impl<S: Store, E: Effects> Hub<S, E> {
             HubRequest::RotateSubscriber(id) => {
                 no_run(self.rotate_subscriber(&id).await.map(HubReply::Rotated))
             }
+            HubRequest::RecordIncident(change) => Handled {
+                reply: self
+                    .record_incident(*change)
+                    .await
+                    .map(HubReply::IncidentRecorded),
+                run_deliveries: true,
+            },
+            HubRequest::ListIncidents(q) => {
+                no_run(self.list_incidents(q).await.map(HubReply::Incidents))
+            }
+            HubRequest::GetIncident(id) => no_run(
+                self.get_incident(&id)
+                    .await
+                    .map(|d| HubReply::Incident(Box::new(d))),
+            ),
+            HubRequest::AcknowledgeIncident(id) => Handled {
+                reply: self
+                    .acknowledge(&id)
+                    .await
+                    .map(|d| HubReply::Incident(Box::new(d))),
+                run_deliveries: true,
+            },
+            HubRequest::CloseIncident(id) => Handled {
+                reply: self.close(&id).await.map(HubReply::Closed),
+                run_deliveries: true,
+            },
         }
     }
 }

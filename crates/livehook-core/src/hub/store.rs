@@ -30,6 +30,15 @@ pub(crate) async fn get_records(
     s: &impl Store,
     keys: &[String],
 ) -> Result<Vec<(String, AlertRecord)>, StoreError> {
+    get_many_json(s, keys).await
+}
+
+/// The values at `keys` that exist and parse as `T`, in the order of `keys`, read in calls of
+/// at most [`MAX_KEYS_PER_CALL`].
+pub(crate) async fn get_many_json<T: DeserializeOwned>(
+    s: &impl Store,
+    keys: &[String],
+) -> Result<Vec<(String, T)>, StoreError> {
     if keys.is_empty() {
         return Ok(Vec::new());
     }
@@ -44,6 +53,30 @@ pub(crate) async fn get_records(
     Ok(out)
 }
 
+/// A stored message with deliveries: an alert record or a notice.
+pub(crate) trait Deliverable: serde::Serialize {
+    fn next_due_ms(&self) -> Option<u64>;
+    fn dead(&self) -> bool;
+}
+
+impl Deliverable for AlertRecord {
+    fn next_due_ms(&self) -> Option<u64> {
+        AlertRecord::next_due_ms(self)
+    }
+    fn dead(&self) -> bool {
+        AlertRecord::dead(self)
+    }
+}
+
+impl Deliverable for crate::alerts::notice::NoticeRecord {
+    fn next_due_ms(&self) -> Option<u64> {
+        crate::alerts::notice::NoticeRecord::next_due_ms(self)
+    }
+    fn dead(&self) -> bool {
+        crate::alerts::notice::NoticeRecord::dead(self)
+    }
+}
+
 /// Writes to make: groups of puts that must land together (a record and its index entries),
 /// and keys to delete after them.
 #[derive(Debug, Default)]
@@ -54,7 +87,7 @@ pub(crate) struct Writes {
 
 impl Writes {
     /// A record with its `pending:`/`dead:` index entries, as one group.
-    pub fn record(key: &str, rec: &AlertRecord) -> Result<Self, StoreError> {
+    pub fn record(key: &str, rec: &impl Deliverable) -> Result<Self, StoreError> {
         let mut group = vec![(key.to_owned(), Stored::json(rec)?)];
         let mut deletes = Vec::new();
         match rec.next_due_ms() {

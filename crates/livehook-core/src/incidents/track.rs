@@ -283,6 +283,14 @@ impl IncidentTrack {
         }
     }
 
+    /// The hub says incident `id` was resolved by hand: stop tracking it, so the next error
+    /// opens a new one.
+    pub fn closed_elsewhere(&mut self, id: &IncidentId) {
+        if self.open_id() == Some(id) {
+            self.open = None;
+        }
+    }
+
     /// When the alarm must fire for a grace period or a stable wait.
     pub fn next_due_ms(&self) -> Option<u64> {
         let off = self.off_air.as_ref().map(|o| o.due_ms);

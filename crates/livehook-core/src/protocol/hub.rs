@@ -5,12 +5,14 @@
 
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
+use super::incidents::{Closed, IncidentDetail, IncidentQuery, IncidentRecorded, IncidentsPage};
 use super::{parsed_reply, tagged, Call, Forwarded, Payload, ReplyKind};
 use crate::alerts::alert::Alert;
 use crate::alerts::record::{AlertRecord, AlertSummary};
 use crate::alerts::secret::SigningSecret;
 use crate::alerts::subscriber::{NewSubscriber, SubscriberView};
-use crate::ids::{AlertId, SubscriberId};
+use crate::ids::{AlertId, IncidentId, SubscriberId};
+use crate::incidents::IncidentChange;
 use crate::ingest::event::{StatusRecord, StreamKey};
 
 /// What the worker (or a stream's object) asks the alert hub: the wire form of the request
@@ -33,6 +35,13 @@ pub enum HubRequest {
     /// A stream's record changed: tell the live feed (nothing is stored). Answered with how
     /// many watch, which the stream objects' [`crate::live::LiveGate`] learns from.
     StreamChanged(Box<StreamChange>),
+    /// A stream object's incident change (idempotent per incident and sequence number).
+    RecordIncident(Box<IncidentChange>),
+    ListIncidents(IncidentQuery),
+    GetIncident(IncidentId),
+    AcknowledgeIncident(IncidentId),
+    /// Resolve by hand.
+    CloseIncident(IncidentId),
 }
 
 /// Declares request types that wrap one value: the enum variant they go on the wire as, and
@@ -130,6 +139,10 @@ pub enum HubReply {
     Rotated(Rotated),
     Deleted(Deleted),
     Watching(Watching),
+    IncidentRecorded(IncidentRecorded),
+    Incidents(IncidentsPage),
+    Incident(Box<IncidentDetail>),
+    Closed(Closed),
 }
 
 impl Serialize for HubReply {
@@ -145,6 +158,10 @@ impl Serialize for HubReply {
             HubReply::Rotated(b) => tagged(b, s),
             HubReply::Deleted(b) => tagged(b, s),
             HubReply::Watching(b) => tagged(b, s),
+            HubReply::IncidentRecorded(b) => tagged(b, s),
+            HubReply::Incidents(b) => tagged(b, s),
+            HubReply::Incident(b) => tagged(b.as_ref(), s),
+            HubReply::Closed(b) => tagged(b, s),
         }
     }
 }

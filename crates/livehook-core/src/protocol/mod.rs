@@ -13,11 +13,13 @@
 //!
 //! - [`stream`]: what the worker asks a stream's object.
 //! - [`hub`]: what the worker and the stream objects ask the alert hub.
+//! - [`incidents`]: the incident requests to the hub (record, list, get, acknowledge, resolve).
 //!
 //! Limits that both sides rely on are types ([`AlertLimit`]), so a value that reached an
 //! object is valid by construction and is not checked twice.
 
 pub mod hub;
+pub mod incidents;
 pub mod stream;
 
 use std::fmt;
@@ -31,6 +33,7 @@ use crate::store::StoreError;
 use crate::text::read_json;
 
 pub use hub::*;
+pub use incidents::*;
 pub use stream::*;
 
 /// Workers KV namespace holding one status record per stream (and [`NOTIFY_STATES_KEY`]).
@@ -64,6 +67,8 @@ pub enum ObjectError {
     NoSuchSubscriber,
     #[error("no such stream")]
     NoSuchStream,
+    #[error("no such incident")]
+    NoSuchIncident,
     /// The request conflicts with the object's state; the text says how (no secret in it).
     #[error("{0}")]
     Conflict(String),
@@ -114,6 +119,11 @@ pub enum ReplyKind {
     Rotated,
     Deleted,
     Watching,
+    IncidentResolved,
+    IncidentRecorded,
+    Incidents,
+    Incident,
+    Closed,
 }
 
 /// A reply body: the object writes it under [`Payload::KIND`].

@@ -10,6 +10,8 @@ use serde::{Deserialize, Serialize, Serializer};
 use super::{parsed_reply, tagged, Call, Forwarded, Payload, ReplyKind};
 use crate::alerts::alert::Alert;
 use crate::history::HistoryEntry;
+use crate::ids::IncidentId;
+use crate::incidents::{IncidentTimers, IncidentTrack};
 use crate::ingest::event::{Event, StatusRecord};
 use crate::ordering::{OrderKey, Outcome, StreamLedger};
 use crate::time::Nanos;
@@ -29,6 +31,9 @@ pub enum StreamRequest {
     /// A message for this stream of a type livehook does not track: history only
     /// ([`IgnoredNote`]).
     Ignored(IgnoredNote),
+    /// `POST /incidents/{id}/resolve`: resolve the stream's open incident if it is this one
+    /// ([`ResolveIncident`]).
+    ResolveIncident(IncidentId),
 }
 
 /// One event and when the worker received it.
@@ -36,6 +41,9 @@ pub enum StreamRequest {
 pub struct Ingest {
     pub event: Event,
     pub received_at_ms: u64,
+    /// The incident settings in force (`INCIDENT_OFFLINE_AFTER`, `INCIDENT_STABLE_AFTER`).
+    #[serde(default)]
+    pub incidents: IncidentTimers,
 }
 
 impl Call for Ingest {
@@ -86,6 +94,24 @@ impl Call for IgnoredNote {
     }
 }
 
+/// `POST /incidents/{id}/resolve`, to the incident's stream.
+#[derive(Debug, Clone)]
+pub struct ResolveIncident(pub IncidentId);
+
+impl Call for ResolveIncident {
+    type Wire = StreamRequest;
+    type Reply = IncidentResolved;
+    fn wire(self) -> StreamRequest {
+        StreamRequest::ResolveIncident(self.0)
+    }
+}
+
+/// Whether the stream had this incident open (and resolved it).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct IncidentResolved {
+    pub resolved: bool,
+}
+
 /// `GET /streams/{provider}/{id}/diagnostics`: the object's state.
 #[derive(Debug, Clone, Copy)]
 pub struct Inspect;
@@ -106,6 +132,7 @@ pub enum StreamReply {
     Record(Box<StatusRecord>),
     History(HistoryPage),
     Noted(Noted),
+    IncidentResolved(IncidentResolved),
 }
 
 impl Serialize for StreamReply {
@@ -116,6 +143,7 @@ impl Serialize for StreamReply {
             StreamReply::Record(b) => tagged(b.as_ref(), s),
             StreamReply::History(b) => tagged(b, s),
             StreamReply::Noted(b) => tagged(b, s),
+            StreamReply::IncidentResolved(b) => tagged(b, s),
         }
     }
 }
@@ -153,7 +181,10 @@ impl Payload for HistoryPage {
 impl Payload for Noted {
     const KIND: ReplyKind = ReplyKind::Noted;
 }
-parsed_reply!(IngestReply, Noted);
+impl Payload for IncidentResolved {
+    const KIND: ReplyKind = ReplyKind::IncidentResolved;
+}
+parsed_reply!(IngestReply, Noted, IncidentResolved);
 
 /// `GET /streams/{provider}/{id}/diagnostics`: the stream object's own state (strongly
 /// consistent), and whether KV has caught up with it. An API type of its own: the object's
@@ -198,6 +229,10 @@ pub struct LedgerView {
     pub outbox: Vec<Alert>,
     pub outbox_failures: u32,
     pub outbox_retry_ms: Option<u64>,
+    /// The open incident, a grace period under way, and incident changes not yet confirmed
+    /// by the hub (left out when there are none).
+    #[serde(skip_serializing_if = "IncidentTrack::is_empty")]
+    pub incidents: IncidentTrack,
 }
 
 /// Where an event sits in a stream's order (the OpenAPI schema `OrderKey`).
@@ -236,6 +271,7 @@ impl From<StreamLedger> for LedgerView {
             outbox: l.outbox,
             outbox_failures: l.outbox_failures,
             outbox_retry_ms: l.outbox_retry_ms,
+            incidents: l.incidents,
         }
     }
 }

@@ -135,7 +135,10 @@ impl Store for MemoryStore {
     async fn list(&self, q: ListQuery<'_>) -> Result<Vec<(String, Stored)>, StoreError> {
         self.call(Call::List(q.prefix.to_owned())).await?;
         let data = self.data.borrow();
-        let matching = data.iter().filter(|(k, _)| k.starts_with(q.prefix));
+        let matching = data
+            .iter()
+            .filter(|(k, _)| k.starts_with(q.prefix))
+            .filter(|(k, _)| q.before.is_none_or(|b| k.as_str() < b));
         let limit = q.limit.unwrap_or(usize::MAX);
         let pairs = |(k, v): (&String, &Stored)| (k.clone(), v.clone());
         Ok(if q.reverse {

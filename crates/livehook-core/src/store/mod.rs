@@ -58,12 +58,15 @@ pub struct StoreError(pub String);
 /// Most keys one storage call may take (the Durable Object storage limit).
 pub const MAX_KEYS_PER_CALL: usize = 128;
 
-/// A listing: keys with `prefix`, ascending (or descending), at most `limit`.
+/// A listing: keys with `prefix` (and before `before`, when set), ascending (or descending),
+/// at most `limit`.
 #[derive(Debug, Clone, Copy)]
 pub struct ListQuery<'a> {
     pub prefix: &'a str,
     pub reverse: bool,
     pub limit: Option<usize>,
+    /// Only keys that sort strictly before this one (a page's cursor, newest first).
+    pub before: Option<&'a str>,
 }
 
 impl<'a> ListQuery<'a> {
@@ -72,6 +75,7 @@ impl<'a> ListQuery<'a> {
             prefix,
             reverse: false,
             limit: None,
+            before: None,
         }
     }
 }

@@ -31,7 +31,12 @@ impl<S: Store, E: Effects> StreamObject<S, E> {
         // Apply and reserve the KV write slot in one change, persisted in one write.
         let decided = self
             .with_ledger(|l| {
-                let applied = l.apply(&ingest.event, ingest.received_at_ms, &notify);
+                let applied = l.apply_timed(
+                    &ingest.event,
+                    ingest.received_at_ms,
+                    &notify,
+                    ingest.incidents,
+                );
                 let changed = !matches!(applied.outcome, Outcome::Duplicate | Outcome::Deferred);
                 let kv_write = changed.then(|| l.begin_kv_write(now)).flatten();
                 let after = l.record.as_ref().map(|r| (l.version, r.clone()));

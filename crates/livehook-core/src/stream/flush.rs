@@ -1,6 +1,7 @@
-//! What is left to do after a change, and the alarm that retries it: the KV write (at most one
+//! What is left to do after a change, and the alarm that retries it and runs the incident
+//! timers (an offline incident opens, a recovered one resolves): the KV write (at most one
 //! a second per stream: a burst leaves the newest record to the alarm), the hand-off of the
-//! outbox's alerts to the hub (each bounded by [`HAND_OFF_TIMEOUT_MS`]; an alert leaves the
+//! outbox's alerts and then its incident changes, in order, to the hub (each bounded by [`HAND_OFF_TIMEOUT_MS`]; an alert leaves the
 //! outbox only when the hub confirms it stored it; the alarm is set before the hand-off, so one
 //! cut short is retried), and the alarm set for whatever is still pending. A confirmed KV write is saved with the next change (or by the alarm): losing it in
 //! a restart only means the record is written once more.
@@ -8,8 +9,12 @@
 use super::effects::Effects;
 use super::state::{StreamObject, HAND_OFF_TIMEOUT_MS};
 use crate::alerts::alert::Alert;
+use crate::ids::IncidentId;
+use crate::incidents::IncidentChange;
 use crate::ingest::event::StatusRecord;
-use crate::protocol::{Accept, ObjectError, Reply};
+use crate::protocol::{
+    Accept, IncidentRecorded, IncidentResolved, ObjectError, RecordIncident, Reply,
+};
 use crate::store::{Store, StoreError};
 use crate::text::write_json;
 
@@ -17,7 +22,17 @@ impl<S: Store, E: Effects> StreamObject<S, E> {
     /// The alarm: writes KV and hands alerts off if due, then saves what only memory holds.
     pub async fn alarm(&self) -> Reply<()> {
         let now = self.fx.now_ms();
-        let kv_write = self.with_ledger(|l| l.begin_kv_write(now)).await?;
+        let (kv_write, incidents_moved) = self
+            .with_ledger(|l| {
+                let before = l.incidents.clone();
+                l.incidents_due(now);
+                (l.begin_kv_write(now), l.incidents != before)
+            })
+            .await?;
+        if incidents_moved {
+            // An incident opened or resolved: stored before it is handed over.
+            self.save().await?;
+        }
         if kv_write.is_some() {
             self.unsaved.set(true); // the reserved slot
         }
@@ -47,16 +62,16 @@ impl<S: Store, E: Effects> StreamObject<S, E> {
                 self.fx.failed("kv write failed", &e);
             }
         }
-        let outbox: Vec<Alert> = self
+        let (outbox, changes): (Vec<Alert>, Vec<IncidentChange>) = self
             .with_ledger(|l| {
                 if l.outbox_due(now) {
-                    l.outbox.clone()
+                    (l.outbox.clone(), l.incidents.outbox.clone())
                 } else {
-                    Vec::new()
+                    (Vec::new(), Vec::new())
                 }
             })
             .await?;
-        if !outbox.is_empty() {
+        if !outbox.is_empty() || !changes.is_empty() {
             // If this object stops before the hub answers (its Wasm trapped), the alarm hands
             // the outbox over: the alerts are stored, and nothing else would wake the object.
             self.alarm_by(now, now.saturating_add(HAND_OFF_TIMEOUT_MS))
@@ -67,10 +82,26 @@ impl<S: Store, E: Effects> StreamObject<S, E> {
                     delivered.push(alert.id.clone());
                 }
             }
-            let failed = delivered.len() < outbox.len();
+            // Alerts first: an incident names the alerts of its errors.
+            let mut recorded = Vec::new();
+            if delivered.len() == outbox.len() {
+                for change in &changes {
+                    match self.hand_off_incident(change).await {
+                        Ok(r) => recorded.push(r),
+                        Err(_) => break, // in order, or not at all
+                    }
+                }
+            }
+            let failed = delivered.len() < outbox.len() || recorded.len() < changes.len();
             self.with_ledger(|l| {
                 for id in &delivered {
                     l.alert_handed_off(id);
+                }
+                for r in &recorded {
+                    if r.closed {
+                        l.incidents.closed_elsewhere(&r.id);
+                    }
+                    l.incident_handed_off(&r.id, r.seq);
                 }
                 if failed {
                     l.alert_hand_off_failed(now);
@@ -105,6 +136,13 @@ impl<S: Store, E: Effects> StreamObject<S, E> {
             .await
     }
 
+    /// One incident change to the hub, bounded like an alert's hand-off.
+    async fn hand_off_incident(&self, change: &IncidentChange) -> Reply<IncidentRecorded> {
+        self.fx
+            .call_hub(RecordIncident(change.clone()), HAND_OFF_TIMEOUT_MS)
+            .await
+    }
+
     /// One alert to the hub. Bounded: if the hub does not answer, the alert stays in the outbox
     /// for the alarm, and the provider's webhook is answered anyway (its event is stored).
     async fn hand_off(&self, alert: &Alert) -> Result<(), ObjectError> {
@@ -112,5 +150,19 @@ impl<S: Store, E: Effects> StreamObject<S, E> {
             .call_hub(Accept(alert.clone()), HAND_OFF_TIMEOUT_MS)
             .await
             .map(|_| ())
+    }
+
+    /// `POST /incidents/{id}/resolve`: resolves the open incident if it is `id`, stores that,
+    /// and hands the change over.
+    pub async fn resolve_incident(&self, id: &IncidentId) -> Reply<IncidentResolved> {
+        let now = self.fx.now_ms();
+        let resolved = self
+            .with_ledger(|l| l.incidents.resolve_by_hand(id, now))
+            .await?;
+        if resolved {
+            self.save().await?;
+            self.finish(now, None).await?;
+        }
+        Ok(IncidentResolved { resolved })
     }
 }

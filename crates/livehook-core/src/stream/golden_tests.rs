@@ -67,6 +67,7 @@ fn what_an_event_writes_is_byte_for_byte_the_format_every_build_wrote() {
         Ingest {
             event: connected.clone(),
             received_at_ms,
+            incidents: Default::default(),
         },
     )
     .unwrap();
@@ -75,6 +76,7 @@ fn what_an_event_writes_is_byte_for_byte_the_format_every_build_wrote() {
         Ingest {
             event: connected,
             received_at_ms,
+            incidents: Default::default(),
         },
     )
     .unwrap();
@@ -138,6 +140,7 @@ fn full_ledger() -> StreamLedger {
         outbox: vec![Alert::from_event(&errored, 1_793_534_400_456).unwrap()],
         outbox_failures: 3,
         outbox_retry_ms: Some(1_793_534_404_456),
+        incidents: Default::default(),
     }
 }
 
@@ -255,6 +258,7 @@ fn a_store_written_by_the_previous_build_takes_new_events_where_it_left_off() {
         Ingest {
             event,
             received_at_ms: now,
+            incidents: Default::default(),
         },
     )
     .unwrap();
@@ -312,6 +316,7 @@ fn an_error_event_keeps_its_error_in_every_format() {
         Ingest {
             event,
             received_at_ms: 1_720_548_474_000,
+            incidents: Default::default(),
         },
     )
     .unwrap();

@@ -107,6 +107,7 @@ impl<S: Store, E: Effects> StreamObject<S, E> {
                 prefix: keys::LEGACY_PREFIX,
                 reverse: true,
                 limit: Some(limit),
+                before: None,
             };
             self.store
                 .list(query)

@@ -94,6 +94,13 @@ pub fn accept_all(viewers: usize) -> impl Fn(&HubRequest) -> HubAnswer {
                 deliveries: Some(1),
                 repeat_of: None,
             }),
+            HubRequest::RecordIncident(change) => {
+                HubReply::IncidentRecorded(crate::protocol::IncidentRecorded {
+                    id: change.incident.id.clone(),
+                    seq: change.seq,
+                    closed: false,
+                })
+            }
             _ => HubReply::Watching(Watching { viewers }),
         }))
     }

@@ -43,6 +43,11 @@ impl<S: Store, E: Effects> StreamObject<S, E> {
             StreamRequest::Ignored(note) => {
                 answer(self.note_ignored(note).await.map(StreamReply::Noted))
             }
+            StreamRequest::ResolveIncident(id) => answer(
+                self.resolve_incident(&id)
+                    .await
+                    .map(StreamReply::IncidentResolved),
+            ),
         }
     }
 }

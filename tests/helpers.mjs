@@ -365,4 +365,14 @@ export function cfDisconnected({ input = "a1b2c3d4e5f60718293a4b5c6d7e8f90", at 
   });
 }
 
+/** A Cloudflare `live_input.connected` notification. */
+export function cfConnected({ input = "a1b2c3d4e5f60718293a4b5c6d7e8f90", at = new Date().toISOString() } = {}) {
+  return JSON.stringify({
+    name: "Stream Live alerts",
+    text: `Input ID: ${input}`,
+    data: { notification_name: "Stream Live Input", input_id: input, event_type: "live_input.connected", updated_at: at },
+    ts: Math.floor(Date.parse(at) / 1000),
+  });
+}
+
 export const sleep = (ms) => new Promise((r) => setTimeout(r, ms));

@@ -98,6 +98,7 @@ impl From<ObjectError> for ApiError {
             ObjectError::NoSuchAlert => ApiError::NoSuch("alert"),
             ObjectError::NoSuchSubscriber => ApiError::NoSuch("subscriber"),
             ObjectError::NoSuchStream => ApiError::NoSuch("stream"),
+            ObjectError::NoSuchIncident => ApiError::NoSuch("incident"),
             ObjectError::Conflict(message) => ApiError::Conflict(message),
             ObjectError::Unavailable(error) => {
                 log::failed("internal call failed", &error);
@@ -118,6 +119,7 @@ mod tests {
             (ObjectError::NoSuchAlert, 404, "no such alert"),
             (ObjectError::NoSuchSubscriber, 404, "no such subscriber"),
             (ObjectError::NoSuchStream, 404, "no such stream"),
+            (ObjectError::NoSuchIncident, 404, "no such incident"),
             (
                 ObjectError::Conflict("at most 100 subscribers".into()),
                 409,

@@ -3,6 +3,7 @@
 
 pub mod alerts;
 pub mod error;
+pub mod incidents;
 pub mod request;
 pub mod response;
 pub mod routes;

@@ -12,6 +12,10 @@
 //! | `GET /alerts/live` (WebSocket)               | [`alerts::live`]                | bearer     |
 //! | `GET /alerts/{id}`                           | [`alerts::get`]                 | bearer     |
 //! | `POST /alerts/{id}/retry`                    | [`alerts::retry`]               | bearer     |
+//! | `GET /incidents`                             | [`incidents::list`]             | bearer     |
+//! | `GET /incidents/{id}`                        | [`incidents::get`]              | bearer     |
+//! | `POST /incidents/{id}/acknowledge`           | [`incidents::acknowledge`]      | bearer     |
+//! | `POST /incidents/{id}/resolve`               | [`incidents::resolve`]          | bearer     |
 //! | `GET, POST /subscriptions`                   | [`subscriptions`]               | bearer     |
 //! | `GET, DELETE /subscriptions/{id}`            | [`subscriptions`]               | bearer     |
 //! | `POST /subscriptions/{id}/rotate`            | [`subscriptions`]               | bearer     |
@@ -27,7 +31,7 @@ use worker::Env;
 use super::error::{ApiError, ApiResult};
 use super::request::{authorize, Method};
 use super::response::json;
-use super::{alerts, streams, subscriptions, webhooks};
+use super::{alerts, incidents, streams, subscriptions, webhooks};
 use crate::platform::{env, traffic};
 
 pub async fn route(
@@ -89,6 +93,29 @@ pub async fn route(
             authorize(&req, env)?;
             alerts::retry(env, id).await
         }
+        ["incidents"] => {
+            get(method)?;
+            authorize(&req, env)?;
+            incidents::list(&req, env).await
+        }
+        ["incidents", id] => {
+            let id = our_id(id)?;
+            get(method)?;
+            authorize(&req, env)?;
+            incidents::get(env, id).await
+        }
+        ["incidents", id, "acknowledge"] => {
+            let id = our_id(id)?;
+            post(method)?;
+            authorize(&req, env)?;
+            incidents::acknowledge(env, id).await
+        }
+        ["incidents", id, "resolve"] => {
+            let id = our_id(id)?;
+            post(method)?;
+            authorize(&req, env)?;
+            incidents::resolve(env, id).await
+        }
         ["subscriptions"] => match method {
             Method::Post => {
                 authorize(&req, env)?;
@@ -133,7 +160,7 @@ pub async fn route(
     }
 }
 
-/// Ids in these paths are our own (`alr_…`, `sub_…`): anything outside `[A-Za-z0-9_]{1,64}`
+/// Ids in these paths are our own (`alr_…`, `inc_…`, `sub_…`): anything outside `[A-Za-z0-9_]{1,64}`
 /// is no route at all (checked before auth and method, as for any unknown path).
 fn our_id(id: &str) -> Result<&str, ApiError> {
     let ok = !id.is_empty()

@@ -172,7 +172,7 @@ async fn ingest(env: &Env, event: Event, received_at_ms: u64) -> Result<IngestRe
     let request = Ingest {
         event,
         received_at_ms,
-        incidents: Default::default(),
+        incidents: env::config(env).alerts.incidents,
     };
     Ok(rpc::call(&object, request).await?)
 }

@@ -34,4 +34,6 @@ pub use requests::Handled;
 pub use state::Hub;
 
 #[cfg(test)]
+mod incident_tests;
+#[cfg(test)]
 mod tests;

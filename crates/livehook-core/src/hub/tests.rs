@@ -26,12 +26,12 @@ use crate::protocol::{
 use crate::store::memory::{block_on, MemoryStore};
 use crate::store::Stored;
 
-const T0: u64 = 1_720_548_474_000;
+pub(super) const T0: u64 = 1_720_548_474_000;
 const SECRET: &str = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
 
-type TestHub = Hub<MemoryStore, MemoryWorld>;
+pub(super) type TestHub = Hub<MemoryStore, MemoryWorld>;
 
-fn hub_with(vars: &[(&str, &str)]) -> TestHub {
+pub(super) fn hub_with(vars: &[(&str, &str)]) -> TestHub {
     let vars: Vec<(String, String)> = vars
         .iter()
         .map(|(k, v)| (k.to_string(), v.to_string()))
@@ -46,7 +46,7 @@ fn hub_with(vars: &[(&str, &str)]) -> TestHub {
 }
 
 /// A hub with a short schedule (0, 1 s, 1 s) and a 10 s incident window.
-fn hub() -> TestHub {
+pub(super) fn hub() -> TestHub {
     hub_with(&[
         ("ALERT_RETRY_SCHEDULE", "0,1s,1s"),
         ("ALERT_DEDUPE_SECONDS", "10"),
@@ -58,11 +58,11 @@ fn errored(stream: &str, event_id: &str, received_ms: u64) -> Alert {
     Alert::from_event(&errored_event_for_tests(stream, event_id), received_ms).unwrap()
 }
 
-fn new_sub(body: &str) -> NewSubscriber {
+pub(super) fn new_sub(body: &str) -> NewSubscriber {
     parse_create(body.as_bytes(), false).unwrap()
 }
 
-fn create(h: &TestHub, body: &str) -> Created {
+pub(super) fn create(h: &TestHub, body: &str) -> Created {
     block_on(h.create_subscriber(new_sub(body))).unwrap()
 }
 

@@ -635,3 +635,118 @@ fn a_legacy_store_with_few_entries_moves_them_all_and_a_failed_delete_is_only_lo
     assert_eq!(outcome(&o, ev("new", 1, State::Idle)), Outcome::Applied);
     assert_eq!(history(&o, 10).len(), 4, "moved on the retry");
 }
+
+/// The hub calls made so far, by kind: `accept` or `record_incident`, in order.
+fn hub_call_kinds(o: &TestObject) -> Vec<String> {
+    o.fx.hub_calls
+        .borrow()
+        .iter()
+        .filter_map(|(json, _)| {
+            let v: serde_json::Value = serde_json::from_str(json).ok()?;
+            v.as_object()?.keys().next().cloned()
+        })
+        .collect()
+}
+
+#[test]
+fn an_error_hands_its_alert_then_its_incident_to_the_hub_in_one_answer() {
+    let o = object();
+    outcome(&o, ev("live", 1, State::Live));
+    let mut e = ev("err", 2, State::Errored);
+    e.error = errored_event_for_tests("s1", "x").error;
+    send(&o, e).unwrap();
+    assert_eq!(
+        hub_call_kinds(&o),
+        ["accept", "record_incident"],
+        "the alert first"
+    );
+    let saved = stored_ledger(&o);
+    assert!(saved.incidents.outbox.is_empty(), "confirmed and saved");
+    assert!(saved.incidents.open.is_some());
+}
+
+#[test]
+fn the_alarm_opens_an_offline_incident_when_the_grace_period_ends_and_hands_it_over() {
+    let o = object();
+    outcome(&o, ev("live", 1, State::Live));
+    o.fx.advance(1_000);
+    outcome(&o, ev("gone", 2, State::Disconnected));
+    // KV is written: the alarm is the grace period's end, 60 s after the disconnect.
+    assert!(hub_call_kinds(&o).is_empty());
+    assert_eq!(o.store.alarm_ms.get(), Some(T0 + 1_000 + 60_000));
+    fire_alarm(&o).unwrap();
+    assert_eq!(hub_call_kinds(&o), ["record_incident"]);
+    let saved = stored_ledger(&o);
+    let open = saved.incidents.open.unwrap().incident;
+    assert_eq!(open.cause, crate::incidents::Cause::Offline);
+    assert_eq!(open.opened_at_ms, T0 + 1_000, "since it left the air");
+    assert_eq!(
+        o.store.alarm_ms.get(),
+        Some(T0 + 61_000 + 5_000),
+        "only the hand-off's safety net, which will find nothing to do"
+    );
+    fire_alarm(&o).unwrap();
+    assert_eq!(hub_call_kinds(&o).len(), 1);
+    assert_eq!(o.store.alarm_ms.get(), None, "nothing left to wake for");
+}
+
+#[test]
+fn a_refused_incident_hand_off_stays_in_the_outbox_and_the_alarm_retries_it() {
+    let o = object();
+    o.fx.hub_answers(|req| match req {
+        crate::protocol::HubRequest::RecordIncident(_) => {
+            HubAnswer::Reply(Err(ObjectError::Unavailable("down".into())))
+        }
+        other => accept_all(0)(other),
+    });
+    let mut e = ev("err", 2, State::Errored);
+    e.error = errored_event_for_tests("s1", "x").error;
+    send(&o, e).unwrap();
+    let saved = stored_ledger(&o);
+    assert!(saved.outbox.is_empty(), "the alert went");
+    assert_eq!(saved.incidents.outbox.len(), 1, "the incident waits");
+    assert_eq!(o.store.alarm_ms.get(), Some(T0 + 1_000));
+    o.fx.hub_answers(accept_all(0));
+    fire_alarm(&o).unwrap();
+    assert!(stored_ledger(&o).incidents.outbox.is_empty());
+}
+
+#[test]
+fn resolving_by_hand_closes_the_open_incident_once_and_a_hub_closure_stops_tracking_it() {
+    let o = object();
+    let mut e = ev("err", 2, State::Errored);
+    e.error = errored_event_for_tests("s1", "x").error;
+    send(&o, e.clone()).unwrap();
+    let id = stored_ledger(&o).incidents.open.unwrap().incident.id;
+    let got = ask(&o, crate::protocol::ResolveIncident(id.clone())).unwrap();
+    assert!(got.resolved);
+    assert_eq!(
+        hub_call_kinds(&o).last().map(String::as_str),
+        Some("record_incident")
+    );
+    assert!(stored_ledger(&o).incidents.open.is_none());
+    assert!(
+        !ask(&o, crate::protocol::ResolveIncident(id))
+            .unwrap()
+            .resolved
+    );
+    // The hub closed the next one by hand while the stream could not hear: its next change is
+    // answered `closed`, and the stream stops tracking it.
+    let mut again = ev("err2", 3, State::Errored);
+    again.error = e.error.clone();
+    send(&o, again).unwrap();
+    o.fx.hub_answers(|req| match req {
+        crate::protocol::HubRequest::RecordIncident(c) => HubAnswer::Reply(Ok(
+            HubReply::IncidentRecorded(crate::protocol::IncidentRecorded {
+                id: c.incident.id.clone(),
+                seq: c.seq,
+                closed: true,
+            }),
+        )),
+        other => accept_all(0)(other),
+    });
+    let mut third = ev("err3", 4, State::Errored);
+    third.error = e.error;
+    send(&o, third).unwrap();
+    assert!(stored_ledger(&o).incidents.open.is_none());
+}

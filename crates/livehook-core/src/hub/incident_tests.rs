@@ -144,7 +144,7 @@ fn who_is_told_of_opening_acknowledging_and_resolving() {
         .collect();
     assert_eq!(
         told,
-        [hook.subscriber.id.clone()],
+        std::slice::from_ref(&hook.subscriber.id),
         "slack is not told of acknowledgements"
     );
     // Acknowledging again changes nothing.

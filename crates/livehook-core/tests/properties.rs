@@ -15,7 +15,7 @@
 use std::collections::{BTreeSet, HashMap};
 
 use livehook_core::alerts::delivery::{AttemptResult, Delivery, DeliveryStatus, Finished};
-use livehook_core::alerts::record::Incident;
+use livehook_core::alerts::record::RepeatWindow;
 use livehook_core::alerts::schedule::{jittered, Schedule};
 use livehook_core::ids::{AlertId, SubscriberId};
 use livehook_core::ingest::event::{
@@ -286,7 +286,7 @@ proptest! {
 
     #[test]
     fn the_incident_window_is_exact_and_symmetric(opened in 0u64..1 << 40, gap in 0u64..1 << 20, window in 0u64..1 << 20) {
-        let i = Incident { alert_key: "k".into(), opened_ms: opened };
+        let i = RepeatWindow { alert_key: "k".into(), opened_ms: opened };
         prop_assert_eq!(i.covers(opened + gap, window), gap < window);
         if gap <= opened {
             prop_assert_eq!(i.covers(opened - gap, window), gap < window);

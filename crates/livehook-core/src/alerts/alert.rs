@@ -83,16 +83,16 @@ impl Alert {
         }
     }
 
-    /// The error code of an errored alert (the incident it belongs to is per input and code).
+    /// The error code of an errored alert (its repeat window is per input and code).
     pub fn error_code(&self) -> Option<&str> {
         self.code
             .as_deref()
             .filter(|_| self.state == State::Errored && !self.warning)
     }
 
-    /// What identical alerts share, for the incident window: the error code, or
+    /// What identical alerts share, for the repeat window: the error code, or
     /// `warning:{code}`. `None` for state-change notifications (never folded).
-    pub fn incident_code(&self) -> Option<String> {
+    pub fn repeat_code(&self) -> Option<String> {
         match (&self.code, self.warning) {
             (Some(code), true) => Some(format!("warning:{code}")),
             _ => self.error_code().map(str::to_owned),
@@ -144,10 +144,7 @@ mod tests {
         assert_eq!((a.state, a.label()), (State::Live, "warning"));
         assert_eq!(a.code.as_deref(), Some("Starvation Start"));
         assert_eq!(a.error_code(), None);
-        assert_eq!(
-            a.incident_code().as_deref(),
-            Some("warning:Starvation Start")
-        );
+        assert_eq!(a.repeat_code().as_deref(), Some("warning:Starvation Start"));
         let json = serde_json::to_string(&a).unwrap();
         assert!(json.ends_with(r#""warning":true}"#), "{json}");
         e.warning = Some(crate::ingest::event::WarningChange::Cleared);

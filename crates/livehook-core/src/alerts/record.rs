@@ -127,16 +127,17 @@ pub struct DeliverySummary {
     pub dead: usize,
 }
 
-/// An open incident: the alert that was notified for an input and code, and when.
+/// A repeat window (`ALERT_DEDUPE_SECONDS`): the alert that was notified for an input and
+/// code, and when; identical alerts within it are counted on that one.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Incident {
+pub struct RepeatWindow {
     /// Storage key of the incident's alert record.
     pub alert_key: String,
     pub opened_ms: u64,
 }
 
-impl Incident {
-    /// Whether an identical error received at `received_ms` belongs to this incident.
+impl RepeatWindow {
+    /// Whether an identical error received at `received_ms` belongs to this window.
     pub fn covers(&self, received_ms: u64, window_ms: u64) -> bool {
         received_ms.abs_diff(self.opened_ms) < window_ms
     }
@@ -227,7 +228,7 @@ mod tests {
 
     #[test]
     fn the_incident_window() {
-        let i = Incident {
+        let i = RepeatWindow {
             alert_key: "k".into(),
             opened_ms: 1_000_000,
         };

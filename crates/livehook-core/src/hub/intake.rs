@@ -1,12 +1,12 @@
-//! Alerts coming in and read back: accept (idempotent per alert id), fold repeats into an open
-//! incident, prune beyond [`MAX_ALERTS`], list and get.
+//! Alerts coming in and read back: accept (idempotent per alert id), fold repeats into the
+//! alert of their repeat window, prune beyond [`MAX_ALERTS`], list and get.
 //!
 //! Invariants (tested in `hub/tests.rs`):
 //! - An accepted alert is stored with one pending delivery per matching subscriber, its index
-//!   entries and its incident, in one write, before the answer.
+//!   entries and its repeat window, in one write, before the answer.
 //! - The same alert id handed over twice is stored once.
-//! - An identical error (same input and code) within the incident window only bumps the
-//!   incident alert's repeat count; a re-sent repeat counts once.
+//! - An identical error (same input and code) within the repeat window only bumps the
+//!   window's alert's repeat count; a re-sent repeat counts once.
 //! - Pruning never drops an alert with a delivery still pending.
 
 use serde::Serialize;
@@ -17,7 +17,7 @@ use super::keys;
 use super::state::Hub;
 use super::store::{get_json, get_records, Writes};
 use crate::alerts::alert::Alert;
-use crate::alerts::record::{AlertRecord, AlertView, DeliverySummary, Incident};
+use crate::alerts::record::{AlertRecord, AlertView, DeliverySummary, RepeatWindow};
 use crate::ids::AlertId;
 use crate::protocol::{Accepted, AlertQuery, AlertsPage, DeliveryFilter, ObjectError, Reply};
 use crate::store::{delete_chunked, ListQuery, Store, StoreError, Stored};
@@ -45,7 +45,7 @@ pub fn excess_alerts(count: usize) -> usize {
 }
 
 impl<S: Store, E: Effects> Hub<S, E> {
-    /// Stores an alert (or folds it into an open incident). Idempotent per alert id.
+    /// Stores an alert (or folds it into its repeat window's alert). Idempotent per alert id.
     pub async fn accept(&self, alert: Alert) -> Reply<Accepted> {
         let s = &self.store;
         if s.get(&keys::alert_id(&alert.id)).await?.is_some() {
@@ -57,9 +57,9 @@ impl<S: Store, E: Effects> Hub<S, E> {
             });
         }
         let mut previous_repeat_count = 0;
-        let incident_key = keys::incident(&alert);
-        if let Some(ik) = &incident_key {
-            if let Some(inc) = get_json::<Incident>(s, ik).await? {
+        let window_key = keys::repeat_window(&alert);
+        if let Some(ik) = &window_key {
+            if let Some(inc) = get_json::<RepeatWindow>(s, ik).await? {
                 if let Some(rec) = get_json::<AlertRecord>(s, &inc.alert_key).await? {
                     if inc.covers(alert.received_at_ms, self.cfg().dedupe_window_ms) {
                         return Ok(self.fold_repeat(&inc.alert_key, rec, alert).await?);
@@ -77,13 +77,13 @@ impl<S: Store, E: Effects> Hub<S, E> {
             .and_then(|v| v.as_number())
             .unwrap_or(0.0) as usize
             + 1;
-        // One write: the alert, its deliveries, its index entries and the incident.
+        // One write: the alert, its deliveries, its index entries and its repeat window.
         let mut w = Writes::record(&key, &rec)?;
         w.put(keys::alert_id(&rec.alert.id), Stored::Text(key.clone()));
         w.put(keys::stream_alert(&rec.alert, &key), Stored::Number(1.0));
         w.put(keys::COUNT.to_owned(), Stored::Number(count as f64));
-        if let Some(ik) = incident_key {
-            let inc = Incident {
+        if let Some(ik) = window_key {
+            let inc = RepeatWindow {
                 alert_key: key.clone(),
                 opened_ms: rec.alert.received_at_ms,
             };
@@ -174,8 +174,8 @@ impl<S: Store, E: Effects> Hub<S, E> {
             doomed.extend(rec.repeat_ids.iter().map(keys::alert_id));
             doomed.push(keys::dead(&key));
             doomed.push(keys::stream_alert(&rec.alert, &key));
-            if let Some(ik) = keys::incident(&rec.alert) {
-                if get_json::<Incident>(s, &ik)
+            if let Some(ik) = keys::repeat_window(&rec.alert) {
+                if get_json::<RepeatWindow>(s, &ik)
                     .await?
                     .is_some_and(|i| i.alert_key == key)
                 {

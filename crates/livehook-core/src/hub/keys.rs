@@ -5,7 +5,7 @@
 //! |-------------------------------------|---------------------------------------------|
 //! | `alert:{received ms, 15 digits}:{id}` | an `AlertRecord`                          |
 //! | `alert-id:{id}`                     | its alert key (also for folded repeats)     |
-//! | `incident:{provider}:{kind}:{stream}:{code}` | an `Incident`                      |
+//! | `incident:{provider}:{kind}:{stream}:{code}` | a `RepeatWindow` (`ALERT_DEDUPE_SECONDS`) |
 //! | `pending:{alert key}`               | when its next delivery is due (ms)          |
 //! | `dead:{alert key}`                  | 1: it has a dead delivery                   |
 //! | `sub:{id}`                          | an API `Subscriber`                         |
@@ -101,9 +101,10 @@ pub fn alert_id(id: &AlertId) -> String {
     format!("{ALERT_ID_PREFIX}{id}")
 }
 
-/// Errored alerts (or warnings) for the same input and code are one incident.
-pub fn incident(a: &Alert) -> Option<String> {
-    let code = a.incident_code()?;
+/// Errored alerts (or warnings) for the same input and code share a repeat window (the key's
+/// `incident:` prefix is the stored format's).
+pub fn repeat_window(a: &Alert) -> Option<String> {
+    let code = a.repeat_code()?;
     Some(format!(
         "{INCIDENT_PREFIX}{}:{}:{}:{code}",
         a.provider,
@@ -165,12 +166,16 @@ mod tests {
         assert_eq!(alert(&a), format!("alert:001720548474000:{}", a.id));
         assert_eq!(alert_id(&a.id), format!("alert-id:{}", a.id));
         assert_eq!(
-            incident(&a).as_deref(),
+            repeat_window(&a).as_deref(),
             Some("incident:cloudflare:live_input:in1:ERR_GOP_OUT_OF_RANGE")
         );
         let mut change = a.clone();
         change.state = crate::ingest::event::State::Disconnected;
-        assert_eq!(incident(&change), None, "only errors open incidents");
+        assert_eq!(
+            repeat_window(&change),
+            None,
+            "only errors and warnings repeat"
+        );
         assert_eq!(pending("k"), "pending:k");
         let stream = StreamKey::new(a.provider, a.kind, &a.stream_id).unwrap();
         assert!(stream_alert(&a, "k").starts_with(&stream_alerts(&stream)));

@@ -133,7 +133,7 @@ fn an_accepted_alert_is_stored_with_its_deliveries_index_and_incident_before_the
         data.get(&keys::pending(&key)),
         Some(&Stored::Number(T0 as f64))
     );
-    assert!(data.contains_key(&keys::incident(&a).unwrap()));
+    assert!(data.contains_key(&keys::repeat_window(&a).unwrap()));
     assert_eq!(data.get(keys::COUNT), Some(&Stored::Number(1.0)));
     drop(data);
     // The safety-net alarm: no later than the first attempt's lease.
@@ -369,7 +369,7 @@ fn pruning_keeps_at_most_max_alerts_but_never_one_still_pending() {
         .store
         .data
         .borrow()
-        .contains_key(&keys::incident(&first_plain).unwrap()));
+        .contains_key(&keys::repeat_window(&first_plain).unwrap()));
     let _ = created;
 }
 

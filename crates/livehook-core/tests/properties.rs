@@ -8,7 +8,7 @@
 //! - every errored event and every raised warning (counted once) queues exactly one alert;
 //! - the retry schedule: waits within ±20 % of the schedule (or the Retry-After), at most one
 //!   round of attempts, and a delivery always ends delivered or dead;
-//! - the incident window covers exactly the identical errors less than the window apart;
+//! - the repeat window covers exactly the identical errors less than the window apart;
 //! - every provider's fixtures, parsed by the real parsers and delivered in any order with any
 //!   duplicates, leave each stream with the same record and the same alerts.
 
@@ -285,7 +285,7 @@ proptest! {
     }
 
     #[test]
-    fn the_incident_window_is_exact_and_symmetric(opened in 0u64..1 << 40, gap in 0u64..1 << 20, window in 0u64..1 << 20) {
+    fn the_repeat_window_is_exact_and_symmetric(opened in 0u64..1 << 40, gap in 0u64..1 << 20, window in 0u64..1 << 20) {
         let i = RepeatWindow { alert_key: "k".into(), opened_ms: opened };
         prop_assert_eq!(i.covers(opened + gap, window), gap < window);
         if gap <= opened {

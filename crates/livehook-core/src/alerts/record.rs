@@ -227,7 +227,7 @@ mod tests {
     }
 
     #[test]
-    fn the_incident_window() {
+    fn the_repeat_window() {
         let i = RepeatWindow {
             alert_key: "k".into(),
             opened_ms: 1_000_000,

@@ -12,7 +12,7 @@ import {
   SECRETS, FAST_ALERTS, STREAM_KEY_SENTINELS,
   runCleanups,
 } from "./helpers.mjs";
-import { startReceiver, freePort } from "./receiver.mjs";
+import { startReceiver, freePort, isIncidentNotice } from "./receiver.mjs";
 
 const cleanups = [];
 afterEach(async () => {
@@ -22,7 +22,9 @@ afterEach(async () => {
 async function setup({ vars = {}, persist, respond } = {}) {
   const w = await startWorker({ vars: { ...FAST_ALERTS, ...vars }, persist });
   cleanups.push(() => w.dispose());
-  const rx = await startReceiver({ respond });
+  // These specs are about alerts: the subscribers' incident notifications are set aside
+  // (tests/incidents.test.mjs and tests/paging.test.mjs are about those).
+  const rx = await startReceiver({ respond, setAside: isIncidentNotice });
   cleanups.push(() => rx.close());
   return { w, rx };
 }
@@ -335,7 +337,7 @@ test("nothing is lost when the worker restarts while a subscriber is down in the
   assert.equal(first.deliveries[0].status, "pending");
   await w.dispose();
   // The subscriber comes back while the worker is down; the worker restarts on the same state.
-  const rx = await startReceiver({ port });
+  const rx = await startReceiver({ port, setAside: isIncidentNotice });
   cleanups.push(() => rx.close());
   w = await startWorker({ vars, persist: dir });
   cleanups.push(() => w.dispose());

@@ -16,7 +16,7 @@ import {
   startWorker, send, cloudflare, fastpix, gcore, ivs, mux, fixture, cfErrored, eventually, sleep,
   SECRETS, FAST_ALERTS, runCleanups,
 } from "./helpers.mjs";
-import { startReceiver } from "./receiver.mjs";
+import { startReceiver, isIncidentNotice } from "./receiver.mjs";
 import { chromiumPath } from "../scripts/chromium.mjs";
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
@@ -33,7 +33,7 @@ const CHANNEL = "arn:aws:ivs:us-west-2:123456789012:channel/AbCdef1G2hij";
 before(async () => {
   const executablePath = chromiumPath(); // first: without one, nothing else is started
   // A subscriber that fails the first four attempts (the whole fast schedule), then accepts.
-  rx = await startReceiver({ respond: (_hit, n) => (n <= 4 ? 500 : 200) });
+  rx = await startReceiver({ respond: (_hit, n) => (n <= 4 ? 500 : 200), setAside: isIncidentNotice });
   cleanups.push(() => rx.close());
   w = await startWorker({ port: 0, vars: FAST_ALERTS });
   cleanups.push(() => w.dispose());

@@ -8,6 +8,7 @@
 //! {secret, url_policy → target_url}, alert}`.
 
 pub mod alert;
+pub mod credential;
 pub mod delivery;
 pub mod notice;
 pub mod record;

@@ -543,9 +543,13 @@ fn new_subscriber(s: &NewSubscriber, allow_loopback: bool) {
         .iter()
         .all(|c| (1..=MAX_CODE_LEN).contains(&c.len())));
     // Each format has the credentials it needs, and no other.
-    assert_eq!(s.routing_key.is_some(), s.format == Format::Pagerduty);
-    assert_eq!(s.token.is_some(), s.format == Format::Incidentio);
-    assert_eq!(s.chat_id.is_some(), s.format == Format::Telegram);
+    let settings = &s.settings;
+    assert_eq!(
+        settings.routing_key.is_some(),
+        s.format == Format::Pagerduty
+    );
+    assert_eq!(settings.token.is_some(), s.format == Format::Incidentio);
+    assert_eq!(settings.chat_id.is_some(), s.format == Format::Telegram);
     if s.format.is_paging() {
         assert!(f.states.is_empty() && f.warnings.is_none());
     }

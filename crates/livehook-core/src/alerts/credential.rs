@@ -4,13 +4,14 @@
 
 use std::fmt;
 
-use serde::{Deserialize, Deserializer, Serialize, Serializer};
+use serde::{Deserialize, Serialize};
 
 /// Longest credential accepted (PagerDuty's integration keys have 32 characters, incident.io's
 /// tokens about 64).
 pub const MAX_CREDENTIAL_LEN: usize = 512;
 
-#[derive(Clone, PartialEq, Eq)]
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(try_from = "String")]
 pub struct Credential(String);
 
 impl Credential {
@@ -35,16 +36,11 @@ impl fmt::Debug for Credential {
     }
 }
 
-impl Serialize for Credential {
-    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(&self.0)
-    }
-}
+impl TryFrom<String> for Credential {
+    type Error = &'static str;
 
-impl<'de> Deserialize<'de> for Credential {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let text = String::deserialize(d)?;
-        Credential::parse(&text).ok_or_else(|| serde::de::Error::custom("not a credential"))
+    fn try_from(text: String) -> Result<Self, Self::Error> {
+        Credential::parse(&text).ok_or("not a credential")
     }
 }
 

@@ -1,6 +1,6 @@
 //! Rendering and signing, pure: the request a delivery attempt sends, for each format. This
-//! module renders alerts; [`notice`] renders incident notices, [`chat`] writes a message for
-//! each chat platform, [`paging`] for PagerDuty and incident.io.
+//! module renders alerts; [`notice`] renders incident notices, `chat` writes a message for
+//! each chat platform, `paging` for PagerDuty and incident.io.
 //!
 //! An alert, by format:
 //! - `webhook`: `{"type":"stream.<state>","timestamp":…,"data":{alert}}` signed with Standard
@@ -126,7 +126,7 @@ pub fn outbound(
         Format::Slack => slack_body(rec),
         Format::Discord => discord_body(rec),
         Format::Teams => chat::teams(&message(rec)),
-        Format::Telegram => chat::telegram(&message(rec), sub.chat_id.as_deref()?),
+        Format::Telegram => chat::telegram(&message(rec), sub.settings.chat_id.as_deref()?),
         Format::Pagerduty | Format::Incidentio => return None,
     };
     Some(Outbound {
@@ -219,8 +219,6 @@ pub fn discord_body(rec: &AlertRecord) -> String {
 mod tests {
     use super::*;
     use crate::alerts::secret::{SigningSecret, SECRET_BYTES};
-    use crate::alerts::subscriber::{Filter, Source};
-    use crate::ids::SubscriberId;
     use crate::ingest::event::errored_event_for_tests;
     use serde_json::{json, Value};
 
@@ -236,18 +234,9 @@ mod tests {
 
     fn subscriber(format: Format, secret: Option<&SigningSecret>) -> Subscriber {
         Subscriber {
-            id: SubscriberId::parse("sub_1").unwrap(),
-            url: "https://example.com/hook".into(),
-            format,
-            filter: Filter::default(),
             secret: secret.cloned(),
-            also_signing: None,
-            routing_key: None,
-            token: None,
-            chat_id: None,
-            source: Source::Api,
             created_at: String::new(),
-            disabled: None,
+            ..Subscriber::for_tests("sub_1", format, "https://example.com/hook")
         }
     }
 
@@ -369,7 +358,7 @@ mod tests {
         let rec = record();
         let mut tg = subscriber(Format::Telegram, None);
         assert_eq!(outbound(&rec, &tg, &msg("msg_m"), 0), None); // no chat: never sent
-        tg.chat_id = Some("-100123".into());
+        tg.settings.chat_id = Some("-100123".into());
         let out = outbound(&rec, &tg, &msg("msg_m"), 0).unwrap();
         let v: Value = serde_json::from_str(&out.body).unwrap();
         assert_eq!(v["chat_id"], "-100123");

@@ -150,6 +150,18 @@ pub struct Subscriber {
     /// A second secret that signs too while a secret is rotated (see [`AlsoSigning`]).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub also_signing: Option<AlsoSigning>,
+    /// What its format needs beside the URL (stored flat: `routing_key`, `token`, `chat_id`).
+    #[serde(flatten)]
+    pub settings: FormatSettings,
+    pub source: Source,
+    pub created_at: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub disabled: Option<Disabled>,
+}
+
+/// What a format needs beside its URL, each field absent unless the format uses it.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FormatSettings {
     /// For `pagerduty`: the Events API v2 integration key (sent in each event's body).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub routing_key: Option<Credential>,
@@ -159,10 +171,6 @@ pub struct Subscriber {
     /// For `telegram`: the chat (`-100…`, a user id, or `@channelname`). Not a secret.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub chat_id: Option<String>,
-    pub source: Source,
-    pub created_at: String,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub disabled: Option<Disabled>,
 }
 
 /// How long a rotated-out secret keeps signing beside the new one: receivers have a day to
@@ -222,7 +230,7 @@ impl Subscriber {
             url: redact_url(&self.url, self.format),
             format: self.format,
             filter: self.filter.clone(),
-            chat_id: self.chat_id.clone(),
+            chat_id: self.settings.chat_id.clone(),
             source: self.source,
             created_at: self.created_at.clone(),
             enabled: self.enabled(),
@@ -233,6 +241,25 @@ impl Subscriber {
                     |ms| format_rfc3339(millis_to_nanos(ms)),
                 )
             }),
+        }
+    }
+}
+
+#[cfg(test)]
+impl Subscriber {
+    /// An enabled API subscriber with no secret, settings or filter, for tests.
+    pub(crate) fn for_tests(id: &str, format: Format, url: &str) -> Self {
+        Subscriber {
+            id: SubscriberId::parse(id).expect("a sub_ id"),
+            url: url.into(),
+            format,
+            filter: Filter::default(),
+            secret: None,
+            also_signing: None,
+            settings: FormatSettings::default(),
+            source: Source::Api,
+            created_at: "t".into(),
+            disabled: None,
         }
     }
 }
@@ -281,20 +308,7 @@ mod tests {
     const SECRET: &str = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
 
     fn subscriber(format: Format, url: &str) -> Subscriber {
-        Subscriber {
-            id: SubscriberId::parse("sub_1").unwrap(),
-            url: url.into(),
-            format,
-            filter: Filter::default(),
-            secret: None,
-            also_signing: None,
-            routing_key: None,
-            token: None,
-            chat_id: None,
-            source: Source::Api,
-            created_at: "t".into(),
-            disabled: None,
-        }
+        Subscriber::for_tests("sub_1", format, url)
     }
 
     #[test]
@@ -319,12 +333,12 @@ mod tests {
     #[test]
     fn views_of_the_new_formats_hide_their_credentials() {
         let mut pd = subscriber(Format::Pagerduty, PAGERDUTY_URL);
-        pd.routing_key = Credential::parse("PDKEYSECRET0123456789abcdef0123");
+        pd.settings.routing_key = Credential::parse("PDKEYSECRET0123456789abcdef0123");
         let mut io = subscriber(
             Format::Incidentio,
             "https://api.incident.io/v2/alert_events/http/01GW2G3V0S59R238FAHPDS1R66",
         );
-        io.token = Credential::parse("IOTOKENSECRET");
+        io.settings.token = Credential::parse("IOTOKENSECRET");
         let teams = subscriber(
             Format::Teams,
             "https://prod-12.westus.logic.azure.com:443/workflows/abc/triggers/manual/paths/invoke?api-version=2016-06-01&sp=%2Ftriggers%2Fmanual%2Frun&sv=1.0&sig=TEAMSSIGSECRET",
@@ -333,7 +347,7 @@ mod tests {
             Format::Telegram,
             "https://api.telegram.org/bot123456:TGTOKENSECRET/sendMessage",
         );
-        tg.chat_id = Some("-1001234567890".into());
+        tg.settings.chat_id = Some("-1001234567890".into());
         let cases = [
             (&pd, "https://events.pagerduty.com/v2/enqueue"),
             (
@@ -374,10 +388,7 @@ mod tests {
     fn subscribers_stored_before_credentials_read_and_write_back_identically() {
         let stored = r#"{"id":"sub_1","url":"https://hooks.slack.com/services/T0/B0/x","format":"slack","filter":{"providers":["gcore"]},"source":"api","created_at":"2024-07-09T18:07:54Z"}"#;
         let s: Subscriber = serde_json::from_str(stored).unwrap();
-        assert_eq!(
-            (s.routing_key.clone(), s.token.clone(), s.chat_id.clone()),
-            (None, None, None)
-        );
+        assert_eq!(s.settings, FormatSettings::default());
         assert_eq!(serde_json::to_string(&s).unwrap(), stored);
     }
 

@@ -5,11 +5,11 @@
 //!   `incident.resolved`, body `{"type","timestamp","data":<the incident>}`, signed as alerts
 //!   are. Storms are not rendered for webhooks (`None`): webhook subscribers get every
 //!   incident's own events, and no storm event type is documented.
-//! - `slack`, `discord`, `teams`, `telegram`: a message ([`super::chat`]) titled
+//! - `slack`, `discord`, `teams`, `telegram`: a message (`chat`) titled
 //!   `🔴 Cloudflare Stream live input in1 errored`, `… resolved after 4 m 12 s`, a storm's
 //!   `37 more Cloudflare Stream live inputs down: ERR_GOP_OUT_OF_RANGE ×30, offline ×7`, or
 //!   `All 37 … of the storm are back`.
-//! - `pagerduty`, `incidentio`: see [`super::paging`].
+//! - `pagerduty`, `incidentio`: see `paging`.
 //!
 //! Invariants: a body depends only on the record and the subscriber's settings (every attempt
 //! sends the same bytes); `None` when a credential the format needs is missing (never sent
@@ -52,10 +52,10 @@ pub fn notice_outbound(
         Format::Slack => chat::slack(&message(rec, &links)),
         Format::Discord => chat::discord(&message(rec, &links)),
         Format::Teams => chat::teams(&message(rec, &links)),
-        Format::Telegram => chat::telegram(&message(rec, &links), sub.chat_id.as_deref()?),
-        Format::Pagerduty => paging::pagerduty(rec, sub.routing_key.as_ref()?, &links)?,
+        Format::Telegram => chat::telegram(&message(rec, &links), sub.settings.chat_id.as_deref()?),
+        Format::Pagerduty => paging::pagerduty(rec, sub.settings.routing_key.as_ref()?, &links)?,
         Format::Incidentio => {
-            let token = sub.token.as_ref()?;
+            let token = sub.settings.token.as_ref()?;
             let body = paging::incidentio(rec, &links)?;
             headers.push(("authorization", format!("Bearer {}", token.expose())));
             body

@@ -6,7 +6,7 @@
 
 use sha2::{Digest, Sha256};
 
-use super::{Filter, Format, Source, Subscriber, SubscriberError};
+use super::{Filter, Format, FormatSettings, Source, Subscriber, SubscriberError};
 use crate::alerts::secret::SigningSecret;
 use crate::alerts::url_policy::validate_url;
 use crate::ids::SubscriberId;
@@ -74,9 +74,7 @@ pub fn parse_config(
             filter: Filter::default(),
             secret,
             also_signing: None,
-            routing_key: None,
-            token: None,
-            chat_id: None,
+            settings: FormatSettings::default(),
             source: Source::Config,
             created_at: String::new(),
             disabled: None,

@@ -15,7 +15,7 @@
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use super::{Filter, Format, Subscriber, SubscriberError};
+use super::{Filter, Format, FormatSettings, Subscriber, SubscriberError};
 use crate::alerts::credential::{Credential, MAX_CREDENTIAL_LEN};
 use crate::alerts::secret::SigningSecret;
 use crate::alerts::url_policy::validate_url;
@@ -55,12 +55,8 @@ pub struct NewSubscriber {
     pub url: String,
     pub format: Format,
     pub filter: Filter,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub routing_key: Option<Credential>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub token: Option<Credential>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub chat_id: Option<String>,
+    #[serde(flatten)]
+    pub settings: FormatSettings,
 }
 
 impl NewSubscriber {
@@ -78,9 +74,7 @@ impl NewSubscriber {
             filter: self.filter,
             secret,
             also_signing: None,
-            routing_key: self.routing_key,
-            token: self.token,
-            chat_id: self.chat_id,
+            settings: self.settings,
             source: super::Source::Api,
             created_at,
             disabled: None,
@@ -145,9 +139,11 @@ pub fn parse_create(body: &[u8], allow_loopback: bool) -> Result<NewSubscriber, 
         url,
         format,
         filter,
-        routing_key,
-        token,
-        chat_id,
+        settings: FormatSettings {
+            routing_key,
+            token,
+            chat_id,
+        },
     })
 }
 
@@ -319,7 +315,7 @@ mod tests {
         .unwrap();
         assert_eq!(pd.url, PAGERDUTY_URL);
         assert_eq!(
-            pd.routing_key.as_ref().map(Credential::expose),
+            pd.settings.routing_key.as_ref().map(Credential::expose),
             Some("R0123456789abcdef0123456789abcde")
         );
         let eu =
@@ -333,8 +329,11 @@ mod tests {
             false,
         )
         .unwrap();
-        assert_eq!(io.token.as_ref().map(Credential::expose), Some("tok"));
-        assert!(io.routing_key.is_none() && io.chat_id.is_none());
+        assert_eq!(
+            io.settings.token.as_ref().map(Credential::expose),
+            Some("tok")
+        );
+        assert!(io.settings.routing_key.is_none() && io.settings.chat_id.is_none());
         let teams = parse_create(
             br#"{"format":"teams","url":"https://prod-1.westus.logic.azure.com/workflows/a/triggers/manual/paths/invoke?sig=s"}"#,
             false,
@@ -351,14 +350,14 @@ mod tests {
                 r#"{{"format":"telegram","url":"https://api.telegram.org/bot1:AAx/sendMessage","chat_id":{chat}}}"#
             );
             let tg = parse_create(body.as_bytes(), false).unwrap();
-            assert_eq!(tg.chat_id.as_deref(), Some(stored), "{chat}");
+            assert_eq!(tg.settings.chat_id.as_deref(), Some(stored), "{chat}");
         }
         // Through the hub's storage and back.
         let stored: NewSubscriber =
             serde_json::from_str(&serde_json::to_string(&pd).unwrap()).unwrap();
         assert_eq!(stored, pd);
         let sub = pd.into_subscriber(SubscriberId::parse("sub_1").unwrap(), None, "t".into());
-        assert!(sub.routing_key.is_some() && sub.format == Format::Pagerduty);
+        assert!(sub.settings.routing_key.is_some() && sub.format == Format::Pagerduty);
     }
 
     #[test]

@@ -4,8 +4,7 @@ use super::*;
 use crate::alerts::credential::Credential;
 use crate::alerts::notice::CodeCount;
 use crate::alerts::secret::{SigningSecret, SECRET_BYTES};
-use crate::alerts::subscriber::{Filter, Source};
-use crate::ids::{IncidentId, SubscriberId};
+use crate::ids::IncidentId;
 use crate::ingest::event::{ErrorInfo, Kind, ProviderId, StreamKey};
 
 const OPENED_MS: u64 = 1_720_548_471_000;
@@ -69,20 +68,12 @@ fn storm(message: StormMessage, event: ChangeKind) -> NoticeRecord {
 }
 
 fn subscriber(format: Format, url: &str) -> Subscriber {
-    Subscriber {
-        id: SubscriberId::parse("sub_1").unwrap(),
-        url: url.into(),
-        format,
-        filter: Filter::default(),
-        secret: None,
-        also_signing: None,
-        routing_key: (format == Format::Pagerduty).then(|| Credential::parse(ROUTING_KEY).unwrap()),
-        token: (format == Format::Incidentio).then(|| Credential::parse(TOKEN).unwrap()),
-        chat_id: (format == Format::Telegram).then(|| "-1001234567890".to_owned()),
-        source: Source::Api,
-        created_at: String::new(),
-        disabled: None,
-    }
+    let mut sub = Subscriber::for_tests("sub_1", format, url);
+    let s = &mut sub.settings;
+    s.routing_key = (format == Format::Pagerduty).then(|| Credential::parse(ROUTING_KEY).unwrap());
+    s.token = (format == Format::Incidentio).then(|| Credential::parse(TOKEN).unwrap());
+    s.chat_id = (format == Format::Telegram).then(|| "-1001234567890".to_owned());
+    sub
 }
 
 fn msg() -> MessageId {
@@ -238,7 +229,7 @@ fn pagerduty_acknowledge_and_resolve_carry_only_the_key() {
         );
     }
     let mut keyless = sub.clone();
-    keyless.routing_key = None;
+    keyless.settings.routing_key = None;
     let rec = notice(ChangeKind::Opened, incident(Cause::Errored));
     assert_eq!(send(&rec, &keyless, None), None);
 }
@@ -339,7 +330,7 @@ fn incidentio_fires_and_resolves_with_the_token_in_the_header_only() {
         None
     );
     let mut tokenless = sub;
-    tokenless.token = None;
+    tokenless.settings.token = None;
     assert_eq!(send(&rec, &tokenless, None), None);
 }
 
@@ -496,7 +487,7 @@ fn telegram_messages_escape_provider_text_and_never_carry_the_bot_token() {
     }
     assert!(text.encode_utf16().count() <= 4096);
     let mut chatless = tg;
-    chatless.chat_id = None;
+    chatless.settings.chat_id = None;
     assert_eq!(
         send(
             &notice(ChangeKind::Opened, incident(Cause::Errored)),

@@ -75,13 +75,33 @@ const PARSE_ERROR_FIELDS: &[&str] = &[
 /// Every `SubscriberError::Invalid` message, digits replaced by `#`. (`SubscriberError::Url`
 /// holds a `&'static str`, so it cannot quote the body.)
 const SUBSCRIBER_INVALID: &[&str] = &[
-    "expected {\"url\": string, \"format\"?: \"webhook\"|\"slack\"|\"discord\", \"filter\"?: {providers, stream_ids, codes, states}}",
+    "expected {\"url\": string, \"format\"?: \"webhook\"|\"slack\"|\"discord\"|\"teams\"|\"telegram\"|\"pagerduty\"|\"incidentio\", \"routing_key\"?, \"token\"?, \"chat_id\"?, \"filter\"?: {providers, stream_ids, codes, states, warnings, causes}}",
     "invalid JSON at line # column #",
-    "format must be webhook, slack or discord",
+    "format must be webhook, slack, discord, teams, telegram, pagerduty or incidentio",
+    "routing_key applies to format pagerduty only",
+    "token applies to format incidentio only",
+    "chat_id applies to format telegram only",
+    "routing_key is required for format pagerduty",
+    "token is required for format incidentio",
+    "chat_id is required for format telegram",
+    "routing_key must be # to # visible ASCII characters",
+    "token must be # to # visible ASCII characters",
+    "chat_id must be a Telegram chat id (digits, -#… or @channelname)",
+    "url is required for format webhook",
+    "url is required for format slack",
+    "url is required for format discord",
+    "url is required for format teams",
+    "url is required for format telegram",
+    "url is required for format incidentio",
+    "filter: expected {providers?, stream_ids?, codes?, states?, causes?: lists of strings, warnings?: boolean}",
+    "filter.causes: unknown cause (errored, offline, warning)",
+    "filter.states applies to webhook and chat formats",
+    "filter.warnings applies to webhook and chat formats",
     "filter.providers has more than # entries",
     "filter.stream_ids has more than # entries",
     "filter.codes has more than # entries",
     "filter.states has more than # entries",
+    "filter.causes has more than # entries",
     "filter.stream_ids has an empty or too long id",
     "filter.codes has an empty or too long code",
     "filter.providers names an unknown provider",
@@ -510,6 +530,7 @@ fn new_subscriber(s: &NewSubscriber, allow_loopback: bool) {
         f.stream_ids.len(),
         f.codes.len(),
         f.states.len(),
+        f.causes.len(),
     ] {
         assert!(n <= MAX_FILTER_ENTRIES);
     }
@@ -521,6 +542,17 @@ fn new_subscriber(s: &NewSubscriber, allow_loopback: bool) {
         .codes
         .iter()
         .all(|c| (1..=MAX_CODE_LEN).contains(&c.len())));
+    // Each format has the credentials it needs, and no other.
+    let settings = &s.settings;
+    assert_eq!(
+        settings.routing_key.is_some(),
+        s.format == Format::Pagerduty
+    );
+    assert_eq!(settings.token.is_some(), s.format == Format::Incidentio);
+    assert_eq!(settings.chat_id.is_some(), s.format == Format::Telegram);
+    if s.format.is_paging() {
+        assert!(f.states.is_empty() && f.warnings.is_none());
+    }
     // The worker hands it to the alert hub as JSON.
     let json = serde_json::to_string(s).expect("a new subscriber serializes");
     let back: NewSubscriber = serde_json::from_str(&json).expect("its JSON reads back");
@@ -558,6 +590,7 @@ fn config(list: &str, secret: Option<&str>, allow_loopback: bool) {
         match sub.format {
             Format::Webhook => assert!(signed, "a webhook subscriber without a valid secret"),
             Format::Slack | Format::Discord => assert_eq!(sub.secret, None),
+            other => panic!("{other:?} is not configurable"),
         }
     }
 }

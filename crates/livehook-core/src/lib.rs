@@ -14,9 +14,10 @@
 //!   each declaring one `Provider`, one line each in the registry.
 //! - [`incidents`]: one per outage of one stream: what an incident is, and the lifecycle a
 //!   stream's object runs (open, join, resolve after a stable wait).
-//! - [`alerts`]: what an alert is, who wants it (subscribers, URL policy, signing secret), when
-//!   to try again (schedule), one delivery's state machine, an alert record, and what a
-//!   subscriber receives (rendering for webhook, Slack and Discord).
+//! - [`alerts`]: what an alert is, who wants it (subscribers, URL policy, signing secret,
+//!   destination credentials), when to try again (schedule), one delivery's state machine, an
+//!   alert record and an incident notice, and what a subscriber receives (rendering for
+//!   webhook, Slack, Discord, Teams, Telegram, PagerDuty and incident.io).
 //! - [`ordering`]: the per-stream state machine: newest event wins, duplicates change nothing,
 //!   KV writes coalesced to one a second, the alert outbox.
 //! - [`config`]: everything read from the environment, as types; `/healthz`.

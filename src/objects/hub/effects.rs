@@ -4,15 +4,18 @@
 use std::rc::Rc;
 use std::time::Duration;
 
+use futures_util::StreamExt;
 use livehook_core::alerts::delivery::AttemptResult;
 use livehook_core::alerts::render::Outbound;
-use livehook_core::alerts::schedule::parse_retry_after;
+use livehook_core::alerts::schedule::{
+    parse_retry_after, retry_after_from_body, MAX_RATE_LIMIT_BODY,
+};
 use livehook_core::hub::effects::{Effects, Level};
 use livehook_core::ingest::event::State;
 use livehook_core::protocol::{NOTIFY_STATES_KEY, STATUS_KV};
 use livehook_core::store::StoreError;
 use serde_json::Value;
-use worker::{AbortController, Env, Fetch};
+use worker::{AbortController, Env, Fetch, Response};
 
 use crate::platform::clock::{now_ms, within};
 use crate::platform::kv::Kv;
@@ -84,14 +87,29 @@ impl Effects for DoEffects {
             fetch.send_with_signal(&signal),
         );
         match sent.await {
-            Some(Ok(resp)) => {
-                let retry_after = resp
+            Some(Ok(mut resp)) => {
+                let status = resp.status_code();
+                let header = resp
                     .headers()
                     .get("Retry-After")
                     .ok()
                     .flatten()
                     .and_then(|v| parse_retry_after(&v, now_ms()));
-                finish(Some(resp.status_code()), None, retry_after)
+                // Telegram says how long to wait in a 429's body, not in a header. Read within
+                // what is left of the attempt's time.
+                let retry_after = match header {
+                    None if status == 429 => {
+                        let left = timeout_ms.saturating_sub(now_ms().saturating_sub(started_ms));
+                        let body =
+                            within(Duration::from_millis(left), read_prefix(&mut resp)).await;
+                        if body.is_none() {
+                            controller.abort();
+                        }
+                        body.flatten().and_then(|b| retry_after_from_body(&b))
+                    }
+                    header => header,
+                };
+                finish(Some(status), None, retry_after)
             }
             Some(Err(_)) => finish(None, Some("network error".into()), None),
             None => {
@@ -100,4 +118,18 @@ impl Effects for DoEffects {
             }
         }
     }
+}
+
+/// A response's body if it has at most [`MAX_RATE_LIMIT_BODY`] bytes; `None` if longer (the
+/// rest is not read) or unreadable.
+async fn read_prefix(resp: &mut Response) -> Option<Vec<u8>> {
+    let mut stream = resp.stream().ok()?;
+    let mut body = Vec::new();
+    while let Some(chunk) = stream.next().await {
+        body.extend_from_slice(&chunk.ok()?);
+        if body.len() > MAX_RATE_LIMIT_BODY {
+            return None;
+        }
+    }
+    Some(body)
 }

@@ -1,13 +1,16 @@
-//! Alerts: what an alert is ([`alert`]), who wants it ([`subscriber`], their target
-//! [`url_policy`] over a strictly parsed [`target_url`], and signing [`secret`]), when to try again ([`schedule`]), one delivery's state
-//! machine ([`delivery`]), an alert as the hub keeps it ([`record`]) and what a subscriber
-//! receives ([`render`]). Pure and storage-agnostic: the hub (`crate::hub`) decides what is
-//! stored where.
+//! Alerts and incident notices: what an alert is ([`alert`]), who wants it ([`subscriber`],
+//! their target [`url_policy`] over a strictly parsed [`target_url`], signing [`secret`] and
+//! destination [`credential`]s), when to try again ([`schedule`]), one delivery's state
+//! machine ([`delivery`]), an alert and an incident notice as the hub keeps them ([`record`],
+//! [`notice`]) and what a subscriber receives ([`render`]: webhook, Slack, Discord, Teams,
+//! Telegram, PagerDuty, incident.io). Pure and storage-agnostic: the hub (`crate::hub`) decides
+//! what is stored where.
 //!
-//! Dependencies inside point one way: `render → record → {delivery → schedule, subscriber →
-//! {secret, url_policy → target_url}, alert}`.
+//! Dependencies inside point one way: `render → {record, notice} → {delivery → schedule,
+//! subscriber → {secret, credential, url_policy → target_url}, alert}`.
 
 pub mod alert;
+pub mod credential;
 pub mod delivery;
 pub mod notice;
 pub mod notice_render_stub;

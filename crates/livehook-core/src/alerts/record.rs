@@ -164,20 +164,14 @@ pub struct AlertSummary {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::alerts::subscriber::{Disabled, Filter, Format, Source};
+    use crate::alerts::subscriber::{Disabled, Filter, Format};
     use crate::ingest::event::{errored_event_for_tests, State};
 
     fn sub(id: &str, filter: Filter) -> Subscriber {
         Subscriber {
-            id: SubscriberId::parse(id).unwrap(),
-            url: "https://example.com".into(),
-            format: Format::Webhook,
             filter,
-            secret: None,
-            also_signing: None,
-            source: Source::Api,
             created_at: String::new(),
-            disabled: None,
+            ..Subscriber::for_tests(id, Format::Webhook, "https://example.com")
         }
     }
 

@@ -1,26 +1,37 @@
-//! Alert rendering and signing, pure: the request a delivery attempt sends, for each format.
+//! Rendering and signing, pure: the request a delivery attempt sends, for each format. This
+//! module renders alerts; [`notice`] renders incident notices, `chat` writes a message for
+//! each chat platform, `paging` for PagerDuty and incident.io.
 //!
+//! An alert, by format:
 //! - `webhook`: `{"type":"stream.<state>","timestamp":…,"data":{alert}}` signed with Standard
 //!   Webhooks: `webhook-id`, `webhook-timestamp` (seconds) and
 //!   `webhook-signature: v1,<base64 HMAC-SHA256(key, "{id}.{timestamp}.{body}")>`, where the key
 //!   is the base64 part of the subscriber's `whsec_…` secret.
 //! - `slack`: an incoming-webhook message (`text` fallback plus Block Kit blocks).
 //! - `discord`: a webhook message with one embed; mentions are disabled.
+//! - `teams`, `telegram`: the same title and facts as an Adaptive Card, or as HTML text.
+//! - `pagerduty`, `incidentio`: nothing (they are told about incidents only).
 //!
 //! Invariants: the body depends only on the alert record (so every attempt of a delivery sends
 //! the same bytes); user-controlled text is escaped for Slack mrkdwn and truncated to each
 //! platform's limits; nothing from a subscriber's secret appears outside the signature.
 
 use serde::Serialize;
-use serde_json::json;
 
 use super::alert::Alert;
 use super::record::{AlertRecord, AlertView};
 use super::subscriber::{Format, Subscriber};
 use crate::ids::MessageId;
-use crate::ingest::event::State;
+use crate::ingest::event::{Kind, ProviderId, State};
 use crate::ingest::providers;
 use crate::text::{truncate, write_json};
+
+mod chat;
+pub mod notice;
+mod paging;
+
+use chat::{ChatMessage, Tone};
+pub use notice::notice_outbound;
 
 pub const USER_AGENT: &str = concat!("livehook/", env!("CARGO_PKG_VERSION"));
 
@@ -65,36 +76,58 @@ pub fn webhook_body(rec: &AlertRecord) -> String {
     write_json(&payload)
 }
 
+/// `content-type` and `user-agent`, which every request carries.
+fn json_headers() -> Vec<(&'static str, String)> {
+    vec![
+        ("content-type", "application/json".to_owned()),
+        ("user-agent", USER_AGENT.to_owned()),
+    ]
+}
+
+/// Adds the Standard Webhooks headers for `body` to `headers`; `None` if `sub` has no valid
+/// secret (a webhook is never sent unsigned).
+fn sign(
+    headers: &mut Vec<(&'static str, String)>,
+    sub: &Subscriber,
+    webhook_id: &MessageId,
+    now_secs: u64,
+    body: &str,
+) -> Option<()> {
+    sub.secret.as_ref()?;
+    // Several signatures, space-separated, while a secret is rotated: a receiver that knows
+    // either secret verifies the delivery.
+    let signature = sub
+        .signing_secrets(now_secs.saturating_mul(1000))
+        .map(|s| s.sign(webhook_id.as_str(), now_secs, body))
+        .collect::<Vec<_>>()
+        .join(" ");
+    headers.push(("webhook-id", webhook_id.to_string()));
+    headers.push(("webhook-timestamp", now_secs.to_string()));
+    headers.push(("webhook-signature", signature));
+    Some(())
+}
+
 /// The request for one attempt of `rec` to `sub`, sent at `now_secs`. `None` if a webhook
-/// subscriber has no valid secret (it is never sent unsigned).
+/// subscriber has no valid secret (it is never sent unsigned), a Telegram one no chat, or the
+/// subscriber pages (PagerDuty and incident.io are told about incidents, not alerts).
 pub fn outbound(
     rec: &AlertRecord,
     sub: &Subscriber,
     webhook_id: &MessageId,
     now_secs: u64,
 ) -> Option<Outbound> {
-    let mut headers = vec![
-        ("content-type", "application/json".to_owned()),
-        ("user-agent", USER_AGENT.to_owned()),
-    ];
+    let mut headers = json_headers();
     let body = match sub.format {
         Format::Webhook => {
-            sub.secret.as_ref()?;
             let body = webhook_body(rec);
-            // Several signatures, space-separated, while a secret is rotated: a receiver that
-            // knows either secret verifies the delivery.
-            let signature = sub
-                .signing_secrets(now_secs.saturating_mul(1000))
-                .map(|s| s.sign(webhook_id.as_str(), now_secs, &body))
-                .collect::<Vec<_>>()
-                .join(" ");
-            headers.push(("webhook-id", webhook_id.to_string()));
-            headers.push(("webhook-timestamp", now_secs.to_string()));
-            headers.push(("webhook-signature", signature));
+            sign(&mut headers, sub, webhook_id, now_secs, &body)?;
             body
         }
         Format::Slack => slack_body(rec),
         Format::Discord => discord_body(rec),
+        Format::Teams => chat::teams(&message(rec)),
+        Format::Telegram => chat::telegram(&message(rec), sub.settings.chat_id.as_deref()?),
+        Format::Pagerduty | Format::Incidentio => return None,
     };
     Some(Outbound {
         url: sub.url.clone(),
@@ -104,9 +137,17 @@ pub fn outbound(
 }
 
 /// The provider's title from the registry; a name no longer registered prints as itself.
-fn provider_name(alert: &Alert) -> String {
-    providers::get(alert.provider)
-        .map_or_else(|| alert.provider.to_string(), |p| p.title().to_owned())
+fn provider_name(provider: ProviderId) -> String {
+    providers::get(provider).map_or_else(|| provider.to_string(), |p| p.title().to_owned())
+}
+
+/// `Cloudflare Stream live input in1`: how a message names a stream.
+fn stream_words(provider: ProviderId, kind: Kind, stream_id: &str) -> String {
+    format!(
+        "{} {} {stream_id}",
+        provider_name(provider),
+        kind.as_str().replace('_', " ")
+    )
 }
 
 fn title(alert: &Alert) -> String {
@@ -116,21 +157,15 @@ fn title(alert: &Alert) -> String {
         State::Live | State::Connected => "🟢",
         _ => "⚪",
     };
-    let kind = alert.kind.as_str().replace('_', " ");
-    let title = format!(
-        "{icon} {} {kind} {} {}",
-        provider_name(alert),
-        alert.stream_id,
-        alert.label()
-    );
-    truncate(&title, 150)
+    let what = stream_words(alert.provider, alert.kind, &alert.stream_id);
+    truncate(&format!("{icon} {what} {}", alert.label()), 150)
 }
 
 /// `(label, value)` pairs a person reads, in order; empty values left out.
 fn facts(rec: &AlertRecord) -> Vec<(&'static str, String)> {
     let a = &rec.alert;
     let mut out = vec![
-        ("Provider", provider_name(a)),
+        ("Provider", provider_name(a.provider)),
         ("Stream", format!("{} ({})", a.stream_id, a.kind.as_str())),
         ("State", a.state.as_str().to_owned()),
     ];
@@ -156,70 +191,36 @@ fn facts(rec: &AlertRecord) -> Vec<(&'static str, String)> {
     out
 }
 
-/// Slack mrkdwn treats `&`, `<` and `>` as control characters.
-fn slack_escape(s: &str) -> String {
-    s.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
+/// What an alert says in a chat.
+fn message(rec: &AlertRecord) -> ChatMessage {
+    ChatMessage {
+        title: title(&rec.alert),
+        tone: match rec.alert.state {
+            State::Errored => Tone::Bad,
+            State::Live | State::Connected => Tone::Good,
+            _ => Tone::Neutral,
+        },
+        facts: facts(rec),
+        footer: ("livehook alert", rec.alert.id.to_string()),
+        timestamp: Some(rec.alert.occurred_at.clone()),
+        link: None,
+    }
 }
 
 pub fn slack_body(rec: &AlertRecord) -> String {
-    let facts = facts(rec);
-    let text = facts
-        .iter()
-        .map(|(k, v)| format!("{k}: {v}"))
-        .collect::<Vec<_>>()
-        .join(" · ");
-    let fields: Vec<_> = facts
-        .iter()
-        .map(|(k, v)| json!({ "type": "mrkdwn", "text": truncate(&format!("*{k}*\n{}", slack_escape(v)), 2000) }))
-        .take(10) // Slack allows at most 10 fields per section
-        .collect();
-    write_json(&json!({
-        "text": truncate(&slack_escape(&format!("{} · {text}", title(&rec.alert))), 3000),
-        "blocks": [
-            { "type": "header", "text": { "type": "plain_text", "text": title(&rec.alert) } },
-            { "type": "section", "fields": fields },
-            { "type": "context", "elements": [
-                { "type": "mrkdwn", "text": format!("livehook alert `{}`", rec.alert.id) }
-            ] }
-        ]
-    }))
+    chat::slack(&message(rec))
 }
 
 pub fn discord_body(rec: &AlertRecord) -> String {
-    let color = match rec.alert.state {
-        State::Errored => 0xE0_1E_5A,
-        State::Live | State::Connected => 0x2E_B6_7D,
-        _ => 0x9E_9E_9E,
-    };
-    let fields: Vec<_> = facts(rec)
-        .into_iter()
-        .map(|(k, v)| {
-            json!({ "name": k, "value": truncate(&v, 1024), "inline": v.chars().count() <= 40 })
-        })
-        .collect();
-    write_json(&json!({
-        "username": "livehook",
-        "allowed_mentions": { "parse": [] },
-        "embeds": [{
-            "title": truncate(&title(&rec.alert), 256),
-            "color": color,
-            "fields": fields,
-            "timestamp": rec.alert.occurred_at,
-            "footer": { "text": format!("livehook alert {}", rec.alert.id) },
-        }]
-    }))
+    chat::discord(&message(rec))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::alerts::secret::{SigningSecret, SECRET_BYTES};
-    use crate::alerts::subscriber::{Filter, Source};
-    use crate::ids::SubscriberId;
     use crate::ingest::event::errored_event_for_tests;
-    use serde_json::Value;
+    use serde_json::{json, Value};
 
     fn record() -> AlertRecord {
         let alert =
@@ -233,15 +234,9 @@ mod tests {
 
     fn subscriber(format: Format, secret: Option<&SigningSecret>) -> Subscriber {
         Subscriber {
-            id: SubscriberId::parse("sub_1").unwrap(),
-            url: "https://example.com/hook".into(),
-            format,
-            filter: Filter::default(),
             secret: secret.cloned(),
-            also_signing: None,
-            source: Source::Api,
             created_at: String::new(),
-            disabled: None,
+            ..Subscriber::for_tests("sub_1", format, "https://example.com/hook")
         }
     }
 
@@ -336,6 +331,43 @@ mod tests {
             names,
             ["Provider", "Stream", "State", "Code", "Message", "Hint", "Time"]
         );
+    }
+
+    #[test]
+    fn the_slack_and_discord_alert_bodies_are_frozen() {
+        let mut rec = record();
+        rec.previous_repeat_count = 2;
+        rec.alert.message = Some("bad <GOP> & worse".into());
+        let id = rec.alert.id.clone();
+        assert_eq!(
+            slack_body(&rec),
+            format!(
+                r#"{{"blocks":[{{"text":{{"text":"🔴 Cloudflare Stream live input in1 errored","type":"plain_text"}},"type":"header"}},{{"fields":[{{"text":"*Provider*\nCloudflare Stream","type":"mrkdwn"}},{{"text":"*Stream*\nin1 (live_input)","type":"mrkdwn"}},{{"text":"*State*\nerrored","type":"mrkdwn"}},{{"text":"*Code*\nERR_GOP_OUT_OF_RANGE","type":"mrkdwn"}},{{"text":"*Message*\nbad &lt;GOP&gt; &amp; worse","type":"mrkdwn"}},{{"text":"*Hint*\nh","type":"mrkdwn"}},{{"text":"*Time*\n2024-07-09T18:07:51.077371662Z","type":"mrkdwn"}},{{"text":"*Repeats*\n2 more time(s) during the previous alert's window","type":"mrkdwn"}}],"type":"section"}},{{"elements":[{{"text":"livehook alert `{id}`","type":"mrkdwn"}}],"type":"context"}}],"text":"🔴 Cloudflare Stream live input in1 errored · Provider: Cloudflare Stream · Stream: in1 (live_input) · State: errored · Code: ERR_GOP_OUT_OF_RANGE · Message: bad &lt;GOP&gt; &amp; worse · Hint: h · Time: 2024-07-09T18:07:51.077371662Z · Repeats: 2 more time(s) during the previous alert's window"}}"#
+            )
+        );
+        assert_eq!(
+            discord_body(&rec),
+            format!(
+                r#"{{"allowed_mentions":{{"parse":[]}},"embeds":[{{"color":14687834,"fields":[{{"inline":true,"name":"Provider","value":"Cloudflare Stream"}},{{"inline":true,"name":"Stream","value":"in1 (live_input)"}},{{"inline":true,"name":"State","value":"errored"}},{{"inline":true,"name":"Code","value":"ERR_GOP_OUT_OF_RANGE"}},{{"inline":true,"name":"Message","value":"bad <GOP> & worse"}},{{"inline":true,"name":"Hint","value":"h"}},{{"inline":true,"name":"Time","value":"2024-07-09T18:07:51.077371662Z"}},{{"inline":false,"name":"Repeats","value":"2 more time(s) during the previous alert's window"}}],"footer":{{"text":"livehook alert {id}"}},"timestamp":"2024-07-09T18:07:51.077371662Z","title":"🔴 Cloudflare Stream live input in1 errored"}}],"username":"livehook"}}"#
+            )
+        );
+    }
+
+    #[test]
+    fn teams_and_telegram_carry_the_alert_and_paging_formats_get_none() {
+        let rec = record();
+        let mut tg = subscriber(Format::Telegram, None);
+        assert_eq!(outbound(&rec, &tg, &msg("msg_m"), 0), None); // no chat: never sent
+        tg.settings.chat_id = Some("-100123".into());
+        let out = outbound(&rec, &tg, &msg("msg_m"), 0).unwrap();
+        let v: Value = serde_json::from_str(&out.body).unwrap();
+        assert_eq!(v["chat_id"], "-100123");
+        assert!(v["text"].as_str().unwrap().contains("ERR_GOP_OUT_OF_RANGE"));
+        let out = outbound(&rec, &subscriber(Format::Teams, None), &msg("msg_m"), 0).unwrap();
+        assert!(out.body.contains("AdaptiveCard") && out.body.contains("ERR_GOP_OUT_OF_RANGE"));
+        for f in [Format::Pagerduty, Format::Incidentio] {
+            assert_eq!(outbound(&rec, &subscriber(f, None), &msg("msg_m"), 0), None);
+        }
     }
 
     #[test]

@@ -6,7 +6,9 @@
 //!   the delivery's id (so a restart computes the same time), or longer if `Retry-After` says so
 //!   (capped at [`MAX_RETRY_AFTER_MS`]).
 //! - 2xx delivers; a network error, timeout, 408, 429 or 5xx is retried; 410 disables the
-//!   subscriber; any other answer is final.
+//!   subscriber; any other answer is final (PagerDuty's 400 for an event it refuses included).
+//! - A 429 without `Retry-After` may say how long to wait in its body, as Telegram's do
+//!   (`parameters.retry_after`, seconds): read from at most [`MAX_RATE_LIMIT_BODY`] bytes.
 
 use sha2::{Digest, Sha256};
 
@@ -100,6 +102,37 @@ pub fn parse_retry_after(value: &str, now_ms: u64) -> Option<u64> {
     Some(at_ms.saturating_sub(now_ms).min(MAX_RETRY_AFTER_MS))
 }
 
+/// The most of a 429's body read for its `retry_after` (Telegram's is about 100 bytes).
+pub const MAX_RATE_LIMIT_BODY: usize = 4096;
+
+/// Telegram's 429 body, `{"ok":false,"error_code":429,"description":"…",
+/// "parameters":{"retry_after":35}}`: how long to wait, in milliseconds (capped like
+/// `Retry-After`). `None` for any other body, or one longer than [`MAX_RATE_LIMIT_BODY`].
+pub fn retry_after_from_body(body: &[u8]) -> Option<u64> {
+    #[derive(serde::Deserialize)]
+    struct RateLimited {
+        parameters: Parameters,
+    }
+    #[derive(serde::Deserialize)]
+    struct Parameters {
+        retry_after: serde_json::Number,
+    }
+    if body.len() > MAX_RATE_LIMIT_BODY {
+        return None;
+    }
+    let answer: RateLimited = serde_json::from_slice(body).ok()?;
+    let n = answer.parameters.retry_after;
+    let ms = match n.as_u64() {
+        Some(secs) => secs.saturating_mul(1000),
+        // A fraction of a second, rounded up; negative or not finite: not an answer.
+        None => n
+            .as_f64()
+            .filter(|s| s.is_finite() && *s >= 0.0)
+            .map(|s| (s * 1000.0).ceil().min(MAX_RETRY_AFTER_MS as f64) as u64)?,
+    };
+    Some(ms.min(MAX_RETRY_AFTER_MS))
+}
+
 /// What one attempt's result means.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Verdict {
@@ -175,6 +208,45 @@ mod tests {
         for s in [301, 400, 401, 404, 413] {
             assert_eq!(classify(Some(s)), Verdict::Rejected, "{s}");
         }
+    }
+
+    #[test]
+    fn pagerduty_answers_400_is_final_and_429_or_5xx_is_retried() {
+        // Events API v2: 202 accepted; 400 an event it will never accept (invalid routing key
+        // or body); 429 throttled; 5xx its own trouble.
+        assert_eq!(classify(Some(202)), Verdict::Delivered);
+        assert_eq!(classify(Some(400)), Verdict::Rejected);
+        for s in [429, 500, 502, 503] {
+            assert_eq!(classify(Some(s)), Verdict::Retry, "{s}");
+        }
+    }
+
+    #[test]
+    fn telegrams_retry_after_is_read_from_its_429_body() {
+        let telegram = br#"{"ok":false,"error_code":429,"description":"Too Many Requests: retry after 35","parameters":{"retry_after":35}}"#;
+        assert_eq!(retry_after_from_body(telegram), Some(35_000));
+        assert_eq!(
+            retry_after_from_body(br#"{"parameters":{"retry_after":0.25}}"#),
+            Some(250)
+        );
+        assert_eq!(
+            retry_after_from_body(br#"{"parameters":{"retry_after":99999999}}"#),
+            Some(MAX_RETRY_AFTER_MS)
+        );
+        for other in [
+            &b""[..],
+            b"Too Many Requests",
+            br#"{"ok":false,"error_code":429}"#,
+            br#"{"parameters":{"retry_after":"35"}}"#,
+            br#"{"parameters":{"retry_after":-1}}"#,
+        ] {
+            assert_eq!(retry_after_from_body(other), None, "{other:?}");
+        }
+        let padded = format!(
+            r#"{{"parameters":{{"retry_after":35}},"pad":"{}"}}"#,
+            "x".repeat(MAX_RATE_LIMIT_BODY)
+        );
+        assert_eq!(retry_after_from_body(padded.as_bytes()), None);
     }
 
     #[test]

@@ -1,27 +1,36 @@
 //! Alert subscribers: who gets notified, in which format, about what. Pure: validation of the
-//! `POST /subscriptions` body, the `ALERT_SUBSCRIBERS` configuration list, and the public view
-//! of a subscriber (no secret, credential-bearing URLs redacted); what each one wants is its
-//! [`Filter`] (in `filter`). Target URLs follow [`super::url_policy`].
+//! `POST /subscriptions` body (in `create`), the `ALERT_SUBSCRIBERS` configuration list (in
+//! `config`), and the public view of a subscriber (no secret, credential-bearing URLs
+//! redacted); what each one wants is its [`Filter`] (in `filter`). Target URLs follow
+//! [`super::url_policy`].
 //!
-//! Invariants (each has a test, here or in `filter`):
-//! - A `webhook` subscriber always has a `whsec_` signing secret ([`SigningSecret`]); the secret
-//!   is never part of [`SubscriberView`].
-//! - A filter names only registered providers.
-//! - Slack and Discord webhook URLs are credentials: a view shows only their host.
+//! Invariants (each has a test, here or in `filter`, `create`, `config`):
+//! - A `webhook` subscriber always has a `whsec_` signing secret ([`SigningSecret`]); a
+//!   `pagerduty` one a `routing_key`, an `incidentio` one a `token`, a `telegram` one a
+//!   `chat_id`. Secrets and credentials are never part of [`SubscriberView`], and their `Debug`
+//!   prints `[redacted]`.
+//! - A filter names only registered providers and known causes.
+//! - Slack, Discord and Teams webhook URLs are credentials: a view shows only their origin;
+//!   a Telegram URL's bot token is hidden.
 //! - A filter with no entries in a field matches anything in that field; with no `states` it
-//!   matches errored alerts only.
+//!   matches errored alerts only, with no `causes` errored incidents only.
+//! - Subscribers stored before credentials existed read back, and write back, identically.
 
 use serde::{Deserialize, Serialize};
-use sha2::{Digest, Sha256};
 
+use super::credential::Credential;
 use super::secret::SigningSecret;
 use super::target_url::TargetUrl;
-use super::url_policy::{validate_url, UrlError};
+use super::url_policy::UrlError;
 use crate::ids::SubscriberId;
 use crate::time::{format_rfc3339, millis_to_nanos};
 
+mod config;
+mod create;
 mod filter;
 
+pub use config::{config_subscriber_id, parse_config, ConfigSubscribers};
+pub use create::{parse_create, CreateRequest, NewSubscriber, PAGERDUTY_EU_URL, PAGERDUTY_URL};
 pub use filter::{Filter, MAX_CODE_LEN, MAX_FILTER_ENTRIES};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
@@ -34,21 +43,68 @@ pub enum Format {
     Slack,
     /// A Discord webhook message.
     Discord,
+    /// A Microsoft Teams Workflows webhook: an Adaptive Card.
+    Teams,
+    /// A Telegram bot's `sendMessage`, to one chat.
+    Telegram,
+    /// PagerDuty Events API v2: pages on-call, resolved by the same dedup key.
+    Pagerduty,
+    /// An incident.io HTTP alert source.
+    Incidentio,
 }
 
 impl Format {
+    pub const ALL: [Format; 7] = [
+        Format::Webhook,
+        Format::Slack,
+        Format::Discord,
+        Format::Teams,
+        Format::Telegram,
+        Format::Pagerduty,
+        Format::Incidentio,
+    ];
+
+    /// The formats `ALERT_SUBSCRIBERS` may name: those that need no credential beside the URL.
+    const CONFIGURABLE: [Format; 3] = [Format::Webhook, Format::Slack, Format::Discord];
+
     pub fn as_str(self) -> &'static str {
         match self {
             Format::Webhook => "webhook",
             Format::Slack => "slack",
             Format::Discord => "discord",
+            Format::Teams => "teams",
+            Format::Telegram => "telegram",
+            Format::Pagerduty => "pagerduty",
+            Format::Incidentio => "incidentio",
         }
     }
 
-    fn parse(s: &str) -> Option<Self> {
-        [Format::Webhook, Format::Slack, Format::Discord]
-            .into_iter()
-            .find(|f| f.as_str() == s)
+    /// Any format's name (`POST /subscriptions`).
+    pub fn parse(s: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|f| f.as_str() == s)
+    }
+
+    /// A format `ALERT_SUBSCRIBERS` may name (`webhook=`, `slack=`, `discord=`).
+    fn parse_configurable(s: &str) -> Option<Self> {
+        Self::CONFIGURABLE.into_iter().find(|f| f.as_str() == s)
+    }
+
+    /// Messages people read in a channel: told about alerts, incidents and storm summaries.
+    pub fn is_chat(self) -> bool {
+        matches!(
+            self,
+            Format::Slack | Format::Discord | Format::Teams | Format::Telegram
+        )
+    }
+
+    /// Paging services: told about incidents only (and a storm as one grouped page).
+    pub fn is_paging(self) -> bool {
+        matches!(self, Format::Pagerduty | Format::Incidentio)
+    }
+
+    /// Deliveries are signed with the subscriber's `whsec_` secret.
+    pub fn is_signed(self) -> bool {
+        self == Format::Webhook
     }
 
     /// The format a bare URL in `ALERT_SUBSCRIBERS` most likely wants.
@@ -80,7 +136,7 @@ pub struct Disabled {
     pub reason: String,
 }
 
-/// A subscriber as stored in the alert hub (with its signing secret).
+/// A subscriber as stored in the alert hub (with its signing secret and credentials).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Subscriber {
     pub id: SubscriberId,
@@ -94,10 +150,27 @@ pub struct Subscriber {
     /// A second secret that signs too while a secret is rotated (see [`AlsoSigning`]).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub also_signing: Option<AlsoSigning>,
+    /// What its format needs beside the URL (stored flat: `routing_key`, `token`, `chat_id`).
+    #[serde(flatten)]
+    pub settings: FormatSettings,
     pub source: Source,
     pub created_at: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub disabled: Option<Disabled>,
+}
+
+/// What a format needs beside its URL, each field absent unless the format uses it.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FormatSettings {
+    /// For `pagerduty`: the Events API v2 integration key (sent in each event's body).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub routing_key: Option<Credential>,
+    /// For `incidentio`: the alert source's token (sent as `Authorization: Bearer`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub token: Option<Credential>,
+    /// For `telegram`: the chat (`-100…`, a user id, or `@channelname`). Not a secret.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub chat_id: Option<String>,
 }
 
 /// How long a rotated-out secret keeps signing beside the new one: receivers have a day to
@@ -122,6 +195,9 @@ pub struct SubscriberView {
     pub url: String,
     pub format: Format,
     pub filter: Filter,
+    /// A `telegram` subscriber's chat (not a secret; the bot token in its URL is).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub chat_id: Option<String>,
     pub source: Source,
     pub created_at: String,
     pub enabled: bool,
@@ -154,6 +230,7 @@ impl Subscriber {
             url: redact_url(&self.url, self.format),
             format: self.format,
             filter: self.filter.clone(),
+            chat_id: self.settings.chat_id.clone(),
             source: self.source,
             created_at: self.created_at.clone(),
             enabled: self.enabled(),
@@ -164,6 +241,25 @@ impl Subscriber {
                     |ms| format_rfc3339(millis_to_nanos(ms)),
                 )
             }),
+        }
+    }
+}
+
+#[cfg(test)]
+impl Subscriber {
+    /// An enabled API subscriber with no secret, settings or filter, for tests.
+    pub(crate) fn for_tests(id: &str, format: Format, url: &str) -> Self {
+        Subscriber {
+            id: SubscriberId::parse(id).expect("a sub_ id"),
+            url: url.into(),
+            format,
+            filter: Filter::default(),
+            secret: None,
+            also_signing: None,
+            settings: FormatSettings::default(),
+            source: Source::Api,
+            created_at: "t".into(),
+            disabled: None,
         }
     }
 }
@@ -182,206 +278,45 @@ impl From<UrlError> for SubscriberError {
     }
 }
 
-/// The body of `POST /subscriptions`.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct CreateRequest {
-    pub url: String,
-    #[serde(default)]
-    pub format: Option<String>,
-    #[serde(default)]
-    pub filter: Filter,
-}
-
-/// A validated `POST /subscriptions` body, ready for the hub to give an id and a secret.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct NewSubscriber {
-    pub url: String,
-    pub format: Format,
-    pub filter: Filter,
-}
-
-/// Parses and validates a `POST /subscriptions` body. Errors name fields, never values.
-pub fn parse_create(body: &[u8], allow_loopback: bool) -> Result<NewSubscriber, SubscriberError> {
-    let req: CreateRequest = serde_json::from_slice(body).map_err(|e| {
-        SubscriberError::Invalid(match e.classify() {
-            serde_json::error::Category::Data => {
-                "expected {\"url\": string, \"format\"?: \"webhook\"|\"slack\"|\"discord\", \"filter\"?: {providers, stream_ids, codes, states}}".to_owned()
-            }
-            _ => format!("invalid JSON at line {} column {}", e.line(), e.column()),
-        })
-    })?;
-    let format = match req.format.as_deref() {
-        None => Format::Webhook,
-        Some(f) => Format::parse(f).ok_or_else(|| {
-            SubscriberError::Invalid("format must be webhook, slack or discord".into())
-        })?,
-    };
-    let url = validate_url(&req.url, allow_loopback)?;
-    req.filter.validate()?;
-    Ok(NewSubscriber {
-        url: url.into(),
-        format,
-        filter: req.filter,
-    })
-}
-
-/// What a view shows of a URL: Slack and Discord URLs are credentials (host only); other URLs
-/// lose their query string, which often carries a token.
+/// What a view shows of a URL: Slack, Discord and Teams URLs are credentials (origin only; a
+/// Teams Workflows URL carries a `sig=` signature); a Telegram URL shows `bot…` for its bot
+/// token; other URLs lose their query string, which often carries a token.
 pub fn redact_url(raw: &str, format: Format) -> String {
     let Ok(url) = TargetUrl::parse(raw) else {
         return "(invalid)".into();
     };
     let origin = url.origin();
     match format {
-        Format::Slack | Format::Discord => format!("{origin}/…"),
-        Format::Webhook if url.has_query() => format!("{origin}{}?…", url.path()),
-        Format::Webhook => format!("{origin}{}", url.path()),
+        Format::Slack | Format::Discord | Format::Teams => format!("{origin}/…"),
+        Format::Telegram => match create::telegram_bot_segment(url.path()) {
+            Some((before, after)) if !url.has_query() => format!("{origin}{before}bot…{after}"),
+            _ => format!("{origin}/…"),
+        },
+        Format::Webhook | Format::Pagerduty | Format::Incidentio if url.has_query() => {
+            format!("{origin}{}?…", url.path())
+        }
+        Format::Webhook | Format::Pagerduty | Format::Incidentio => {
+            format!("{origin}{}", url.path())
+        }
     }
-}
-
-/// The id of a subscriber declared in configuration: stable across deploys for the same URL.
-pub fn config_subscriber_id(url: &str) -> SubscriberId {
-    let digest = Sha256::digest(url.as_bytes());
-    SubscriberId::tagged("cfg_", &digest[..8])
-}
-
-/// The result of reading `ALERT_SUBSCRIBERS`.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct ConfigSubscribers {
-    pub subscribers: Vec<Subscriber>,
-    /// 1-based positions of entries that were refused, with why (no URL is echoed).
-    pub invalid: Vec<(usize, String)>,
-}
-
-/// Parses `ALERT_SUBSCRIBERS`: entries separated by commas or whitespace, each a URL or
-/// `format=URL` (`webhook=`, `slack=`, `discord=`). A bare URL's format follows its host.
-/// `webhook` entries are signed with `webhook_secret` (`ALERT_WEBHOOK_SECRET`), required for them.
-pub fn parse_config(
-    list: &str,
-    webhook_secret: Option<&str>,
-    allow_loopback: bool,
-) -> ConfigSubscribers {
-    let mut out = ConfigSubscribers::default();
-    let entries = list
-        .split(|c: char| c == ',' || c.is_whitespace())
-        .filter(|e| !e.is_empty());
-    for (i, entry) in entries.enumerate() {
-        let (format, raw) = match entry.split_once('=') {
-            Some((f, rest)) if Format::parse(f).is_some() => (Format::parse(f), rest),
-            _ => (None, entry),
-        };
-        let url = match validate_url(raw, allow_loopback) {
-            Ok(url) => url,
-            Err(e) => {
-                out.invalid
-                    .push((i + 1, SubscriberError::from(e).to_string()));
-                continue;
-            }
-        };
-        let format = format.unwrap_or_else(|| Format::guess(&url));
-        let secret = match (format, webhook_secret) {
-            (Format::Webhook, Some(s)) if SigningSecret::parse(s).is_some() => {
-                SigningSecret::parse(s)
-            }
-            (Format::Webhook, _) => {
-                out.invalid.push((
-                    i + 1,
-                    "webhook entries need ALERT_WEBHOOK_SECRET (whsec_…)".into(),
-                ));
-                continue;
-            }
-            _ => None,
-        };
-        let url = String::from(url);
-        out.subscribers.push(Subscriber {
-            id: config_subscriber_id(&url),
-            url,
-            format,
-            filter: Filter::default(),
-            secret,
-            also_signing: None,
-            source: Source::Config,
-            created_at: String::new(),
-            disabled: None,
-        });
-    }
-    out
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::ingest::event::{ProviderId, State};
 
     const SECRET: &str = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
 
-    fn gcore() -> ProviderId {
-        ProviderId::new("gcore")
-    }
-
-    #[test]
-    fn create_requests_are_validated() {
-        let s = parse_create(br#"{"url":"https://example.com/h"}"#, false).unwrap();
-        assert_eq!(s.format, Format::Webhook);
-        assert_eq!(s.filter, Filter::default());
-        let s = parse_create(
-            br#"{"url":"https://hooks.slack.com/services/x","format":"slack","filter":{"providers":["gcore"],"codes":["ERR_X"],"states":["errored","disconnected"]}}"#,
-            false,
-        )
-        .unwrap();
-        assert_eq!(s.format, Format::Slack);
-        assert_eq!(s.filter.providers, vec![gcore()]);
-        assert_eq!(s.filter.states, vec![State::Errored, State::Disconnected]);
-        let bad: [&[u8]; 8] = [
-            b"",
-            b"{",
-            b"[]",
-            br#"{"format":"webhook"}"#,
-            br#"{"url":"https://example.com","format":"email"}"#,
-            br#"{"url":"https://example.com","filter":{"providers":["youtube"]}}"#,
-            br#"{"url":"https://example.com","filter":{"colour":"red"}}"#,
-            br#"{"url":"https://example.com","extra":1}"#,
-        ];
-        for b in bad {
-            assert!(
-                parse_create(b, false).is_err(),
-                "{}",
-                String::from_utf8_lossy(b)
-            );
-        }
-        let many: Vec<String> = (0..=MAX_FILTER_ENTRIES)
-            .map(|i| format!("\"s{i}\""))
-            .collect();
-        let body = format!(
-            r#"{{"url":"https://example.com","filter":{{"stream_ids":[{}]}}}}"#,
-            many.join(",")
-        );
-        assert!(parse_create(body.as_bytes(), false).is_err());
-    }
-
-    #[test]
-    fn errors_never_echo_the_url() {
-        let secret_url = "http://hooks.example.com/T0SECRET/B0SECRET";
-        let err = parse_create(format!(r#"{{"url":"{secret_url}"}}"#).as_bytes(), false)
-            .unwrap_err()
-            .to_string();
-        assert!(!err.contains("SECRET"), "{err}");
+    fn subscriber(format: Format, url: &str) -> Subscriber {
+        Subscriber::for_tests("sub_1", format, url)
     }
 
     #[test]
     fn views_hide_secrets_and_credential_urls() {
-        let mut s = Subscriber {
-            id: SubscriberId::parse("sub_1").unwrap(),
-            url: "https://hooks.slack.com/services/T0/B0/XYZSECRET".into(),
-            format: Format::Slack,
-            filter: Filter::default(),
-            secret: None,
-            also_signing: None,
-            source: Source::Api,
-            created_at: "t".into(),
-            disabled: None,
-        };
+        let mut s = subscriber(
+            Format::Slack,
+            "https://hooks.slack.com/services/T0/B0/XYZSECRET",
+        );
         let v = serde_json::to_string(&s.view()).unwrap();
         assert!(
             !v.contains("XYZSECRET") && v.contains("https://hooks.slack.com/…"),
@@ -396,29 +331,89 @@ mod tests {
     }
 
     #[test]
-    fn config_list_guesses_formats_and_needs_a_secret_for_webhooks() {
-        let list = "https://hooks.slack.com/services/a, discord=https://example.com/d
-            https://discord.com/api/webhooks/1/t  https://example.com/h  http://example.com/x";
-        let c = parse_config(list, None, false);
-        let formats: Vec<Format> = c.subscribers.iter().map(|s| s.format).collect();
-        assert_eq!(
-            formats,
-            vec![Format::Slack, Format::Discord, Format::Discord]
+    fn views_of_the_new_formats_hide_their_credentials() {
+        let mut pd = subscriber(Format::Pagerduty, PAGERDUTY_URL);
+        pd.settings.routing_key = Credential::parse("PDKEYSECRET0123456789abcdef0123");
+        let mut io = subscriber(
+            Format::Incidentio,
+            "https://api.incident.io/v2/alert_events/http/01GW2G3V0S59R238FAHPDS1R66",
         );
-        assert_eq!(c.invalid.len(), 2);
-        assert_eq!(c.invalid[0].0, 4); // the webhook entry without ALERT_WEBHOOK_SECRET
-        assert_eq!(c.invalid[1].0, 5); // plain http
-        assert_eq!(c.invalid[1].1, "url: must be https");
-        let c = parse_config("https://example.com/h", Some(SECRET), false);
-        assert_eq!(
-            c.subscribers[0].secret.as_ref().map(SigningSecret::expose),
-            Some(SECRET)
+        io.settings.token = Credential::parse("IOTOKENSECRET");
+        let teams = subscriber(
+            Format::Teams,
+            "https://prod-12.westus.logic.azure.com:443/workflows/abc/triggers/manual/paths/invoke?api-version=2016-06-01&sp=%2Ftriggers%2Fmanual%2Frun&sv=1.0&sig=TEAMSSIGSECRET",
         );
-        assert_eq!(c.subscribers[0].source, Source::Config);
-        // Ids are stable for the same URL.
-        let again = parse_config("https://example.com/h", Some(SECRET), false);
-        assert_eq!(c.subscribers[0].id, again.subscribers[0].id);
-        assert!(c.subscribers[0].id.as_str().starts_with("sub_cfg_"));
-        assert_eq!(parse_config("", None, false), ConfigSubscribers::default());
+        let mut tg = subscriber(
+            Format::Telegram,
+            "https://api.telegram.org/bot123456:TGTOKENSECRET/sendMessage",
+        );
+        tg.settings.chat_id = Some("-1001234567890".into());
+        let cases = [
+            (&pd, "https://events.pagerduty.com/v2/enqueue"),
+            (
+                &io,
+                "https://api.incident.io/v2/alert_events/http/01GW2G3V0S59R238FAHPDS1R66",
+            ),
+            (&teams, "https://prod-12.westus.logic.azure.com/…"),
+            (&tg, "https://api.telegram.org/bot…/sendMessage"),
+        ];
+        for (s, shown) in cases {
+            let v = serde_json::to_value(s.view()).unwrap();
+            assert_eq!(v["url"], shown, "{v}");
+            let text = v.to_string();
+            assert!(!text.contains("SECRET"), "{text}");
+            assert!(v.get("routing_key").is_none() && v.get("token").is_none());
+            let debug = format!("{s:?}");
+            assert!(!debug.contains("PDKEYSECRET") && !debug.contains("IOTOKENSECRET"));
+        }
+        assert_eq!(
+            serde_json::to_value(tg.view()).unwrap()["chat_id"],
+            "-1001234567890"
+        );
+        // A stand-in's URL keeps its own prefix; an odd Telegram URL shows its origin only.
+        assert_eq!(
+            redact_url(
+                "http://127.0.0.1:8787/tg/bot1:SECRET/sendMessage",
+                Format::Telegram
+            ),
+            "http://127.0.0.1:8787/tg/bot…/sendMessage"
+        );
+        assert_eq!(
+            redact_url("https://example.com/x?bot=1", Format::Telegram),
+            "https://example.com/…"
+        );
+    }
+
+    #[test]
+    fn subscribers_stored_before_credentials_read_and_write_back_identically() {
+        let stored = r#"{"id":"sub_1","url":"https://hooks.slack.com/services/T0/B0/x","format":"slack","filter":{"providers":["gcore"]},"source":"api","created_at":"2024-07-09T18:07:54Z"}"#;
+        let s: Subscriber = serde_json::from_str(stored).unwrap();
+        assert_eq!(s.settings, FormatSettings::default());
+        assert_eq!(serde_json::to_string(&s).unwrap(), stored);
+    }
+
+    #[test]
+    fn format_names_and_families() {
+        for f in Format::ALL {
+            assert_eq!(Format::parse(f.as_str()), Some(f));
+            assert_eq!(serde_json::to_value(f).unwrap(), f.as_str());
+            assert!(!(f.is_chat() && f.is_paging()));
+            assert_eq!(f == Format::Webhook, !f.is_chat() && !f.is_paging());
+        }
+        let chat: Vec<Format> = Format::ALL.into_iter().filter(|f| f.is_chat()).collect();
+        assert_eq!(
+            chat,
+            [
+                Format::Slack,
+                Format::Discord,
+                Format::Teams,
+                Format::Telegram
+            ]
+        );
+        let paging: Vec<Format> = Format::ALL.into_iter().filter(|f| f.is_paging()).collect();
+        assert_eq!(paging, [Format::Pagerduty, Format::Incidentio]);
+        assert_eq!(Format::parse("email"), None);
+        assert_eq!(Format::parse_configurable("teams"), None);
+        assert_eq!(Format::parse_configurable("discord"), Some(Format::Discord));
     }
 }

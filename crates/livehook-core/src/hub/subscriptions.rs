@@ -16,7 +16,7 @@ use super::state::Hub;
 use super::store::list_json;
 use crate::alerts::secret::{SigningSecret, SECRET_BYTES};
 use crate::alerts::subscriber::{
-    AlsoSigning, Disabled, Format, NewSubscriber, Source, Subscriber, ROTATION_OVERLAP_MS,
+    AlsoSigning, Disabled, NewSubscriber, Subscriber, ROTATION_OVERLAP_MS,
 };
 use crate::ids::SubscriberId;
 use crate::ingest::event::State;
@@ -91,21 +91,13 @@ impl<S: Store, E: Effects> Hub<S, E> {
         let mut id_bytes = [0u8; ID_BYTES];
         self.fx.random(&mut id_bytes)?;
         let id = SubscriberId::from_bytes(&id_bytes);
-        let secret = match new.format {
-            Format::Webhook => Some(self.new_secret()?),
-            Format::Slack | Format::Discord => None,
+        let secret = if new.format.is_signed() {
+            Some(self.new_secret()?)
+        } else {
+            None
         };
-        let sub = Subscriber {
-            id: id.clone(),
-            url: new.url,
-            format: new.format,
-            filter: new.filter,
-            secret: secret.clone(),
-            also_signing: None,
-            source: Source::Api,
-            created_at: format_rfc3339(millis_to_nanos(self.fx.now_ms())),
-            disabled: None,
-        };
+        let created_at = format_rfc3339(millis_to_nanos(self.fx.now_ms()));
+        let sub = new.into_subscriber(id.clone(), secret.clone(), created_at);
         self.store
             .put_all(vec![(keys::subscriber(&id), Stored::json(&sub)?)])
             .await?;

@@ -1,11 +1,16 @@
-//! Which alerts a subscriber wants ([`Filter`]): by provider, stream, error code and state, and
-//! whether warnings too. A field with no entries matches anything in that field; with no
-//! `states` a filter matches errored alerts only. A filter names only registered providers.
+//! Which alerts and incidents a subscriber wants ([`Filter`]): by provider, stream, error code
+//! and state, whether warnings too, and which causes of incident. A field with no entries
+//! matches anything in that field; with no `states` a filter matches errored alerts only, with
+//! no `causes` errored incidents only. A filter names only registered providers.
+//!
+//! An incident matches `codes` by its newest error's code; an `offline` incident has no code,
+//! so a filter with `codes` never matches one (ask for `causes: ["offline"]` without `codes`).
 
 use serde::{Deserialize, Serialize};
 
 use super::SubscriberError;
 use crate::alerts::alert::Alert;
+use crate::incidents::{Cause, Incident};
 use crate::ingest::event::{ProviderId, State, MAX_STREAM_ID_LEN};
 use crate::ingest::providers;
 
@@ -30,6 +35,9 @@ pub struct Filter {
     /// Unset: wanted whenever errors are.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub warnings: Option<bool>,
+    /// Causes of incident to be told about; empty means `["errored"]`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub causes: Vec<Cause>,
 }
 
 impl Filter {
@@ -44,6 +52,21 @@ impl Filter {
     pub fn wants_warnings(&self) -> bool {
         self.warnings
             .unwrap_or_else(|| self.wants_state(State::Errored))
+    }
+
+    pub fn wants_cause(&self, cause: Cause) -> bool {
+        if self.causes.is_empty() {
+            cause == Cause::Errored
+        } else {
+            self.causes.contains(&cause)
+        }
+    }
+
+    /// Whether this incident is for this subscriber: its cause, provider, stream, and its
+    /// newest error's code (none for an `offline` incident, which `codes` therefore excludes).
+    pub fn matches_incident(&self, i: &Incident) -> bool {
+        self.wants_cause(i.cause)
+            && self.matches_where(i.provider, &i.stream_id, i.code().unwrap_or(""))
     }
 
     /// Whether this alert is for this subscriber.
@@ -72,6 +95,7 @@ impl Filter {
             ("stream_ids", self.stream_ids.len()),
             ("codes", self.codes.len()),
             ("states", self.states.len()),
+            ("causes", self.causes.len()),
         ]
         .into_iter()
         .find(|(_, n)| *n > MAX_FILTER_ENTRIES);
@@ -130,6 +154,7 @@ mod tests {
             codes: vec!["ERR_GOP_OUT_OF_RANGE".into()],
             states: vec![State::Errored, State::Disconnected],
             warnings: None,
+            causes: Vec::new(),
         };
         assert!(f.matches(cloudflare(), "in1", State::Errored, "ERR_GOP_OUT_OF_RANGE"));
         assert!(!f.matches(
@@ -177,5 +202,80 @@ mod tests {
             ..Filter::default()
         };
         assert!(!other_stream.matches_alert(&warning));
+    }
+
+    fn incident(cause: Cause, code: Option<&str>) -> Incident {
+        let key = crate::ingest::event::StreamKey::new(
+            cloudflare(),
+            crate::ingest::event::Kind::LiveInput,
+            "in1",
+        )
+        .unwrap();
+        let mut i = Incident::open(&key, None, cause, 5, "e1");
+        i.error = code.map(|c| crate::ingest::event::ErrorInfo {
+            code: c.into(),
+            message: "m".into(),
+            hint: String::new(),
+        });
+        i
+    }
+
+    #[test]
+    fn incidents_match_by_cause_where_and_newest_code() {
+        let errored = incident(Cause::Errored, Some("ERR_GOP_OUT_OF_RANGE"));
+        let offline = incident(Cause::Offline, None);
+        let warning = incident(Cause::Warning, Some("Starvation Start"));
+        let any = Filter::default();
+        assert!(any.matches_incident(&errored));
+        assert!(!any.matches_incident(&offline) && !any.matches_incident(&warning));
+        let all = Filter {
+            causes: Cause::ALL.to_vec(),
+            ..Filter::default()
+        };
+        assert!([&errored, &offline, &warning]
+            .iter()
+            .all(|i| all.matches_incident(i)));
+        let coded = Filter {
+            codes: vec!["ERR_GOP_OUT_OF_RANGE".into()],
+            ..all.clone()
+        };
+        assert!(coded.matches_incident(&errored));
+        // An offline incident has no code: a filter with codes never matches it.
+        assert!(!coded.matches_incident(&offline));
+        assert!(!coded.matches_incident(&warning));
+        let elsewhere = Filter {
+            providers: vec![gcore()],
+            ..all.clone()
+        };
+        assert!(!elsewhere.matches_incident(&errored));
+        let other_stream = Filter {
+            stream_ids: vec!["in2".into()],
+            ..all
+        };
+        assert!(!other_stream.matches_incident(&errored));
+        assert!(Filter {
+            causes: vec![Cause::Offline],
+            ..Filter::default()
+        }
+        .wants_cause(Cause::Offline));
+    }
+
+    #[test]
+    fn filters_without_causes_store_as_before() {
+        let f = Filter {
+            providers: vec![gcore()],
+            ..Filter::default()
+        };
+        assert_eq!(
+            serde_json::to_string(&f).unwrap(),
+            r#"{"providers":["gcore"]}"#
+        );
+        let with: Filter = serde_json::from_str(r#"{"causes":["offline","errored"]}"#).unwrap();
+        assert_eq!(with.causes, vec![Cause::Offline, Cause::Errored]);
+        let too_many = Filter {
+            causes: vec![Cause::Errored; MAX_FILTER_ENTRIES + 1],
+            ..Filter::default()
+        };
+        assert!(too_many.validate().is_err());
     }
 }

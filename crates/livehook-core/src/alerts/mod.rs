@@ -13,7 +13,6 @@ pub mod alert;
 pub mod credential;
 pub mod delivery;
 pub mod notice;
-pub mod notice_render_stub;
 pub mod record;
 pub mod render;
 pub mod schedule;

@@ -223,6 +223,7 @@ fn a_storm_sends_chat_one_summary_per_window_and_pages_once_while_webhooks_get_e
         &h,
         r#"{"url":"https://hooks.slack.com/services/x","format":"slack"}"#,
     );
+    let pd = create(&h, r#"{"format":"pagerduty","routing_key":"R0UTINGKEY"}"#);
     let mut opened = Vec::new();
     for n in 0..10 {
         h.fx.now_ms.set(T0 + n * 1000);
@@ -245,8 +246,18 @@ fn a_storm_sends_chat_one_summary_per_window_and_pages_once_while_webhooks_get_e
         10,
         "every incident has its own notice for the webhook"
     );
-    let with_chat = own.iter().filter(|n| n.deliveries.len() == 2).count();
-    assert_eq!(with_chat, 3, "the first three reach chat one by one");
+    let with_chat = own.iter().filter(|n| n.deliveries.len() == 3).count();
+    assert_eq!(
+        with_chat, 3,
+        "the first three reach chat and paging one by one"
+    );
+    let pages: Vec<&NoticeRecord> = all
+        .iter()
+        .filter(|n| matches!(&n.subject, Subject::Storm(s) if s.message == StormMessage::Group))
+        .collect();
+    assert_eq!(pages.len(), 1, "one grouped page for the rest");
+    assert_eq!(pages[0].deliveries.len(), 1);
+    assert_eq!(pages[0].deliveries[0].subscriber_id, pd.subscriber.id);
     let summaries: Vec<&NoticeRecord> = all
         .iter()
         .filter(|n| matches!(&n.subject, Subject::Storm(s) if s.message == StormMessage::Summary))
@@ -289,7 +300,23 @@ fn a_storm_sends_chat_one_summary_per_window_and_pages_once_while_webhooks_get_e
         .filter(|n| n.event == ChangeKind::Resolved && matches!(n.subject, Subject::Storm(_)))
         .collect();
     assert_eq!(over.len(), 1);
-    assert_eq!(over[0].deliveries.len(), 1, "chat hears the storm is over");
+    assert_eq!(
+        over[0].deliveries.len(),
+        2,
+        "chat hears the storm is over, and the grouped page resolves"
+    );
+    // Sent now: the grouped page's resolve carries its dedup key.
+    h.fx.now_ms.set(T0 + 200_000);
+    block_on(h.run_due());
+    let sent = h.fx.sent.borrow();
+    let resolve = sent
+        .iter()
+        .find(|o| o.body.contains(r#""event_action":"resolve""#))
+        .expect("the group's resolve");
+    let Subject::Storm(group) = &pages[0].subject else {
+        unreachable!()
+    };
+    assert!(resolve.body.contains(group.id.as_str()));
 }
 
 #[test]

@@ -87,7 +87,7 @@ fn count_code(codes: &mut Vec<CodeCount>, code: String) {
 fn hears(format: Format, change: ChangeKind) -> bool {
     match change {
         ChangeKind::Opened | ChangeKind::Resolved => true,
-        ChangeKind::Acknowledged => matches!(format.as_str(), "webhook" | "pagerduty"),
+        ChangeKind::Acknowledged => matches!(format, Format::Webhook | Format::Pagerduty),
         ChangeKind::Joined => false,
     }
 }

@@ -1,7 +1,8 @@
 //! Which alerts and incidents a subscriber wants ([`Filter`]): by provider, stream, error code
 //! and state, whether warnings too, and which causes of incident. A field with no entries
 //! matches anything in that field; with no `states` a filter matches errored alerts only, with
-//! no `causes` errored incidents only. A filter names only registered providers.
+//! no `causes` errored incidents only (none if `states` leaves `errored` out). A filter names
+//! only registered providers.
 //!
 //! An incident matches `codes` by its newest error's code; an `offline` incident has no code,
 //! so a filter with `codes` never matches one (ask for `causes: ["offline"]` without `codes`).
@@ -56,7 +57,9 @@ impl Filter {
 
     pub fn wants_cause(&self, cause: Cause) -> bool {
         if self.causes.is_empty() {
-            cause == Cause::Errored
+            // The default follows the subscriber's wish about errors: a `states` list that
+            // leaves `errored` out asked for no error incidents either.
+            cause == Cause::Errored && self.wants_state(State::Errored)
         } else {
             self.causes.contains(&cause)
         }
@@ -258,6 +261,17 @@ mod tests {
             ..Filter::default()
         }
         .wants_cause(Cause::Offline));
+        // Asked for disconnects only: no error incidents by default, unless asked for.
+        let disconnects = Filter {
+            states: vec![State::Disconnected],
+            ..Filter::default()
+        };
+        assert!(!disconnects.matches_incident(&errored));
+        let and_errors = Filter {
+            causes: vec![Cause::Errored],
+            ..disconnects
+        };
+        assert!(and_errors.matches_incident(&errored));
     }
 
     #[test]

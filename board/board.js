@@ -90,6 +90,17 @@ function lasting(ms) {
 /** A duration that runs from `fromMs` (the one-second tick keeps it current). */
 const running = (fromMs) => el("span", { class: "duration", "data-from": fromMs }, lasting(Date.now() - fromMs));
 
+/** A time of day (with the date when not today), the exact RFC 3339 value on hover. */
+function clock(iso) {
+  const t = new Date(Date.parse(iso));
+  if (Number.isNaN(t.getTime())) return el("time", { datetime: iso }, iso);
+  const today = t.toDateString() === new Date().toDateString();
+  const text = today
+    ? t.toLocaleTimeString(undefined, { timeStyle: "medium" })
+    : t.toLocaleString(undefined, { dateStyle: "short", timeStyle: "short" });
+  return el("time", { datetime: iso, title: iso }, text);
+}
+
 const badge = (state) => el("span", { class: `badge s-${state}` }, state ?? "—");
 
 /** What is wrong with a stream: its error's code and hint, else a warning in force. */
@@ -262,7 +273,7 @@ function connectFeed() {
     setTimeout(() => {
       if (!token) return;
       loadStreams().catch(() => {});
-      loadIncidents();
+      loadIncidents().catch(() => {});
     }, CATCH_UP_MS);
   });
   socket.addEventListener("message", (e) => {
@@ -313,7 +324,8 @@ function takeIncident(inc) {
 }
 
 /** Every open and acknowledged incident. One that the list no longer has leaves, unless the
- * feed told of it while the list was read. */
+ * feed told of it while the list was read. A failure is shown in the section; a refused token
+ * is thrown (the caller signs out). */
 async function loadIncidents() {
   const started = performance.now();
   const found = [];
@@ -328,7 +340,8 @@ async function loadIncidents() {
       } while (cursor && ++pages < INCIDENT_PAGES);
     }
   } catch (err) {
-    if (!(err instanceof Unauthorized)) $("incidents-error").textContent = `${LOAD_FAILED}${err.message}`;
+    if (err instanceof Unauthorized) throw err;
+    $("incidents-error").textContent = `${LOAD_FAILED}${err.message}`;
     return;
   }
   if ($("incidents-error").textContent.startsWith(LOAD_FAILED)) $("incidents-error").textContent = "";
@@ -351,7 +364,8 @@ function renderIncidents() {
   let lostFocus = false;
   for (const [id, li] of incidentRows) {
     if (keep.has(id)) continue;
-    if (li.contains(focused)) lostFocus = true;
+    // A row whose button was pressed (disabled meanwhile, which can drop the focus) counts too.
+    if (li.contains(focused) || (li.dataset.busy && focused === document.body)) lostFocus = true;
     li.remove();
     incidentRows.delete(id);
   }
@@ -412,8 +426,8 @@ function fillIncident(li, inc) {
       inc.repeat_count ? el("span", { class: "muted" }, ` · repeated ${inc.repeat_count} time(s)`) : null,
       inc.error.hint ? el("span", { class: "hint" }, inc.error.hint) : null)
     : el("span", { class: "muted" }, inc.cause === "offline" ? "Off air since then, past the grace period." : ""));
-  since.replaceChildren(el("span", { class: "muted" }, "since ", when(inc.opened_at)),
-    el("span", { class: "for" }, "for ", running(inc.opened_at_ms)));
+  since.replaceChildren(el("span", { class: "for" }, "for ", running(inc.opened_at_ms)),
+    el("span", { class: "muted" }, "since ", clock(inc.opened_at)));
   actions.querySelector(".ack").hidden = acked;
 }
 
@@ -424,6 +438,7 @@ async function act(id, verb) {
   const what = inc ? inc.stream_id : id;
   const buttons = li ? [...li.querySelectorAll(".inc-actions button")] : [];
   for (const b of buttons) b.disabled = true;
+  if (li) li.dataset.busy = "1";
   $("incidents-error").textContent = "";
   try {
     const detail = await api(`/incidents/${encodeURIComponent(id)}/${verb}`, { method: "POST" });
@@ -435,9 +450,10 @@ async function act(id, verb) {
     $("incidents-error").textContent = err instanceof Unauthorized
       ? failure(err) : `Could not ${verb} the incident of ${what}: ${err.message}${err.status ? ` (${err.status})` : ""}.`;
     // 409: resolved meanwhile; the list says so.
-    if (err.status === 409) loadIncidents();
+    if (err.status === 409) loadIncidents().catch(() => {});
   } finally {
     for (const b of buttons) b.disabled = false;
+    if (li) delete li.dataset.busy;
   }
 }
 
@@ -605,8 +621,8 @@ async function start() {
   $("signout").hidden = false;
   $("feed").hidden = false;
   $("feed").textContent = "connecting…";
-  loadIncidents(); // the board's first question, beside the (possibly long) stream listing
   try {
+    await loadIncidents(); // the board's first question, before the (possibly long) stream listing
     await loadStreams();
   } catch (err) {
     return signOut(err instanceof Unauthorized
@@ -667,10 +683,14 @@ setInterval(() => {
   if (socket && socket.readyState === WebSocket.OPEN) socket.send("ping");
 }, 15000);
 setInterval(() => { if (token) loadTraffic(); }, 60000);
+// Running durations: checked four times a second, so each turns over within 250 ms of its second.
 setInterval(() => {
   const now = Date.now();
-  for (const node of document.querySelectorAll(".duration[data-from]")) node.textContent = lasting(now - Number(node.dataset.from));
-}, 1000);
+  for (const node of document.querySelectorAll(".duration[data-from]")) {
+    const text = lasting(now - Number(node.dataset.from));
+    if (node.textContent !== text) node.textContent = text;
+  }
+}, 250);
 
 if (token) start();
 else $("token").focus();

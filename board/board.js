@@ -87,7 +87,7 @@ function lasting(ms) {
   return `${Math.floor(s / 86400)} d ${Math.floor((s % 86400) / 3600)} h`;
 }
 
-/** A duration that runs from `fromMs` (the one-second tick keeps it current). */
+/** A duration that runs from `fromMs` (the quarter-second tick at the end keeps it current). */
 const running = (fromMs) => el("span", { class: "duration", "data-from": fromMs }, lasting(Date.now() - fromMs));
 
 /** A time of day (with the date when not today), the exact RFC 3339 value on hover. */
@@ -644,6 +644,7 @@ function signOut(message = "") {
   resolvedIds.clear();
   incidentRows.clear();
   incidentsLoaded = false;
+  incidentsShowing = INCIDENTS_SHOW;
   $("incident-list").replaceChildren();
   $("incidents-count").textContent = "";
   $("incidents-error").textContent = "";

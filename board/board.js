@@ -1,12 +1,16 @@
 // livehook's status board. Reads the API with the token kept in sessionStorage (never in the
-// URL), lists every stream from GET /streams, and follows GET /alerts/live (a WebSocket) for
-// state changes and alerts. Every provider-supplied string is put in the page as text
-// (textContent / text nodes), never as HTML.
+// URL), lists the unresolved incidents from GET /incidents and every stream from GET /streams,
+// and follows GET /alerts/live (a WebSocket) for state changes, alerts and incident changes.
+// Every provider-supplied string is put in the page as text (textContent / text nodes), never
+// as HTML.
 
 const TOKEN_KEY = "livehook.token";
 const PAGE = 100;
 const SHOW = 1000; // rows drawn at a time: filters and search still cover every stream
 const CATCH_UP_MS = 1500; // after the feed opens: livehook_core::live::LIVE_RECHECK_MS and a margin
+const INCIDENT_PAGES = 25; // per state: 5 000 unresolved incidents at most, 200 a page
+const INCIDENTS_SHOW = 50; // incident rows drawn at a time; the rest a click away
+const LOAD_FAILED = "Could not load the incidents: ";
 const STATES = ["live", "connected", "errored", "disconnected", "idle", "created", "paused",
   "finished", "processing", "viewable", "ready", "disabled", "deleted"];
 
@@ -18,6 +22,11 @@ let socket = null;
 let selected = null;
 let reconnectDelay = 1000;
 let showing = SHOW;
+const incidents = new Map(); // incident id → { incident, at }: the unresolved ones
+const resolvedIds = new Set(); // seen resolved: a list read in flight never brings them back
+const incidentRows = new Map(); // incident id → its <li>
+let incidentsShowing = INCIDENTS_SHOW;
+let incidentsLoaded = false;
 
 /** An element with attributes and children (strings become text nodes). */
 function el(tag, attrs = {}, ...children) {
@@ -45,7 +54,7 @@ async function api(path, init = {}) {
   });
   if (res.status === 401) throw new Unauthorized();
   const body = await res.json().catch(() => ({}));
-  if (!res.ok) throw new Error(body.message || `HTTP ${res.status}`);
+  if (!res.ok) throw Object.assign(new Error(body.message || `HTTP ${res.status}`), { status: res.status });
   return body;
 }
 
@@ -66,6 +75,29 @@ function ago(iso) {
 function when(iso) {
   const t = Date.parse(iso);
   const text = Number.isNaN(t) ? iso : new Date(t).toLocaleString(undefined, { dateStyle: "short", timeStyle: "medium" });
+  return el("time", { datetime: iso, title: iso }, text);
+}
+
+/** A length of time as `12 s`, `4 m 12 s`, `3 h 5 m` or `2 d 4 h`. */
+function lasting(ms) {
+  const s = Math.max(0, Math.floor(ms / 1000));
+  if (s < 60) return `${s} s`;
+  if (s < 3600) return `${Math.floor(s / 60)} m ${s % 60} s`;
+  if (s < 86400) return `${Math.floor(s / 3600)} h ${Math.floor((s % 3600) / 60)} m`;
+  return `${Math.floor(s / 86400)} d ${Math.floor((s % 86400) / 3600)} h`;
+}
+
+/** A duration that runs from `fromMs` (the quarter-second tick at the end keeps it current). */
+const running = (fromMs) => el("span", { class: "duration", "data-from": fromMs }, lasting(Date.now() - fromMs));
+
+/** A time of day (with the date when not today), the exact RFC 3339 value on hover. */
+function clock(iso) {
+  const t = new Date(Date.parse(iso));
+  if (Number.isNaN(t.getTime())) return el("time", { datetime: iso }, iso);
+  const today = t.toDateString() === new Date().toDateString();
+  const text = today
+    ? t.toLocaleTimeString(undefined, { timeStyle: "medium" })
+    : t.toLocaleString(undefined, { dateStyle: "short", timeStyle: "short" });
   return el("time", { datetime: iso, title: iso }, text);
 }
 
@@ -238,7 +270,11 @@ function connectFeed() {
     // Stream objects learn that someone watches within a second (they stop asking the hub while
     // nobody does), and the list was read before the feed opened: read it once more after that,
     // so no change of those moments is missing.
-    setTimeout(() => { if (token) loadStreams().catch(() => {}); }, CATCH_UP_MS);
+    setTimeout(() => {
+      if (!token) return;
+      loadStreams().catch(() => {});
+      loadIncidents().catch(() => {});
+    }, CATCH_UP_MS);
   });
   socket.addEventListener("message", (e) => {
     if (e.data === "pong") return;
@@ -247,6 +283,10 @@ function connectFeed() {
     if (msg.type === "stream" && msg.record) {
       upsert(msg.record, msg.version, true);
       renderCounts();
+    } else if (msg.type === "incident" && msg.incident) {
+      takeIncident(msg.incident);
+      renderIncidents();
+      if (selected === keyOf(msg.incident)) loadStreamIncidents(msg.incident);
     } else if (msg.type === "alert" && selected && msg.alert && keyOf(msg.alert) === selected) {
       loadAlerts(streams.get(selected).record);
     }
@@ -258,6 +298,182 @@ function connectFeed() {
     setTimeout(connectFeed, reconnectDelay);
     reconnectDelay = Math.min(reconnectDelay * 2, 30000);
   });
+}
+
+// ---- Incidents: the unresolved ones at the top, kept current by the live feed ----
+
+/** Takes an incident from a list, an answer or the feed. A resolved one leaves for good; an
+ * acknowledgement is never undone by an older copy; the copy with more joined errors wins. */
+function takeIncident(inc) {
+  if (resolvedIds.has(inc.id)) return;
+  if (inc.state === "resolved") {
+    resolvedIds.add(inc.id);
+    incidents.delete(inc.id);
+    return;
+  }
+  const old = incidents.get(inc.id)?.incident;
+  let next = inc;
+  if (old) {
+    next = { ...(inc.repeat_count >= old.repeat_count ? inc : old) };
+    if (old.state === "acknowledged" || inc.state === "acknowledged") {
+      next.state = "acknowledged";
+      next.acknowledged_at = inc.acknowledged_at ?? old.acknowledged_at;
+    }
+  }
+  incidents.set(inc.id, { incident: next, at: performance.now() });
+}
+
+/** Every open and acknowledged incident. One that the list no longer has leaves, unless the
+ * feed told of it while the list was read. A failure is shown in the section; a refused token
+ * is thrown (the caller signs out). */
+async function loadIncidents() {
+  const started = performance.now();
+  const found = [];
+  try {
+    for (const state of ["open", "acknowledged"]) {
+      let cursor = "";
+      let pages = 0;
+      do {
+        const page = await api(`/incidents?state=${state}&limit=200${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ""}`);
+        found.push(...page.incidents);
+        cursor = page.cursor;
+      } while (cursor && ++pages < INCIDENT_PAGES);
+    }
+  } catch (err) {
+    if (err instanceof Unauthorized) throw err;
+    $("incidents-error").textContent = `${LOAD_FAILED}${err.message}`;
+    return;
+  }
+  if ($("incidents-error").textContent.startsWith(LOAD_FAILED)) $("incidents-error").textContent = "";
+  const listed = new Set(found.map((i) => i.id));
+  for (const [id, entry] of incidents) if (!listed.has(id) && entry.at < started) incidents.delete(id);
+  for (const inc of found) takeIncident(inc);
+  incidentsLoaded = true;
+  renderIncidents();
+}
+
+/** The incident rows, newest first; rows are kept and updated in place, so a live change never
+ * takes the focus away from a button. */
+function renderIncidents() {
+  const list = $("incident-list");
+  const sorted = [...incidents.values()].map((e) => e.incident)
+    .sort((a, b) => b.opened_at_ms - a.opened_at_ms || (a.id < b.id ? -1 : 1));
+  const shown = sorted.slice(0, incidentsShowing);
+  const keep = new Set(shown.map((i) => i.id));
+  const focused = document.activeElement;
+  let lostFocus = false;
+  for (const [id, li] of incidentRows) {
+    if (keep.has(id)) continue;
+    // A row whose button was pressed (disabled meanwhile, which can drop the focus) counts too.
+    if (li.contains(focused) || (li.dataset.busy && focused === document.body)) lostFocus = true;
+    li.remove();
+    incidentRows.delete(id);
+  }
+  let prev = null;
+  for (const inc of shown) {
+    let li = incidentRows.get(inc.id);
+    if (!li) {
+      li = incidentRow(inc);
+      incidentRows.set(inc.id, li);
+    }
+    fillIncident(li, inc);
+    const at = prev ? prev.nextSibling : list.firstChild;
+    if (at !== li) list.insertBefore(li, at);
+    prev = li;
+  }
+  if (lostFocus) (list.querySelector(".incident button") ?? $("incidents-title")).focus();
+  const acked = sorted.filter((i) => i.state === "acknowledged").length;
+  $("incidents-count").textContent = sorted.length
+    ? `${sorted.length}${acked ? ` · ${acked} acknowledged` : ""}` : "";
+  $("incidents-empty").hidden = !incidentsLoaded || sorted.length > 0;
+  const more = $("incidents-more");
+  more.hidden = sorted.length <= incidentsShowing;
+  more.textContent = `Show all ${sorted.length} incidents (${sorted.length - incidentsShowing} not shown)`;
+}
+
+/** A row's fixed parts: the stream and the two buttons. `fillIncident` writes the rest. */
+function incidentRow(inc) {
+  const key = keyOf(inc);
+  const where = `${inc.provider} · ${inc.kind.replace("_", " ")}`;
+  const ack = el("button", { type: "button", class: "ack", "aria-label": `Acknowledge the incident of ${inc.stream_id}`,
+    onclick: () => act(inc.id, "acknowledge") }, "Acknowledge");
+  const resolve = el("button", { type: "button", class: "resolve", "aria-label": `Resolve the incident of ${inc.stream_id}`,
+    onclick: () => act(inc.id, "resolve") }, "Resolve");
+  return el("li", { class: "incident", "data-id": inc.id, "data-key": key },
+    el("span", { class: "inc-cause" }),
+    el("span", { class: "inc-stream" },
+      el("button", { type: "button", class: "link id", "aria-label": `Details of ${inc.stream_id}, ${where}`,
+        onclick: () => openDetails(key, inc) }, inc.stream_id),
+      el("span", { class: "name" }),
+      el("span", { class: "where" }, where)),
+    el("span", { class: "problem" }),
+    el("span", { class: "inc-since" }),
+    el("span", { class: "inc-actions" }, ack, resolve));
+}
+
+function fillIncident(li, inc) {
+  const acked = inc.state === "acknowledged";
+  li.classList.toggle("acked", acked);
+  li.dataset.state = inc.state;
+  li.dataset.cause = inc.cause;
+  const [cause, stream, problemCell, since, actions] = li.children;
+  // `el` leaves out the parts that do not apply (replaceChildren would write "null").
+  cause.replaceChildren(el("span", {}, el("span", { class: `badge c-${inc.cause}` }, inc.cause)),
+    el("span", { class: "acked-tag", hidden: !acked, title: inc.acknowledged_at ? `acknowledged ${inc.acknowledged_at}` : null }, "✓ acknowledged"));
+  stream.querySelector(".name").textContent = inc.name ?? "";
+  problemCell.replaceChildren(inc.error
+    ? el("span", {}, el("b", { class: inc.cause === "warning" ? "warn" : null }, inc.error.code), " ", inc.error.message,
+      inc.repeat_count ? el("span", { class: "muted" }, ` · repeated ${inc.repeat_count} time(s)`) : null,
+      inc.error.hint ? el("span", { class: "hint" }, inc.error.hint) : null)
+    : el("span", { class: "muted" }, inc.cause === "offline" ? "Off air since then, past the grace period." : ""));
+  since.replaceChildren(el("span", { class: "for" }, "for ", running(inc.opened_at_ms)),
+    el("span", { class: "muted" }, "since ", clock(inc.opened_at)));
+  actions.querySelector(".ack").hidden = acked;
+}
+
+/** Acknowledges or resolves one incident; the answer updates its row at once. */
+async function act(id, verb) {
+  const li = incidentRows.get(id);
+  const inc = incidents.get(id)?.incident;
+  const what = inc ? inc.stream_id : id;
+  const buttons = li ? [...li.querySelectorAll(".inc-actions button")] : [];
+  for (const b of buttons) b.disabled = true;
+  if (li) li.dataset.busy = "1";
+  $("incidents-error").textContent = "";
+  try {
+    const detail = await api(`/incidents/${encodeURIComponent(id)}/${verb}`, { method: "POST" });
+    takeIncident(detail);
+    renderIncidents();
+    $("incidents-status").textContent = `${verb === "resolve" ? "Resolved" : "Acknowledged"} the incident of ${what}.`;
+    if (selected === keyOf(detail)) loadStreamIncidents(detail);
+  } catch (err) {
+    $("incidents-error").textContent = err instanceof Unauthorized
+      ? failure(err) : `Could not ${verb} the incident of ${what}: ${err.message}${err.status ? ` (${err.status})` : ""}.`;
+    // 409: resolved meanwhile; the list says so.
+    if (err.status === 409) loadIncidents().catch(() => {});
+  } finally {
+    for (const b of buttons) b.disabled = false;
+    if (li) delete li.dataset.busy;
+  }
+}
+
+/** One stream's incidents in its details, newest first. */
+async function loadStreamIncidents(r) {
+  const key = keyOf(r);
+  try {
+    const page = await api(`/incidents?stream=${encodeURIComponent(key)}&limit=20`);
+    if (selected !== key) return;
+    $("stream-incidents").replaceChildren(...(page.incidents.length ? page.incidents.map((i) => el("li", { "data-id": i.id, "data-state": i.state },
+      el("span", {}, el("span", { class: `badge c-${i.cause}` }, i.cause)),
+      el("span", { class: `i-${i.state}` }, i.state, i.resolved_by ? ` (${i.resolved_by === "manual" ? "by hand" : "by recovery"})` : ""),
+      el("span", {}, "opened ", when(i.opened_at)),
+      el("span", {}, i.duration_ms !== null && i.duration_ms !== undefined
+        ? `lasted ${lasting(i.duration_ms)}` : ["for ", running(i.opened_at_ms)]),
+      el("span", { class: "type" }, i.error ? [el("b", { class: i.cause === "warning" ? "warn" : null }, i.error.code), " ", i.error.message] : ""),
+    )) : [el("li", { class: "muted" }, "No incidents for this stream.")]));
+  } catch (err) {
+    if (selected === key) $("stream-incidents").replaceChildren(el("li", { class: "error" }, failure(err)));
+  }
 }
 
 function showRecord(r) {
@@ -277,8 +493,19 @@ function showRecord(r) {
   $("details-record").replaceChildren(...rows.flatMap(([k, v]) => [el("dt", {}, k), el("dd", {}, v)]));
 }
 
-async function openDetails(key) {
-  const s = streams.get(key);
+async function openDetails(key, incident) {
+  let s = streams.get(key);
+  if (!s && incident) {
+    // An incident's stream that the listing (KV, up to a second behind) has not shown yet.
+    try {
+      upsert(await api(`${streamPath(incident)}?kind=${incident.kind}`));
+      render();
+    } catch (err) {
+      $("incidents-error").textContent = failure(err);
+      return;
+    }
+    s = streams.get(key);
+  }
   if (!s) return;
   selected = key;
   const r = s.record;
@@ -288,6 +515,8 @@ async function openDetails(key) {
   $("details").focus();
   $("history").replaceChildren(el("li", { class: "muted" }, "Loading…"));
   $("alerts").replaceChildren();
+  $("stream-incidents").replaceChildren(el("li", { class: "muted" }, "Loading…"));
+  loadStreamIncidents(r);
   try {
     const page = await api(`${streamPath(r)}/events?kind=${r.kind}&limit=100`);
     $("history").replaceChildren(...(page.events.length ? page.events.map((e) => el("li", {},
@@ -393,6 +622,7 @@ async function start() {
   $("feed").hidden = false;
   $("feed").textContent = "connecting…";
   try {
+    await loadIncidents(); // the board's first question, before the (possibly long) stream listing
     await loadStreams();
   } catch (err) {
     return signOut(err instanceof Unauthorized
@@ -410,6 +640,16 @@ function signOut(message = "") {
   streams.clear();
   order.length = 0;
   $("streams").replaceChildren();
+  incidents.clear();
+  resolvedIds.clear();
+  incidentRows.clear();
+  incidentsLoaded = false;
+  incidentsShowing = INCIDENTS_SHOW;
+  $("incident-list").replaceChildren();
+  $("incidents-count").textContent = "";
+  $("incidents-error").textContent = "";
+  $("incidents-status").textContent = "";
+  $("incidents-empty").hidden = true;
   $("board").hidden = true;
   $("details").hidden = true;
   $("signout").hidden = true;
@@ -437,12 +677,21 @@ for (const id of ["provider", "state", "search"]) {
   $(id).addEventListener("input", () => { showing = SHOW; render(); });
 }
 $("more").addEventListener("click", () => { showing += SHOW; render(); });
+$("incidents-more").addEventListener("click", () => { incidentsShowing = Infinity; renderIncidents(); });
 for (const st of STATES) $("state").append(el("option", { value: st }, st));
 setInterval(() => {
   for (const node of document.querySelectorAll(".since[data-at]")) node.textContent = ago(node.dataset.at);
   if (socket && socket.readyState === WebSocket.OPEN) socket.send("ping");
 }, 15000);
 setInterval(() => { if (token) loadTraffic(); }, 60000);
+// Running durations: checked four times a second, so each turns over within 250 ms of its second.
+setInterval(() => {
+  const now = Date.now();
+  for (const node of document.querySelectorAll(".duration[data-from]")) {
+    const text = lasting(now - Number(node.dataset.from));
+    if (node.textContent !== text) node.textContent = text;
+  }
+}, 250);
 
 if (token) start();
 else $("token").focus();

@@ -97,8 +97,9 @@ pub struct Incident {
     pub name: Option<String>,
     pub cause: Cause,
     pub state: IncidentState,
-    /// When the outage began: the error or warning, or the moment an offline stream left the
-    /// air (RFC 3339).
+    /// When the outage began, by livehook's clock (RFC 3339): when it received the error or
+    /// warning, or, for an offline incident, the event that took the stream off the air.
+    /// Every incident time is a receipt time, so durations never mix providers' clocks.
     pub opened_at: String,
     pub opened_at_ms: u64,
     pub acknowledged_at: Option<String>,

@@ -89,6 +89,38 @@ fn at(ms: u64) -> String {
     format_rfc3339(millis_to_nanos(ms))
 }
 
+/// A stored message with one delivery per subscriber: an alert record or an incident notice.
+/// What the hub indexes (pending, dead, due) is read through this.
+pub trait Deliveries {
+    fn deliveries(&self) -> &[Delivery];
+    fn deliveries_mut(&mut self) -> &mut Vec<Delivery>;
+
+    /// A delivery is still to be made.
+    fn pending(&self) -> bool {
+        self.deliveries()
+            .iter()
+            .any(|d| d.status() == DeliveryStatus::Pending)
+    }
+
+    /// A delivery is dead (a dead letter).
+    fn dead(&self) -> bool {
+        self.deliveries()
+            .iter()
+            .any(|d| d.status() == DeliveryStatus::Dead)
+    }
+
+    /// The earliest time a pending delivery is due.
+    fn next_due_ms(&self) -> Option<u64> {
+        self.deliveries().iter().filter_map(Delivery::due_ms).min()
+    }
+
+    fn delivery_mut(&mut self, subscriber_id: &SubscriberId) -> Option<&mut Delivery> {
+        self.deliveries_mut()
+            .iter_mut()
+            .find(|d| d.subscriber_id == *subscriber_id)
+    }
+}
+
 /// What [`Delivery::finish`] decided, for the shell to act on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Finished {

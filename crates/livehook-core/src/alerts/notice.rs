@@ -8,8 +8,8 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::delivery::{Delivery, DeliveryStatus};
-use crate::ids::{IncidentId, SubscriberId};
+use super::delivery::{Deliveries, Delivery};
+use crate::ids::IncidentId;
 use crate::incidents::{ChangeKind, Incident};
 use crate::ingest::event::{Kind, ProviderId};
 
@@ -77,26 +77,13 @@ impl NoticeRecord {
             Subject::Storm(s) => &s.id,
         }
     }
+}
 
-    pub fn pending(&self) -> bool {
-        self.deliveries
-            .iter()
-            .any(|d| d.status() == DeliveryStatus::Pending)
+impl Deliveries for NoticeRecord {
+    fn deliveries(&self) -> &[Delivery] {
+        &self.deliveries
     }
-
-    pub fn dead(&self) -> bool {
-        self.deliveries
-            .iter()
-            .any(|d| d.status() == DeliveryStatus::Dead)
-    }
-
-    pub fn next_due_ms(&self) -> Option<u64> {
-        self.deliveries.iter().filter_map(Delivery::due_ms).min()
-    }
-
-    pub fn delivery_mut(&mut self, subscriber_id: &SubscriberId) -> Option<&mut Delivery> {
-        self.deliveries
-            .iter_mut()
-            .find(|d| d.subscriber_id == *subscriber_id)
+    fn deliveries_mut(&mut self) -> &mut Vec<Delivery> {
+        &mut self.deliveries
     }
 }

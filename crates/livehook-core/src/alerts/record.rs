@@ -12,9 +12,9 @@
 use serde::{Deserialize, Serialize};
 
 use super::alert::Alert;
-use super::delivery::{Delivery, DeliveryStatus};
+use super::delivery::{Deliveries, Delivery, DeliveryStatus};
 use super::subscriber::{Format, Subscriber};
-use crate::ids::{AlertId, SubscriberId};
+use crate::ids::AlertId;
 use crate::ingest::event::State;
 
 /// An alert as the hub keeps it: the alert, its incident counters and one delivery per
@@ -65,35 +65,12 @@ impl AlertRecord {
         }
     }
 
-    pub fn pending(&self) -> bool {
-        self.deliveries
-            .iter()
-            .any(|d| d.status() == DeliveryStatus::Pending)
-    }
-
-    pub fn dead(&self) -> bool {
-        self.deliveries
-            .iter()
-            .any(|d| d.status() == DeliveryStatus::Dead)
-    }
-
-    /// The earliest time a pending delivery is due.
-    pub fn next_due_ms(&self) -> Option<u64> {
-        self.deliveries.iter().filter_map(Delivery::due_ms).min()
-    }
-
     /// The alert as notifications and the live feed show it.
     pub fn view(&self) -> AlertView<'_> {
         AlertView {
             alert: &self.alert,
             previous_repeat_count: self.previous_repeat_count,
         }
-    }
-
-    pub fn delivery_mut(&mut self, subscriber_id: &SubscriberId) -> Option<&mut Delivery> {
-        self.deliveries
-            .iter_mut()
-            .find(|d| d.subscriber_id == *subscriber_id)
     }
 
     /// The listing view of this record.
@@ -117,6 +94,15 @@ impl AlertRecord {
             }
         }
         s
+    }
+}
+
+impl Deliveries for AlertRecord {
+    fn deliveries(&self) -> &[Delivery] {
+        &self.deliveries
+    }
+    fn deliveries_mut(&mut self) -> &mut Vec<Delivery> {
+        &mut self.deliveries
     }
 }
 

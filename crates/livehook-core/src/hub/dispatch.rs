@@ -18,6 +18,7 @@ use super::effects::{Effects, Level};
 use super::keys;
 use super::state::Hub;
 use super::store::{get_json, get_many_json, Writes};
+use crate::alerts::delivery::Deliveries;
 use crate::alerts::delivery::{AttemptResult, Delivery, DeliveryStatus, Finished};
 use crate::alerts::notice::NoticeRecord;
 use crate::alerts::record::AlertRecord;
@@ -38,7 +39,7 @@ enum Message {
     Notice(Box<NoticeRecord>),
 }
 
-impl Message {
+impl Deliveries for Message {
     fn deliveries(&self) -> &[Delivery] {
         match self {
             Message::Alert(r) => &r.deliveries,
@@ -46,13 +47,15 @@ impl Message {
         }
     }
 
-    fn delivery_mut(&mut self, sub: &SubscriberId) -> Option<&mut Delivery> {
+    fn deliveries_mut(&mut self) -> &mut Vec<Delivery> {
         match self {
-            Message::Alert(r) => r.delivery_mut(sub),
-            Message::Notice(n) => n.delivery_mut(sub),
+            Message::Alert(r) => &mut r.deliveries,
+            Message::Notice(n) => &mut n.deliveries,
         }
     }
+}
 
+impl Message {
     /// The request for one attempt; `None` if the subscriber lacks what signs or
     /// authenticates it.
     fn outbound(
@@ -73,13 +76,6 @@ impl Message {
         match self {
             Message::Alert(r) => ("alert", r.alert.id.to_string()),
             Message::Notice(n) => ("notice", n.subject_id().to_string()),
-        }
-    }
-
-    fn writes(&self, key: &str) -> Result<Writes, StoreError> {
-        match self {
-            Message::Alert(r) => Writes::record(key, r.as_ref()),
-            Message::Notice(n) => Writes::record(key, n.as_ref()),
         }
     }
 }
@@ -210,7 +206,7 @@ impl<S: Store, E: Effects> Hub<S, E> {
                     Err(reason) => d.abandon(reason),
                 }
             }
-            writes.extend(rec.writes(&key)?);
+            writes.extend(Writes::record(&key, &rec)?);
         }
         // Index entries whose record is gone.
         for k in due.iter().filter(|k| !present.contains(k)) {
@@ -253,7 +249,7 @@ impl<S: Store, E: Effects> Hub<S, E> {
         };
         let finished = d.finish(result, &self.cfg().schedule);
         let webhook_id = d.webhook_id.clone();
-        rec.writes(key)?.apply(&self.store).await?;
+        Writes::record(key, &rec)?.apply(&self.store).await?;
         self.fx.log(
             Level::Info,
             if what == "alert" {

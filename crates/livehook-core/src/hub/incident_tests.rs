@@ -4,6 +4,7 @@
 use serde_json::Value;
 
 use super::tests::{create, hub, hub_with, TestHub, T0};
+use crate::alerts::delivery::Deliveries;
 use crate::alerts::notice::{NoticeRecord, StormMessage, Subject};
 use crate::ids::IncidentId;
 use crate::incidents::{Cause, ChangeKind, Incident, IncidentChange, IncidentState, ResolvedBy};

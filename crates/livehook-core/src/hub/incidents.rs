@@ -18,6 +18,7 @@ use super::effects::{Effects, Level};
 use super::keys;
 use super::state::Hub;
 use super::store::{get_json, Writes};
+use crate::alerts::delivery::Deliveries;
 use crate::alerts::delivery::DeliveryStatus;
 use crate::alerts::notice::{NoticeRecord, Subject};
 use crate::ids::{IncidentId, SubscriberId};

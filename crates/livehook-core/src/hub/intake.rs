@@ -17,6 +17,7 @@ use super::keys;
 use super::state::Hub;
 use super::store::{get_json, get_records, Writes};
 use crate::alerts::alert::Alert;
+use crate::alerts::delivery::Deliveries;
 use crate::alerts::record::{AlertRecord, AlertView, DeliverySummary, RepeatWindow};
 use crate::ids::AlertId;
 use crate::protocol::{Accepted, AlertQuery, AlertsPage, DeliveryFilter, ObjectError, Reply};

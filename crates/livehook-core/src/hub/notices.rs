@@ -20,6 +20,7 @@ use super::incidents::IncidentRecord;
 use super::keys;
 use super::state::Hub;
 use super::store::{get_json, Writes};
+use crate::alerts::delivery::Deliveries;
 use crate::alerts::delivery::Delivery;
 use crate::alerts::notice::{CodeCount, NoticeRecord, Storm, StormMessage, Subject};
 use crate::alerts::subscriber::{Format, Subscriber};

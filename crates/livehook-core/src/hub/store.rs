@@ -5,6 +5,7 @@
 use serde::de::DeserializeOwned;
 
 use super::keys;
+use crate::alerts::delivery::Deliveries;
 use crate::alerts::record::AlertRecord;
 use crate::store::{delete_chunked, ListQuery, Store, StoreError, Stored, MAX_KEYS_PER_CALL};
 
@@ -53,30 +54,6 @@ pub(crate) async fn get_many_json<T: DeserializeOwned>(
     Ok(out)
 }
 
-/// A stored message with deliveries: an alert record or a notice.
-pub(crate) trait Deliverable: serde::Serialize {
-    fn next_due_ms(&self) -> Option<u64>;
-    fn dead(&self) -> bool;
-}
-
-impl Deliverable for AlertRecord {
-    fn next_due_ms(&self) -> Option<u64> {
-        AlertRecord::next_due_ms(self)
-    }
-    fn dead(&self) -> bool {
-        AlertRecord::dead(self)
-    }
-}
-
-impl Deliverable for crate::alerts::notice::NoticeRecord {
-    fn next_due_ms(&self) -> Option<u64> {
-        crate::alerts::notice::NoticeRecord::next_due_ms(self)
-    }
-    fn dead(&self) -> bool {
-        crate::alerts::notice::NoticeRecord::dead(self)
-    }
-}
-
 /// Writes to make: groups of puts that must land together (a record and its index entries),
 /// and keys to delete after them.
 #[derive(Debug, Default)]
@@ -87,7 +64,10 @@ pub(crate) struct Writes {
 
 impl Writes {
     /// A record with its `pending:`/`dead:` index entries, as one group.
-    pub fn record(key: &str, rec: &impl Deliverable) -> Result<Self, StoreError> {
+    pub fn record(
+        key: &str,
+        rec: &(impl Deliveries + serde::Serialize),
+    ) -> Result<Self, StoreError> {
         let mut group = vec![(key.to_owned(), Stored::json(rec)?)];
         let mut deletes = Vec::new();
         match rec.next_due_ms() {

@@ -13,7 +13,7 @@ import {
   FAST_ALERTS,
   runCleanups,
 } from "./helpers.mjs";
-import { startReceiver } from "./receiver.mjs";
+import { startReceiver, isIncidentNotice } from "./receiver.mjs";
 
 const cleanups = [];
 afterEach(async () => {
@@ -29,7 +29,7 @@ async function setup({ faults = true, persist } = {}) {
 }
 
 async function receiver() {
-  const rx = await startReceiver();
+  const rx = await startReceiver({ setAside: isIncidentNotice });
   cleanups.push(() => rx.close());
   return rx;
 }

@@ -9,7 +9,7 @@ import {
   startWorker, send, cloudflare, fastpix, fastpixSignature, ivs, mux, fixture, cfErrored, eventually,
   SECRETS, FAST_ALERTS, runCleanups,
 } from "./helpers.mjs";
-import { startReceiver } from "./receiver.mjs";
+import { startReceiver, isIncidentNotice } from "./receiver.mjs";
 
 const cleanups = [];
 afterEach(async () => { await runCleanups(cleanups); });
@@ -74,7 +74,7 @@ test("inbound credentials: the current and the _NEXT value are both accepted, no
 
 test("a subscriber's secret rotates: deliveries carry both signatures, either verifies", async () => {
   const w = await worker({});
-  const rx = await startReceiver();
+  const rx = await startReceiver({ setAside: isIncidentNotice });
   cleanups.push(() => rx.close());
   const created = await w.api("/subscriptions", { method: "POST", body: { url: `${rx.url}/hook` } });
   assert.equal(created.status, 201, created.text);

@@ -10,7 +10,7 @@ import {
   startWorker, send, cloudflare, cfErrored, cfDisconnected, eventually, panics, runCleanups,
   FAST_ALERTS,
 } from "./helpers.mjs";
-import { startReceiver } from "./receiver.mjs";
+import { startReceiver, isIncidentNotice } from "./receiver.mjs";
 
 const INPUT = "7ab7ab7ab7ab7ab7ab7ab7ab7ab7ab7a";
 const ARM = "x-livehook-test-trap";
@@ -117,7 +117,7 @@ test("an alert whose hub traps answers 500 JSON; the alert, earlier alerts and p
   const w = await setup();
   // The subscriber refuses the first attempt: the first alert's delivery is pending (retried
   // 300 ms later) when the hub traps.
-  const rx = await startReceiver({ respond: (_hit, n) => (n === 1 ? 500 : 200) });
+  const rx = await startReceiver({ respond: (_hit, n) => (n === 1 ? 500 : 200), setAside: isIncidentNotice });
   cleanups.push(() => rx.close());
   const sub = await w.api("/subscriptions", { method: "POST", body: { url: rx.url } });
   assert.equal(sub.status, 201, sub.text);

@@ -29,6 +29,7 @@ use crate::text::{truncate, write_json};
 mod chat;
 pub mod notice;
 mod paging;
+mod words;
 
 use chat::{ChatMessage, Tone};
 pub use notice::notice_outbound;

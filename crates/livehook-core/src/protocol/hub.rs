@@ -107,6 +107,63 @@ impl Call for StreamChange {
     }
 }
 
+/// A stream object hands an incident change over.
+#[derive(Debug, Clone)]
+pub struct RecordIncident(pub IncidentChange);
+
+/// `GET /incidents/{id}`.
+#[derive(Debug, Clone)]
+pub struct GetIncident(pub IncidentId);
+
+/// `POST /incidents/{id}/acknowledge`.
+#[derive(Debug, Clone)]
+pub struct AcknowledgeIncident(pub IncidentId);
+
+/// `POST /incidents/{id}/resolve`: the hub resolves it by hand and tells the subscribers; the
+/// worker then tells the stream's object ([`crate::protocol::ResolveIncident`]).
+#[derive(Debug, Clone)]
+pub struct CloseIncident(pub IncidentId);
+
+impl Call for RecordIncident {
+    type Wire = HubRequest;
+    type Reply = IncidentRecorded;
+    fn wire(self) -> HubRequest {
+        HubRequest::RecordIncident(Box::new(self.0))
+    }
+}
+
+impl Call for IncidentQuery {
+    type Wire = HubRequest;
+    type Reply = Forwarded<IncidentsPage>;
+    fn wire(self) -> HubRequest {
+        HubRequest::ListIncidents(self)
+    }
+}
+
+impl Call for GetIncident {
+    type Wire = HubRequest;
+    type Reply = Forwarded<IncidentDetail>;
+    fn wire(self) -> HubRequest {
+        HubRequest::GetIncident(self.0)
+    }
+}
+
+impl Call for AcknowledgeIncident {
+    type Wire = HubRequest;
+    type Reply = Forwarded<IncidentDetail>;
+    fn wire(self) -> HubRequest {
+        HubRequest::AcknowledgeIncident(self.0)
+    }
+}
+
+impl Call for CloseIncident {
+    type Wire = HubRequest;
+    type Reply = Closed;
+    fn wire(self) -> HubRequest {
+        HubRequest::CloseIncident(self.0)
+    }
+}
+
 /// What the live feed says of a stream whose record changed.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct StreamChange {
@@ -345,6 +402,30 @@ mod tests {
             (
                 RotateSubscriber(sub).wire(),
                 r#"{"rotate_subscriber":"sub_0b"}"#,
+            ),
+            (
+                GetIncident(IncidentId::parse("inc_0c").unwrap()).wire(),
+                r#"{"get_incident":"inc_0c"}"#,
+            ),
+            (
+                AcknowledgeIncident(IncidentId::parse("inc_0c").unwrap()).wire(),
+                r#"{"acknowledge_incident":"inc_0c"}"#,
+            ),
+            (
+                CloseIncident(IncidentId::parse("inc_0c").unwrap()).wire(),
+                r#"{"close_incident":"inc_0c"}"#,
+            ),
+            (
+                IncidentQuery {
+                    state: Some(crate::incidents::IncidentState::Open),
+                    provider: None,
+                    cause: None,
+                    stream: None,
+                    limit: 50,
+                    cursor: None,
+                }
+                .wire(),
+                r#"{"list_incidents":{"state":"open","limit":50}}"#,
             ),
         ];
         for (request, json) in wires {

@@ -1,74 +1,16 @@
-//! The incident requests to the alert hub and their answers: a stream object records a change
-//! ([`RecordIncident`]); the worker lists ([`IncidentQuery`]), reads ([`GetIncident`]),
-//! acknowledges ([`AcknowledgeIncident`]) and resolves ([`CloseIncident`]) them. Every body but
-//! [`IncidentRecorded`] and [`Closed`] is exactly the HTTP body the worker returns.
+//! What the incident requests to the alert hub carry and are answered (the requests
+//! themselves, `RecordIncident`, `GetIncident`, `AcknowledgeIncident`, `CloseIncident` and the
+//! listing's [`IncidentQuery`], are in [`super::hub`]). Every body but [`IncidentRecorded`] and
+//! [`Closed`] is exactly the HTTP body the worker returns.
 
 use serde::{Deserialize, Serialize};
 
-use super::hub::HubRequest;
-use super::{parsed_reply, Call, Forwarded, Payload, ReplyKind};
+use super::{parsed_reply, Payload, ReplyKind};
 use crate::alerts::delivery::{Attempt, DeliveryStatus};
 use crate::alerts::subscriber::Format;
 use crate::ids::{IncidentId, SubscriberId};
-use crate::incidents::{Cause, ChangeKind, Incident, IncidentChange, IncidentState};
+use crate::incidents::{Cause, ChangeKind, Incident, IncidentState};
 use crate::ingest::event::{ProviderId, StreamKey};
-
-/// A stream object hands an incident change over.
-#[derive(Debug, Clone)]
-pub struct RecordIncident(pub IncidentChange);
-
-/// `GET /incidents/{id}`.
-#[derive(Debug, Clone)]
-pub struct GetIncident(pub IncidentId);
-
-/// `POST /incidents/{id}/acknowledge`.
-#[derive(Debug, Clone)]
-pub struct AcknowledgeIncident(pub IncidentId);
-
-/// `POST /incidents/{id}/resolve`: the hub resolves it by hand and tells the subscribers; the
-/// worker then tells the stream's object ([`crate::protocol::ResolveIncident`]).
-#[derive(Debug, Clone)]
-pub struct CloseIncident(pub IncidentId);
-
-impl Call for RecordIncident {
-    type Wire = HubRequest;
-    type Reply = IncidentRecorded;
-    fn wire(self) -> HubRequest {
-        HubRequest::RecordIncident(Box::new(self.0))
-    }
-}
-
-impl Call for IncidentQuery {
-    type Wire = HubRequest;
-    type Reply = Forwarded<IncidentsPage>;
-    fn wire(self) -> HubRequest {
-        HubRequest::ListIncidents(self)
-    }
-}
-
-impl Call for GetIncident {
-    type Wire = HubRequest;
-    type Reply = Forwarded<IncidentDetail>;
-    fn wire(self) -> HubRequest {
-        HubRequest::GetIncident(self.0)
-    }
-}
-
-impl Call for AcknowledgeIncident {
-    type Wire = HubRequest;
-    type Reply = Forwarded<IncidentDetail>;
-    fn wire(self) -> HubRequest {
-        HubRequest::AcknowledgeIncident(self.0)
-    }
-}
-
-impl Call for CloseIncident {
-    type Wire = HubRequest;
-    type Reply = Closed;
-    fn wire(self) -> HubRequest {
-        HubRequest::CloseIncident(self.0)
-    }
-}
 
 /// The hub has the change (or a later one). `closed`: the incident was resolved at the hub
 /// (by hand) before this change: the stream's object stops tracking it.

@@ -15,7 +15,7 @@
 
 use serde_json::{json, Map, Value};
 
-use super::notice::{incident_facts, incident_summary, storm_facts, storm_summary, Links};
+use super::words::{incident_facts, incident_summary, storm_facts, storm_summary, Links};
 use crate::alerts::credential::Credential;
 use crate::alerts::notice::{NoticeRecord, Storm, StormMessage, Subject};
 use crate::incidents::{Cause, ChangeKind, Incident};

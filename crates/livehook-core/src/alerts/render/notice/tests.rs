@@ -3,8 +3,11 @@ use serde_json::{json, Value};
 use super::*;
 use crate::alerts::credential::Credential;
 use crate::alerts::notice::CodeCount;
+use crate::alerts::notice::Storm;
+use crate::alerts::render::words::format_duration;
 use crate::alerts::secret::{SigningSecret, SECRET_BYTES};
 use crate::ids::IncidentId;
+use crate::incidents::ResolvedBy;
 use crate::ingest::event::{ErrorInfo, Kind, ProviderId, StreamKey};
 
 const OPENED_MS: u64 = 1_720_548_471_000;

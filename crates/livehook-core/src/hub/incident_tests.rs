@@ -375,3 +375,44 @@ fn pages_are_newest_first_and_the_cursor_goes_on_where_the_page_ended() {
     .unwrap();
     assert_eq!(by_stream.incidents.len(), 1);
 }
+
+#[test]
+fn an_error_raising_an_offline_incident_tells_those_who_want_errors_only() {
+    let h = hub();
+    let errors_only = create(&h, r#"{"url":"https://example.com/a"}"#);
+    let everything = create(
+        &h,
+        r#"{"url":"https://example.com/b","filter":{"causes":["errored","offline"]}}"#,
+    );
+    let mut i = incident("in1", T0);
+    i.cause = Cause::Offline;
+    i.error = None;
+    record(&h, change(&i, ChangeKind::Opened, 1));
+    let told = |h: &TestHub| -> Vec<Vec<String>> {
+        notices(h)
+            .iter()
+            .map(|n| {
+                n.deliveries
+                    .iter()
+                    .map(|d| d.subscriber_id.to_string())
+                    .collect()
+            })
+            .collect()
+    };
+    assert_eq!(told(&h), [vec![everything.subscriber.id.to_string()]]);
+    let mut raised = incident("in1", T0);
+    raised.id = i.id.clone();
+    raised.repeat_count = 1;
+    record(&h, change(&raised, ChangeKind::Joined, 2));
+    let all = told(&h);
+    assert_eq!(all.len(), 2);
+    assert!(all.contains(&vec![errors_only.subscriber.id.to_string()]));
+    // Both hear of its resolution.
+    raised.resolve(T0 + 10_000, ResolvedBy::Recovery);
+    record(&h, change(&raised, ChangeKind::Resolved, 3));
+    let resolved = notices(&h)
+        .into_iter()
+        .find(|n| n.event == ChangeKind::Resolved)
+        .unwrap();
+    assert_eq!(resolved.deliveries.len(), 2);
+}

@@ -136,6 +136,7 @@ impl<S: Store, E: Effects> Hub<S, E> {
             told: Vec::new(),
             storm: None,
         });
+        let cause_before = rec.incident.cause;
         let acknowledged_at = rec.incident.acknowledged_at.clone();
         let acknowledged = rec.incident.state == IncidentState::Acknowledged;
         rec.incident = change.incident.clone();
@@ -160,6 +161,9 @@ impl<S: Store, E: Effects> Hub<S, E> {
         if is_new {
             w.extend(self.opened(&mut rec, now).await?);
             self.count_incident(&mut w).await?;
+        }
+        if !is_new && rec.incident.cause > cause_before && !rec.incident.is_resolved() {
+            w.extend(self.raised(&mut rec, now).await?);
         }
         if rec.incident.is_resolved() {
             w.extend(self.resolved(&mut rec, now).await?);
@@ -219,7 +223,9 @@ impl<S: Store, E: Effects> Hub<S, E> {
         let (key, mut rec) = self.load(id).await?;
         match rec.incident.state {
             IncidentState::Resolved => {
-                return Err(ObjectError::Conflict("the incident is resolved".into()))
+                return Err(ObjectError::Conflict(
+                    "the incident is already resolved".into(),
+                ))
             }
             IncidentState::Acknowledged => return self.detail(rec).await,
             IncidentState::Open => {}

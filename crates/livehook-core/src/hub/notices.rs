@@ -1,7 +1,8 @@
 //! Who is told of an incident, and how a storm is kept from burying them.
 //!
 //! - Opened: every enabled subscriber whose filter matches the incident (its `causes`,
-//!   providers, streams, codes). Acknowledged: those told of the opening that are `webhook` or
+//!   providers, streams, codes); when an error raises an `offline` or `warning` incident to
+//!   `errored`, those it matches now and were not told hear of it then. Acknowledged: those told of the opening that are `webhook` or
 //!   `pagerduty`. Resolved: those told of the opening.
 //! - A storm: more than `ALERT_STORM_THRESHOLD` incidents of one provider opened within
 //!   `ALERT_STORM_WINDOW`. Beyond the threshold, chat formats get one summary per window (its
@@ -175,6 +176,8 @@ impl<S: Store, E: Effects> Hub<S, E> {
     ) -> Result<Writes, StoreError> {
         let i = &rec.incident;
         let code = storm_code(i);
+        // The incidents of the window so far, those told one by one included.
+        let so_far = storm.recent_ms.len() as u32;
         let group = storm.group.get_or_insert_with(|| {
             let digest = Sha256::digest(format!("{}\n{now}", i.provider).as_bytes());
             StormGroup {
@@ -231,12 +234,7 @@ impl<S: Store, E: Effects> Hub<S, E> {
                 },
                 None => {
                     let key = keys::notice(now, &group.id, ChangeKind::Opened);
-                    let subject = Subject::Storm(storm_of(
-                        StormMessage::Group,
-                        group.total,
-                        &group.codes,
-                        group,
-                    ));
+                    let subject = Subject::Storm(storm_of(StormMessage::Group, so_far, &[], group));
                     (
                         key.clone(),
                         notice(&key, ChangeKind::Opened, subject, &[], now, now),
@@ -347,6 +345,33 @@ impl<S: Store, E: Effects> Hub<S, E> {
         }
         w.put(storm_key, Stored::json(&storm)?);
         Ok(w)
+    }
+
+    /// An incident's cause was raised (an `offline` or `warning` incident an error joined):
+    /// subscribers that want it now and were not told of it hear of it as opened.
+    pub(super) async fn raised(
+        &self,
+        rec: &mut IncidentRecord,
+        now: u64,
+    ) -> Result<Writes, StoreError> {
+        let subs = self.subscribers().await?;
+        let new: Vec<&Subscriber> = subs
+            .iter()
+            .filter(|s| s.enabled() && !rec.told.contains(&s.id))
+            .filter(|s| s.filter.matches_incident(&rec.incident))
+            .collect();
+        if new.is_empty() {
+            return Ok(Writes::default());
+        }
+        let key = format!(
+            "{}:raised",
+            keys::notice(now, &rec.incident.id, ChangeKind::Opened)
+        );
+        let subject = Subject::Incident(Box::new(rec.incident.clone()));
+        let n = notice(&key, ChangeKind::Opened, subject, &new, now, now);
+        rec.told.extend(new.iter().map(|s| s.id.clone()));
+        rec.notices.push(key.clone());
+        Writes::record(&key, &n)
     }
 
     /// An incident acknowledged: `webhook` and `pagerduty` subscribers told of its opening.

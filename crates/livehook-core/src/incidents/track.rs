@@ -12,7 +12,9 @@
 //!   not an outage.
 //! - An open incident resolves once the stream has stayed on air for
 //!   [`IncidentTimers::stable_after_ms`]; leaving the air again within it keeps it open. A
-//!   `warning` incident of a stream on air also resolves when its warning is cleared.
+//!   `warning` incident of a stream on air also resolves when its warning is cleared (one
+//!   whose warning ended with the stream leaving the air waits for the stable wait). A stream
+//!   that ends for good (`finished`, `disabled`, `deleted`) resolves its open incident.
 //! - Only events the ledger applies reach here: a stale or duplicate event changes nothing.
 //! - A change leaves [`IncidentTrack::outbox`] only when the hub confirms it; consecutive joins
 //!   waiting there are one change (the newest), so the outbox stays small.
@@ -68,6 +70,14 @@ pub struct OpenIncident {
     /// Back on air: resolves at this time unless the stream leaves the air again.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub stable_due_ms: Option<u64>,
+    /// A `warning` incident whose warning ended with the stream leaving the air: it is an
+    /// outage now, and resolves after the stable wait like one.
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub warning_ended: bool,
+}
+
+fn is_false(b: &bool) -> bool {
+    !*b
 }
 
 /// A stream's incidents, stored in its ledger.
@@ -161,17 +171,21 @@ impl IncidentTrack {
                         incident: i,
                         seq: 0,
                         stable_due_ms: None,
+                        warning_ended: false,
                     });
                     self.changed(ChangeKind::Opened, e.at_ms);
                 }
             }
             return;
         }
-        if e.warning_cleared && on_air(e.after) {
-            if let Some(open) = &self.open {
+        if e.warning_cleared {
+            if let Some(open) = &mut self.open {
                 if open.incident.cause == Cause::Warning {
-                    self.resolve(e.at_ms, ResolvedBy::Recovery);
-                    return;
+                    if on_air(e.after) {
+                        self.resolve(e.at_ms, ResolvedBy::Recovery);
+                        return;
+                    }
+                    open.warning_ended = true;
                 }
             }
         }
@@ -182,7 +196,8 @@ impl IncidentTrack {
         if on_air(e.after) {
             self.off_air = None;
             if let Some(open) = &mut self.open {
-                if open.stable_due_ms.is_none() && open.incident.cause != Cause::Warning {
+                let outage = open.incident.cause != Cause::Warning || open.warning_ended;
+                if open.stable_due_ms.is_none() && outage {
                     if timers.stable_after_ms == 0 {
                         self.resolve(e.at_ms, ResolvedBy::Recovery);
                     } else {
@@ -192,13 +207,15 @@ impl IncidentTrack {
             }
             return;
         }
-        // Off the air.
-        if let Some(open) = &mut self.open {
-            open.stable_due_ms = None;
-            return;
-        }
+        // Off the air: for good (nothing is expected on air any more, so an open incident
+        // is over), or an outage.
         if ended(e.after) {
             self.off_air = None;
+            self.resolve(e.at_ms, ResolvedBy::Recovery);
+            return;
+        }
+        if let Some(open) = &mut self.open {
+            open.stable_due_ms = None;
             return;
         }
         if was_on_air && self.off_air.is_none() && timers.offline_after_ms > 0 {
@@ -227,6 +244,7 @@ impl IncidentTrack {
                     incident: i,
                     seq: 0,
                     stable_due_ms: None,
+                    warning_ended: false,
                 });
                 self.changed(ChangeKind::Opened, now_ms);
             }
@@ -283,12 +301,37 @@ impl IncidentTrack {
         }
     }
 
-    /// The hub says incident `id` was resolved by hand: stop tracking it, so the next error
-    /// opens a new one.
-    pub fn closed_elsewhere(&mut self, id: &IncidentId) {
-        if self.open_id() == Some(id) {
-            self.open = None;
+    /// The hub says incident `id` was resolved by hand before `change` reached it: stop
+    /// tracking it. If the change was a failure joining it (the stream failed again after the
+    /// manual resolve), that failure opens a new incident.
+    pub fn closed_elsewhere(&mut self, id: &IncidentId, change: Option<&IncidentChange>) {
+        if self.open_id() != Some(id) {
+            return;
         }
+        self.open = None;
+        let Some(c) = change.filter(|c| c.change == ChangeKind::Joined) else {
+            return;
+        };
+        let Some(stream) = c.incident.stream() else {
+            return;
+        };
+        let opened_by = format!("reopened:{}", c.incident.id);
+        let mut i = Incident::open(
+            &stream,
+            c.incident.name.clone(),
+            c.incident.cause,
+            c.at_ms,
+            &opened_by,
+        );
+        i.error = c.incident.error.clone();
+        i.add_alert(c.incident.alert_ids.last().cloned());
+        self.open = Some(OpenIncident {
+            incident: i,
+            seq: 0,
+            stable_due_ms: None,
+            warning_ended: false,
+        });
+        self.changed(ChangeKind::Opened, c.at_ms);
     }
 
     /// When the alarm must fire for a grace period or a stable wait.
@@ -549,6 +592,74 @@ mod tests {
         s.warning(9 * S, None);
         assert!(s.track.open.is_none());
         assert_eq!(s.track.outbox.last().unwrap().change, ChangeKind::Resolved);
+    }
+
+    #[test]
+    fn a_warning_that_ends_with_the_stream_leaving_the_air_waits_for_the_stable_wait() {
+        let mut s = Sim::new();
+        s.event(0, State::Live, None);
+        s.warning(S, Some("Starvation Start"));
+        // The stream leaves the air: that state event clears the warning.
+        s.n += 1;
+        let id = format!("off{}", s.n);
+        s.state = Some(State::Disconnected);
+        s.track.on_event(
+            Applied {
+                stream: &s.key,
+                name: None,
+                event_id: &id,
+                at_ms: 2 * S,
+                before: Some(State::Live),
+                after: State::Disconnected,
+                set_state: true,
+                error: None,
+                warning_raised: None,
+                warning_cleared: true,
+                alert: None,
+            },
+            s.timers,
+        );
+        assert!(s.track.open.is_some(), "still an outage");
+        s.event(100 * S, State::Live, None);
+        s.run_until(129 * S);
+        assert!(s.track.open.is_some());
+        s.run_until(130 * S);
+        assert!(s.track.open.is_none(), "resolved after 30 s back on air");
+    }
+
+    #[test]
+    fn a_stream_that_ends_for_good_resolves_its_open_incident() {
+        let mut s = Sim::new();
+        s.event(0, State::Errored, Some(err("E")));
+        s.event(5 * S, State::Finished, None);
+        assert!(s.track.open.is_none());
+        let last = s.track.outbox.last().unwrap();
+        assert_eq!(
+            (last.change, last.incident.resolved_by),
+            (ChangeKind::Resolved, Some(ResolvedBy::Recovery))
+        );
+    }
+
+    #[test]
+    fn a_failure_the_hub_answers_closed_opens_a_new_incident() {
+        let mut s = Sim::new();
+        s.event(0, State::Errored, Some(err("E1")));
+        let first = s.track.open_id().cloned().unwrap();
+        s.event(S, State::Errored, Some(err("E2")));
+        let joined = s.track.outbox.last().cloned().unwrap();
+        assert_eq!(joined.change, ChangeKind::Joined);
+        s.track.handed_off(&first, joined.seq);
+        s.track.closed_elsewhere(&first, Some(&joined));
+        let reopened = s.track.open.clone().unwrap().incident;
+        assert_ne!(reopened.id, first);
+        assert_eq!(reopened.error.unwrap().code, "E2");
+        assert_eq!(s.kinds(), vec![(ChangeKind::Opened, 1)]);
+        // A closure heard with a resolve (or nothing) opens nothing.
+        let mut quiet = Sim::new();
+        quiet.event(0, State::Errored, Some(err("E1")));
+        let id = quiet.track.open_id().cloned().unwrap();
+        quiet.track.closed_elsewhere(&id, None);
+        assert!(quiet.track.open.is_none());
     }
 
     #[test]

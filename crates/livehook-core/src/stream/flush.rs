@@ -98,10 +98,13 @@ impl<S: Store, E: Effects> StreamObject<S, E> {
                     l.alert_handed_off(id);
                 }
                 for r in &recorded {
-                    if r.closed {
-                        l.incidents.closed_elsewhere(&r.id);
-                    }
                     l.incident_handed_off(&r.id, r.seq);
+                    if r.closed {
+                        let change = changes
+                            .iter()
+                            .find(|c| c.incident.id == r.id && c.seq == r.seq);
+                        l.incidents.closed_elsewhere(&r.id, change);
+                    }
                 }
                 if failed {
                     l.alert_hand_off_failed(now);

@@ -731,10 +731,12 @@ fn resolving_by_hand_closes_the_open_incident_once_and_a_hub_closure_stops_track
             .resolved
     );
     // The hub closed the next one by hand while the stream could not hear: its next change is
-    // answered `closed`, and the stream stops tracking it.
+    // answered `closed`, and the stream stops tracking it; the failure that change carried
+    // opens a new incident.
     let mut again = ev("err2", 3, State::Errored);
     again.error = e.error.clone();
     send(&o, again).unwrap();
+    let closed = stored_ledger(&o).incidents.open.unwrap().incident.id;
     o.fx.hub_answers(|req| match req {
         crate::protocol::HubRequest::RecordIncident(c) => HubAnswer::Reply(Ok(
             HubReply::IncidentRecorded(crate::protocol::IncidentRecorded {
@@ -748,5 +750,16 @@ fn resolving_by_hand_closes_the_open_incident_once_and_a_hub_closure_stops_track
     let mut third = ev("err3", 4, State::Errored);
     third.error = e.error;
     send(&o, third).unwrap();
-    assert!(stored_ledger(&o).incidents.open.is_none());
+    let saved = stored_ledger(&o);
+    let reopened = saved.incidents.open.unwrap().incident;
+    assert_ne!(reopened.id, closed, "not the closed one");
+    assert_eq!(
+        saved.incidents.outbox.len(),
+        1,
+        "its opening waits for the alarm"
+    );
+    assert_eq!(
+        saved.incidents.outbox[0].change,
+        crate::incidents::ChangeKind::Opened
+    );
 }

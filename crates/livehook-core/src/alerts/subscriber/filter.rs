@@ -1,8 +1,8 @@
 //! Which alerts and incidents a subscriber wants ([`Filter`]): by provider, stream, error code
 //! and state, whether warnings too, and which causes of incident. A field with no entries
 //! matches anything in that field; with no `states` a filter matches errored alerts only, with
-//! no `causes` errored incidents only (none if `states` leaves `errored` out). A filter names
-//! only registered providers.
+//! no `causes` errored incidents (none if `states` leaves `errored` out), and warning
+//! incidents too with `"warnings": true`. A filter names only registered providers.
 //!
 //! An incident matches `codes` by its newest error's code; an `offline` incident has no code,
 //! so a filter with `codes` never matches one (ask for `causes: ["offline"]` without `codes`).
@@ -57,9 +57,14 @@ impl Filter {
 
     pub fn wants_cause(&self, cause: Cause) -> bool {
         if self.causes.is_empty() {
-            // The default follows the subscriber's wish about errors: a `states` list that
-            // leaves `errored` out asked for no error incidents either.
-            cause == Cause::Errored && self.wants_state(State::Errored)
+            // The default follows what the subscriber said about alerts: error incidents if it
+            // wants errors (a `states` list that leaves `errored` out does not), warning
+            // incidents if it asked for warnings (`"warnings": true`).
+            match cause {
+                Cause::Errored => self.wants_state(State::Errored),
+                Cause::Warning => self.warnings == Some(true),
+                Cause::Offline => false,
+            }
         } else {
             self.causes.contains(&cause)
         }
@@ -272,6 +277,15 @@ mod tests {
             ..disconnects
         };
         assert!(and_errors.matches_incident(&errored));
+        // Asked for warnings: warning incidents too, by default.
+        let with_warnings = Filter {
+            warnings: Some(true),
+            ..Filter::default()
+        };
+        assert!(
+            with_warnings.matches_incident(&warning) && with_warnings.matches_incident(&errored)
+        );
+        assert!(!with_warnings.matches_incident(&offline));
     }
 
     #[test]

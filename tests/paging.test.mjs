@@ -7,7 +7,7 @@
 import { test, afterEach } from "node:test";
 import assert from "node:assert/strict";
 import {
-  startWorker, send, cloudflare, cfErrored, cfConnected, eventually, sleep, FAST_ALERTS, runCleanups,
+  startWorker, send, cloudflare, cfErrored, cfConnected, cfDisconnected, eventually, sleep, FAST_ALERTS, runCleanups,
 } from "./helpers.mjs";
 import { startReceiver } from "./receiver.mjs";
 import { startPagerDuty, pagerdutyProblems } from "./stand-ins/pagerduty.mjs";
@@ -230,6 +230,29 @@ test("PagerDuty: an error triggers one page keyed by the incident; acknowledging
   const listed = (await w.api("/subscriptions")).body.subscriptions;
   assert.deepEqual(listed.map((s) => [s.format, s.url]), [["pagerduty", pd.url]]);
   assertNowhere(w, { created: created.text, misplaced: misplaced.text, unusable: unusable.text, ...(await publicTexts(w, created.body.id, inc.id)) });
+});
+
+test("PagerDuty: an offline incident pages with severity error and no code, and only subscribers whose causes include offline", async () => {
+  const w = await setup({ INCIDENT_OFFLINE_AFTER: "1" });
+  const asked = await stand(startPagerDuty({ routingKey: ROUTING_KEY }));
+  const errorsOnly = await stand(startPagerDuty({ routingKey: ROUTING_KEY }));
+  await subscribe(w, { format: "pagerduty", routing_key: ROUTING_KEY, url: asked.url, filter: { causes: ["errored", "offline"] } });
+  await subscribe(w, { format: "pagerduty", routing_key: ROUTING_KEY, url: errorsOnly.url });
+  await webhook(w, cfConnected({ at: at(0) }));
+  await webhook(w, cfDisconnected({ at: at(1) }));
+  const inc = await eventually(async () => (await w.api("/incidents?cause=offline")).body.incidents[0], 6000);
+  assert.ok(inc, "an offline incident opened");
+  const [page] = await requests(asked, 1);
+  const p = page.json.payload;
+  assert.equal(page.json.dedup_key, inc.id);
+  assert.deepEqual([p.severity, p.class, p.source], ["error", "offline", stream(INPUT)]);
+  assert.equal(p.summary, `Cloudflare Stream live input ${INPUT} offline`);
+  assert.equal(p.custom_details.code, undefined, "no error, no code");
+  await webhook(w, cfConnected({ at: at(2) }));
+  await requests(asked, 2, 6000);
+  assert.equal(asked.requests[1].json.event_action, "resolve");
+  assert.deepEqual(errorsOnly.requests, [], "a subscriber that did not ask for offline incidents is not paged");
+  assert.deepEqual(asked.problems, []);
 });
 
 test("incident.io: firing with the bearer token on open, resolved with the same deduplication_key on recovery, nothing on acknowledge; the token shows nowhere", async () => {
@@ -483,13 +506,17 @@ test("bad subscriber bodies: 400 naming the field, nothing stored, no credential
   assertNowhere(w, {});
 });
 
-test("a storm: pagers get the first incidents and one grouped page, chats one summary per window, webhooks every incident; all resolve", async () => {
+test("a storm: pagers (PagerDuty, incident.io) get the first incidents and one grouped alert, chats (Slack, Telegram) one summary per window, webhooks every incident; all resolve", async () => {
   const w = await setup({ ALERT_STORM_THRESHOLD: "2", ALERT_STORM_WINDOW: "2" });
   const pd = await stand(startPagerDuty({ routingKey: ROUTING_KEY }));
   const slack = await stand(startSlack());
+  const io = await stand(startIncidentIo({ token: IO_TOKEN }));
+  const tg = await stand(startTelegram({ token: BOT_TOKEN, chatId: CHAT_ID }));
   const hook = await stand(startReceiver());
   await subscribe(w, { format: "pagerduty", routing_key: ROUTING_KEY, url: pd.url });
+  await subscribe(w, { format: "incidentio", url: io.url, token: IO_TOKEN });
   await subscribe(w, { format: "slack", url: slack.url });
+  await subscribe(w, { format: "telegram", url: tg.url, chat_id: CHAT_ID });
   await subscribe(w, { url: hook.url });
   const ids = [1, 2, 3, 4, 5, 6].map((n) => input(0x100 + n));
   await Promise.all(ids.map((id) => webhook(w, cfErrored({ input: id, at: at(1) }))));
@@ -515,6 +542,11 @@ test("a storm: pagers get the first incidents and one grouped page, chats one su
   assert.equal(group.payload.class, "storm");
   assert.equal(group.payload.severity, "critical");
   assert.match(group.payload.summary, /Cloudflare Stream live inputs? down/);
+  // incident.io: the same, keyed alike.
+  const firing = (await requests(io, 3)).map((r) => r.json);
+  assert.ok(firing.every((e) => e.status === "firing"));
+  assert.deepEqual(new Set(firing.map((e) => e.deduplication_key)), new Set([...alone.map((r) => r.json.dedup_key), group.dedup_key]));
+  assert.equal(firing.find((e) => e.deduplication_key === group.dedup_key).metadata.cause, "storm");
 
   // Slack: the first two at once, a summary of the other four when the window ends.
   const first = await requests(slack, 2);
@@ -523,6 +555,9 @@ test("a storm: pagers get the first incidents and one grouped page, chats one su
   const summary = all[2];
   assert.match(summary.json.blocks[0].text.text, /4 more Cloudflare Stream live inputs down: ERR_GOP_OUT_OF_RANGE ×4/);
   assert.ok(summary.at - first[0].at >= 1500, `the summary waits for the window's end (${summary.at - first[0].at} ms)`);
+  // Telegram, a chat too: the same three messages.
+  await requests(tg, 3);
+  assert.match(parseTelegramHtml(tg.requests[2].json.text).text, /^🔴 4 more Cloudflare Stream live inputs down: ERR_GOP_OUT_OF_RANGE ×4\n/);
 
   // Recovery of all six.
   await Promise.all(ids.map((id) => webhook(w, cfConnected({ input: id, at: at(3) }))));
@@ -534,8 +569,30 @@ test("a storm: pagers get the first incidents and one grouped page, chats one su
   const last = (await requests(slack, 6, 6000)).slice(3).map((r) => r.json.blocks[0].text.text);
   assert.equal(last.filter((t) => /^🟢 .* resolved after \d+ s$/.test(t)).length, 2, JSON.stringify(last));
   assert.equal(last.filter((t) => t === "🟢 All 4 Cloudflare Stream live inputs of the storm are back").length, 1, JSON.stringify(last));
+  const ioResolved = (await requests(io, 6, 6000)).slice(3).map((r) => r.json);
+  assert.ok(ioResolved.every((e) => e.status === "resolved"), JSON.stringify(ioResolved));
+  assert.deepEqual(new Set(ioResolved.map((e) => e.deduplication_key)), new Set(resolves.map((e) => e.dedup_key)));
+  const tgLast = (await requests(tg, 6, 6000)).slice(3).map((r) => parseTelegramHtml(r.json.text).text.split("\n")[0]);
+  assert.equal(tgLast.filter((t) => t === "🟢 All 4 Cloudflare Stream live inputs of the storm are back").length, 1, JSON.stringify(tgLast));
   await sleep(500);
-  assert.deepEqual([pd.requests.length, slack.requests.length], [6, 6], "nothing more");
-  assert.deepEqual([...pd.problems, ...slack.problems], []);
+  assert.deepEqual([pd.requests.length, io.requests.length, slack.requests.length, tg.requests.length], [6, 6, 6, 6], "nothing more");
+  assert.deepEqual([...pd.problems, ...io.problems, ...slack.problems, ...tg.problems], []);
   assert.equal((await w.api("/incidents?state=resolved")).body.incidents.length, 6);
+});
+
+// The grouped page is made when the first incident beyond the threshold opens and sent at once:
+// it names that one incident ("1 Cloudflare Stream live input down", `count: 1`), and the
+// incidents that join the storm afterwards are never counted in what the pager is told
+// (crates/livehook-core/src/hub/notices.rs, `join_storm`).
+test("a storm's grouped page names every incident it groups", { todo: "the grouped page is sent with the storm's first incident only" }, async () => {
+  const w = await setup({ ALERT_STORM_THRESHOLD: "2", ALERT_STORM_WINDOW: "2" });
+  const pd = await stand(startPagerDuty({ routingKey: ROUTING_KEY }));
+  await subscribe(w, { format: "pagerduty", routing_key: ROUTING_KEY, url: pd.url });
+  const ids = [1, 2, 3, 4, 5, 6].map((n) => input(0x200 + n));
+  await Promise.all(ids.map((id) => webhook(w, cfErrored({ input: id, at: at(1) }))));
+  await sleep(3500); // past the window
+  const grouped = pd.requests.filter((r) => r.json.dedup_key.startsWith("inc_storm_"));
+  assert.equal(grouped.length, 1, "one grouped page");
+  assert.equal(grouped[0].json.payload.custom_details.count, 4, grouped[0].json.payload.summary);
+  assert.match(grouped[0].json.payload.summary, /^4 Cloudflare Stream live inputs down/);
 });

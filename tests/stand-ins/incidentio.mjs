@@ -26,7 +26,7 @@ export function incidentioProblems(e, headers, token) {
 
 /** A stand-in for one incident.io HTTP alert source (`sourceId`, `token`). */
 export async function startIncidentIo({ sourceId = "01HZX3K9Q2W4E6R8T0Y1U3I5O7", token, respond } = {}) {
-  const s = await startStandIn({
+  return startStandIn({
     name: "incidentio",
     path: `/v2/alert_events/http/${sourceId}`,
     maxBytes: 512 * 1024,
@@ -48,5 +48,4 @@ export async function startIncidentIo({ sourceId = "01HZX3K9Q2W4E6R8T0Y1U3I5O7",
       }
     },
   });
-  return { ...s, events: () => s.requests.map((r) => r.json) };
 }

@@ -41,12 +41,9 @@ export function pagerdutyProblems(e, routingKey) {
   return p;
 }
 
-/**
- * A stand-in for PagerDuty's Events API v2; subscribe `url` with `routingKey`. `events()` are the
- * bodies received, in order.
- */
+/** A stand-in for PagerDuty's Events API v2; subscribe `url` with `routingKey`. */
 export async function startPagerDuty({ routingKey, respond } = {}) {
-  const s = await startStandIn({
+  return startStandIn({
     name: "pagerduty",
     path: PAGERDUTY_PATH,
     maxBytes: 512 * 1024,
@@ -65,5 +62,4 @@ export async function startPagerDuty({ routingKey, respond } = {}) {
       }
     },
   });
-  return { ...s, events: () => s.requests.map((r) => r.json) };
 }

@@ -29,7 +29,7 @@ function blockProblems(b, i) {
 
 /** A stand-in for one Slack incoming webhook. */
 export async function startSlack({ respond } = {}) {
-  const s = await startStandIn({
+  return startStandIn({
     name: "slack",
     path: "/services/T0PAGING/B0PAGING/SLACKHOOKSECRET",
     respond,
@@ -49,7 +49,4 @@ export async function startSlack({ respond } = {}) {
       return { status: code, headers: { "Content-Type": "text/plain" }, body };
     },
   });
-  /** Each message's header (its title). */
-  const titles = () => s.requests.map((r) => r.json?.blocks?.[0]?.text?.text);
-  return { ...s, titles };
 }

@@ -64,9 +64,6 @@ export function parseTelegramHtml(html) {
   return { problems, text };
 }
 
-/** UTF-16 code units, as Telegram counts a message's length. */
-export const utf16 = (s) => s.length;
-
 /** The problems of one `sendMessage` request to a bot whose chat is `chatId`. */
 export function telegramProblems(body, chatId) {
   if (!isObject(body)) return ["the body is not a JSON object"];
@@ -81,7 +78,7 @@ export function telegramProblems(body, chatId) {
   if (typeof body.text !== "string") return [...p, "text is not a string"];
   const parsed = parseTelegramHtml(body.text);
   p.push(...parsed.problems.map((x) => `text: ${x}`));
-  const n = utf16(parsed.text.trim());
+  const n = parsed.text.trim().length; // UTF-16 code units, as Telegram counts
   if (n < 1 || n > 4096) p.push(`text of ${n} characters after entities parsing, not 1 to 4096`);
   return p;
 }
@@ -89,7 +86,7 @@ export function telegramProblems(body, chatId) {
 /** A stand-in for one bot (`token`) posting to `chatId`. */
 export async function startTelegram({ token, chatId, respond } = {}) {
   let messageId = 0;
-  const s = await startStandIn({
+  return startStandIn({
     name: "telegram",
     path: `/bot${token}/sendMessage`,
     maxBytes: 64 * 1024,
@@ -114,7 +111,4 @@ export async function startTelegram({ token, chatId, respond } = {}) {
       }
     },
   });
-  /** The `text` of each message, as sent (HTML) and as read. */
-  const texts = () => s.requests.map((r) => r.json?.text);
-  return { ...s, texts, read: (text) => parseTelegramHtml(text).text };
 }

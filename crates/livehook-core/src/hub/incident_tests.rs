@@ -259,6 +259,15 @@ fn a_storm_sends_chat_one_summary_per_window_and_pages_once_while_webhooks_get_e
     assert_eq!(pages.len(), 1, "one grouped page for the rest");
     assert_eq!(pages[0].deliveries.len(), 1);
     assert_eq!(pages[0].deliveries[0].subscriber_id, pd.subscriber.id);
+    let Subject::Storm(page) = &pages[0].subject else {
+        unreachable!()
+    };
+    assert_eq!(page.count, 7, "every incident grouped in the window");
+    assert_eq!(
+        pages[0].next_due_ms(),
+        Some(T0 + 3_000 + 60_000),
+        "sent when the storm's first window ends"
+    );
     let summaries: Vec<&NoticeRecord> = all
         .iter()
         .filter(|n| matches!(&n.subject, Subject::Storm(s) if s.message == StormMessage::Summary))

@@ -7,8 +7,9 @@
 //! - A storm: more than `ALERT_STORM_THRESHOLD` incidents of one provider opened within
 //!   `ALERT_STORM_WINDOW`. Beyond the threshold, chat formats get one summary per window (its
 //!   deliveries wait until the window's end, and incidents opening meanwhile join it), paging
-//!   formats one grouped alert (`inc_storm_…`, resolved when the last of its incidents
-//!   resolves), and `webhook` subscribers still every incident. Every incident is recorded.
+//!   formats one grouped alert (`inc_storm_…`, sent when the storm's first window ends with
+//!   the incidents grouped until then, resolved when the last of its incidents resolves), and
+//!   `webhook` subscribers still every incident. Every incident is recorded.
 //!
 //! Invariants (tested in `hub/incident_tests.rs`): a notice is made in the same write as the
 //! incident change that caused it; a subscriber is told of one incident's opening once.
@@ -83,6 +84,24 @@ fn count_code(codes: &mut Vec<CodeCount>, code: String) {
         None => codes.push(CodeCount { code, count: 1 }),
     }
     codes.sort_by(|a, b| b.count.cmp(&a.count).then_with(|| a.code.cmp(&b.code)));
+}
+
+/// Counts one more incident (under `code`) in a storm message not yet sent.
+fn count_into(n: &mut NoticeRecord, code: String) {
+    if let Subject::Storm(s) = &mut n.subject {
+        s.count += 1;
+        count_code(&mut s.codes, code);
+        s.codes.truncate(MAX_STORM_CODES);
+    }
+}
+
+/// Adds a delivery, due at `due_ms`, for each of `subs` the notice does not address yet.
+fn address(n: &mut NoticeRecord, key: &str, subs: &[&Subscriber], due_ms: u64) {
+    for s in subs {
+        if n.delivery_mut(&s.id).is_none() {
+            n.deliveries.push(Delivery::of(key, &s.id, due_ms));
+        }
+    }
 }
 
 /// Which formats hear of an incident change on their own.
@@ -176,8 +195,6 @@ impl<S: Store, E: Effects> Hub<S, E> {
     ) -> Result<Writes, StoreError> {
         let i = &rec.incident;
         let code = storm_code(i);
-        // The incidents of the window so far, those told one by one included.
-        let so_far = storm.recent_ms.len() as u32;
         let group = storm.group.get_or_insert_with(|| {
             let digest = Sha256::digest(format!("{}\n{now}", i.provider).as_bytes());
             StormGroup {
@@ -205,47 +222,30 @@ impl<S: Store, E: Effects> Hub<S, E> {
             count,
             codes: codes.iter().take(MAX_STORM_CODES).cloned().collect(),
         };
-        // Paging: one grouped alert, triggered once; later subscribers are added to it.
+        // Paging: one grouped alert, sent when the storm's first window ends (those paged one
+        // by one already know something is wrong), counting the incidents grouped until then.
         let paging: Vec<&Subscriber> = subs
             .iter()
             .copied()
             .filter(|s| s.format.is_paging())
             .collect();
         if !paging.is_empty() {
-            let (key, mut page) = match &group.page {
-                Some(key) => match get_json::<NoticeRecord>(&self.store, key).await? {
-                    Some(n) => (key.clone(), n),
-                    None => (
-                        key.clone(),
-                        notice(
-                            key,
-                            ChangeKind::Opened,
-                            Subject::Storm(storm_of(
-                                StormMessage::Group,
-                                group.total,
-                                &group.codes,
-                                group,
-                            )),
-                            &[],
-                            now,
-                            now,
-                        ),
-                    ),
-                },
+            let due = group.started_ms.saturating_add(self.cfg().storm_window_ms);
+            let key = group
+                .page
+                .clone()
+                .unwrap_or_else(|| keys::notice(group.started_ms, &group.id, ChangeKind::Opened));
+            let mut page = match get_json::<NoticeRecord>(&self.store, &key).await? {
+                Some(n) => n,
                 None => {
-                    let key = keys::notice(now, &group.id, ChangeKind::Opened);
-                    let subject = Subject::Storm(storm_of(StormMessage::Group, so_far, &[], group));
-                    (
-                        key.clone(),
-                        notice(&key, ChangeKind::Opened, subject, &[], now, now),
-                    )
+                    let subject = Subject::Storm(storm_of(StormMessage::Group, 0, &[], group));
+                    notice(&key, ChangeKind::Opened, subject, &[], now, due)
                 }
             };
-            for s in &paging {
-                if page.delivery_mut(&s.id).is_none() {
-                    page.deliveries.push(Delivery::of(&key, &s.id, now));
-                }
+            if now < due {
+                count_into(&mut page, code.clone());
             }
+            address(&mut page, &key, &paging, due.max(now));
             group.page = Some(key.clone());
             rec.notices.push(key.clone());
             w.extend(Writes::record(&key, &page)?);
@@ -273,16 +273,8 @@ impl<S: Store, E: Effects> Hub<S, E> {
                     (key, due, n)
                 }
             };
-            if let Subject::Storm(s) = &mut summary.subject {
-                s.count += 1;
-                count_code(&mut s.codes, code);
-                s.codes.truncate(MAX_STORM_CODES);
-            }
-            for s in &chat {
-                if summary.delivery_mut(&s.id).is_none() {
-                    summary.deliveries.push(Delivery::of(&key, &s.id, due));
-                }
-            }
+            count_into(&mut summary, code);
+            address(&mut summary, &key, &chat, due);
             storm.summary = Some(PendingSummary {
                 key: key.clone(),
                 due_ms: due,

@@ -95,7 +95,7 @@ pub(super) fn pagerduty(
                 map.insert("board".into(), Value::from(link));
             }
             json!({
-                "summary": storm_summary(s, false),
+                "summary": storm_summary(s, true),
                 "source": s.provider.as_str(),
                 "severity": "critical",
                 "timestamp": s.started_at,
@@ -143,7 +143,7 @@ pub(super) fn incidentio(rec: &NoticeRecord, links: &Links) -> Option<String> {
                 "cause": "storm",
                 "count": s.count,
             });
-            (storm_summary(s, false), storm_facts(s), metadata)
+            (storm_summary(s, true), storm_facts(s), metadata)
         }
     };
     let description = facts

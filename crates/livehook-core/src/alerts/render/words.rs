@@ -2,7 +2,7 @@
 //! storm, the facts a person reads, durations, and links to the board.
 
 use super::{provider_name, stream_words};
-use crate::alerts::notice::{Storm, StormMessage, Subject};
+use crate::alerts::notice::{Storm, Subject};
 use crate::incidents::{Incident, ResolvedBy};
 use crate::text::truncate;
 
@@ -98,12 +98,7 @@ pub(super) fn storm_summary(s: &Storm, more: bool) -> String {
         .map(|c| format!("{} ×{}", c.code, c.count))
         .collect::<Vec<_>>()
         .join(", ");
-    // A grouped page is made when the storm begins: its count is a floor.
-    let more = match (more, s.message) {
-        (true, _) => " more",
-        (false, StormMessage::Group) => " or more",
-        (false, StormMessage::Summary) => "",
-    };
+    let more = if more { " more" } else { "" };
     let what = format!(
         "{}{more} {} {} down",
         s.count,

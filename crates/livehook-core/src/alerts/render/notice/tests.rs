@@ -249,7 +249,7 @@ fn a_storm_pages_once_as_a_group_under_its_own_key() {
     let p = &v["payload"];
     assert_eq!(
         p["summary"],
-        "37 or more Cloudflare Stream live inputs down: ERR_GOP_OUT_OF_RANGE ×30, offline ×7"
+        "37 more Cloudflare Stream live inputs down: ERR_GOP_OUT_OF_RANGE ×30, offline ×7"
     );
     assert_eq!(p["source"], "cloudflare");
     assert_eq!(p["severity"], "critical");

@@ -387,6 +387,59 @@ mod tests {
     }
 
     #[test]
+    fn incident_settings_default_turn_off_with_zero_and_report_invalid_values() {
+        let c = cfg(&[]).alerts;
+        assert_eq!(
+            (c.incidents.offline_after_ms, c.incidents.stable_after_ms),
+            (60_000, 30_000)
+        );
+        assert_eq!((c.storm_threshold, c.storm_window_ms), (10, 60_000));
+        assert_eq!(c.public_url, None);
+        let c = cfg(&[
+            (INCIDENT_OFFLINE_AFTER, "0"),
+            (INCIDENT_STABLE_AFTER, " 5 "),
+            (ALERT_STORM_THRESHOLD, "0"),
+            (ALERT_STORM_WINDOW, "120"),
+            (PUBLIC_URL, "https://livehook.example.com/"),
+        ])
+        .alerts;
+        assert_eq!(
+            (c.incidents.offline_after_ms, c.incidents.stable_after_ms),
+            (0, 5_000)
+        );
+        assert_eq!((c.storm_threshold, c.storm_window_ms), (0, 120_000));
+        assert_eq!(
+            c.public_url.as_deref(),
+            Some("https://livehook.example.com")
+        );
+        assert!(c.invalid.is_empty());
+        let bad = cfg(&[
+            (INCIDENT_OFFLINE_AFTER, "1m"),
+            (INCIDENT_STABLE_AFTER, "-1"),
+            (ALERT_STORM_THRESHOLD, "many"),
+            (ALERT_STORM_WINDOW, "99999999"),
+            (PUBLIC_URL, "http://10.0.0.1"),
+        ]);
+        assert_eq!(
+            bad.alerts.invalid,
+            vec![
+                INCIDENT_OFFLINE_AFTER,
+                INCIDENT_STABLE_AFTER,
+                ALERT_STORM_THRESHOLD,
+                ALERT_STORM_WINDOW,
+                PUBLIC_URL
+            ]
+        );
+        assert_eq!(bad.alerts.incidents, IncidentTimers::default());
+        assert_eq!(bad.alerts.storm_window_ms, 60_000);
+        assert_eq!(bad.alerts.public_url, None);
+        let h = bad.health();
+        assert_eq!(h["alerts"]["invalid_settings"][4], PUBLIC_URL);
+        assert_eq!(h["alerts"]["public_url_set"], false);
+        assert_eq!(h["alerts"]["incident_offline_after_seconds"], 60);
+    }
+
+    #[test]
     fn alert_settings_default_and_report_invalid_values() {
         let c = cfg(&[]).alerts;
         assert_eq!(c.dedupe_window_ms, 300_000);

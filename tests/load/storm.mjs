@@ -93,7 +93,7 @@ export async function main() {
       subscriptionIds.push(JSON.parse(body).id);
     } else {
       await r.close();
-      if (s.optional && res.status === 400) skipped[s.name] = body.slice(0, 120);
+      if (s.optional && res.status === 400) skipped[s.name] = body.slice(0, 300);
       else throw new Error(`POST /subscriptions (${s.name}): ${res.status} ${body.slice(0, 200)}`);
     }
   }
@@ -138,11 +138,12 @@ export async function main() {
   console.error(`storm: ${N} webhooks sent in ${sendSeconds.toFixed(1)} s; waiting for every incident to be listed …`);
 
   // Every incident listed (the stream objects hand changes to the hub after answering).
+  const walkStatuses = new Statuses();
   let walk;
   const listDeadline = Date.now() + 180_000;
   let firstWalk = null;
   for (;;) {
-    walk = await walkIncidents("state=open", prefix, pollStatuses);
+    walk = await walkIncidents("state=open", prefix, walkStatuses);
     firstWalk ??= walk;
     if (walk.ids.size >= N || Date.now() > listDeadline) break;
     await sleep(2000);
@@ -180,8 +181,8 @@ export async function main() {
     const covered = d.incident + d.summary_counts.reduce((a, n) => a + (n ?? 0), 0);
     if (d.summary_counts.every((n) => n != null) && covered !== N) failures.push(`${name}: individual messages + summary counts cover ${covered} incidents of ${N}`);
   }
-  const fivexx = hookStatuses.fivexx() + pollStatuses.fivexx();
-  if (fivexx) failures.push(`${fivexx} answers were 5xx or none (webhooks ${JSON.stringify(hookStatuses.counts)}, GET /incidents ${JSON.stringify(pollStatuses.counts)})`);
+  const fivexx = hookStatuses.fivexx() + pollStatuses.fivexx() + walkStatuses.fivexx();
+  if (fivexx) failures.push(`${fivexx} answers were 5xx or none (webhooks ${JSON.stringify(hookStatuses.counts)}, polls ${JSON.stringify(pollStatuses.counts)}, walks ${JSON.stringify(walkStatuses.counts)})`);
 
   const report = {
     scenario: "storm",
@@ -197,7 +198,7 @@ export async function main() {
     incidents_listed_open: walk.ids.size,
     incidents_listed_at_send_end: firstWalk.ids.size,
     all_listed_s_after_last_webhook: Number(allListedAfter.toFixed(1)),
-    full_walk_open: { pages: walk.pages, incidents: walk.all, ms: Number(walk.ms.toFixed(1)) },
+    full_walk_open: { pages: walk.pages, incidents: walk.all, ms: Number(walk.ms.toFixed(1)), statuses: walkStatuses.counts },
     settled_s_after_last_webhook: Number(settledAfter.toFixed(1)),
     expected_chat: `${THRESHOLD} individual + about one summary per ${WINDOW_S} s window covering the other ${N - THRESHOLD}`,
     delivered,

@@ -65,14 +65,20 @@ function classify(raw) {
   return { what: "incident", id: id?.[0] };
 }
 
-function tally(hits) {
-  const t = { requests: hits.length, incident: 0, summary: 0, summary_counts: [], group: 0, alert: 0, other: 0, distinct_incidents: 0 };
+/** A receiver's requests by kind; times in seconds after the first webhook was sent. */
+function tally(hits, started = 0) {
+  const t = { requests: hits.length, incident: 0, summary: 0, summary_counts: [], summary_at_s: [], group: 0, alert: 0, other: 0, distinct_incidents: 0, last_request_at_s: null };
   const ids = new Set();
+  const s = (at) => Number(((at - started) / 1000).toFixed(1));
   for (const h of hits) {
     const c = classify(h.body);
     t[c.what]++;
-    if (c.what === "summary") t.summary_counts.push(c.count);
+    if (c.what === "summary") {
+      t.summary_counts.push(c.count);
+      t.summary_at_s.push(s(h.at));
+    }
     if (c.what === "incident" && c.id) ids.add(c.id);
+    t.last_request_at_s = s(h.at);
   }
   t.distinct_incidents = ids.size;
   return t;
@@ -173,7 +179,7 @@ export async function main() {
   const settledAfter = (Date.now() - lastSent) / 1000;
 
   const delivered = {};
-  for (const [name, r] of Object.entries(receivers)) delivered[name] = { kind: r.kind, ...tally(r.receiver.hits) };
+  for (const [name, r] of Object.entries(receivers)) delivered[name] = { kind: r.kind, ...tally(r.receiver.hits, started) };
   const w = delivered.webhook;
   if (w && w.distinct_incidents !== N) failures.push(`webhook subscriber: ${w.distinct_incidents} distinct incidents of ${N}`);
   for (const [name, d] of Object.entries(delivered)) {
@@ -199,6 +205,7 @@ export async function main() {
     incidents_listed_at_send_end: firstWalk.ids.size,
     all_listed_s_after_last_webhook: Number(allListedAfter.toFixed(1)),
     full_walk_open: { pages: walk.pages, incidents: walk.all, ms: Number(walk.ms.toFixed(1)), statuses: walkStatuses.counts },
+    last_webhook_at_s: Number(((lastSent - started) / 1000).toFixed(1)),
     settled_s_after_last_webhook: Number(settledAfter.toFixed(1)),
     expected_chat: `${THRESHOLD} individual + about one summary per ${WINDOW_S} s window covering the other ${N - THRESHOLD}`,
     delivered,

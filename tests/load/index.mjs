@@ -65,12 +65,18 @@ export async function main() {
   const dev = await ensureDev();
   const failures = [];
 
-  // The streams: ERRORED errored and the rest connected, in a shuffled order.
-  const events = Array.from({ length: STREAMS }, (_, i) => ({ i, state: i < ERRORED ? "errored" : "connected" }));
-  for (let i = events.length - 1; i > 0; i--) {
-    const j = Math.floor(Math.random() * (i + 1));
-    [events[i], events[j]] = [events[j], events[i]];
-  }
+  // The streams: ERRORED errored and the rest connected. Which ones are errored is drawn at
+  // random, so they are spread over the KV key order as real ones are (ids in sequence would
+  // put them together, "s0…" to "s1999" sorting first), and sent in a shuffled order.
+  const shuffle = (a) => {
+    for (let i = a.length - 1; i > 0; i--) {
+      const j = Math.floor(Math.random() * (i + 1));
+      [a[i], a[j]] = [a[j], a[i]];
+    }
+    return a;
+  };
+  const states = shuffle(Array.from({ length: STREAMS }, (_, i) => (i < ERRORED ? "errored" : "connected")));
+  const events = shuffle(states.map((state, i) => ({ i, state })));
   const hookStatuses = new Statuses();
   const hookMs = [];
   const started = Date.now();

@@ -3,7 +3,7 @@
 // Uses the values of .dev.vars.example (which sets ALERT_ALLOW_LOOPBACK=true, so subscribers
 // may be local 127.0.0.1 receivers).
 import { spawn } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, openSync, rmSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
@@ -46,7 +46,10 @@ export async function ensureDev() {
   const dir = keep ? null : mkdtempSync(path.join(os.tmpdir(), "livehook-load-"));
   console.error(`load: starting npm run dev on ${BASE}${dir ? ` (state in ${dir})` : ""} …`);
   const args = ["scripts/dev.sh", ...(dir ? ["--persist-to", dir] : [])];
-  const dev = spawn("bash", args, { cwd: root, env: { ...process.env, PORT: new URL(BASE).port }, stdio: "ignore", detached: true });
+  // The server's output (its log lines name a failed internal call) stays for reading afterwards.
+  const log = path.join(os.tmpdir(), `livehook-load-${run}.log`);
+  const out = openSync(log, "a");
+  const dev = spawn("bash", args, { cwd: root, env: { ...process.env, PORT: new URL(BASE).port }, stdio: ["ignore", out, out], detached: true });
   const end = Date.now() + 600_000;
   while (!(await up())) {
     if (Date.now() > end) throw new Error("npm run dev did not come up in 10 minutes");
@@ -55,6 +58,7 @@ export async function ensureDev() {
   }
   return {
     started: true,
+    log,
     /** Stops the server started here (its process group) and removes its state directory. */
     async stop() {
       try {
@@ -77,15 +81,15 @@ export function cfLiveInput(input, state, at = new Date(), code = CODES[0]) {
   return { path: "/webhooks/cloudflare", headers: { "cf-webhook-auth": CF_SECRET }, body: JSON.stringify({ name: "load", text: "", data, ts: 0 }) };
 }
 
-/** Sends one request; `{status, ms}` (status 0: no answer). */
+/** Sends one request; `{status, ms, body}` (status 0: no answer; body: the answer's text). */
 export async function post(r) {
   const t = performance.now();
   try {
     const res = await fetch(BASE + r.path, { method: "POST", headers: { "Content-Type": "application/json", ...r.headers }, body: r.body });
-    await res.arrayBuffer();
-    return { status: res.status, ms: performance.now() - t };
-  } catch {
-    return { status: 0, ms: performance.now() - t };
+    const body = await res.text();
+    return { status: res.status, ms: performance.now() - t, body };
+  } catch (e) {
+    return { status: 0, ms: performance.now() - t, body: String(e?.cause ?? e) };
   }
 }
 

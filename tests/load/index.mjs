@@ -81,11 +81,13 @@ export async function main() {
   const hookMs = [];
   const started = Date.now();
   let done = 0;
+  const refused = [];
   const progress = setInterval(() => console.error(`index: ${done} of ${STREAMS} webhooks sent (${((Date.now() - started) / 1000).toFixed(0)} s)`), 30_000);
   await pool(events, CONCURRENCY, async (e) => {
     const r = await post(cfLiveInput(`${prefix}${e.i}`, e.state));
     hookStatuses.add(r.status);
     hookMs.push(r.ms);
+    if (r.status !== 200 && refused.length < 20) refused.push({ stream: `${prefix}${e.i}`, state: e.state, at_s: Number(((Date.now() - started) / 1000).toFixed(1)), status: r.status, ms: Math.round(r.ms), body: r.body.slice(0, 200) });
     done++;
   });
   clearInterval(progress);
@@ -134,11 +136,13 @@ export async function main() {
   const report = {
     scenario: "index",
     base: BASE,
+    dev_log: dev.log ?? null,
     streams: STREAMS,
     errored: ERRORED,
     concurrency: CONCURRENCY,
     send_seconds: Number(sendSeconds.toFixed(1)),
     webhook_statuses: hookStatuses.counts,
+    webhook_refused: refused,
     webhook_answer_ms: percentiles(hookMs),
     incidents_listed_open: walk.ids.size,
     runs_each: RUNS,

@@ -3,11 +3,27 @@
 // seven routes, shuffled, 16 at a time, with duplicates; then checks that every stream's
 // status is its newest event, that nothing answered 5xx, and that every errored event has
 // exactly one alert record. Exits non-zero on any failure. Uses the values of .dev.vars.example.
+//
+// Other scenarios: `npm run load -- --scenario=storm` (`npm run load:storm`, tests/load/storm.mjs:
+// 2 000 streams errored within a minute) and `npm run load -- --scenario=index`
+// (`npm run load:index`, tests/load/index.mjs: `GET /incidents?state=open` with 10 000 streams
+// and 2 000 open incidents); each file's header says what it does and prints.
 import { spawn } from "node:child_process";
 import { createHash, createHmac } from "node:crypto";
 import { readFileSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
+
+const scenario = process.argv.find((a) => a.startsWith("--scenario="))?.slice("--scenario=".length) ?? "mixed";
+if (scenario !== "mixed") {
+  const scenarios = { storm: "./storm.mjs", index: "./index.mjs" };
+  if (!scenarios[scenario]) {
+    console.error(`load: unknown scenario ${scenario} (mixed, storm, index)`);
+    process.exit(2);
+  }
+  const { main } = await import(scenarios[scenario]);
+  process.exit(await main());
+}
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
 const BASE = process.env.LOAD_URL ?? "http://127.0.0.1:8787";

@@ -58,9 +58,12 @@ function classify(raw) {
   if (j.type === "incident.opened") return { what: "incident", id: j.data?.id };
   if (typeof j.type === "string" && j.type.startsWith("incident.")) return { what: "other" };
   const text = JSON.stringify(j);
-  if (/inc_storm_/.test(text)) return { what: "group" };
+  // A grouped page carries the storm's id as its dedup key; a chat summary names it in its
+  // footer, and both say "N more … down".
+  if (/"(dedup_key|deduplication_key)":"inc_storm_/.test(text)) return { what: "group" };
   const more = /\b(\d+) more\b/.exec(text);
   if (more) return { what: "summary", count: Number(more[1]) };
+  if (/inc_storm_/.test(text)) return { what: "group" };
   const id = /inc_[0-9a-f]{24}/.exec(text);
   return { what: "incident", id: id?.[0] };
 }

@@ -26,6 +26,7 @@
 //
 //   node bench/cpu.mjs [--runs=3] [--n=300] [--warm=150] [--interval=250] [--settle=1500]
 //                      [--providers=cloudflare,mux] [--sides=livehook,same-guarantees]
+//                      [--events=cloudflare:seed-001-errored-fixed.json]   (another fixture per provider)
 // run.mjs imports `measureCpu` and `cpuTable`.
 import { Miniflare } from "miniflare";
 import WebSocket from "ws";
@@ -373,6 +374,10 @@ export function cpuTable(result, { top = 12 } = {}) {
 // ---- standalone ----
 if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
   const arg = (k, d) => process.argv.find((x) => x.startsWith(`--${k}=`))?.split("=")[1] ?? d;
+  for (const pair of arg("events", "").split(",").filter(Boolean)) {
+    const [provider, file] = pair.split(":");
+    CPU_EVENTS[provider] = file;
+  }
   const result = await measureCpu({
     runs: Number(arg("runs", 3)),
     n: Number(arg("n", 300)),

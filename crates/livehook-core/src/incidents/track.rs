@@ -167,13 +167,7 @@ impl IncidentTrack {
                     );
                     i.error = Some(error);
                     i.add_alert(e.alert);
-                    self.open = Some(OpenIncident {
-                        incident: i,
-                        seq: 0,
-                        stable_due_ms: None,
-                        warning_ended: false,
-                    });
-                    self.changed(ChangeKind::Opened, e.at_ms);
+                    self.start(i, e.at_ms);
                 }
             }
             return;
@@ -240,13 +234,7 @@ impl IncidentTrack {
                     off.since_ms,
                     &opened_by,
                 );
-                self.open = Some(OpenIncident {
-                    incident: i,
-                    seq: 0,
-                    stable_due_ms: None,
-                    warning_ended: false,
-                });
-                self.changed(ChangeKind::Opened, now_ms);
+                self.start(i, now_ms);
             }
         }
         let stable = self
@@ -277,6 +265,17 @@ impl IncidentTrack {
         }
         self.changed(ChangeKind::Resolved, at_ms);
         self.open = None;
+    }
+
+    /// `i` is the stream's open incident from `at_ms`: its opening is queued for the hub.
+    fn start(&mut self, i: Incident, at_ms: u64) {
+        self.open = Some(OpenIncident {
+            incident: i,
+            seq: 0,
+            stable_due_ms: None,
+            warning_ended: false,
+        });
+        self.changed(ChangeKind::Opened, at_ms);
     }
 
     /// Queues the open incident's change for the hub.
@@ -325,13 +324,7 @@ impl IncidentTrack {
         );
         i.error = c.incident.error.clone();
         i.add_alert(c.incident.alert_ids.last().cloned());
-        self.open = Some(OpenIncident {
-            incident: i,
-            seq: 0,
-            stable_due_ms: None,
-            warning_ended: false,
-        });
-        self.changed(ChangeKind::Opened, c.at_ms);
+        self.start(i, c.at_ms);
     }
 
     /// When the alarm must fire for a grace period or a stable wait.

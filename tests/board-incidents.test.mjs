@@ -182,7 +182,7 @@ test("a refused call says why (409) and the row leaves", async () => {
   await page.locator("#incidents-error", { hasText: "409" }).waitFor({ timeout: 5000 });
   assert.equal(resolvedElsewhere, 200);
   const message = await page.locator("#incidents-error").innerText();
-  assert.equal(message, `Could not acknowledge the incident of ${REFUSED}: the incident is resolved (409).`);
+  assert.equal(message, `Could not acknowledge the incident of ${REFUSED}: the incident is already resolved (409).`);
   await incidentRow(REFUSED).waitFor({ state: "detached", timeout: 5000 });
   // The browser reports the refused request itself; that one is expected, and only that one.
   assert.deepEqual(problems.map((p) => p.replace(/http:\/\/[^/]+/, "")).sort(), [

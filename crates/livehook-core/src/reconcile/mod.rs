@@ -1,8 +1,11 @@
 //! Keeping statuses true when a webhook is lost: asking the providers' APIs (issue #21).
 //!
 //! - [`settings`]: which APIs are polled, with which credentials and base URLs.
+//! - [`decide`]: what one poll means for one stream: confirm, correct (after the settle time),
+//!   add, or wait; corrections are `reconcile` events through the stream's ordering.
 //! - [`plan`]: each API's budget (half its documented rate limit, `Retry-After` honoured) and
 //!   the order per-stream calls are made in.
 
+pub mod decide;
 pub mod plan;
 pub mod settings;

@@ -173,6 +173,7 @@ async fn ingest(env: &Env, event: Event, received_at_ms: u64) -> Result<IngestRe
         event,
         received_at_ms,
         incidents: env::config(env).alerts.incidents,
+        correction: false,
     };
     Ok(rpc::call(&object, request).await?)
 }

@@ -50,6 +50,9 @@ pub enum HistoryOutcome {
     Duplicate,
     /// The provider's message for this stream is of a kind livehook does not track.
     Ignored,
+    /// A provider's API said otherwise, and the stream's record was corrected (a `reconcile`
+    /// event, `crate::reconcile`).
+    Corrected,
 }
 
 impl HistoryOutcome {

@@ -125,6 +125,9 @@ pub struct StreamLedger {
     /// The stream's open incident, its timers, and changes the hub has not confirmed.
     #[serde(default, skip_serializing_if = "IncidentTrack::is_empty")]
     pub incidents: IncidentTrack,
+    /// When a provider's API last confirmed or corrected the record (ms).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub verified_ms: Option<u64>,
 }
 
 /// The result of [`StreamLedger::apply`].

@@ -124,6 +124,7 @@ pub enum ReplyKind {
     Incidents,
     Incident,
     Closed,
+    Reconciled,
 }
 
 /// A reply body: the object writes it under [`Payload::KIND`].

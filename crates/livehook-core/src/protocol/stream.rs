@@ -14,6 +14,7 @@ use crate::ids::IncidentId;
 use crate::incidents::{IncidentTimers, IncidentTrack};
 use crate::ingest::event::{Event, StatusRecord};
 use crate::ordering::{OrderKey, Outcome, StreamLedger};
+use crate::reconcile::decide::Poll;
 use crate::time::Nanos;
 
 /// What the worker asks a stream's object (the wire form of the request types below).
@@ -34,6 +35,8 @@ pub enum StreamRequest {
     /// `POST /incidents/{id}/resolve`: resolve the stream's open incident if it is this one
     /// ([`ResolveIncident`]).
     ResolveIncident(IncidentId),
+    /// What a provider's API says about the stream ([`ReconcilePoll`]).
+    Reconcile(Box<ReconcilePoll>),
 }
 
 /// One event and when the worker received it.
@@ -44,6 +47,9 @@ pub struct Ingest {
     /// The incident settings in force (`INCIDENT_OFFLINE_AFTER`, `INCIDENT_STABLE_AFTER`).
     #[serde(default)]
     pub incidents: IncidentTimers,
+    /// A provider's API corrected the stream (`crate::reconcile`): its history entry says so.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub correction: bool,
 }
 
 impl Call for Ingest {
@@ -94,6 +100,49 @@ impl Call for IgnoredNote {
     }
 }
 
+/// A provider's API's answer about this stream, with the settings that decide what it does.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ReconcilePoll {
+    pub poll: Poll,
+    /// `RECONCILE_SETTLE_SECONDS`, in ms.
+    pub settle_ms: u64,
+    #[serde(default)]
+    pub incidents: IncidentTimers,
+}
+
+impl Call for ReconcilePoll {
+    type Wire = StreamRequest;
+    type Reply = Reconciled;
+    fn wire(self) -> StreamRequest {
+        StreamRequest::Reconcile(Box::new(self))
+    }
+}
+
+/// What a poll did to the stream.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ReconcileOutcome {
+    /// The record was right (now verified).
+    Confirmed,
+    /// The record was wrong and is corrected.
+    Corrected,
+    /// The stream was unknown and is added.
+    Added,
+    /// The record differs but changed too recently: asked again later.
+    Settling,
+    /// A webhook newer than the poll already set the state.
+    Stale,
+    /// The correction waits: the stream's outbox is full (the hub is unreachable).
+    Deferred,
+    /// Not a live input: left alone.
+    NotReconciled,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Reconciled {
+    pub outcome: ReconcileOutcome,
+}
+
 /// `POST /incidents/{id}/resolve`, to the incident's stream.
 #[derive(Debug, Clone)]
 pub struct ResolveIncident(pub IncidentId);
@@ -133,6 +182,7 @@ pub enum StreamReply {
     History(HistoryPage),
     Noted(Noted),
     IncidentResolved(IncidentResolved),
+    Reconciled(Reconciled),
 }
 
 impl Serialize for StreamReply {
@@ -144,6 +194,7 @@ impl Serialize for StreamReply {
             StreamReply::History(b) => tagged(b, s),
             StreamReply::Noted(b) => tagged(b, s),
             StreamReply::IncidentResolved(b) => tagged(b, s),
+            StreamReply::Reconciled(b) => tagged(b, s),
         }
     }
 }
@@ -184,7 +235,10 @@ impl Payload for Noted {
 impl Payload for IncidentResolved {
     const KIND: ReplyKind = ReplyKind::IncidentResolved;
 }
-parsed_reply!(IngestReply, Noted, IncidentResolved);
+impl Payload for Reconciled {
+    const KIND: ReplyKind = ReplyKind::Reconciled;
+}
+parsed_reply!(IngestReply, Noted, IncidentResolved, Reconciled);
 
 /// `GET /streams/{provider}/{id}/diagnostics`: the stream object's own state (strongly
 /// consistent), and whether KV has caught up with it. An API type of its own: the object's
@@ -233,6 +287,9 @@ pub struct LedgerView {
     /// by the hub (left out when there are none).
     #[serde(skip_serializing_if = "IncidentTrack::is_empty")]
     pub incidents: IncidentTrack,
+    /// When a provider's API last confirmed or corrected the record (ms; left out before).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub verified_ms: Option<u64>,
 }
 
 /// Where an event sits in a stream's order (the OpenAPI schema `OrderKey`).
@@ -272,6 +329,7 @@ impl From<StreamLedger> for LedgerView {
             outbox_failures: l.outbox_failures,
             outbox_retry_ms: l.outbox_retry_ms,
             incidents: l.incidents,
+            verified_ms: l.verified_ms,
         }
     }
 }

@@ -10,6 +10,8 @@
 //!   air, and confirms any other.
 //! - Only live inputs are reconciled; simulcast targets, broadcasts and videos are left alone.
 
+use serde::{Deserialize, Serialize};
+
 use crate::incidents::track::on_air;
 use crate::ingest::event::{Event, Kind, State, StatusRecord, StreamKey, TimeSource};
 use crate::time::{millis_to_nanos, parse_rfc3339};
@@ -18,7 +20,8 @@ use crate::time::{millis_to_nanos, parse_rfc3339};
 pub const RECONCILE_EVENT: &str = "reconcile";
 
 /// What an API says about one stream's state.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
 pub enum ApiState {
     Is(State),
     /// The API lists the stream but reports no status (Cloudflare: never connected since its
@@ -27,7 +30,7 @@ pub enum ApiState {
 }
 
 /// One poll's answer about one stream.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Poll {
     pub stream: StreamKey,
     pub name: Option<String>,

@@ -47,7 +47,11 @@ impl<S: Store, E: Effects> StreamObject<S, E> {
             Ok(d) => d,
             Err(e) => return (Err(e), None),
         };
-        let entry = HistoryOutcome::of(applied.outcome).map(|outcome| {
+        let entry = HistoryOutcome::of(applied.outcome).map(|outcome| match outcome {
+            HistoryOutcome::Applied if ingest.correction => HistoryOutcome::Corrected,
+            other => other,
+        });
+        let entry = entry.map(|outcome| {
             let state = after.as_ref().map(|(_, r)| r.state);
             HistoryEntry::of(&ingest.event, ingest.received_at_ms, outcome, state)
         });

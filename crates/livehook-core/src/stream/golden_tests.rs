@@ -68,6 +68,7 @@ fn what_an_event_writes_is_byte_for_byte_the_format_every_build_wrote() {
             event: connected.clone(),
             received_at_ms,
             incidents: Default::default(),
+            correction: false,
         },
     )
     .unwrap();
@@ -77,6 +78,7 @@ fn what_an_event_writes_is_byte_for_byte_the_format_every_build_wrote() {
             event: connected,
             received_at_ms,
             incidents: Default::default(),
+            correction: false,
         },
     )
     .unwrap();
@@ -141,6 +143,7 @@ fn full_ledger() -> StreamLedger {
         outbox_failures: 3,
         outbox_retry_ms: Some(1_793_534_404_456),
         incidents: Default::default(),
+        verified_ms: None,
     }
 }
 
@@ -259,6 +262,7 @@ fn a_store_written_by_the_previous_build_takes_new_events_where_it_left_off() {
             event,
             received_at_ms: now,
             incidents: Default::default(),
+            correction: false,
         },
     )
     .unwrap();
@@ -317,6 +321,7 @@ fn an_error_event_keeps_its_error_in_every_format() {
             event,
             received_at_ms: 1_720_548_474_000,
             incidents: Default::default(),
+            correction: false,
         },
     )
     .unwrap();

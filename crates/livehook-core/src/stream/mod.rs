@@ -17,6 +17,7 @@
 //! - [`flush`]: the KV write, the alert hand-off and the alarm for what is pending.
 //! - [`history_ring`]: the history in storage: recording, the legacy migration, reading.
 //! - [`reads`]: the record and the diagnostics.
+//! - [`reconcile`]: a provider's API's answer, decided and applied like a webhook.
 //! - [`live_feed`]: an applied change to the hub's live feed, while someone may watch.
 //! - [`isolate`]: what the objects of one isolate share: the wanted states and the live gate.
 //! - [`requests`]: one typed request in, one typed answer out.
@@ -33,6 +34,7 @@ pub mod live_feed;
 #[cfg(test)]
 pub mod memory;
 pub mod reads;
+pub mod reconcile;
 pub mod requests;
 pub mod state;
 

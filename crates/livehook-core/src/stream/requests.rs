@@ -43,6 +43,13 @@ impl<S: Store, E: Effects> StreamObject<S, E> {
             StreamRequest::Ignored(note) => {
                 answer(self.note_ignored(note).await.map(StreamReply::Noted))
             }
+            StreamRequest::Reconcile(poll) => {
+                let (reply, push) = self.reconcile(*poll).await;
+                Handled {
+                    reply: reply.map(StreamReply::Reconciled),
+                    push,
+                }
+            }
             StreamRequest::ResolveIncident(id) => answer(
                 self.resolve_incident(&id)
                     .await

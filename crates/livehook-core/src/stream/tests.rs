@@ -79,6 +79,7 @@ fn send(o: &TestObject, event: Event) -> Reply<IngestReply> {
             event,
             received_at_ms,
             incidents: Default::default(),
+            correction: false,
         },
     )
 }
@@ -150,11 +151,13 @@ fn requests_arriving_while_the_ledger_loads_read_storage_once_and_share_one_ledg
         event: ev("a", 1, State::Connected),
         received_at_ms: T0,
         incidents: Default::default(),
+        correction: false,
     };
     let second = Ingest {
         event: ev("b", 2, State::Live),
         received_at_ms: T0,
         incidents: Default::default(),
+        correction: false,
     };
     let mut both = pin!(join(o.handle(first.wire()), o.handle(second.wire())));
     assert!(poll_once(&mut both).is_none(), "the read is under way");
@@ -448,6 +451,7 @@ fn ingest_now(o: &TestObject, event: Event) -> Ingest {
         event,
         received_at_ms: o.fx.now_ms.get(),
         incidents: Default::default(),
+        correction: false,
     }
 }
 
@@ -762,4 +766,67 @@ fn resolving_by_hand_closes_the_open_incident_once_and_a_hub_closure_stops_track
         saved.incidents.outbox[0].change,
         crate::incidents::ChangeKind::Opened
     );
+}
+
+/// A poll of stream `s1` (a FastPix live input) at `at_ms`, saying `state`.
+fn poll(state: State, at_ms: u64) -> crate::protocol::ReconcilePoll {
+    crate::protocol::ReconcilePoll {
+        poll: crate::reconcile::decide::Poll {
+            stream: StreamKey::new(ProviderId::new("fastpix"), Kind::LiveInput, "s1").unwrap(),
+            name: None,
+            state: crate::reconcile::decide::ApiState::Is(state),
+            at_ms,
+        },
+        settle_ms: 120_000,
+        incidents: Default::default(),
+    }
+}
+
+#[test]
+fn a_poll_corrects_a_lost_disconnect_after_the_settle_time_and_says_so_in_the_history() {
+    use crate::protocol::ReconcileOutcome;
+    let o = object();
+    outcome(&o, ev("live", 1, State::Live));
+    o.fx.advance(60_000);
+    let early = ask(&o, poll(State::Disconnected, T0 + 60_000)).unwrap();
+    assert_eq!(
+        early.outcome,
+        ReconcileOutcome::Settling,
+        "a webhook may be on its way"
+    );
+    assert_eq!(kv_state(&o).as_deref(), Some("live"));
+    o.fx.advance(60_000);
+    let late = ask(&o, poll(State::Disconnected, T0 + 120_000)).unwrap();
+    assert_eq!(late.outcome, ReconcileOutcome::Corrected);
+    assert_eq!(kv_state(&o).as_deref(), Some("disconnected"));
+    let saved = stored_ledger(&o);
+    assert_eq!(saved.verified_ms, Some(T0 + 120_000));
+    assert_eq!(saved.record.unwrap().last_event, "reconcile");
+    let newest = &history(&o, 1)[0];
+    assert_eq!(
+        (newest.outcome, newest.event_type.as_str()),
+        (HistoryOutcome::Corrected, "reconcile")
+    );
+    // The stream left the air: the offline grace period runs as for a webhook.
+    assert!(saved.incidents.off_air.is_some());
+    // Asked again, the API agrees: confirmed, nothing written to KV.
+    let writes = o.fx.kv_writes.get();
+    o.fx.advance(60_000);
+    let again = ask(&o, poll(State::Disconnected, T0 + 180_000)).unwrap();
+    assert_eq!(again.outcome, ReconcileOutcome::Confirmed);
+    assert_eq!(o.fx.kv_writes.get(), writes);
+    assert_eq!(stored_ledger(&o).verified_ms, Some(T0 + 180_000));
+}
+
+#[test]
+fn a_poll_adds_a_stream_never_heard_of_and_a_webhook_after_the_poll_wins() {
+    use crate::protocol::ReconcileOutcome;
+    let o = object();
+    let added = ask(&o, poll(State::Idle, T0)).unwrap();
+    assert_eq!(added.outcome, ReconcileOutcome::Added);
+    assert_eq!(kv_state(&o).as_deref(), Some("idle"));
+    // The provider's webhook from after the poll: applied over the API's state.
+    o.fx.advance(1_000);
+    assert_eq!(outcome(&o, ev("live", 5, State::Live)), Outcome::Applied);
+    assert_eq!(stored_ledger(&o).record.unwrap().state, State::Live);
 }

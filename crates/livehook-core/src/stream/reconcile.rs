@@ -1,0 +1,61 @@
+//! A provider's API's answer about this stream ([`crate::reconcile`]): decided against the
+//! record, then applied as a `reconcile` event through the same path as a webhook (its history
+//! entry says `corrected`), and the stream marked verified.
+
+use super::effects::Effects;
+use super::live_feed::LivePush;
+use super::state::StreamObject;
+use crate::ordering::Outcome;
+use crate::protocol::{Ingest, ReconcileOutcome, ReconcilePoll, Reconciled, Reply};
+use crate::reconcile::decide::{decide, Decision};
+use crate::store::Store;
+
+impl<S: Store, E: Effects> StreamObject<S, E> {
+    /// Applies one poll's answer; the live-feed push to make after it, if it changed anything.
+    pub async fn reconcile(&self, req: ReconcilePoll) -> (Reply<Reconciled>, Option<LivePush>) {
+        let at = req.poll.at_ms;
+        let decision = self
+            .with_ledger(|l| decide(l.record.as_ref(), &req.poll, req.settle_ms))
+            .await;
+        let (event, added) = match decision {
+            Err(e) => return (Err(e), None),
+            Ok(Decision::Confirm) => {
+                let outcome = ReconcileOutcome::Confirmed;
+                return (self.verified(at, outcome).await, None);
+            }
+            Ok(Decision::Settling) => return (Ok(done(ReconcileOutcome::Settling)), None),
+            Ok(Decision::NotReconciled) => {
+                return (Ok(done(ReconcileOutcome::NotReconciled)), None)
+            }
+            Ok(Decision::Correct(e)) => (e, false),
+            Ok(Decision::Add(e)) => (e, true),
+        };
+        let ingest = Ingest {
+            event,
+            received_at_ms: self.fx.now_ms(),
+            incidents: req.incidents,
+            correction: true,
+        };
+        let (reply, push) = self.ingest(ingest).await;
+        let outcome = match reply.map(|r| r.outcome) {
+            Err(e) => return (Err(e), push),
+            Ok(Outcome::Applied) if added => ReconcileOutcome::Added,
+            Ok(Outcome::Applied) => ReconcileOutcome::Corrected,
+            Ok(Outcome::Stale | Outcome::Duplicate) => ReconcileOutcome::Stale,
+            Ok(Outcome::Deferred) => return (Ok(done(ReconcileOutcome::Deferred)), push),
+        };
+        (self.verified(at, outcome).await, push)
+    }
+
+    /// Marks the stream verified at `at_ms` and stores it.
+    async fn verified(&self, at_ms: u64, outcome: ReconcileOutcome) -> Reply<Reconciled> {
+        self.with_ledger(|l| l.verified_ms = Some(l.verified_ms.unwrap_or(0).max(at_ms)))
+            .await?;
+        self.save().await?;
+        Ok(done(outcome))
+    }
+}
+
+fn done(outcome: ReconcileOutcome) -> Reconciled {
+    Reconciled { outcome }
+}

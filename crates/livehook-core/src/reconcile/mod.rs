@@ -3,9 +3,12 @@
 //! - [`settings`]: which APIs are polled, with which credentials and base URLs.
 //! - [`decide`]: what one poll means for one stream: confirm, correct (after the settle time),
 //!   add, or wait; corrections are `reconcile` events through the stream's ordering.
+//! - [`health`]: how each API has been answering, for `/healthz` (a failure's category and
+//!   status, never a URL or a credential).
 //! - [`plan`]: each API's budget (half its documented rate limit, `Retry-After` honoured) and
 //!   the order per-stream calls are made in.
 
 pub mod decide;
+pub mod health;
 pub mod plan;
 pub mod settings;

@@ -20,6 +20,8 @@
 //!   webhook, Slack, Discord, Teams, Telegram, PagerDuty and incident.io).
 //! - [`ordering`]: the per-stream state machine: newest event wins, duplicates change nothing,
 //!   KV writes coalesced to one a second, the alert outbox.
+//! - [`reconcile`]: keeping statuses true when a webhook is lost, by asking the providers' APIs
+//!   (`sigv4`: AWS Signature Version 4 for Amazon IVS).
 //! - [`config`]: everything read from the environment, as types; `/healthz`.
 //! - [`traffic`]: is anyone reaching us: per provider, the last accepted webhook and counts by
 //!   outcome over the last hour and day (from Analytics Engine, or one isolate's own counts).
@@ -49,6 +51,7 @@ pub mod ingest;
 pub mod live;
 pub mod ordering;
 pub mod protocol;
+pub mod reconcile;
 pub mod store;
 pub mod stream;
 pub mod text;

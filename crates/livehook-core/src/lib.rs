@@ -21,7 +21,7 @@
 //! - [`ordering`]: the per-stream state machine: newest event wins, duplicates change nothing,
 //!   KV writes coalesced to one a second, the alert outbox.
 //! - [`reconcile`]: keeping statuses true when a webhook is lost: which providers' APIs are
-//!   asked, within which budget and in what order.
+//!   asked, within which budget and in what order, what an answer means, AWS SigV4 for IVS.
 //! - [`config`]: everything read from the environment, as types; `/healthz`.
 //! - [`traffic`]: is anyone reaching us: per provider, the last accepted webhook and counts by
 //!   outcome over the last hour and day (from Analytics Engine, or one isolate's own counts).

@@ -7,8 +7,10 @@
 //!   status, never a URL or a credential).
 //! - [`plan`]: each API's budget (half its documented rate limit, `Retry-After` honoured) and
 //!   the order per-stream calls are made in.
+//! - [`sigv4`]: AWS Signature Version 4, for Amazon IVS's API (no AWS SDK).
 
 pub mod decide;
 pub mod health;
 pub mod plan;
 pub mod settings;
+pub mod sigv4;

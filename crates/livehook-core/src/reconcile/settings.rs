@@ -207,6 +207,7 @@ impl ReconcileSettings {
             out.insert(name.to_owned(), value);
         }
         out.insert("settle_seconds".into(), json!(self.settle_ms / 1000));
+        out.insert("invalid_settings".into(), json!(self.invalid));
         Value::Object(out)
     }
 }

@@ -49,6 +49,7 @@ pub mod ingest;
 pub mod live;
 pub mod ordering;
 pub mod protocol;
+pub mod reconcile;
 pub mod store;
 pub mod stream;
 pub mod text;

@@ -500,6 +500,66 @@ mod tests {
     }
 
     #[test]
+    fn no_reader_panics_on_arbitrary_bytes() {
+        // Random bytes, and random sequences of JSON tokens (which reach deeper than bytes do).
+        let tokens: [&[u8]; 24] = [
+            b"{",
+            b"}",
+            b"[",
+            b"]",
+            b",",
+            b":",
+            b"null",
+            b"true",
+            b"0",
+            b"-1",
+            b"1e400",
+            b"18446744073709551616",
+            b"\"\"",
+            b"\"x\"",
+            b"\"\\u0000\"",
+            b"\"data\"",
+            b"\"result\"",
+            b"\"liveInputs\"",
+            b"\"streams\"",
+            b"\"status\"",
+            b"\"current\"",
+            b"\"uid\"",
+            b"\"nextToken\"",
+            b"\"pagination\"",
+        ];
+        let mut seed = 0x9e37_79b9_7f4a_7c15_u64;
+        let mut next = move || {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            seed
+        };
+        let readers: [fn(&[u8]) -> bool; 7] = [
+            |b| cloudflare::read_page(b, &cloudflare::first_request("a")).is_ok(),
+            |b| cloudflare::read_input(b).is_ok(),
+            |b| mux::read_page(b, &mux::first_request()).is_ok(),
+            |b| gcore::read_page(b, &gcore::first_request()).is_ok(),
+            |b| livepeer::read_page(b, &livepeer::first_request()).is_ok(),
+            |b| fastpix::read_page(b, &fastpix::first_request()).is_ok(),
+            |b| ivs::read_page(b, &ivs::first_request()).is_ok(),
+        ];
+        for round in 0..4_000 {
+            let len = (next() % 64) as usize;
+            let body: Vec<u8> = if round % 2 == 0 {
+                (0..len).map(|_| next() as u8).collect()
+            } else {
+                (0..len)
+                    .flat_map(|_| tokens[(next() % tokens.len() as u64) as usize].to_vec())
+                    .collect()
+            };
+            for read in readers {
+                read(&body);
+            }
+        }
+    }
+
+    #[test]
     fn errors_name_positions_and_fields_never_values() {
         let id = ProviderId::new("gcore");
         let json = read::<Vec<u32>>(id, b"[1, secret]").unwrap_err();

@@ -56,7 +56,9 @@ pub fn read_page(body: &[u8], _current: &PageRequest) -> Result<Page, ApiError> 
     let inputs = listing.result.0;
     let mut page = Collect::with_capacity(inputs.len());
     for input in inputs {
-        let name = input
+        // `meta` is whatever the account put there: a `meta` or a `name` of another shape is
+        // no name, never an unreadable page.
+        let title = input
             .meta
             .and_then(|m| serde_json::from_str::<Meta>(m.get()).ok())
             .and_then(|m| m.name)
@@ -64,7 +66,7 @@ pub fn read_page(body: &[u8], _current: &PageRequest) -> Result<Page, ApiError> 
                 WireId::Text(t) => name(Some(&t)),
                 _ => None,
             });
-        page.push(input.uid.and_then(|u| u.text()), name, Observed::NoChange);
+        page.push(input.uid.and_then(|u| u.text()), title, Observed::NoChange);
     }
     Ok(page.page(None))
 }
@@ -83,6 +85,7 @@ pub fn read_input(body: &[u8]) -> Result<Observed, ApiError> {
         Some(b'{') => serde_json::from_str::<Detailed>(status)
             .map(|d| d.current.and_then(|c| c.state).map(|s| s.0))
             .map_err(drop),
+        // `Option` reads `null` as `None` already; kept so the match says every case.
         _ if status == "null" => Ok(None),
         _ => Err(()),
     }
@@ -124,7 +127,8 @@ struct Input<'a> {
     meta: Option<&'a RawValue>,
 }
 
-/// What livehook reads of `meta`.
+/// What livehook reads of `meta`: `name`, read like an id (a string, or anything else read
+/// past).
 #[derive(Deserialize)]
 struct Meta<'a> {
     #[serde(default, borrow)]

@@ -112,7 +112,7 @@ pub struct PageRequest {
     pub path: String,
     /// Query parameters in order, not yet encoded ([`PageRequest::path_and_query`] encodes).
     pub query: Vec<(String, String)>,
-    /// A JSON body, for a POST.
+    /// A JSON body, for a POST (sent as `Content-Type: application/json`).
     pub body: Option<String>,
     /// Which page of the listing this asks for, from 1 (1 for a single request).
     pub page: u32,

@@ -134,6 +134,8 @@ pub enum ReconcileOutcome {
     Stale,
     /// The correction waits: the stream's outbox is full (the hub is unreachable).
     Deferred,
+    /// The API's value decides nothing (a reconnect under way, a stream being prepared).
+    Unchanged,
     /// Not a live input: left alone.
     NotReconciled,
 }

@@ -12,6 +12,7 @@
 
 use serde::{Deserialize, Serialize};
 
+pub use super::apis::Observed;
 use crate::incidents::track::on_air;
 use crate::ingest::event::{Event, Kind, State, StatusRecord, StreamKey, TimeSource};
 use crate::time::{millis_to_nanos, parse_rfc3339};
@@ -19,22 +20,12 @@ use crate::time::{millis_to_nanos, parse_rfc3339};
 /// The event type of a correction or an addition (history, `last_event`).
 pub const RECONCILE_EVENT: &str = "reconcile";
 
-/// What an API says about one stream's state.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum ApiState {
-    Is(State),
-    /// The API lists the stream but reports no status (Cloudflare: never connected since its
-    /// last configuration).
-    Unreported,
-}
-
 /// One poll's answer about one stream.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Poll {
     pub stream: StreamKey,
     pub name: Option<String>,
-    pub state: ApiState,
+    pub state: Observed,
     /// When the API answered (ms): the event's time.
     pub at_ms: u64,
 }
@@ -50,6 +41,8 @@ pub enum Decision {
     Add(Event),
     /// The record differs but changed less than the settle time ago: ask again later.
     Settling,
+    /// The API's value decides nothing (Cloudflare's `reconnecting`, FastPix's `preparing`).
+    Unchanged,
     /// Not a live input: left alone.
     NotReconciled,
 }
@@ -86,15 +79,17 @@ pub fn decide(record: Option<&StatusRecord>, poll: &Poll, settle_ms: u64) -> Dec
     let Some(record) = record else {
         // Never streamed: the API's state, or idle when it reports none.
         let state = match poll.state {
-            ApiState::Is(s) => s,
-            ApiState::Unreported => State::Idle,
+            Observed::State(s) => s,
+            Observed::NoStatus => State::Idle,
+            Observed::NoChange => return Decision::Unchanged,
         };
         return Decision::Add(event(poll, state));
     };
     let target = match poll.state {
-        ApiState::Is(s) => s,
-        ApiState::Unreported if on_air(record.state) => State::Disconnected,
-        ApiState::Unreported => return Decision::Confirm,
+        Observed::State(s) => s,
+        Observed::NoStatus if on_air(record.state) => State::Disconnected,
+        Observed::NoStatus => return Decision::Confirm,
+        Observed::NoChange => return Decision::Unchanged,
     };
     if target == record.state {
         return Decision::Confirm;
@@ -118,7 +113,7 @@ mod tests {
         StreamKey::new(ProviderId::new("cloudflare"), kind, "in1").unwrap()
     }
 
-    fn poll(state: ApiState, at_ms: u64) -> Poll {
+    fn poll(state: Observed, at_ms: u64) -> Poll {
         Poll {
             stream: key(Kind::LiveInput),
             name: Some("Main".into()),
@@ -133,7 +128,7 @@ mod tests {
         let webhook = Event {
             event_type: "live_input.connected".into(),
             event_id: format!("w{at_ms}"),
-            ..event(&poll(ApiState::Is(state), at_ms), state)
+            ..event(&poll(Observed::State(state), at_ms), state)
         };
         l.apply(&webhook, at_ms, &[]);
         l
@@ -142,12 +137,12 @@ mod tests {
     #[test]
     fn a_lost_disconnect_is_corrected_once_the_record_settled() {
         let mut l = ledger(State::Connected, T0);
-        let early = poll(ApiState::Is(State::Disconnected), T0 + 60_000);
+        let early = poll(Observed::State(State::Disconnected), T0 + 60_000);
         assert_eq!(
             decide(l.record.as_ref(), &early, 120_000),
             Decision::Settling
         );
-        let late = poll(ApiState::Is(State::Disconnected), T0 + 120_000);
+        let late = poll(Observed::State(State::Disconnected), T0 + 120_000);
         let Decision::Correct(e) = decide(l.record.as_ref(), &late, 120_000) else {
             panic!("a correction")
         };
@@ -163,7 +158,7 @@ mod tests {
     #[test]
     fn a_webhook_newer_than_the_poll_wins_and_an_older_one_is_stale() {
         let mut l = ledger(State::Connected, T0);
-        let p = poll(ApiState::Is(State::Disconnected), T0 + 200_000);
+        let p = poll(Observed::State(State::Disconnected), T0 + 200_000);
         let Decision::Correct(correction) = decide(l.record.as_ref(), &p, 120_000) else {
             panic!("a correction")
         };
@@ -172,7 +167,7 @@ mod tests {
             event_type: "live_input.connected".into(),
             event_id: "late".into(),
             ..event(
-                &poll(ApiState::Is(State::Connected), T0 + 150_000),
+                &poll(Observed::State(State::Connected), T0 + 150_000),
                 State::Connected,
             )
         };
@@ -183,7 +178,7 @@ mod tests {
             event_type: "live_input.connected".into(),
             event_id: "newer".into(),
             ..event(
-                &poll(ApiState::Is(State::Connected), T0 + 250_000),
+                &poll(Observed::State(State::Connected), T0 + 250_000),
                 State::Connected,
             )
         };
@@ -194,12 +189,12 @@ mod tests {
     #[test]
     fn agreement_confirms_and_no_status_disconnects_only_a_stream_on_air() {
         let on = ledger(State::Connected, T0);
-        let same = poll(ApiState::Is(State::Connected), T0 + 1);
+        let same = poll(Observed::State(State::Connected), T0 + 1);
         assert_eq!(
             decide(on.record.as_ref(), &same, 120_000),
             Decision::Confirm
         );
-        let none = poll(ApiState::Unreported, T0 + 500_000);
+        let none = poll(Observed::NoStatus, T0 + 500_000);
         let Decision::Correct(e) = decide(on.record.as_ref(), &none, 120_000) else {
             panic!("on air with no status: disconnected")
         };
@@ -213,15 +208,24 @@ mod tests {
 
     #[test]
     fn an_unknown_stream_is_added_and_other_kinds_are_left_alone() {
-        let Decision::Add(e) = decide(None, &poll(ApiState::Is(State::Live), T0), 120_000) else {
+        let Decision::Add(e) = decide(None, &poll(Observed::State(State::Live), T0), 120_000)
+        else {
             panic!("added")
         };
         assert_eq!((e.state, e.name.as_deref()), (State::Live, Some("Main")));
-        let Decision::Add(e) = decide(None, &poll(ApiState::Unreported, T0), 120_000) else {
+        let Decision::Add(e) = decide(None, &poll(Observed::NoStatus, T0), 120_000) else {
             panic!("added")
         };
         assert_eq!(e.state, State::Idle, "never streamed");
-        let mut video = poll(ApiState::Is(State::Ready), T0);
+        let settling = poll(Observed::NoChange, T0);
+        assert_eq!(decide(None, &settling, 120_000), Decision::Unchanged);
+        let on = ledger(State::Connected, T0);
+        assert_eq!(
+            decide(on.record.as_ref(), &settling, 120_000),
+            Decision::Unchanged,
+            "reconnecting decides nothing"
+        );
+        let mut video = poll(Observed::State(State::Ready), T0);
         video.stream = key(Kind::Video);
         assert_eq!(decide(None, &video, 120_000), Decision::NotReconciled);
     }

@@ -1,6 +1,8 @@
 //! Keeping statuses true when a webhook is lost: asking the providers' APIs (issue #21).
 //!
 //! - [`settings`]: which APIs are polled, with which credentials and base URLs.
+//! - [`apis`]: what each provider's API is asked (documented, read-only, paginated to the
+//!   end) and how its answers read, one file per provider.
 //! - [`decide`]: what one poll means for one stream: confirm, correct (after the settle time),
 //!   add, or wait; corrections are `reconcile` events through the stream's ordering.
 //! - [`health`]: how each API has been answering, for `/healthz` (a failure's category and
@@ -9,6 +11,7 @@
 //!   the order per-stream calls are made in.
 //! - [`sigv4`]: AWS Signature Version 4, for Amazon IVS's API (no AWS SDK).
 
+pub mod apis;
 pub mod decide;
 pub mod health;
 pub mod plan;

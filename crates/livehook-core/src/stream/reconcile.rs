@@ -27,6 +27,7 @@ impl<S: Store, E: Effects> StreamObject<S, E> {
             Ok(Decision::NotReconciled) => {
                 return (Ok(done(ReconcileOutcome::NotReconciled)), None)
             }
+            Ok(Decision::Unchanged) => return (Ok(done(ReconcileOutcome::Unchanged)), None),
             Ok(Decision::Correct(e)) => (e, false),
             Ok(Decision::Add(e)) => (e, true),
         };

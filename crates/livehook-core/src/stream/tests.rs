@@ -774,7 +774,7 @@ fn poll(state: State, at_ms: u64) -> crate::protocol::ReconcilePoll {
         poll: crate::reconcile::decide::Poll {
             stream: StreamKey::new(ProviderId::new("fastpix"), Kind::LiveInput, "s1").unwrap(),
             name: None,
-            state: crate::reconcile::decide::ApiState::Is(state),
+            state: crate::reconcile::decide::Observed::State(state),
             at_ms,
         },
         settle_ms: 120_000,

@@ -18,7 +18,7 @@ pub mod cloudflare_stream;
 pub mod fastpix;
 pub mod gcore;
 pub mod ivs;
-mod json;
+pub(crate) mod json;
 mod live_stream;
 pub mod livepeer;
 pub mod mux;

@@ -7,6 +7,8 @@
 //!   add, or wait; corrections are `reconcile` events through the stream's ordering.
 //! - [`health`]: how each API has been answering, for `/healthz` (a failure's category and
 //!   status, never a URL or a credential).
+//! - [`outgoing`]: the HTTP request for one API request: base URL, path, each provider's
+//!   authentication (bearer, Basic, `APIKey`, SigV4).
 //! - [`pass`]: one pass over one API: its listing to the end within the budget, each answer
 //!   to its stream, Cloudflare's per-input checks in order; failures change nothing.
 //! - [`plan`]: each API's budget (half its documented rate limit, `Retry-After` honoured) and
@@ -16,6 +18,7 @@
 pub mod apis;
 pub mod decide;
 pub mod health;
+pub mod outgoing;
 pub mod pass;
 pub mod plan;
 pub mod settings;

@@ -13,6 +13,8 @@
 //!   to its stream, Cloudflare's per-input checks in order; failures change nothing.
 //! - [`plan`]: each API's budget (half its documented rate limit, `Retry-After` honoured) and
 //!   the order per-stream calls are made in.
+//! - [`runner`]: every configured API, one pass each, their state kept between passes, and the
+//!   health report; one run at a time.
 //! - [`sigv4`]: AWS Signature Version 4, for Amazon IVS's API (no AWS SDK).
 
 pub mod apis;
@@ -21,5 +23,6 @@ pub mod health;
 pub mod outgoing;
 pub mod pass;
 pub mod plan;
+pub mod runner;
 pub mod settings;
 pub mod sigv4;

@@ -19,7 +19,7 @@ pub mod fastpix;
 pub mod gcore;
 pub mod ivs;
 pub(crate) mod json;
-mod live_stream;
+pub(crate) mod live_stream;
 pub mod livepeer;
 pub mod mux;
 pub mod shape;

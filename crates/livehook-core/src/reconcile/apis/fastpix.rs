@@ -14,14 +14,11 @@
 
 use serde::Deserialize;
 
-use super::{read, ApiError, Collect, Observed, Page, PageRequest, WireId};
-use crate::ingest::event::State;
+use super::{live_stream_status, read, ApiError, Collect, Page, PageRequest, WireId, PAGE_SIZE};
 pub use crate::ingest::providers::fastpix::ID;
 use crate::ingest::providers::json::Text;
 
 /// Streams per page.
-pub const PAGE_SIZE: usize = 100;
-
 const PATH: &str = "/live/streams";
 
 /// The request for the first page.
@@ -30,14 +27,7 @@ pub fn first_request() -> PageRequest {
 }
 
 fn request(page: u32) -> PageRequest {
-    PageRequest::get(
-        PATH.into(),
-        vec![
-            ("limit".into(), PAGE_SIZE.to_string()),
-            ("offset".into(), page.to_string()),
-        ],
-        page,
-    )
+    PageRequest::numbered(PATH, "offset", page)
 }
 
 /// Reads one page and decides whether there is a next one.
@@ -46,13 +36,7 @@ pub fn read_page(body: &[u8], current: &PageRequest) -> Result<Page, ApiError> {
     let count = listing.data.len();
     let mut page = Collect::with_capacity(count);
     for stream in listing.data {
-        let observed = match stream.status.as_deref() {
-            Some("active") => Observed::State(State::Live),
-            Some("idle") => Observed::State(State::Idle),
-            Some("disabled") => Observed::State(State::Disabled),
-            // `preparing`: the stream is being set up; the webhook that follows decides.
-            _ => Observed::NoChange,
-        };
+        let observed = live_stream_status(stream.status.as_deref());
         page.push(stream.stream_id.and_then(|id| id.text()), None, observed);
     }
     let pages = listing.pagination.and_then(|p| p.offset_count);
@@ -98,6 +82,8 @@ mod tests {
     use super::super::test_support::{fixture, never_panics_nor_quotes, observed};
     use super::super::MAX_PAGES;
     use super::*;
+    use crate::ingest::event::State;
+    use crate::reconcile::apis::Observed;
 
     fn stream(id: &str) -> String {
         format!(r#"{{"streamId":"{id}","streamKey":"k","status":"idle"}}"#)

@@ -10,14 +10,13 @@
 
 use serde::Deserialize;
 
-use super::{name, read, ApiError, Collect, Observed, Page, PageRequest, WireId};
-use crate::ingest::event::State;
+use super::{
+    live_stream_status, name, read, ApiError, Collect, Page, PageRequest, WireId, PAGE_SIZE,
+};
 use crate::ingest::providers::json::Text;
 pub use crate::ingest::providers::mux::ID;
 
 /// Streams per page (Mux's largest).
-pub const PAGE_SIZE: usize = 100;
-
 const PATH: &str = "/video/v1/live-streams";
 
 /// The request for the first page.
@@ -26,14 +25,7 @@ pub fn first_request() -> PageRequest {
 }
 
 fn request(page: u32) -> PageRequest {
-    PageRequest::get(
-        PATH.into(),
-        vec![
-            ("limit".into(), PAGE_SIZE.to_string()),
-            ("page".into(), page.to_string()),
-        ],
-        page,
-    )
+    PageRequest::numbered(PATH, "page", page)
 }
 
 /// Reads one page; the next one is asked for while pages come back full.
@@ -42,12 +34,7 @@ pub fn read_page(body: &[u8], current: &PageRequest) -> Result<Page, ApiError> {
     let mut page = Collect::with_capacity(listing.data.len());
     let full = listing.data.len() >= PAGE_SIZE;
     for stream in listing.data {
-        let observed = match stream.status.as_deref() {
-            Some("active") => Observed::State(State::Live),
-            Some("idle") => Observed::State(State::Idle),
-            Some("disabled") => Observed::State(State::Disabled),
-            _ => Observed::NoChange,
-        };
+        let observed = live_stream_status(stream.status.as_deref());
         let title = stream.meta.and_then(|m| m.title);
         page.push(
             stream.id.and_then(|id| id.text()),
@@ -91,6 +78,8 @@ mod tests {
     use super::super::test_support::{fixture, never_panics_nor_quotes, observed};
     use super::super::MAX_PAGES;
     use super::*;
+    use crate::ingest::event::State;
+    use crate::reconcile::apis::Observed;
 
     fn stream(id: &str, status: &str) -> String {
         format!(r#"{{"id":"{id}","status":"{status}","stream_key":"k","reconnect_window":60}}"#)

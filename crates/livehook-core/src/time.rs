@@ -83,6 +83,11 @@ pub fn parse_rfc3339(s: &str) -> Option<Nanos> {
     secs.checked_mul(NANOS_PER_SEC)?.checked_add(frac)
 }
 
+/// Milliseconds since the epoch, formatted as [`format_rfc3339`] does.
+pub fn format_rfc3339_ms(ms: u64) -> String {
+    format_rfc3339(millis_to_nanos(ms))
+}
+
 /// Formats as `YYYY-MM-DDTHH:MM:SS[.fff|.ffffff|.fffffffff]Z`.
 pub fn format_rfc3339(ns: Nanos) -> String {
     let secs = ns.div_euclid(NANOS_PER_SEC);

@@ -18,7 +18,7 @@ use sha2::{Digest, Sha256};
 
 use super::schedule::{classify, jittered, Schedule, Verdict};
 use crate::ids::{AlertId, MessageId, SubscriberId};
-use crate::time::{format_rfc3339, millis_to_nanos};
+use crate::time::format_rfc3339_ms;
 
 /// How many attempts one alert record keeps per delivery (older ones are dropped, counted).
 pub const MAX_ATTEMPTS_KEPT: usize = 50;
@@ -83,10 +83,6 @@ pub struct Delivery {
     pub attempts: Vec<Attempt>,
     /// Attempts dropped from `attempts` to bound the record's size.
     pub attempts_dropped: usize,
-}
-
-fn at(ms: u64) -> String {
-    format_rfc3339(millis_to_nanos(ms))
 }
 
 /// A stored message with one delivery per subscriber: an alert record or an incident notice.
@@ -202,7 +198,7 @@ impl Delivery {
             }
         }
         self.attempts.push(Attempt {
-            at: at(r.started_ms),
+            at: format_rfc3339_ms(r.started_ms),
             status: r.status,
             error,
             latency_ms: r.latency_ms,
@@ -311,7 +307,7 @@ impl Serialize for Delivery {
             webhook_id: &self.webhook_id,
             status: self.status(),
             next_attempt_ms: due,
-            next_attempt_at: due.map(at),
+            next_attempt_at: due.map(format_rfc3339_ms),
             round_attempts: self.round_attempts,
             dead_reason: self.dead_reason(),
             attempts: &self.attempts,

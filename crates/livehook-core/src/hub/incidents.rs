@@ -22,7 +22,6 @@ use crate::alerts::delivery::Deliveries;
 use crate::alerts::delivery::DeliveryStatus;
 use crate::alerts::notice::{NoticeRecord, Subject};
 use crate::ids::{IncidentId, SubscriberId};
-use crate::incidents::incident::rfc3339_ms;
 use crate::incidents::{ChangeKind, Incident, IncidentChange, IncidentState, ResolvedBy};
 use crate::protocol::{
     Closed, IncidentDetail, IncidentQuery, IncidentRecorded, IncidentsPage, NotificationView,
@@ -30,6 +29,7 @@ use crate::protocol::{
 };
 use crate::store::{delete_chunked, ListQuery, Store, StoreError, Stored};
 use crate::text::write_json;
+use crate::time::format_rfc3339_ms;
 
 /// Most incidents the hub keeps; the oldest resolved ones are pruned.
 pub const MAX_INCIDENTS: usize = 10_000;
@@ -69,7 +69,7 @@ fn index_value(i: &Incident) -> Stored {
 
 fn entry(at_ms: u64, change: ChangeKind, i: &Incident) -> TimelineEntry {
     TimelineEntry {
-        at: rfc3339_ms(at_ms),
+        at: format_rfc3339_ms(at_ms),
         change,
         cause: i.cause,
         code: i.error.as_ref().map(|e| e.code.clone()),
@@ -232,7 +232,7 @@ impl<S: Store, E: Effects> Hub<S, E> {
         }
         let now = self.fx.now_ms();
         rec.incident.state = IncidentState::Acknowledged;
-        rec.incident.acknowledged_at = Some(rfc3339_ms(now));
+        rec.incident.acknowledged_at = Some(format_rfc3339_ms(now));
         rec.push(entry(now, ChangeKind::Acknowledged, &rec.incident));
         let notices = self.acknowledged(&mut rec, now).await?;
         let mut w = rec.writes(&key)?;
@@ -296,7 +296,7 @@ impl<S: Store, E: Effects> Hub<S, E> {
                     next_attempt_at: d
                         .due_ms()
                         .filter(|_| d.status() == DeliveryStatus::Pending)
-                        .map(rfc3339_ms),
+                        .map(format_rfc3339_ms),
                     dead_reason: d.dead_reason().map(str::to_owned),
                     attempts: d.attempts.clone(),
                 });

@@ -27,10 +27,10 @@ use crate::alerts::delivery::Delivery;
 use crate::alerts::notice::{CodeCount, NoticeRecord, Storm, StormMessage, Subject};
 use crate::alerts::subscriber::{Format, Subscriber};
 use crate::ids::{IncidentId, SubscriberId};
-use crate::incidents::incident::rfc3339_ms;
 use crate::incidents::{ChangeKind, Incident};
 use crate::ingest::event::Kind;
 use crate::store::{Store, StoreError, Stored};
+use crate::time::format_rfc3339_ms;
 
 /// Most codes a storm message lists.
 const MAX_STORM_CODES: usize = 10;
@@ -218,7 +218,7 @@ impl<S: Store, E: Effects> Hub<S, E> {
             message,
             provider: i.provider,
             kind: group.kind,
-            started_at: rfc3339_ms(group.started_ms),
+            started_at: format_rfc3339_ms(group.started_ms),
             count,
             codes: codes.iter().take(MAX_STORM_CODES).cloned().collect(),
         };
@@ -325,7 +325,7 @@ impl<S: Store, E: Effects> Hub<S, E> {
                     message: StormMessage::Group,
                     provider: rec.incident.provider,
                     kind: group.kind,
-                    started_at: rfc3339_ms(group.started_ms),
+                    started_at: format_rfc3339_ms(group.started_ms),
                     count: group.total,
                     codes: group.codes.iter().take(MAX_STORM_CODES).cloned().collect(),
                 });

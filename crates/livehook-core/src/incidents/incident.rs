@@ -13,7 +13,7 @@ use sha2::{Digest, Sha256};
 
 use crate::ids::{AlertId, IncidentId};
 use crate::ingest::event::{ErrorInfo, Kind, ProviderId, StreamKey};
-use crate::time::{format_rfc3339, millis_to_nanos};
+use crate::time::format_rfc3339_ms;
 
 /// Most alert ids an incident lists (the newest).
 pub const MAX_ALERT_IDS: usize = 20;
@@ -115,10 +115,6 @@ pub struct Incident {
     pub alert_ids: Vec<AlertId>,
 }
 
-pub(crate) fn rfc3339_ms(ms: u64) -> String {
-    format_rfc3339(millis_to_nanos(ms))
-}
-
 impl Incident {
     /// A new open incident of `stream`, opened at `opened_ms` by `cause`; `opened_by` (the
     /// event id, or `offline` and the moment) makes its id.
@@ -138,7 +134,7 @@ impl Incident {
             name,
             cause,
             state: IncidentState::Open,
-            opened_at: rfc3339_ms(opened_ms),
+            opened_at: format_rfc3339_ms(opened_ms),
             opened_at_ms: opened_ms,
             acknowledged_at: None,
             resolved_at: None,
@@ -178,7 +174,7 @@ impl Incident {
     /// Resolves it at `at_ms`.
     pub fn resolve(&mut self, at_ms: u64, by: ResolvedBy) {
         self.state = IncidentState::Resolved;
-        self.resolved_at = Some(rfc3339_ms(at_ms));
+        self.resolved_at = Some(format_rfc3339_ms(at_ms));
         self.duration_ms = Some(at_ms.saturating_sub(self.opened_at_ms));
         self.resolved_by = Some(by);
     }

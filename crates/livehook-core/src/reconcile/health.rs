@@ -10,7 +10,7 @@
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 
-use crate::time::{format_rfc3339, millis_to_nanos};
+use crate::time::format_rfc3339_ms;
 
 const HOUR_MS: u64 = 3_600_000;
 const DAY_HOURS: u64 = 24;
@@ -71,10 +71,6 @@ pub struct ApiHealth {
     pub round_ms: Option<u64>,
 }
 
-fn rfc3339(ms: u64) -> String {
-    format_rfc3339(millis_to_nanos(ms))
-}
-
 impl ApiHealth {
     pub fn answered(&mut self, now_ms: u64) {
         self.last_ok_ms = Some(now_ms);
@@ -115,11 +111,11 @@ impl ApiHealth {
     pub fn view(&self, now_ms: u64) -> Value {
         json!({
             "configured": true,
-            "last_ok_at": self.last_ok_ms.map(rfc3339),
+            "last_ok_at": self.last_ok_ms.map(format_rfc3339_ms),
             "last_error": self.last_error.map(|e| json!({
                 "category": e.category,
                 "status": e.status,
-                "at": rfc3339(e.at_ms),
+                "at": format_rfc3339_ms(e.at_ms),
             })),
             "corrected_last_day": self.corrected_last_day(now_ms),
             "round_seconds": self.round_ms.map(|ms| ms / 1000),

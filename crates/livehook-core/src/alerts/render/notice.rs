@@ -25,9 +25,9 @@ use super::{json_headers, paging, sign, stream_words, Outbound};
 use crate::alerts::notice::{NoticeRecord, StormMessage, Subject};
 use crate::alerts::subscriber::{Format, Subscriber};
 use crate::ids::MessageId;
-use crate::incidents::incident::rfc3339_ms;
 use crate::incidents::{Cause, ChangeKind, Incident};
 use crate::text::{truncate, write_json};
+use crate::time::format_rfc3339_ms;
 
 /// The request for one attempt of `rec` to `sub`, sent at `now_secs`; `public_url` (the
 /// deployment's `PUBLIC_URL`) makes links to the board.
@@ -84,7 +84,7 @@ struct IncidentPayload<'a> {
 pub fn webhook_body(event: ChangeKind, incident: &Incident, created_ms: u64) -> String {
     write_json(&IncidentPayload {
         kind: format!("incident.{}", event.as_str()),
-        timestamp: rfc3339_ms(created_ms),
+        timestamp: format_rfc3339_ms(created_ms),
         data: incident,
     })
 }
@@ -119,7 +119,7 @@ fn message(rec: &NoticeRecord, links: &Links) -> ChatMessage {
                 tone,
                 facts: incident_facts(i),
                 footer: ("livehook incident", i.id.to_string()),
-                timestamp: Some(rfc3339_ms(rec.created_ms)),
+                timestamp: Some(format_rfc3339_ms(rec.created_ms)),
                 link,
             }
         }
@@ -135,7 +135,7 @@ fn message(rec: &NoticeRecord, links: &Links) -> ChatMessage {
                 tone,
                 facts: storm_facts(s),
                 footer: ("livehook storm", s.id.to_string()),
-                timestamp: Some(rfc3339_ms(rec.created_ms)),
+                timestamp: Some(format_rfc3339_ms(rec.created_ms)),
                 link,
             }
         }

@@ -29,10 +29,14 @@ use crate::alerts::alert::Alert;
 use crate::ids::AlertId;
 use crate::incidents::track::{self, IncidentTimers, IncidentTrack};
 use crate::ingest::event::{Event, State, StatusRecord, TimeSource, Wins};
-use crate::time::{millis_to_nanos, Nanos};
+use crate::time::{format_rfc3339_ms, millis_to_nanos, nanos_to_millis, parse_rfc3339, Nanos};
 
 /// Workers KV: at most one write per second to the same key.
 pub const KV_MIN_WRITE_INTERVAL_MS: u64 = 1000;
+
+/// How old a record's `verified_at` may grow before a confirmation writes it again: a stream
+/// the API confirms every minute costs one KV write per 10 minutes, not one a minute.
+pub const VERIFIED_REFRESH_MS: u64 = 600_000;
 /// How many recent provider event ids a stream remembers for de-duplication.
 pub const SEEN_CAPACITY: usize = 64;
 /// Most alerts a stream holds while the alert hub cannot take them. Beyond it, events that
@@ -286,6 +290,29 @@ impl StreamLedger {
             },
             alert_queued,
             changed: true,
+        }
+    }
+
+    /// A provider's API confirmed the state at `at_ms` (or set it: the caller applied its
+    /// event first). The record's `verified_at` moves when it has none, when it is
+    /// [`VERIFIED_REFRESH_MS`] old, or when the record goes to KV anyway; moving it is a change
+    /// like any other (a new version for KV).
+    pub fn verified(&mut self, at_ms: u64) {
+        let at = self.verified_ms.unwrap_or(0).max(at_ms);
+        self.verified_ms = Some(at);
+        let dirty = self.kv_dirty();
+        let Some(record) = self.record.as_mut() else {
+            return;
+        };
+        let shown_ms = record
+            .verified_at
+            .as_deref()
+            .and_then(parse_rfc3339)
+            .map(nanos_to_millis);
+        let stale = shown_ms.is_none_or(|s| at >= s.saturating_add(VERIFIED_REFRESH_MS));
+        if (stale || dirty) && shown_ms != Some(at) {
+            record.verified_at = Some(format_rfc3339_ms(at));
+            self.version += 1;
         }
     }
 

@@ -16,6 +16,11 @@ pub fn millis_to_nanos(ms: u64) -> Nanos {
     i64::try_from(ms).unwrap_or(i64::MAX / 1_000_000) * 1_000_000
 }
 
+/// Nanoseconds to milliseconds (0 before the epoch).
+pub fn nanos_to_millis(ns: Nanos) -> u64 {
+    u64::try_from(ns / 1_000_000).unwrap_or(0)
+}
+
 /// Parses `YYYY-MM-DDTHH:MM:SS[.fraction](Z|±HH:MM)`. `t`/`z` and a space separator are
 /// accepted as RFC 3339 allows. Returns `None` for anything else, including out-of-range fields.
 pub fn parse_rfc3339(s: &str) -> Option<Nanos> {

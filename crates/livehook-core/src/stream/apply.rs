@@ -21,6 +21,7 @@ use crate::ordering::Outcome;
 use crate::protocol::{Ingest, IngestReply, Reply, NOTIFY_STATES_KEY};
 use crate::store::Store;
 use crate::text::read_json;
+use crate::time::nanos_to_millis;
 
 impl<S: Store, E: Effects> StreamObject<S, E> {
     /// Applies one event; the answer, and the live-feed push to make after it (even if the
@@ -37,6 +38,11 @@ impl<S: Store, E: Effects> StreamObject<S, E> {
                     &notify,
                     ingest.incidents,
                 );
+                if ingest.correction && applied.outcome == Outcome::Applied {
+                    // The record now holds what the API said: verified as of the poll, in the
+                    // same KV write.
+                    l.verified(nanos_to_millis(ingest.event.occurred_at));
+                }
                 let changed = !matches!(applied.outcome, Outcome::Duplicate | Outcome::Deferred);
                 let kv_write = changed.then(|| l.begin_kv_write(now)).flatten();
                 let after = l.record.as_ref().map(|r| (l.version, r.clone()));

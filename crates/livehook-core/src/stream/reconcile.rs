@@ -38,21 +38,33 @@ impl<S: Store, E: Effects> StreamObject<S, E> {
             correction: true,
         };
         let (reply, push) = self.ingest(ingest).await;
+        // An applied correction is verified with it (`ingest`); a stale one leaves the record
+        // as a newer webhook set it, unconfirmed.
         let outcome = match reply.map(|r| r.outcome) {
             Err(e) => return (Err(e), push),
             Ok(Outcome::Applied) if added => ReconcileOutcome::Added,
             Ok(Outcome::Applied) => ReconcileOutcome::Corrected,
             Ok(Outcome::Stale | Outcome::Duplicate) => ReconcileOutcome::Stale,
-            Ok(Outcome::Deferred) => return (Ok(done(ReconcileOutcome::Deferred)), push),
+            Ok(Outcome::Deferred) => ReconcileOutcome::Deferred,
         };
-        (self.verified(at, outcome).await, push)
+        (Ok(done(outcome)), push)
     }
 
-    /// Marks the stream verified at `at_ms` and stores it.
+    /// Marks the stream verified at `at_ms` and stores it. Its record's `verified_at` moves
+    /// when due ([`crate::ordering::StreamLedger::verified`]); then the record goes to KV like
+    /// any change (within the one-write-a-second slot, else by the alarm).
     async fn verified(&self, at_ms: u64, outcome: ReconcileOutcome) -> Reply<Reconciled> {
-        self.with_ledger(|l| l.verified_ms = Some(l.verified_ms.unwrap_or(0).max(at_ms)))
+        let now = self.fx.now_ms();
+        let kv_write = self
+            .with_ledger(|l| {
+                l.verified(at_ms);
+                l.begin_kv_write(now)
+            })
             .await?;
         self.save().await?;
+        if kv_write.is_some() {
+            self.finish(now, kv_write).await?;
+        }
         Ok(done(outcome))
     }
 }

@@ -101,6 +101,14 @@ fn kv_state(o: &TestObject) -> Option<String> {
     Some(record.state.as_str().to_owned())
 }
 
+/// The `verified_at` of the record in KV.
+fn kv_verified_at(o: &TestObject) -> Option<String> {
+    let kv = o.fx.kv.borrow();
+    let value = kv.get("status:fastpix:live_input:s1")?;
+    let record: crate::ingest::event::StatusRecord = read_json(&value.text).ok()?;
+    record.verified_at
+}
+
 /// The alarm fires when it is due: the clock moves to it, and the runtime no longer reports it
 /// while the handler runs.
 fn fire_alarm(o: &TestObject) -> Reply<()> {
@@ -816,6 +824,43 @@ fn a_poll_corrects_a_lost_disconnect_after_the_settle_time_and_says_so_in_the_hi
     assert_eq!(again.outcome, ReconcileOutcome::Confirmed);
     assert_eq!(o.fx.kv_writes.get(), writes);
     assert_eq!(stored_ledger(&o).verified_ms, Some(T0 + 180_000));
+}
+
+#[test]
+fn verified_at_goes_to_kv_with_a_correction_then_at_most_every_ten_minutes() {
+    use crate::protocol::ReconcileOutcome;
+    use crate::time::format_rfc3339_ms;
+    let o = object();
+    outcome(&o, ev("live", 1, State::Live));
+    assert_eq!(kv_verified_at(&o), None, "a webhook verifies nothing");
+    o.fx.advance(120_000);
+    let t1 = T0 + 120_000;
+    assert_eq!(
+        ask(&o, poll(State::Disconnected, t1)).unwrap().outcome,
+        ReconcileOutcome::Corrected
+    );
+    let writes = o.fx.kv_writes.get();
+    assert_eq!(kv_verified_at(&o), Some(format_rfc3339_ms(t1)));
+    // Confirmed every minute: KV is not written again within ten minutes.
+    for minute in 1..10 {
+        o.fx.advance(60_000);
+        let at = t1 + minute * 60_000;
+        let got = ask(&o, poll(State::Disconnected, at)).unwrap();
+        assert_eq!(got.outcome, ReconcileOutcome::Confirmed);
+    }
+    assert_eq!(o.fx.kv_writes.get(), writes);
+    assert_eq!(stored_ledger(&o).verified_ms, Some(t1 + 9 * 60_000));
+    // Ten minutes after the shown time, a confirmation moves it.
+    o.fx.advance(60_000);
+    let t2 = t1 + 600_000;
+    ask(&o, poll(State::Disconnected, t2)).unwrap();
+    assert_eq!(o.fx.kv_writes.get(), writes + 1);
+    assert_eq!(kv_verified_at(&o), Some(format_rfc3339_ms(t2)));
+    // A webhook keeps it: the API's confirmation is still the newest one.
+    o.fx.advance(5_000);
+    outcome(&o, ev("live-again", 900, State::Live));
+    assert_eq!(kv_state(&o).as_deref(), Some("live"));
+    assert_eq!(kv_verified_at(&o), Some(format_rfc3339_ms(t2)));
 }
 
 #[test]

@@ -33,6 +33,10 @@ pub struct StatusRecord {
     /// For a live input: the id of its newest recording (`GET /streams/{provider}/{id}?kind=video`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub latest_recording: Option<String>,
+    /// RFC 3339: when a provider's API last confirmed this state (refreshed at most every
+    /// [`crate::ordering::VERIFIED_REFRESH_MS`] while nothing changes).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub verified_at: Option<String>,
 }
 
 /// Which of an event's fields win over what a record holds (each is ordered on its own: a late
@@ -138,6 +142,7 @@ impl StatusRecord {
                 .clone()
                 .filter(|_| wins.latest_recording)
                 .or_else(|| previous.and_then(|p| p.latest_recording.clone())),
+            verified_at: previous.and_then(|p| p.verified_at.clone()),
         }
     }
 }

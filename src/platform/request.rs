@@ -4,6 +4,7 @@
 //! need.
 
 use futures_util::StreamExt;
+use livehook_core::alerts::schedule::parse_retry_after;
 use wasm_bindgen::JsValue;
 use worker::web_sys;
 use worker::Request;
@@ -57,4 +58,13 @@ pub async fn read_at_most(resp: &mut worker::Response, max: usize) -> Option<Vec
         }
     }
     Some(body)
+}
+
+/// An answer's `Retry-After` (seconds or an HTTP date), as ms from `now_ms`.
+pub fn retry_after_ms(resp: &worker::Response, now_ms: u64) -> Option<u64> {
+    resp.headers()
+        .get("Retry-After")
+        .ok()
+        .flatten()
+        .and_then(|v| parse_retry_after(&v, now_ms))
 }

@@ -6,9 +6,7 @@ use std::time::Duration;
 
 use livehook_core::alerts::delivery::AttemptResult;
 use livehook_core::alerts::render::Outbound;
-use livehook_core::alerts::schedule::{
-    parse_retry_after, retry_after_from_body, MAX_RATE_LIMIT_BODY,
-};
+use livehook_core::alerts::schedule::{retry_after_from_body, MAX_RATE_LIMIT_BODY};
 use livehook_core::hub::effects::{Effects, Level};
 use livehook_core::ingest::event::State;
 use livehook_core::protocol::{NOTIFY_STATES_KEY, STATUS_KV};
@@ -88,12 +86,7 @@ impl Effects for DoEffects {
         match sent.await {
             Some(Ok(mut resp)) => {
                 let status = resp.status_code();
-                let header = resp
-                    .headers()
-                    .get("Retry-After")
-                    .ok()
-                    .flatten()
-                    .and_then(|v| parse_retry_after(&v, now_ms()));
+                let header = request::retry_after_ms(&resp, now_ms());
                 // Telegram says how long to wait in a 429's body, not in a header. Read within
                 // what is left of the attempt's time.
                 let retry_after = match header {

@@ -5,7 +5,6 @@
 use std::rc::Rc;
 use std::time::Duration;
 
-use livehook_core::alerts::schedule::parse_retry_after;
 use livehook_core::config::Config;
 use livehook_core::incidents::track::on_air;
 use livehook_core::ingest::event::{Kind, ProviderId, State, StreamKey};
@@ -55,12 +54,7 @@ impl RunnerEffects for DoEffects {
                 .await
                 .map_err(|_| NoAnswer::Network)?;
             let status = resp.status_code();
-            let retry_after_ms = resp
-                .headers()
-                .get("Retry-After")
-                .ok()
-                .flatten()
-                .and_then(|v| parse_retry_after(&v, now_ms()));
+            let retry_after_ms = request::retry_after_ms(&resp, now_ms());
             let body = request::read_at_most(&mut resp, MAX_API_BODY)
                 .await
                 .unwrap_or_default();

@@ -71,8 +71,10 @@ impl<S: Store, E: Effects> StreamObject<S, E> {
         if let Err(e) = self.save().await {
             return (Err(e), None);
         }
+        // A moved `verified_at` goes to KV now, or by the alarm when the write slot is taken.
+        let changed = moved.is_some();
         let push = moved.and_then(|(version, record)| self.live_push(version, record));
-        if kv_write.is_some() {
+        if changed || kv_write.is_some() {
             if let Err(e) = self.finish(now, kv_write).await {
                 return (Err(e), push);
             }

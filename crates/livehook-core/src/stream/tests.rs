@@ -870,6 +870,24 @@ fn verified_at_goes_to_kv_with_a_correction_then_at_most_every_ten_minutes() {
 }
 
 #[test]
+fn a_confirmation_within_a_second_of_a_webhook_reaches_kv_by_the_alarm() {
+    use crate::protocol::ReconcileOutcome;
+    use crate::time::format_rfc3339_ms;
+    let o = object();
+    outcome(&o, ev("live", 1, State::Live));
+    let writes = o.fx.kv_writes.get();
+    // The API agrees 300 ms later: KV's one-write-a-second slot is taken.
+    o.fx.advance(300);
+    let at = T0 + 300;
+    let got = ask(&o, poll(State::Live, at)).unwrap();
+    assert_eq!(got.outcome, ReconcileOutcome::Confirmed);
+    assert_eq!(o.fx.kv_writes.get(), writes, "not within the slot");
+    fire_alarm(&o).unwrap();
+    assert_eq!(o.fx.kv_writes.get(), writes + 1);
+    assert_eq!(kv_verified_at(&o), Some(format_rfc3339_ms(at)));
+}
+
+#[test]
 fn a_poll_adds_a_stream_never_heard_of_and_a_webhook_after_the_poll_wins() {
     use crate::protocol::ReconcileOutcome;
     let o = object();

@@ -1,6 +1,7 @@
 // The Worker's JavaScript entry (bundled by scripts/build.sh into build/index.js with the glue
-// wasm-bindgen writes for the Rust crate). It exports what wrangler.toml names: the fetch handler
-// and the two Durable Object classes, each handing every call to Rust through `call`.
+// wasm-bindgen writes for the Rust crate). It exports what wrangler.toml names: the fetch and
+// scheduled handlers and the three Durable Object classes, each handing every call to Rust
+// through `call`.
 //
 // A trap in the Wasm (a Rust panic: the release profile aborts) kills the instance, and with it
 // every call still running in it. The glue then calls the Rust abort hook, which calls `onTrap`
@@ -133,6 +134,7 @@ function durableObject(Inner) {
 
 export const StreamStatus = durableObject(glue.StreamStatus);
 export const AlertHub = durableObject(glue.AlertHub);
+export const Reconciler = durableObject(glue.Reconciler);
 
 export default {
   async fetch(request, env, ctx) {
@@ -148,6 +150,17 @@ export default {
         status: 500,
         headers: { "content-type": "application/json", "cache-control": "no-store" },
       });
+    }
+  },
+
+  /** The Cron Trigger (wrangler.toml's `[triggers]`): a reconcile pass (src/scheduled.rs). */
+  async scheduled(controller, env, ctx) {
+    try {
+      await call(() => glue.handleScheduled(env));
+    } catch (error) {
+      if (error?.message !== TRAPPED) {
+        console.error(JSON.stringify({ msg: "unhandled error", error: String(error) }));
+      }
     }
   },
 };

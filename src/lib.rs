@@ -33,3 +33,4 @@
 pub mod http;
 pub mod objects;
 pub mod platform;
+pub mod scheduled;

@@ -4,6 +4,7 @@
 pub mod alerts;
 pub mod error;
 pub mod incidents;
+pub mod reconcile;
 pub mod request;
 pub mod response;
 pub mod routes;

@@ -19,6 +19,7 @@
 //! | `GET, POST /subscriptions`                   | [`subscriptions`]               | bearer     |
 //! | `GET, DELETE /subscriptions/{id}`            | [`subscriptions`]               | bearer     |
 //! | `POST /subscriptions/{id}/rotate`            | [`subscriptions`]               | bearer     |
+//! | `POST /reconcile`                            | [`reconcile::run`]              | bearer     |
 //! | `GET /healthz`                               | configuration report            | none       |
 //!
 //! Checks run in this order: the path (404), the method (405 with `Allow`; GET routes also
@@ -31,7 +32,7 @@ use worker::Env;
 use super::error::{ApiError, ApiResult};
 use super::request::{authorize, Method};
 use super::response::json;
-use super::{alerts, incidents, streams, subscriptions, webhooks};
+use super::{alerts, incidents, reconcile, streams, subscriptions, webhooks};
 use crate::platform::{env, traffic};
 
 pub async fn route(
@@ -149,11 +150,17 @@ pub async fn route(
             authorize(&req, env)?;
             subscriptions::rotate(env, id).await
         }
+        ["reconcile"] => {
+            post(method)?;
+            authorize(&req, env)?;
+            reconcile::run(env, &env::config(env)).await
+        }
         ["healthz"] => {
             get(method)?;
             let cfg = env::config(env);
             let mut health = cfg.health();
             health["traffic"] = traffic::report(cfg.analytics.as_ref()).await;
+            health["reconcile"] = reconcile::health(env, &cfg).await;
             json(200, &health)
         }
         _ => Err(ApiError::NotFound),

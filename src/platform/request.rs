@@ -1,8 +1,9 @@
-//! Outgoing `POST` requests (internal calls and delivery attempts), built on the runtime's own
+//! Outgoing requests (delivery attempts, the analytics query, provider API reads), built on the runtime's own
 //! `Request` and `RequestInit`: workers-rs's `RequestInit` converts itself through
 //! `serde_wasm_bindgen` (image-resizing and `cf` options included), code these requests never
 //! need.
 
+use futures_util::StreamExt;
 use wasm_bindgen::JsValue;
 use worker::web_sys;
 use worker::Request;
@@ -17,17 +18,20 @@ pub async fn text(resp: worker::Response) -> Result<String, JsValue> {
         .ok_or_else(|| JsValue::from_str("body is not text"))
 }
 
-/// A `POST` of `body` to `url` with `headers`. `follow_redirects: false` hands a 3xx back as it
-/// came (a subscriber's redirect is an answer, not a hop to follow).
-pub fn post(
+/// A request of `method` to `url` with `headers` and `body`. `follow_redirects: false` hands a
+/// 3xx back as it came (a subscriber's redirect is an answer, not a hop to follow).
+pub fn build(
+    method: &str,
     url: &str,
     headers: &[(&str, &str)],
-    body: &str,
+    body: Option<&str>,
     follow_redirects: bool,
 ) -> Result<Request, JsValue> {
     let init = web_sys::RequestInit::new();
-    init.set_method("POST");
-    init.set_body(&JsValue::from_str(body));
+    init.set_method(method);
+    if let Some(body) = body {
+        init.set_body(&JsValue::from_str(body));
+    }
     if !headers.is_empty() {
         let h = web_sys::Headers::new()?;
         for (name, value) in headers {
@@ -39,4 +43,18 @@ pub fn post(
         init.set_redirect(web_sys::RequestRedirect::Manual);
     }
     Ok(web_sys::Request::new_with_str_and_init(url, &init)?.into())
+}
+
+/// A response's body if it has at most `max` bytes; `None` if longer (the rest is not read) or
+/// unreadable.
+pub async fn read_at_most(resp: &mut worker::Response, max: usize) -> Option<Vec<u8>> {
+    let mut stream = resp.stream().ok()?;
+    let mut body = Vec::new();
+    while let Some(chunk) = stream.next().await {
+        body.extend_from_slice(&chunk.ok()?);
+        if body.len() > max {
+            return None;
+        }
+    }
+    Some(body)
 }

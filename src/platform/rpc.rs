@@ -20,7 +20,7 @@ use std::future::Future;
 use livehook_core::ingest::event::StreamKey;
 use livehook_core::protocol::{
     answer_body, Call, ObjectError, Reply, ReplyBody, ReplyKind, ALERT_HUB_DO, ALERT_HUB_NAME,
-    STREAMS_DO, TRAPPED,
+    RECONCILER_DO, RECONCILER_NAME, STREAMS_DO, TRAPPED,
 };
 use livehook_core::text::{read_json, write_json};
 use serde::de::DeserializeOwned;
@@ -51,6 +51,11 @@ pub fn stream(env: &Env, key: &StreamKey) -> Result<ObjectStub, ObjectError> {
 /// The alert hub (one instance).
 pub fn hub(env: &Env) -> Result<ObjectStub, ObjectError> {
     Ok(stub(env, ALERT_HUB_DO, ALERT_HUB_NAME)?.into_rpc())
+}
+
+/// The reconciler (one instance).
+pub fn reconciler(env: &Env) -> Result<ObjectStub, ObjectError> {
+    Ok(stub(env, RECONCILER_DO, RECONCILER_NAME)?.into_rpc())
 }
 
 /// A failed call: [`ObjectError::Trapped`] if the object's instance trapped during it, else

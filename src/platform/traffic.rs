@@ -93,13 +93,14 @@ pub async fn report(query: Option<&AnalyticsQuery>) -> Value {
 /// One SQL API query. Errors name a category, never the token.
 async fn ask(query: &AnalyticsQuery) -> Result<Traffic, String> {
     let auth = format!("Bearer {}", query.token.expose());
-    let req = request::post(
+    let req = request::build(
+        "POST",
         &query.url,
         &[
             ("Authorization", auth.as_str()),
             ("Content-Type", "text/plain"),
         ],
-        &sql(DATASET),
+        Some(&sql(DATASET)),
         true,
     )
     .map_err(|_| "invalid request".to_owned())?;

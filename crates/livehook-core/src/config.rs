@@ -14,6 +14,7 @@ use crate::incidents::IncidentTimers;
 use crate::ingest::auth::{either, verify_bearer, AuthError, Secret};
 use crate::ingest::providers::REGISTRY;
 use crate::ingest::settings::{next_name, Settings};
+use crate::reconcile::settings::ReconcileSettings;
 
 /// The bearer token of the API (`GET /streams`, `/alerts`, `/subscriptions`, the live feed).
 pub const STATUS_API_TOKEN: &str = "STATUS_API_TOKEN";
@@ -56,6 +57,8 @@ pub struct Config {
     pub alerts: AlertConfig,
     /// Where `/healthz` reads the deployment's webhook counts, if configured.
     pub analytics: Option<AnalyticsQuery>,
+    /// Which providers' APIs are polled to keep statuses true ([`crate::reconcile`]).
+    pub reconcile: ReconcileSettings,
 }
 
 /// Analytics Engine's SQL API for this account.
@@ -134,7 +137,7 @@ impl AlertConfig {
             DEFAULT_STORM_THRESHOLD,
         );
         let storm_window = setting(ALERT_STORM_WINDOW, &seconds, DEFAULT_STORM_WINDOW_SECS);
-        let allow_loopback = get(ALERT_ALLOW_LOOPBACK).is_some_and(|v| v.trim() == "true");
+        let allow_loopback = allow_loopback(get);
         let schedule = match get(ALERT_RETRY_SCHEDULE) {
             None => Schedule::default(),
             Some(v) => Schedule::parse(&v).unwrap_or_else(|| {
@@ -211,6 +214,11 @@ impl AlertConfig {
     }
 }
 
+/// `ALERT_ALLOW_LOOPBACK=true`: `http://` and loopback URLs are accepted (development only).
+fn allow_loopback(get: &impl Fn(&str) -> Option<String>) -> bool {
+    get(ALERT_ALLOW_LOOPBACK).is_some_and(|v| v.trim() == "true")
+}
+
 impl Config {
     /// From raw strings (secrets and vars look alike to a worker: both are strings).
     pub fn from_lookup(get: impl Fn(&str) -> Option<String>) -> Self {
@@ -225,6 +233,7 @@ impl Config {
             api_token_next,
             alerts: AlertConfig::from_lookup(&get),
             analytics: AnalyticsQuery::from_lookup(&get),
+            reconcile: ReconcileSettings::from_lookup(&get, allow_loopback(&get)),
         }
     }
 
@@ -288,6 +297,7 @@ impl Config {
             "providers": providers,
             "status_api": status_api,
             "alerts": self.alerts.health(),
+            "reconcile": self.reconcile.configured(),
         })
     }
 }

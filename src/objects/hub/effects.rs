@@ -4,7 +4,6 @@
 use std::rc::Rc;
 use std::time::Duration;
 
-use futures_util::StreamExt;
 use livehook_core::alerts::delivery::AttemptResult;
 use livehook_core::alerts::render::Outbound;
 use livehook_core::alerts::schedule::{
@@ -15,7 +14,7 @@ use livehook_core::ingest::event::State;
 use livehook_core::protocol::{NOTIFY_STATES_KEY, STATUS_KV};
 use livehook_core::store::StoreError;
 use serde_json::Value;
-use worker::{AbortController, Env, Fetch, Response};
+use worker::{AbortController, Env, Fetch};
 
 use crate::platform::clock::{now_ms, within};
 use crate::platform::kv::Kv;
@@ -75,7 +74,7 @@ impl Effects for DoEffects {
         };
         let headers: Vec<(&str, &str)> =
             out.headers.iter().map(|(k, v)| (*k, v.as_str())).collect();
-        let req = request::post(&out.url, &headers, &out.body, false);
+        let req = request::build("POST", &out.url, &headers, Some(&out.body), false);
         let Ok(req) = req else {
             return finish(None, Some("invalid request".into()), None);
         };
@@ -100,8 +99,11 @@ impl Effects for DoEffects {
                 let retry_after = match header {
                     None if status == 429 => {
                         let left = timeout_ms.saturating_sub(now_ms().saturating_sub(started_ms));
-                        let body =
-                            within(Duration::from_millis(left), read_prefix(&mut resp)).await;
+                        let body = within(
+                            Duration::from_millis(left),
+                            request::read_at_most(&mut resp, MAX_RATE_LIMIT_BODY),
+                        )
+                        .await;
                         if body.is_none() {
                             controller.abort();
                         }
@@ -118,18 +120,4 @@ impl Effects for DoEffects {
             }
         }
     }
-}
-
-/// A response's body if it has at most [`MAX_RATE_LIMIT_BODY`] bytes; `None` if longer (the
-/// rest is not read) or unreadable.
-async fn read_prefix(resp: &mut Response) -> Option<Vec<u8>> {
-    let mut stream = resp.stream().ok()?;
-    let mut body = Vec::new();
-    while let Some(chunk) = stream.next().await {
-        body.extend_from_slice(&chunk.ok()?);
-        if body.len() > MAX_RATE_LIMIT_BODY {
-            return None;
-        }
-    }
-    Some(body)
 }

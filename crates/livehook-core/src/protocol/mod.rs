@@ -14,12 +14,14 @@
 //! - [`stream`]: what the worker asks a stream's object.
 //! - [`hub`]: what the worker and the stream objects ask the alert hub.
 //! - [`incidents`]: the incident requests to the hub (record, list, get, acknowledge, resolve).
+//! - [`reconciler`]: what the worker asks the reconciler (a pass now, each API's health).
 //!
 //! Limits that both sides rely on are types ([`AlertLimit`]), so a value that reached an
 //! object is valid by construction and is not checked twice.
 
 pub mod hub;
 pub mod incidents;
+pub mod reconciler;
 pub mod stream;
 
 use std::fmt;
@@ -34,6 +36,7 @@ use crate::text::read_json;
 
 pub use hub::*;
 pub use incidents::*;
+pub use reconciler::*;
 pub use stream::*;
 
 /// Workers KV namespace holding one status record per stream (and [`NOTIFY_STATES_KEY`]).
@@ -125,6 +128,8 @@ pub enum ReplyKind {
     Incident,
     Closed,
     Reconciled,
+    Ran,
+    ReconcileHealth,
 }
 
 /// A reply body: the object writes it under [`Payload::KIND`].

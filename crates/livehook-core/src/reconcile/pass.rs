@@ -48,6 +48,20 @@ pub enum Applied {
     Nothing,
 }
 
+impl From<crate::protocol::ReconcileOutcome> for Applied {
+    fn from(outcome: crate::protocol::ReconcileOutcome) -> Self {
+        use crate::protocol::ReconcileOutcome as O;
+        match outcome {
+            O::Confirmed => Applied::Confirmed,
+            O::Corrected => Applied::Corrected,
+            O::Added => Applied::Added,
+            O::Settling | O::Stale | O::Deferred | O::Unchanged | O::NotReconciled => {
+                Applied::Nothing
+            }
+        }
+    }
+}
+
 /// What a pass does to the world.
 #[allow(async_fn_in_trait)]
 pub trait PassEffects {

@@ -11,12 +11,12 @@
 use std::cell::Cell;
 use std::collections::BTreeMap;
 
-use serde_json::{json, Value};
+use serde_json::Value;
 
 use super::decide::Poll;
 use super::outgoing::{outgoing, Outgoing};
 use super::pass::{self, Answer, ApiState, Applied, Known, NoAnswer, PassEffects, Summary};
-use super::settings::{ApiAccess, NotPolled, ReconcileSettings};
+use super::settings::{ApiAccess, ReconcileSettings};
 use crate::store::{Store, StoreError, Stored};
 
 /// What a run does to the world.
@@ -32,7 +32,7 @@ pub trait RunnerEffects {
 }
 
 /// A run's answer: each polled provider's summary, or that a run was already under way.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
 pub struct RunSummary {
     pub already_running: bool,
     pub providers: BTreeMap<&'static str, Summary>,
@@ -146,28 +146,17 @@ impl<S: Store, E: RunnerEffects> Runner<S, E> {
         })
     }
 
-    /// `/healthz`'s `reconcile`: per provider, its health if polled, else why not.
+    /// `/healthz`'s `reconcile`: each polled API's health, and why the others are not polled.
     pub async fn health(&self) -> Result<Value, StoreError> {
-        let mut out = serde_json::Map::new();
         let now = self.fx.now_ms();
-        for entry in &self.settings.apis {
-            let (provider, value) = match entry {
-                Ok(access) => {
-                    let provider = access.api.provider();
-                    (provider, self.state(provider).await?.health.view(now))
-                }
-                Err((api, NotPolled::Missing(names))) => (
-                    api.provider(),
-                    json!({ "configured": false, "missing": names }),
-                ),
-                Err((api, NotPolled::BadSetting(name))) => (
-                    api.provider(),
-                    json!({ "configured": false, "invalid": name }),
-                ),
-            };
-            out.insert(provider.to_owned(), value);
+        let mut views = BTreeMap::new();
+        for access in self.settings.polled() {
+            let provider = access.api.provider();
+            views.insert(provider, self.state(provider).await?.health.view(now));
         }
-        Ok(Value::Object(out))
+        Ok(self
+            .settings
+            .health(|a| views.get(a.api.provider()).cloned().unwrap_or(Value::Null)))
     }
 }
 

@@ -188,13 +188,13 @@ impl ReconcileSettings {
         self.apis.iter().filter_map(|a| a.as_ref().ok())
     }
 
-    /// `/healthz`'s `reconcile` configuration part: per provider, whether it is polled, and
-    /// why not (setting names only).
-    pub fn health(&self) -> Value {
+    /// `/healthz`'s `reconcile`: per API, `polled(access)` if it is polled, else why not
+    /// (setting names only); the settle time; invalid settings, if any.
+    pub fn health(&self, polled: impl Fn(&ApiAccess) -> Value) -> Value {
         let mut out = serde_json::Map::new();
         for entry in &self.apis {
             let (name, value) = match entry {
-                Ok(a) => (a.api.provider(), json!({ "configured": true })),
+                Ok(a) => (a.api.provider(), polled(a)),
                 Err((api, NotPolled::Missing(names))) => (
                     api.provider(),
                     json!({ "configured": false, "missing": names }),
@@ -207,8 +207,15 @@ impl ReconcileSettings {
             out.insert(name.to_owned(), value);
         }
         out.insert("settle_seconds".into(), json!(self.settle_ms / 1000));
-        out.insert("invalid_settings".into(), json!(self.invalid));
+        if !self.invalid.is_empty() {
+            out.insert("invalid_settings".into(), json!(self.invalid));
+        }
         Value::Object(out)
+    }
+
+    /// [`Self::health`] before any pass has run (or when the state cannot be read).
+    pub fn configured(&self) -> Value {
+        self.health(|_| json!({ "configured": true }))
     }
 }
 
@@ -232,7 +239,7 @@ mod tests {
         let s = settings(&[], false);
         assert_eq!(s.polled().count(), 0);
         assert_eq!(s.settle_ms, 120_000);
-        let h = s.health();
+        let h = s.configured();
         assert_eq!(h["cloudflare"]["configured"], false);
         assert_eq!(
             h["cloudflare"]["missing"],
@@ -277,7 +284,7 @@ mod tests {
             ]
         );
         assert_eq!(s.settle_ms, 30_000);
-        let shown = format!("{s:?}{}", s.health());
+        let shown = format!("{s:?}{}", s.configured());
         assert!(!shown.contains("SECRET"), "{shown}");
     }
 
@@ -294,7 +301,7 @@ mod tests {
         ];
         let s = settings(&vars, false);
         assert_eq!(s.polled().count(), 0);
-        let h = s.health();
+        let h = s.configured();
         assert_eq!(h["gcore"]["invalid"], "GCORE_API_BASE");
         assert_eq!(h["livepeer"]["invalid"], "LIVEPEER_API_BASE");
         assert_eq!(h["ivs"]["invalid"], "IVS_REGION");

@@ -20,8 +20,7 @@ impl<S: Store, E: Effects> StreamObject<S, E> {
         let (event, added) = match decision {
             Err(e) => return (Err(e), None),
             Ok(Decision::Confirm) => {
-                let outcome = ReconcileOutcome::Confirmed;
-                return (self.verified(at, outcome).await, None);
+                return self.verified(at).await;
             }
             Ok(Decision::Settling) => return (Ok(done(ReconcileOutcome::Settling)), None),
             Ok(Decision::NotReconciled) => {
@@ -52,20 +51,33 @@ impl<S: Store, E: Effects> StreamObject<S, E> {
 
     /// Marks the stream verified at `at_ms` and stores it. Its record's `verified_at` moves
     /// when due ([`crate::ordering::StreamLedger::verified`]); then the record goes to KV like
-    /// any change (within the one-write-a-second slot, else by the alarm).
-    async fn verified(&self, at_ms: u64, outcome: ReconcileOutcome) -> Reply<Reconciled> {
+    /// any change (within the one-write-a-second slot, else by the alarm) and to the live feed.
+    async fn verified(&self, at_ms: u64) -> (Reply<Reconciled>, Option<LivePush>) {
         let now = self.fx.now_ms();
-        let kv_write = self
+        let moved = self
             .with_ledger(|l| {
+                let before = l.version;
                 l.verified(at_ms);
-                l.begin_kv_write(now)
+                let moved = (l.version != before)
+                    .then(|| l.record.clone().map(|r| (l.version, r)))
+                    .flatten();
+                (moved, l.begin_kv_write(now))
             })
-            .await?;
-        self.save().await?;
-        if kv_write.is_some() {
-            self.finish(now, kv_write).await?;
+            .await;
+        let (moved, kv_write) = match moved {
+            Ok(m) => m,
+            Err(e) => return (Err(e), None),
+        };
+        if let Err(e) = self.save().await {
+            return (Err(e), None);
         }
-        Ok(done(outcome))
+        let push = moved.and_then(|(version, record)| self.live_push(version, record));
+        if kv_write.is_some() {
+            if let Err(e) = self.finish(now, kv_write).await {
+                return (Err(e), push);
+            }
+        }
+        (Ok(done(ReconcileOutcome::Confirmed)), push)
     }
 }
 

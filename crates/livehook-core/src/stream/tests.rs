@@ -845,15 +845,21 @@ fn verified_at_goes_to_kv_with_a_correction_then_at_most_every_ten_minutes() {
     for minute in 1..10 {
         o.fx.advance(60_000);
         let at = t1 + minute * 60_000;
-        let got = ask(&o, poll(State::Disconnected, at)).unwrap();
-        assert_eq!(got.outcome, ReconcileOutcome::Confirmed);
+        let (got, push) = ask_with_push(&o, poll(State::Disconnected, at));
+        assert_eq!(got.unwrap().outcome, ReconcileOutcome::Confirmed);
+        assert!(push.is_none(), "nothing changed for the board");
     }
     assert_eq!(o.fx.kv_writes.get(), writes);
     assert_eq!(stored_ledger(&o).verified_ms, Some(t1 + 9 * 60_000));
     // Ten minutes after the shown time, a confirmation moves it.
     o.fx.advance(60_000);
     let t2 = t1 + 600_000;
-    ask(&o, poll(State::Disconnected, t2)).unwrap();
+    let (_, push) = ask_with_push(&o, poll(State::Disconnected, t2));
+    let pushed = push.expect("the board hears of the new verified_at");
+    assert_eq!(
+        pushed.change.record.verified_at,
+        Some(format_rfc3339_ms(t2))
+    );
     assert_eq!(o.fx.kv_writes.get(), writes + 1);
     assert_eq!(kv_verified_at(&o), Some(format_rfc3339_ms(t2)));
     // A webhook keeps it: the API's confirmation is still the newest one.

@@ -15,7 +15,7 @@ use serde::{Deserialize, Serialize};
 pub use super::apis::Observed;
 use crate::incidents::track::on_air;
 use crate::ingest::event::{Event, Kind, State, StatusRecord, StreamKey, TimeSource};
-use crate::time::{millis_to_nanos, parse_rfc3339};
+use crate::time::{millis_to_nanos, nanos_to_millis, parse_rfc3339};
 
 /// The event type of a correction or an addition (history, `last_event`).
 pub const RECONCILE_EVENT: &str = "reconcile";
@@ -68,7 +68,7 @@ fn event(poll: &Poll, state: State) -> Event {
 
 /// When the record last changed (ms), from its `received_at`.
 fn changed_ms(record: &StatusRecord) -> Option<u64> {
-    parse_rfc3339(&record.received_at).and_then(|ns| u64::try_from(ns / 1_000_000).ok())
+    parse_rfc3339(&record.received_at).map(nanos_to_millis)
 }
 
 /// What `poll` means for a stream whose record is `record`.

@@ -90,12 +90,15 @@ pub fn outgoing(
             secret(1, "FASTPIX_TOKEN_SECRET")?,
         ),
         Api::Ivs => {
-            let host = TargetUrl::parse(&access.base_url)
-                .map_err(|_| OutgoingError::Signing("base URL"))?
+            let base = TargetUrl::parse(&access.base_url)
+                .map_err(|_| OutgoingError::Signing("base URL"))?;
+            let host = base
                 .origin()
                 .split_once("://")
                 .map(|(_, h)| h.to_owned())
                 .ok_or(OutgoingError::Signing("base URL"))?;
+            // The path the request goes to: the base URL's own path (if any), then the API's.
+            let path = [base.path().trim_end_matches('/'), &req.path].concat();
             let credentials = Credentials {
                 access_key_id: secret(0, "IVS_AWS_ACCESS_KEY_ID")?.to_owned(),
                 secret_access_key: SecretAccessKey::new(Some(
@@ -121,7 +124,7 @@ pub fn outgoing(
                 &sigv4::Request {
                     method: req.method.as_str(),
                     host: &host,
-                    path: &req.path,
+                    path: &path,
                     query: &query,
                     headers: &signed_headers,
                     body: req.body.as_deref().unwrap_or("").as_bytes(),
@@ -254,5 +257,55 @@ mod tests {
             err.to_string(),
             "the IVS_AWS_SECRET_ACCESS_KEY setting is missing"
         );
+    }
+
+    #[test]
+    fn an_ivs_base_url_with_a_path_is_signed_for_the_path_it_is_sent_to() {
+        let keys = ["AKIDEXAMPLE", "IVSSECRETKEY", "us-west-2"];
+        let bare = access(Api::Ivs, "https://ivs.example.com", &keys);
+        let under = access(Api::Ivs, "https://ivs.example.com/aws/ivs", &keys);
+        let req = apis::ivs::first_request();
+        let at = 1_440_938_160;
+        let (a, b) = (
+            outgoing(&bare, &req, at).unwrap(),
+            outgoing(&under, &req, at).unwrap(),
+        );
+        assert_eq!(b.url, "https://ivs.example.com/aws/ivs/ListStreams");
+        let signature = |o: &Outgoing| {
+            header(o, "authorization")
+                .rsplit('=')
+                .next()
+                .unwrap()
+                .to_owned()
+        };
+        assert_ne!(
+            signature(&a),
+            signature(&b),
+            "the path is part of what is signed"
+        );
+        // The same as signing the full path by hand.
+        let credentials = Credentials {
+            access_key_id: "AKIDEXAMPLE".into(),
+            secret_access_key: SecretAccessKey::new(Some("IVSSECRETKEY".into())).unwrap(),
+            session_token: None,
+        };
+        let by_hand = sigv4::sign(
+            &sigv4::Request {
+                method: "POST",
+                host: "ivs.example.com",
+                path: "/aws/ivs/ListStreams",
+                query: &[],
+                headers: &[("content-type", "application/json")],
+                body: req.body.as_deref().unwrap().as_bytes(),
+            },
+            Scope {
+                region: "us-west-2",
+                service: "ivs",
+            },
+            &credentials,
+            &AmzDate::from_epoch_seconds(at).unwrap(),
+        )
+        .unwrap();
+        assert_eq!(header(&b, "authorization"), by_hand.authorization);
     }
 }

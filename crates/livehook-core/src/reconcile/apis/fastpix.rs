@@ -1,4 +1,4 @@
-//! FastPix live streams: `GET /live/streams?limit=100&offset=N`, answered
+//! FastPix live streams: `GET /live/streams?limit=50&offset=N`, answered
 //! `{success, data: [{streamId, status, streamKey, …}], pagination: {totalRecords,
 //! currentOffset, offsetCount}}`. HTTP Basic with an access token's id and secret.
 //!
@@ -8,18 +8,20 @@
 //! - `status`: `active` → live, `idle` → idle, `disabled` → disabled, `preparing` (and any other
 //!   value, or none) → no change.
 //! - The next page is asked for while the page number is below `pagination.offsetCount`; an
-//!   answer without it is read as Mux's: a full page (100) may have a next one. An empty page is
+//!   answer without it is read as Mux's: a full page (50) may have a next one. An empty page is
 //!   always the last.
 //! - FastPix live streams have no name field (only free `metadata`): no name.
 
 use serde::Deserialize;
 
-use super::{live_stream_status, read, ApiError, Collect, Page, PageRequest, WireId, PAGE_SIZE};
+use super::{live_stream_status, read, ApiError, Collect, Page, PageRequest, WireId};
 pub use crate::ingest::providers::fastpix::ID;
 use crate::ingest::providers::json::Text;
 
-/// Streams per page.
 const PATH: &str = "/live/streams";
+
+/// Streams per page: FastPix documents `limit` from 1 to 50.
+const PAGE_SIZE: usize = 50;
 
 /// The request for the first page.
 pub fn first_request() -> PageRequest {
@@ -27,7 +29,7 @@ pub fn first_request() -> PageRequest {
 }
 
 fn request(page: u32) -> PageRequest {
-    PageRequest::numbered(PATH, "offset", page)
+    PageRequest::numbered(PATH, "offset", page, PAGE_SIZE)
 }
 
 /// Reads one page and decides whether there is a next one.
@@ -99,10 +101,10 @@ mod tests {
     }
 
     #[test]
-    fn the_first_request_asks_for_page_1_of_100() {
+    fn the_first_request_asks_for_page_1_of_50() {
         let r = first_request();
         assert_eq!(r.method.as_str(), "GET");
-        assert_eq!(r.path_and_query(), "/live/streams?limit=100&offset=1");
+        assert_eq!(r.path_and_query(), "/live/streams?limit=50&offset=1");
         assert_eq!((r.body, r.page), (None, 1));
     }
 
@@ -138,29 +140,29 @@ mod tests {
         let first = first_request();
         let p = read_page(
             &body(
-                100,
-                r#","pagination":{"totalRecords":250,"currentOffset":1,"offsetCount":3}"#,
+                50,
+                r#","pagination":{"totalRecords":120,"currentOffset":1,"offsetCount":3}"#,
             ),
             &first,
         )
         .unwrap();
         let second = p.next.unwrap();
-        assert_eq!(second.path_and_query(), "/live/streams?limit=100&offset=2");
+        assert_eq!(second.path_and_query(), "/live/streams?limit=50&offset=2");
         assert_eq!(second.page, 2);
         let p = read_page(
             &body(
-                100,
-                r#","pagination":{"totalRecords":250,"currentOffset":2,"offsetCount":3}"#,
+                50,
+                r#","pagination":{"totalRecords":120,"currentOffset":2,"offsetCount":3}"#,
             ),
             &second,
         )
         .unwrap();
         let third = p.next.unwrap();
-        assert_eq!(third.path_and_query(), "/live/streams?limit=100&offset=3");
+        assert_eq!(third.path_and_query(), "/live/streams?limit=50&offset=3");
         let p = read_page(
             &body(
-                50,
-                r#","pagination":{"totalRecords":250,"currentOffset":3,"offsetCount":3}"#,
+                20,
+                r#","pagination":{"totalRecords":120,"currentOffset":3,"offsetCount":3}"#,
             ),
             &third,
         )
@@ -169,8 +171,8 @@ mod tests {
         // The last page by `offsetCount` ends the listing even if it is full.
         let p = read_page(
             &body(
-                100,
-                r#","pagination":{"totalRecords":300,"currentOffset":3,"offsetCount":3}"#,
+                50,
+                r#","pagination":{"totalRecords":150,"currentOffset":3,"offsetCount":3}"#,
             ),
             &third,
         )
@@ -183,17 +185,17 @@ mod tests {
 
     #[test]
     fn without_pagination_a_full_page_asks_for_the_next() {
-        let p = read_page(&body(100, ""), &first_request()).unwrap();
+        let p = read_page(&body(50, ""), &first_request()).unwrap();
         assert_eq!(
             p.next.unwrap().path_and_query(),
-            "/live/streams?limit=100&offset=2"
+            "/live/streams?limit=50&offset=2"
         );
-        let p = read_page(&body(99, ""), &first_request()).unwrap();
+        let p = read_page(&body(49, ""), &first_request()).unwrap();
         assert_eq!(p.next, None);
-        let p = read_page(&body(100, r#","pagination":{}"#), &first_request()).unwrap();
+        let p = read_page(&body(50, r#","pagination":{}"#), &first_request()).unwrap();
         assert!(p.next.is_some());
         assert_eq!(
-            read_page(&body(100, ""), &request(MAX_PAGES)),
+            read_page(&body(50, ""), &request(MAX_PAGES)),
             Err(ApiError::TooManyPages { provider: ID })
         );
     }

@@ -46,16 +46,13 @@ use crate::text::{truncate, Decimal};
 /// The kind of every record the APIs correct or add.
 pub const KIND: Kind = Kind::LiveInput;
 
-/// Streams per page where the API takes a page size (Mux, FastPix).
-pub const PAGE_SIZE: usize = 100;
-
 /// What a live stream's own `status` says (`active`, `idle`, `disabled`: Mux and FastPix share
 /// the webhooks' mapping); any other value decides nothing.
 fn live_stream_status(status: Option<&str>) -> Observed {
     status_state(status).map_or(Observed::NoChange, Observed::State)
 }
 
-/// The most pages one listing may take (100 000 streams at 100 a page); a listing that asks for
+/// The most pages one listing may take (100 000 Mux streams at 100 a page, 50 000 FastPix ones); a listing that asks for
 /// more is an [`ApiError::TooManyPages`].
 pub const MAX_PAGES: u32 = 1_000;
 
@@ -131,10 +128,10 @@ pub struct PageRequest {
 
 impl PageRequest {
     /// Page `page` (from 1) of a listing read by page number,
-    /// `{path}?limit={PAGE_SIZE}&{page_param}={page}` (Mux's `page`, FastPix's `offset`).
-    fn numbered(path: &str, page_param: &str, page: u32) -> Self {
+    /// `{path}?limit={size}&{page_param}={page}` (Mux's `page`, FastPix's `offset`).
+    fn numbered(path: &str, page_param: &str, page: u32, size: usize) -> Self {
         let query = vec![
-            ("limit".into(), PAGE_SIZE.to_string()),
+            ("limit".into(), size.to_string()),
             (page_param.into(), page.to_string()),
         ];
         Self::get(path.into(), query, page)

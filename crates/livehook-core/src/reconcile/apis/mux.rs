@@ -10,14 +10,15 @@
 
 use serde::Deserialize;
 
-use super::{
-    live_stream_status, name, read, ApiError, Collect, Page, PageRequest, WireId, PAGE_SIZE,
-};
+use super::{live_stream_status, name, read, ApiError, Collect, Page, PageRequest, WireId};
 use crate::ingest::providers::json::Text;
 pub use crate::ingest::providers::mux::ID;
 
-/// Streams per page (Mux's largest).
 const PATH: &str = "/video/v1/live-streams";
+
+/// Streams per page: Mux documents a default of 25 and no maximum (its stand-in in
+/// tests/stand-ins/apis/ accepts up to 100).
+const PAGE_SIZE: usize = 100;
 
 /// The request for the first page.
 pub fn first_request() -> PageRequest {
@@ -25,7 +26,7 @@ pub fn first_request() -> PageRequest {
 }
 
 fn request(page: u32) -> PageRequest {
-    PageRequest::numbered(PATH, "page", page)
+    PageRequest::numbered(PATH, "page", page, PAGE_SIZE)
 }
 
 /// Reads one page; the next one is asked for while pages come back full.

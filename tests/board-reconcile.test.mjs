@@ -1,8 +1,8 @@
 // What the providers' APIs told livehook, on the board, in a real headless Chromium
 // (scripts/chromium.mjs) driven by playwright-core against the real built worker and board under
-// miniflare. A local stand-in answers Livepeer Studio's `GET /stream?streamsonly=1` (bearer key
-// checked) and refuses Gcore's listing (401); FastPix has an unusable base URL; the rest are not
-// polled. `POST /reconcile` runs the passes (settle time 0): a stream livehook never heard of is
+// miniflare. The local stand-ins of tests/stand-ins/apis/ answer Livepeer Studio's listing and
+// refuse Gcore's (401), each checking the documented request; FastPix has an unusable base URL;
+// the rest are not polled. `POST /reconcile` runs the passes (settle time 0): a stream livehook never heard of is
 // added, a lost disconnect is corrected, a stream the API agrees with is verified. The board shows
 // "verified N s ago" on each verified row (and nothing on the others), a "from API" mark on a
 // state the API set (row, its label for screen readers, details, the history's `corrected`
@@ -12,7 +12,6 @@
 // details open) and docs/board-reconcile-narrow.png (375 px).
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import http from "node:http";
 import { mkdirSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import path from "node:path";
@@ -21,39 +20,25 @@ import {
   startWorker, send, cloudflare, livepeer, fixture, cfConnected, eventually, sleep, SECRETS, runCleanups,
 } from "./helpers.mjs";
 import { chromiumPath } from "../scripts/chromium.mjs";
+import { startLivepeer } from "./stand-ins/apis/livepeer.mjs";
+import { startGcore } from "./stand-ins/apis/gcore.mjs";
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
-const LIVEPEER_KEY = "test-livepeer-api-key";
-const GCORE_KEY = "test-gcore-api-key";
 const XSS = `<img src=x onerror="window.__xss=1">Lobby`;
 const ADDED = "5a1b2c3d-0000-4000-8000-000000000001"; // only the API knows it (its name has markup)
 const LOST = "5a1b2c3d-0000-4000-8000-000000000002"; // live by webhook; the API says idle
 const AGREES = "5a1b2c3d-0000-4000-8000-000000000003"; // live by webhook and by the API
 const INPUT = "c0ffee00000000000000000000000001"; // a Cloudflare input no API is asked about
 const cleanups = [];
-let w, api, browser, page;
+let w, lp, gcore, browser, page;
 const problems = []; // console errors, page errors and failed responses
 
-/** The stand-in of the providers' APIs: what Livepeer lists (`isActive` per id), and every request. */
-function startApis() {
-  const active = new Map([[ADDED, true], [LOST, false], [AGREES, true]]);
-  const names = new Map([[ADDED, XSS], [LOST, "Studio B"], [AGREES, "Stage left"]]);
-  const hits = [];
-  const server = http.createServer((req, res) => {
-    hits.push({ method: req.method, url: req.url, authorization: req.headers.authorization });
-    res.setHeader("content-type", "application/json");
-    if (req.method === "GET" && req.url === "/livepeer/api/stream?streamsonly=1") {
-      if (req.headers.authorization !== `Bearer ${LIVEPEER_KEY}`) return res.writeHead(401).end("{}");
-      return res.end(JSON.stringify([...active].map(([id, isActive]) => ({ id, name: names.get(id), isActive }))));
-    }
-    if (req.url.startsWith("/gcore/streaming/streams")) return res.writeHead(401).end(`{"message":"Invalid token"}`);
-    res.writeHead(404).end("{}");
-  });
-  return new Promise((resolve) => server.listen(0, "127.0.0.1", () => resolve({
-    active, hits, url: `http://127.0.0.1:${server.address().port}`,
-    close: () => new Promise((r) => server.close(r)),
-  })));
-}
+/** What Livepeer's API lists: `AGREES` on air (or not). */
+const livepeerStreams = (agreesLive) => [
+  { id: ADDED, name: XSS, state: "live" },
+  { id: LOST, name: "Studio B", state: "idle" },
+  { id: AGREES, name: "Stage left", state: agreesLive ? "live" : "idle" },
+];
 
 /** Livepeer's `stream.started` for `id`, as Studio signs it. */
 function started(id, name) {
@@ -65,17 +50,18 @@ function started(id, name) {
 
 before(async () => {
   const executablePath = chromiumPath(); // first: without one, nothing else is started
-  api = await startApis();
-  cleanups.push(() => api.close());
+  lp = await startLivepeer();
+  cleanups.push(() => lp.close());
+  lp.setStreams(livepeerStreams(true));
+  gcore = await startGcore({ respond: () => 401 }); // the key was revoked
+  cleanups.push(() => gcore.close());
   w = await startWorker({
     port: 0,
     vars: {
       ALERT_ALLOW_LOOPBACK: "true",
       RECONCILE_SETTLE_SECONDS: "0",
-      LIVEPEER_API_KEY: LIVEPEER_KEY,
-      LIVEPEER_API_BASE: `${api.url}/livepeer/api`,
-      GCORE_API_KEY: GCORE_KEY,
-      GCORE_API_BASE: `${api.url}/gcore`,
+      ...lp.env,
+      ...gcore.env,
       FASTPIX_TOKEN_ID: "test-fastpix-token-id",
       FASTPIX_TOKEN_SECRET: "test-fastpix-token-secret",
       FASTPIX_API_BASE: "ftp://api.fastpix.example",
@@ -97,9 +83,10 @@ before(async () => {
       livepeer: { listed: 3, checked: 3, confirmed: 1, corrected: 1, added: 1, errors: 0 },
     },
   });
-  // The stand-in saw each API's own authentication; FastPix (unusable base URL) was never asked.
-  assert.ok(api.hits.some((h) => h.url.startsWith("/gcore/") && h.authorization === `APIKey ${GCORE_KEY}`));
-  assert.ok(api.hits.every((h) => h.url.startsWith("/gcore/") || h.authorization === `Bearer ${LIVEPEER_KEY}`));
+  // Each stand-in saw the documented request with its own authentication.
+  assert.equal(lp.requests.length, 1);
+  assert.equal(gcore.requests.length, 1);
+  assert.deepEqual([...lp.problems, ...gcore.problems], []);
   // KV (the listing) catches up within a second.
   assert.ok(await eventually(async () => {
     const streams = (await w.api("/streams")).body.streams ?? [];
@@ -229,7 +216,7 @@ test("a corrected stream's details: verified at, the mark, the history's correct
 
 test("a correction made while the board is open appears without a reload, marked", async () => {
   const marker = await page.evaluate(() => (window.__marker = Math.random()));
-  api.active.set(AGREES, false);
+  lp.setStreams(livepeerStreams(false));
   const t0 = Date.now();
   const pass = await w.api("/reconcile", { method: "POST" });
   assert.equal(pass.body.providers.livepeer.corrected, 1, pass.text);
@@ -237,6 +224,7 @@ test("a correction made while the board is open appears without a reload, marked
   console.log(`# correction on screen ${Date.now() - t0} ms after POST /reconcile`);
   assert.equal(await page.evaluate(() => window.__marker), marker, "no reload happened");
   assert.match(await row(AGREES).getAttribute("aria-label"), /idle, corrected from the provider's API/);
+  assert.deepEqual(lp.problems, []);
 });
 
 test("'verified N s ago' keeps counting", async () => {

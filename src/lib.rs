@@ -13,12 +13,15 @@
 //!   reaches the objects only through `platform::rpc`.
 //! - [`objects`]: the Durable Objects, thin shells over the core. `stream` (`StreamStatus`, one
 //!   per stream) over `livehook_core::stream`; `hub` (`AlertHub`, one) over
-//!   `livehook_core::hub`; each split into the object and its effects (the hub also has its
-//!   live feed), over one `store` (the core's storage trait on Durable Object storage). Use the
-//!   core and `platform`, never `http`.
+//!   `livehook_core::hub`; `reconciler` (`Reconciler`, one) over
+//!   `livehook_core::reconcile::runner`; each split into the object and its effects (the hub
+//!   also has its live feed), over one `store` (the core's storage trait on Durable Object
+//!   storage). Use the core and `platform`, never `http`.
+//! - [`scheduled`]: the Cron Trigger's entry: a reconcile pass. Uses the core and `platform`.
 //! - [`platform`]: the runtime glue: the clock, deadlines and alarms (`clock`), the one JSON
 //!   logger (`log`), the environment read once per isolate (`env`), typed calls to the objects
-//!   (`rpc`), KV over workers-rs (`kv`), what a trap does (`trap`), and
+//!   (`rpc`), outgoing requests (`request`), KV over workers-rs (`kv`), what a trap does
+//!   (`trap`), and
 //!   the one module of extern bindings for what workers-rs does not offer (`bindings`). Uses the
 //!   core only.
 //!
@@ -27,7 +30,7 @@
 //! (`platform::trap`).
 //!
 //! `livehook_core` (crates/livehook-core) holds everything pure: providers, auth, ordering,
-//! alerts, both objects' logic (`hub`, `stream`), and `protocol`, the typed contract between
+//! alerts, the objects' logic (`hub`, `stream`, `reconcile`), and `protocol`, the typed contract between
 //! `http` and `objects`. Its `# Layout` names its rooms.
 
 pub mod http;

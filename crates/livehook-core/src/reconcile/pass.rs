@@ -11,7 +11,7 @@
 //! - IVS lists live channels only: after its last page, a channel livehook has on air that no
 //!   page listed is `disconnected` (never after a failed or unfinished listing).
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use serde::{Deserialize, Serialize};
 
@@ -158,14 +158,14 @@ enum Stop {
     Failed,
 }
 
-/// One request within the budget: the answer's body, or why there is none (a failure is
+/// One request within the budget: the (2xx) answer, or why there is none (a failure is
 /// recorded in the API's health; the pass then stops for this API).
 async fn ask(
     api: Api,
     request: &PageRequest,
     state: &mut ApiState,
     fx: &impl PassEffects,
-) -> Result<Vec<u8>, Stop> {
+) -> Result<Answer, Stop> {
     let lim = limit(api);
     if !state.budget.take(lim, fx.now_ms()) {
         return Err(Stop::Budget);
@@ -174,7 +174,7 @@ async fn ask(
         Err(NoAnswer::Network) => (Failure::Network, None),
         Err(NoAnswer::Timeout) => (Failure::Timeout, None),
         Ok(answer) => match Failure::of_status(answer.status) {
-            None => return Ok(answer.body),
+            None => return Ok(answer),
             Some(category) => {
                 if category == Failure::RateLimited {
                     let now = fx.now_ms();
@@ -212,16 +212,19 @@ pub async fn run(
     let mut listed: Vec<Listed> = Vec::new();
     let mut request = Some(first_request(api, account));
     while let Some(current) = request.take() {
-        let body = match ask(api, &current, state, fx).await {
-            Ok(body) => body,
+        let answer = match ask(api, &current, state, fx).await {
+            Ok(answer) => answer,
             Err(stop) => {
                 summary.errors += u32::from(stop == Stop::Failed);
                 return summary;
             }
         };
-        match read_page(api, &body, &current) {
+        match read_page(api, &answer.body, &current) {
             Err(_) => {
-                state.health.failed(Failure::Unreadable, None, fx.now_ms());
+                let status = Some(answer.status);
+                state
+                    .health
+                    .failed(Failure::Unreadable, status, fx.now_ms());
                 summary.errors += 1;
                 return summary;
             }
@@ -244,8 +247,9 @@ pub async fn run(
         }
         if api == Api::Ivs {
             // Live channels only: one livehook has on air that no page listed went off air.
+            let live: BTreeSet<&str> = listed.iter().map(|l| l.id.as_str()).collect();
             for k in known.iter().filter(|k| k.on_air) {
-                if listed.iter().any(|l| l.id == k.id) {
+                if live.contains(k.id.as_str()) {
                     continue;
                 }
                 let gone = Listed {
@@ -274,32 +278,41 @@ async fn check_inputs(
     summary: &mut Summary,
 ) {
     let round_start = *state.round_started_ms.get_or_insert(fx.now_ms());
+    let on_air: BTreeSet<&str> = known
+        .iter()
+        .filter(|k| k.on_air)
+        .map(|k| k.id.as_str())
+        .collect();
+    let by_id: BTreeMap<&str, &Listed> = listed.iter().map(|l| (l.id.as_str(), l)).collect();
     let mut candidates: Vec<Candidate> = listed
         .iter()
         .map(|l| Candidate {
             id: l.id.clone(),
-            on_air: known.iter().any(|k| k.id == l.id && k.on_air),
+            on_air: on_air.contains(l.id.as_str()),
             verified_ms: state.checked.get(&l.id).copied(),
             checked_ms: state.checked.get(&l.id).copied(),
         })
         .collect();
     order_checks(&mut candidates);
     for c in &candidates {
-        let Some(l) = listed.iter().find(|l| l.id == c.id) else {
+        let Some(l) = by_id.get(c.id.as_str()) else {
             continue;
         };
         let request = apis::cloudflare::input_request(account, &l.id);
-        let body = match ask(Api::Cloudflare, &request, state, fx).await {
-            Ok(body) => body,
+        let answer = match ask(Api::Cloudflare, &request, state, fx).await {
+            Ok(answer) => answer,
             Err(stop) => {
                 summary.errors += u32::from(stop == Stop::Failed);
                 break;
             }
         };
-        let observed = match apis::cloudflare::read_input(&body) {
+        let observed = match apis::cloudflare::read_input(&answer.body) {
             Ok(o) => o,
             Err(_) => {
-                state.health.failed(Failure::Unreadable, None, fx.now_ms());
+                let status = Some(answer.status);
+                state
+                    .health
+                    .failed(Failure::Unreadable, status, fx.now_ms());
                 summary.errors += 1;
                 break;
             }
@@ -312,7 +325,7 @@ async fn check_inputs(
     // Inputs no longer listed are forgotten; a round ends when every listed input was asked.
     state
         .checked
-        .retain(|id, _| listed.iter().any(|l| &l.id == id));
+        .retain(|id, _| by_id.contains_key(id.as_str()));
     let done = listed
         .iter()
         .all(|l| state.checked.get(&l.id).is_some_and(|t| *t >= round_start));
@@ -428,11 +441,11 @@ mod tests {
 
     #[test]
     fn a_failure_anywhere_in_the_listing_changes_no_stream() {
-        for second in [
-            status(500, None),
-            status(401, None),
-            Err(NoAnswer::Timeout),
-            ok("not json".into()),
+        for (second, failure) in [
+            (status(500, None), (Failure::Server, Some(500))),
+            (status(401, None), (Failure::Unauthorized, Some(401))),
+            (Err(NoAnswer::Timeout), (Failure::Timeout, None)),
+            (ok("not json".into()), (Failure::Unreadable, Some(200))),
         ] {
             let w = World::new(vec![
                 (
@@ -445,7 +458,8 @@ mod tests {
             let s = block_on(run(Api::Mux, "", &[], &mut state, &w));
             assert_eq!((s.checked, s.errors), (0, 1));
             assert!(w.applied.borrow().is_empty(), "nothing applied");
-            assert!(state.health.last_error.is_some());
+            let last = state.health.last_error.unwrap();
+            assert_eq!((last.category, last.status), failure);
             assert_eq!(state.health.last_ok_ms, None);
         }
     }

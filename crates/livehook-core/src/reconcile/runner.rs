@@ -1,8 +1,8 @@
 //! Every configured API, one pass each ([`Runner::run`]), with what each pass keeps
 //! ([`super::pass::ApiState`]) stored between passes under `api:{provider}`, and the health
-//! report `/healthz` shows ([`Runner::health`]). The object that will run it (a Durable
-//! Object, on a Cron Trigger and on `POST /reconcile`) implements [`RunnerEffects`] and the
-//! store; here it runs over memory.
+//! report `/healthz` shows ([`Runner::health`]). The `Reconciler` Durable Object
+//! (`src/objects/reconciler/`, on the Cron Trigger and `POST /reconcile`) implements
+//! [`RunnerEffects`] and the store; the tests here run it over memory.
 //!
 //! Invariants (each has a test below): one run at a time (a run asked for meanwhile is told so
 //! and does nothing); an API without its settings is never asked; each API's state is stored

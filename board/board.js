@@ -11,6 +11,7 @@ const CATCH_UP_MS = 1500; // after the feed opens: livehook_core::live::LIVE_REC
 const INCIDENT_PAGES = 25; // per state: 5 000 unresolved incidents at most, 200 a page
 const INCIDENTS_SHOW = 50; // incident rows drawn at a time; the rest a click away
 const LOAD_FAILED = "Could not load the incidents: ";
+const FROM_API = "corrected from the provider's API"; // a state whose last_event is "reconcile"
 const STATES = ["live", "connected", "errored", "disconnected", "idle", "created", "paused",
   "finished", "processing", "viewable", "ready", "disabled", "deleted"];
 
@@ -37,7 +38,7 @@ function el(tag, attrs = {}, ...children) {
     else if (k.startsWith("on")) node.addEventListener(k.slice(2), v);
     else node.setAttribute(k, v === true ? "" : String(v));
   }
-  for (const c of children.flat()) {
+  for (const c of children.flat(Infinity)) {
     if (c === null || c === undefined || c === false) continue;
     node.append(typeof c === "string" || typeof c === "number" ? document.createTextNode(String(c)) : c);
   }
@@ -90,15 +91,19 @@ function lasting(ms) {
 /** A duration that runs from `fromMs` (the quarter-second tick at the end keeps it current). */
 const running = (fromMs) => el("span", { class: "duration", "data-from": fromMs }, lasting(Date.now() - fromMs));
 
-/** A time of day (with the date when not today), the exact RFC 3339 value on hover. */
-function clock(iso) {
+/** A time of day (with the date when not today) as text. */
+function clockText(iso) {
   const t = new Date(Date.parse(iso));
-  if (Number.isNaN(t.getTime())) return el("time", { datetime: iso }, iso);
+  if (Number.isNaN(t.getTime())) return iso;
   const today = t.toDateString() === new Date().toDateString();
-  const text = today
+  return today
     ? t.toLocaleTimeString(undefined, { timeStyle: "medium" })
     : t.toLocaleString(undefined, { dateStyle: "short", timeStyle: "short" });
-  return el("time", { datetime: iso, title: iso }, text);
+}
+
+/** A time of day (with the date when not today), the exact RFC 3339 value on hover. */
+function clock(iso) {
+  return el("time", { datetime: iso, title: Number.isNaN(Date.parse(iso)) ? null : iso }, clockText(iso));
 }
 
 const badge = (state) => el("span", { class: `badge s-${state}` }, state ?? "—");
@@ -110,14 +115,37 @@ function problem(r) {
   return null;
 }
 
+/** A state that came from a provider's API (a correction, or a stream no webhook told of). */
+const fromApi = (r) => r.last_event === "reconcile";
+
+/** The mark on such a state: visible text, its meaning on hover and for screen readers. */
+const apiMark = () => el("span", { class: "via-api", title: `State ${FROM_API}: no webhook reported it.` }, "from API");
+
+/** "verified N min ago", kept current by the 15-second tick (nothing when never verified). */
+const verified = (r) => r.verified_at
+  ? el("span", { class: "since verified", "data-at": r.verified_at, "data-prefix": "verified ",
+    title: `the provider's API confirmed this state at ${r.verified_at}` }, `verified ${ago(r.verified_at)}`)
+  : null;
+
 function rowContent(r) {
   return [
-    el("span", { class: "state-cell" }, badge(r.state), r.recording ? el("span", { class: "rec", title: "recording" }, "REC") : null),
+    el("span", { class: "state-cell" }, badge(r.state), r.recording ? el("span", { class: "rec", title: "recording" }, "REC") : null,
+      fromApi(r) ? apiMark() : null),
     el("span", { class: "id-cell" }, el("span", { class: "id" }, r.stream_id), r.name ? el("span", { class: "name" }, r.name) : null),
     el("span", { class: "where" }, `${r.provider} · ${r.kind.replace("_", " ")}`),
-    el("span", { class: "since", title: `last change ${r.updated_at}`, "data-at": r.updated_at }, ago(r.updated_at)),
+    el("span", { class: "when-cell" },
+      el("span", { class: "since", title: `last change ${r.updated_at}`, "data-at": r.updated_at }, ago(r.updated_at)),
+      verified(r)),
     el("span", { class: "problem" }, problem(r)),
   ];
+}
+
+/** What a screen reader says for a row (the row's button has this label). */
+function rowLabel(r) {
+  const parts = [r.stream_id, `${r.provider} ${r.kind.replace("_", " ")}`, r.state];
+  if (fromApi(r)) parts.push(FROM_API);
+  if (r.verified_at) parts.push(`verified by the provider's API at ${clockText(r.verified_at)}`);
+  return parts.join(", ");
 }
 
 function matches(r) {
@@ -134,8 +162,9 @@ function upsert(record, version = 0, live = false) {
   const key = keyOf(record);
   let s = streams.get(key);
   if (s && version && s.version >= version) return;
-  // From the list (no version): never older than what the feed already showed.
-  if (s && !version && s.record && Date.parse(s.record.received_at) >= Date.parse(record.received_at)) return;
+  // From the list (no version): never older than what the feed already showed. A confirmation
+  // by an API moves `verified_at` alone, so the same event with a later one is newer.
+  if (s && !version && s.record && !newerFromList(record, s.record)) return;
   if (!s) {
     const button = el("button", { type: "button", class: "row", onclick: () => openDetails(key) });
     s = { row: el("li", { "data-key": key }, button) };
@@ -150,7 +179,7 @@ function upsert(record, version = 0, live = false) {
   s.version = version || s.version || 0;
   const button = s.row.firstChild;
   button.replaceChildren(...rowContent(record));
-  button.setAttribute("aria-label", `${record.stream_id}, ${record.provider} ${record.kind.replace("_", " ")}, ${record.state}`);
+  button.setAttribute("aria-label", rowLabel(record));
   if (live) showRow(s);
   if (live) {
     button.classList.remove("changed");
@@ -159,6 +188,14 @@ function upsert(record, version = 0, live = false) {
     if (selected === key) showRecord(record);
   }
   addOption($("provider"), record.provider);
+}
+
+/** Is a listed record newer than the one shown: a later event, or the same one verified later? */
+function newerFromList(listed, shown) {
+  const a = Date.parse(listed.received_at);
+  const b = Date.parse(shown.received_at);
+  if (a !== b) return a > b;
+  return Date.parse(listed.verified_at ?? "") > Date.parse(shown.verified_at ?? "");
 }
 
 /** Errored streams first, then by provider and id: a live change lands where a reload would. */
@@ -483,8 +520,10 @@ function showRecord(r) {
     r.name ? ["Name", r.name] : null,
     r.parent_id ? ["Parent", r.parent_id] : null,
     ["Recording", r.recording === null || r.recording === undefined ? "unknown" : r.recording ? "yes" : "no"],
-    ["Last event", [r.last_event, " · ", when(r.updated_at)]],
+    ["Last event", [r.last_event, " · ", when(r.updated_at), fromApi(r) ? [" ", apiMark(), el("span", { class: "visually-hidden" }, ` (${FROM_API})`)] : null]],
     ["Received", when(r.received_at)],
+    r.verified_at ? ["Verified", [when(r.verified_at), " ", el("span", { class: "muted since", "data-at": r.verified_at, "data-prefix": "by the provider's API, " },
+      `by the provider's API, ${ago(r.verified_at)}`)]] : null,
     r.error ? ["Error", [el("b", {}, r.error.code), " ", r.error.message]] : null,
     r.error ? ["Hint", r.error.hint] : null,
     r.warning ? ["Warning", [el("b", { class: "warn" }, r.warning.code), " ", r.warning.message]] : null,
@@ -520,7 +559,7 @@ async function openDetails(key, incident) {
   try {
     const page = await api(`${streamPath(r)}/events?kind=${r.kind}&limit=100`);
     $("history").replaceChildren(...(page.events.length ? page.events.map((e) => el("li", {},
-      when(e.received_at), el("span", { class: `o-${e.outcome}` }, e.outcome),
+      when(e.received_at), el("span", { class: `o-${e.outcome}`, title: e.outcome === "corrected" ? FROM_API : null }, e.outcome),
       el("span", { class: "type" }, e.event_type, e.error_code ? [" · ", el("b", {}, e.error_code)] : null),
       e.state ? badge(e.state) : el("span"))) : [el("li", { class: "muted" }, "No events recorded yet.")]));
   } catch (err) {
@@ -572,6 +611,52 @@ async function retry(id, button) {
   setTimeout(() => selected && loadAlerts(streams.get(selected).record), 800);
 }
 
+/** The API behind each webhook route, where one is polled (`/healthz`'s `reconcile` keys).
+ * `cloudflare-stream` carries videos, which no API pass checks; Cloudflare's live inputs come
+ * through `cloudflare`. */
+const API_OF_ROUTE = { cloudflare: "cloudflare", fastpix: "fastpix", gcore: "gcore", ivs: "ivs", livepeer: "livepeer", mux: "mux" };
+const API_FAILURE = "The provider's API did not answer well on the last try: nothing was changed.";
+
+/** One route's "API" cell: not polled, not asked yet, ok, or the last failure, with the
+ * corrections of the last day and the round's length. `null` where /healthz has no report. */
+function apiCell(route, reconcile) {
+  if (!reconcile) return { cell: el("td", { class: "muted", "data-label": "API" }, "—"), failing: false, polled: false };
+  const name = API_OF_ROUTE[route];
+  const a = name ? reconcile[name] : undefined;
+  if (!a) {
+    return { cell: el("td", { class: "muted", "data-label": "API", title: name ? null : "No API pass checks this route's streams (videos); Cloudflare's live inputs are checked on the cloudflare row." },
+      name ? "—" : "not polled (videos)"), failing: false, polled: false };
+  }
+  if (!a.configured) {
+    if (a.invalid) {
+      return { cell: el("td", { class: "warn", "data-label": "API", title: `${a.invalid} is not a usable value: this API is not polled.` }, `not polled: ${a.invalid} invalid`), failing: true, polled: false };
+    }
+    const missing = (a.missing ?? []).join(", ");
+    return { cell: el("td", { class: "muted", "data-label": "API", title: missing ? `To poll it, set ${missing}.` : null }, "not polled"), failing: false, polled: false };
+  }
+  const ok = Date.parse(a.last_ok_at ?? "");
+  const err = a.last_error;
+  const failing = Boolean(err) && !(ok >= Date.parse(err.at));
+  const checked = a.last_ok_at
+    ? ["ok · checked ", el("span", { class: "since", "data-at": a.last_ok_at, title: a.last_ok_at }, ago(a.last_ok_at))]
+    : ["not checked yet"];
+  const head = failing
+    ? el("span", { class: "warn", title: API_FAILURE },
+      `${err.category.replace("_", " ")}${err.status ? ` ${err.status}` : ""} · `,
+      el("span", { class: "since", "data-at": err.at, title: err.at }, ago(err.at)))
+    : el("span", {}, ...checked);
+  const details = [`${a.corrected_last_day ?? 0} corrected in 24 h`];
+  if (a.round_seconds !== null && a.round_seconds !== undefined) details.push(`round ${lasting(a.round_seconds * 1000)}`);
+  return {
+    cell: el("td", { class: "api", "data-api": name, "data-label": "API" }, head,
+      failing && a.last_ok_at ? el("span", { class: "api-line muted" }, "last ok ",
+        el("span", { class: "since", "data-at": a.last_ok_at, title: a.last_ok_at }, ago(a.last_ok_at))) : null,
+      el("span", { class: "api-line muted" }, details.join(" · "))),
+    failing,
+    polled: true,
+  };
+}
+
 /** Is anyone reaching us: per provider, from /healthz (public, no token). */
 async function loadTraffic() {
   let h;
@@ -586,6 +671,8 @@ async function loadTraffic() {
   const sum = (m, keep) => Object.entries(m).filter(([k]) => keep(k)).reduce((a, [, n]) => a + n, 0);
   let refusedTotal = 0;
   let reached = 0;
+  let polled = 0;
+  let failing = 0;
   const rows = Object.entries(h.traffic?.providers ?? {}).map(([route, t]) => {
     const accepted = sum(t.last_hour, (k) => !refusedKey(k));
     const refused = sum(t.last_hour, refusedKey);
@@ -594,18 +681,23 @@ async function loadTraffic() {
     const reasons = Object.entries(t.last_hour).filter(([k]) => refusedKey(k))
       .map(([k, n]) => `${k.slice(k.indexOf(":") + 1)} ${n}`).join(", ");
     const configured = h.providers?.[route]?.configured;
+    const api = apiCell(route, h.reconcile);
+    polled += api.polled ? 1 : 0;
+    failing += api.failing ? 1 : 0;
     return el("tr", { "data-provider": route },
       el("th", { scope: "row" }, route),
-      el("td", { class: configured ? "" : "warn" }, configured ? "set" : "not set"),
-      el("td", {}, t.last_accepted_at
+      el("td", { class: configured ? "" : "warn", "data-label": "Secret" }, configured ? "set" : "not set"),
+      el("td", { "data-label": "Last accepted" }, t.last_accepted_at
         ? el("span", { class: "since", "data-at": t.last_accepted_at, title: t.last_accepted_at }, ago(t.last_accepted_at))
         : "none in 24 h"),
-      el("td", {}, `${accepted} accepted`),
-      el("td", { class: refused ? "warn" : "" }, refused ? reasons : "0"));
+      el("td", { "data-label": "Last hour" }, `${accepted} accepted`),
+      el("td", { class: refused ? "warn" : "", "data-label": "Refused" }, refused ? reasons : "0"),
+      api.cell);
   });
   $("traffic-rows").replaceChildren(...rows);
   $("traffic-summary").textContent =
-    `· ${reached} reached us in 24 h${refusedTotal ? ` · ${refusedTotal} refused in the last hour` : ""}`;
+    `· ${reached} reached us in 24 h${refusedTotal ? ` · ${refusedTotal} refused in the last hour` : ""}` +
+    (h.reconcile ? ` · ${polled} API${polled === 1 ? "" : "s"} polled${failing ? ` · ${failing} failing` : ""}` : "");
   $("traffic-source").textContent = h.traffic?.source === "analytics_engine"
     ? "Counts of the whole deployment (Workers Analytics Engine)."
     : "Counts of one worker instance only: set CF_ACCOUNT_ID and ANALYTICS_API_TOKEN for the whole deployment's.";
@@ -680,7 +772,7 @@ $("more").addEventListener("click", () => { showing += SHOW; render(); });
 $("incidents-more").addEventListener("click", () => { incidentsShowing = Infinity; renderIncidents(); });
 for (const st of STATES) $("state").append(el("option", { value: st }, st));
 setInterval(() => {
-  for (const node of document.querySelectorAll(".since[data-at]")) node.textContent = ago(node.dataset.at);
+  for (const node of document.querySelectorAll(".since[data-at]")) node.textContent = (node.dataset.prefix ?? "") + ago(node.dataset.at);
   if (socket && socket.readyState === WebSocket.OPEN) socket.send("ping");
 }, 15000);
 setInterval(() => { if (token) loadTraffic(); }, 60000);

@@ -9,4 +9,7 @@ if [ ! -f .dev.vars ]; then
 fi
 export CLOUDFLARE_CF_FETCH_ENABLED=false WRANGLER_SEND_METRICS=false LIVEHOOK_NO_OPT=1
 echo "dev: status board at http://127.0.0.1:${PORT:-8787}/ (sign in with STATUS_API_TOKEN from .dev.vars)" >&2
-exec npx wrangler dev --ip 127.0.0.1 --port "${PORT:-8787}" "$@"
+# The Cron Trigger (a reconcile pass every minute), which wrangler dev does not fire by itself;
+# it stops within a minute of wrangler dev, which takes this shell's process.
+node scripts/dev-cron.mjs &
+exec npx wrangler dev --ip 127.0.0.1 --port "${PORT:-8787}" --test-scheduled "$@"

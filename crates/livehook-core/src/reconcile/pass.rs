@@ -22,6 +22,10 @@ use super::plan::{limit, order_checks, Budget, Candidate};
 use super::settings::Api;
 use crate::ingest::event::{ProviderId, State, StreamKey};
 
+/// The most streams a pass hands to their objects per API (each is a call to a Durable Object,
+/// a subrequest of the pass): a longer listing is handed over in turns, across passes.
+pub const MAX_STREAM_CALLS: usize = 500;
+
 /// An API's answer to one request.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Answer {
@@ -87,10 +91,11 @@ pub struct ApiState {
     pub budget: Budget,
     #[serde(default)]
     pub health: ApiHealth,
-    /// Cloudflare: when each input was last asked about (ms).
+    /// When each stream was last asked about (Cloudflare) or handed to its object (a listing
+    /// longer than [`MAX_STREAM_CALLS`]), in ms.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub checked: BTreeMap<String, u64>,
-    /// Cloudflare: when the current round of per-input checks began.
+    /// When the current round began (Cloudflare's per-input checks, a long listing's turns).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub round_started_ms: Option<u64>,
 }
@@ -239,12 +244,7 @@ pub async fn run(
     if api == Api::Cloudflare {
         check_inputs(account, &listed, known, state, fx, &mut summary).await;
     } else {
-        state.health.round_ms = Some(fx.now_ms().saturating_sub(started));
-        for l in &listed {
-            if let Some(p) = poll(api, l, l.observed, fx.now_ms()) {
-                summary.count(fx.apply(p).await);
-            }
-        }
+        hand_over(api, &listed, state, fx, &mut summary, started).await;
         if api == Api::Ivs {
             // Live channels only: one livehook has on air that no page listed went off air.
             let live: BTreeSet<&str> = listed.iter().map(|l| l.id.as_str()).collect();
@@ -322,15 +322,53 @@ async fn check_inputs(
             summary.count(fx.apply(p).await);
         }
     }
-    // Inputs no longer listed are forgotten; a round ends when every listed input was asked.
-    state
-        .checked
-        .retain(|id, _| by_id.contains_key(id.as_str()));
+    end_round(listed, state, round_start, fx.now_ms());
+}
+
+/// A listing API's streams, each to its object: the whole listing when it fits in
+/// [`MAX_STREAM_CALLS`], else that many a pass, those never handed over first, then the longest
+/// ago (the order survives restarts: it is `checked`).
+async fn hand_over(
+    api: Api,
+    listed: &[Listed],
+    state: &mut ApiState,
+    fx: &impl PassEffects,
+    summary: &mut Summary,
+    started: u64,
+) {
+    if listed.len() <= MAX_STREAM_CALLS {
+        state.checked.clear();
+        state.round_started_ms = None;
+        for l in listed {
+            if let Some(p) = poll(api, l, l.observed, fx.now_ms()) {
+                summary.count(fx.apply(p).await);
+            }
+        }
+        state.health.round_ms = Some(fx.now_ms().saturating_sub(started));
+        return;
+    }
+    let round_start = *state.round_started_ms.get_or_insert(started);
+    let mut turn: Vec<&Listed> = listed.iter().collect();
+    turn.sort_by_key(|l| state.checked.get(&l.id).copied());
+    for l in turn.into_iter().take(MAX_STREAM_CALLS) {
+        if let Some(p) = poll(api, l, l.observed, fx.now_ms()) {
+            summary.count(fx.apply(p).await);
+        }
+        state.checked.insert(l.id.clone(), fx.now_ms());
+    }
+    end_round(listed, state, round_start, fx.now_ms());
+}
+
+/// Streams no longer listed are forgotten; a round ends when every listed stream was asked
+/// about (Cloudflare) or handed over (the others) since it began.
+fn end_round(listed: &[Listed], state: &mut ApiState, round_start: u64, now_ms: u64) {
+    let ids: BTreeSet<&str> = listed.iter().map(|l| l.id.as_str()).collect();
+    state.checked.retain(|id, _| ids.contains(id.as_str()));
     let done = listed
         .iter()
         .all(|l| state.checked.get(&l.id).is_some_and(|t| *t >= round_start));
     if done {
-        state.health.round_ms = Some(fx.now_ms().saturating_sub(round_start));
+        state.health.round_ms = Some(now_ms.saturating_sub(round_start));
         state.round_started_ms = None;
     }
 }
@@ -437,6 +475,64 @@ mod tests {
         );
         assert_eq!(state.health.last_ok_ms, Some(w.now));
         assert_eq!(state.budget.used, 2);
+    }
+
+    #[test]
+    fn a_listing_longer_than_a_pass_may_hand_over_goes_in_turns_oldest_first() {
+        // 1 150 streams: 12 pages (the longer page numbers first, as the stand-in matches
+        // prefixes).
+        let mut pages = Vec::new();
+        for n in (1..=12u32).rev() {
+            let from = (n - 1) * 100;
+            let to = if n == 12 { 1_150 } else { n * 100 };
+            let path: &'static str =
+                Box::leak(format!("/video/v1/live-streams?limit=100&page={n}").into_boxed_str());
+            pages.push((path, ok(mux_page(from..to))));
+        }
+        let mut state = ApiState::default();
+        let mut handed = Vec::new();
+        for minute in 0..3u64 {
+            let mut w = World::new(pages.clone());
+            w.now += minute * 60_000;
+            let s = block_on(run(Api::Mux, "", &[], &mut state, &w));
+            assert_eq!((s.listed, s.errors), (1_150, 0));
+            assert_eq!(s.checked as usize, MAX_STREAM_CALLS, "minute {minute}");
+            handed.push(
+                w.applied
+                    .borrow()
+                    .iter()
+                    .map(|(id, _)| id.clone())
+                    .collect::<Vec<_>>(),
+            );
+            let round_done = minute == 2;
+            assert_eq!(
+                state.health.round_ms.is_some(),
+                round_done,
+                "minute {minute}"
+            );
+        }
+        // First the listing's order, then the 150 never handed over, then the oldest.
+        assert_eq!(handed[0][0], "mux0000");
+        assert_eq!(handed[1][0], "mux0500");
+        assert_eq!(
+            &handed[2][..150],
+            &(1_000..1_150)
+                .map(|i| format!("mux{i:04}"))
+                .collect::<Vec<_>>()[..]
+        );
+        assert_eq!(handed[2][150], "mux0000");
+        let all: BTreeSet<&String> = handed.iter().flatten().collect();
+        assert_eq!(all.len(), 1_150, "every stream in one round");
+        assert_eq!(state.health.round_ms, Some(120_000));
+        assert_eq!(state.checked.len(), 1_150);
+        // A listing that fits again keeps no per-stream times.
+        let w = World::new(vec![(
+            "/video/v1/live-streams?limit=100&page=1",
+            ok(mux_page(0..3)),
+        )]);
+        let s = block_on(run(Api::Mux, "", &[], &mut state, &w));
+        assert_eq!(s.checked, 3);
+        assert!(state.checked.is_empty() && state.round_started_ms.is_none());
     }
 
     #[test]

@@ -16,7 +16,8 @@ use serde_json::Value;
 use super::decide::Poll;
 use super::outgoing::{outgoing, Outgoing};
 use super::pass::{self, Answer, ApiState, Applied, Known, NoAnswer, PassEffects, Summary};
-use super::settings::{ApiAccess, ReconcileSettings};
+use super::plan::limit;
+use super::settings::{Api, ApiAccess, ReconcileSettings};
 use crate::store::{Store, StoreError, Stored};
 
 /// What a run does to the world.
@@ -110,7 +111,19 @@ impl<S: Store, E: RunnerEffects> Runner<S, E> {
         for access in self.settings.polled() {
             let provider = access.api.provider();
             let mut state = self.state(provider).await?;
-            let known = match self.fx.known(provider).await {
+            let now = self.fx.now_ms();
+            if state.budget.next_allowed_ms(limit(access.api), now) > now {
+                // Nothing may be asked before the budget's next window (or a Retry-After).
+                providers.insert(provider, Summary::default());
+                continue;
+            }
+            // Only Cloudflare's order and IVS's rule depend on what livehook has on air: the
+            // others' answers are decided by each stream's object, and cost no KV listing.
+            let known = match access.api {
+                Api::Cloudflare | Api::Ivs => self.fx.known(provider).await,
+                _ => Ok(Vec::new()),
+            };
+            let known = match known {
                 Ok(k) => k,
                 Err(_) => {
                     // Without livehook's own list, on-air streams cannot be told apart: wait.
@@ -127,7 +140,7 @@ impl<S: Store, E: RunnerEffects> Runner<S, E> {
             let account = access
                 .credentials
                 .get(1)
-                .filter(|_| access.api == super::settings::Api::Cloudflare)
+                .filter(|_| access.api == Api::Cloudflare)
                 .map(|s| s.expose().to_owned())
                 .unwrap_or_default();
             let fx = ApiEffects {
@@ -174,6 +187,8 @@ mod tests {
 
     struct World {
         sent: RefCell<Vec<Outgoing>>,
+        /// The providers whose known streams were listed.
+        listed_known: RefCell<Vec<String>>,
         applied: RefCell<Vec<Poll>>,
         answer: RefCell<Answering>,
     }
@@ -188,7 +203,8 @@ mod tests {
             (self.answer.borrow())(request)
         }
 
-        async fn known(&self, _provider: &str) -> Result<Vec<Known>, StoreError> {
+        async fn known(&self, provider: &str) -> Result<Vec<Known>, StoreError> {
+            self.listed_known.borrow_mut().push(provider.to_owned());
             Ok(Vec::new())
         }
 
@@ -209,6 +225,7 @@ mod tests {
         );
         let fx = World {
             sent: RefCell::new(Vec::new()),
+            listed_known: RefCell::new(Vec::new()),
             applied: RefCell::new(Vec::new()),
             answer: RefCell::new(Box::new(|_| {
                 Ok(Answer {
@@ -288,5 +305,50 @@ mod tests {
         let health = block_on(r.health()).unwrap();
         assert_eq!(health["livepeer"]["last_error"]["category"], "unauthorized");
         assert_eq!(health["livepeer"]["last_error"]["status"], 403);
+    }
+
+    #[test]
+    fn livehooks_own_list_is_read_only_where_it_decides_and_never_while_the_budget_waits() {
+        let r = runner(&[
+            ("LIVEPEER_API_KEY", "k"),
+            ("LIVEPEER_API_BASE", "http://127.0.0.1:9/api"),
+            ("IVS_AWS_ACCESS_KEY_ID", "AKIDEXAMPLE"),
+            ("IVS_AWS_SECRET_ACCESS_KEY", "s"),
+            ("IVS_REGION", "us-west-2"),
+            ("IVS_API_BASE", "http://127.0.0.1:9"),
+        ]);
+        *r.fx.answer.borrow_mut() = Box::new(|o: &Outgoing| {
+            let body: &[u8] = if o.url.ends_with("/ListStreams") {
+                br#"{"streams":[]}"#
+            } else {
+                b"[]"
+            };
+            Ok(Answer {
+                status: 200,
+                body: body.to_vec(),
+                retry_after_ms: None,
+            })
+        });
+        block_on(r.run()).unwrap();
+        assert_eq!(*r.fx.listed_known.borrow(), ["ivs"], "IVS's rule needs it");
+        assert_eq!(r.fx.sent.borrow().len(), 2);
+        // A Retry-After in force: no request, and no listing either.
+        let mut state: ApiState = r
+            .store
+            .data
+            .borrow()
+            .get("api:ivs")
+            .and_then(|v| v.parse())
+            .unwrap();
+        state.budget.blocked_until_ms = Some(r.fx.now_ms() + 60_000);
+        block_on(
+            r.store
+                .put_all(vec![("api:ivs".into(), Stored::json(&state).unwrap())]),
+        )
+        .unwrap();
+        let got = block_on(r.run()).unwrap();
+        assert_eq!(got.providers["ivs"], Summary::default());
+        assert_eq!(*r.fx.listed_known.borrow(), ["ivs"]);
+        assert_eq!(r.fx.sent.borrow().len(), 3, "livepeer only");
     }
 }

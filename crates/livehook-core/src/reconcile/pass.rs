@@ -474,7 +474,7 @@ mod tests {
             ("mux0000".to_owned(), Observed::State(State::Live))
         );
         assert_eq!(state.health.last_ok_ms, Some(w.now));
-        assert_eq!(state.budget.used, 2);
+        assert_eq!(state.budget.taken.len(), 2);
     }
 
     #[test]
@@ -640,8 +640,7 @@ mod tests {
         }];
         let mut state = ApiState::default();
         // 597 of the window's 600 requests are spent: the listing and two inputs fit.
-        state.budget.window_start_ms = w.now;
-        state.budget.used = 597;
+        state.budget.taken = vec![w.now; 597];
         let s = block_on(run(Api::Cloudflare, "acc", &known, &mut state, &w));
         assert_eq!((s.listed, s.checked, s.errors), (4, 2, 0));
         let first = &w.applied.borrow()[0];

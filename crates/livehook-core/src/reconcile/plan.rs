@@ -1,14 +1,16 @@
 //! How much livehook asks each API, and in what order ([`Budget`], [`order_checks`]).
 //!
-//! - A budget is half the provider's documented rate limit, counted in fixed windows: a request
-//!   is made only if the window has room. A 429's `Retry-After` stops every request to that API
-//!   until it has passed.
+//! - A budget is half the provider's documented rate limit, counted over a sliding window: a
+//!   request is made only if the last window's length holds fewer requests than the budget, so
+//!   no span of that length ever holds more. A 429's `Retry-After` stops every request to that
+//!   API until it has passed.
 //! - Per-stream calls (Cloudflare's per-input status) go first to streams livehook has on air (a
 //!   lost disconnect is the costly lie), then to those never verified, then to the rest, the
 //!   longest unchecked first (a round robin that survives restarts: it is ordered by the last
 //!   check, not by a cursor).
 //!
-//! Invariants (each has a test below): a budget never grants more than its limit in a window;
+//! Invariants (each has a test below): a budget never grants more than its limit in any span of
+//! its window's length;
 //! a `Retry-After` is honoured even when the window has room; the order is on air, never
 //! verified, oldest checked, and stable.
 
@@ -46,47 +48,56 @@ pub fn limit(api: Api) -> Limit {
 /// One API's budget, stored between passes.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Budget {
-    /// The current window's start and the requests made in it.
-    pub window_start_ms: u64,
-    pub used: u32,
+    /// When each request of the last window's length was made (ms, oldest first): a sliding
+    /// window, so no span of that length ever holds more than the limit.
+    #[serde(default)]
+    pub taken: Vec<u64>,
     /// No request before this (a 429's `Retry-After`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub blocked_until_ms: Option<u64>,
 }
 
 impl Budget {
+    /// The requests still within the window at `now_ms`.
+    fn recent(&self, limit: Limit, now_ms: u64) -> impl Iterator<Item = u64> + '_ {
+        let window = limit.window_ms;
+        self.taken
+            .iter()
+            .copied()
+            .filter(move |t| t.saturating_add(window) > now_ms)
+    }
+
     /// Takes one request at `now_ms` if the budget allows it.
     pub fn take(&mut self, limit: Limit, now_ms: u64) -> bool {
         if self.blocked_until_ms.is_some_and(|t| now_ms < t) {
             return false;
         }
-        // A window starts with its first request.
-        if self.used == 0 || now_ms.saturating_sub(self.window_start_ms) >= limit.window_ms {
-            self.window_start_ms = now_ms;
-            self.used = 0;
-        }
-        if self.used >= limit.requests {
+        self.taken = self.recent(limit, now_ms).collect();
+        if self.taken.len() >= limit.requests as usize {
             return false;
         }
-        self.used += 1;
+        self.taken.push(now_ms);
         true
     }
 
-    /// The API answered 429: no request for `retry_after_ms` (at least the rest of the window).
+    /// The API answered 429: no request for `retry_after_ms`, or without it until the oldest
+    /// request of the window leaves it.
     pub fn rate_limited(&mut self, limit: Limit, now_ms: u64, retry_after_ms: Option<u64>) {
-        let window_end = self.window_start_ms.saturating_add(limit.window_ms);
+        let oldest = self.recent(limit, now_ms).next().unwrap_or(now_ms);
+        let window_end = oldest.saturating_add(limit.window_ms);
         let until = retry_after_ms.map_or(window_end, |ms| now_ms.saturating_add(ms));
         self.blocked_until_ms = Some(until.max(now_ms));
     }
 
-    /// When the next request may be made (for the log and the pass's summary).
+    /// When the next request may be made.
     pub fn next_allowed_ms(&self, limit: Limit, now_ms: u64) -> u64 {
-        let window = if self.used >= limit.requests {
-            self.window_start_ms.saturating_add(limit.window_ms)
-        } else {
-            now_ms
-        };
-        window.max(self.blocked_until_ms.unwrap_or(0)).max(now_ms)
+        let recent: Vec<u64> = self.recent(limit, now_ms).collect();
+        let room = recent
+            .len()
+            .checked_sub(limit.requests as usize)
+            .and_then(|over| recent.get(over))
+            .map_or(now_ms, |t| t.saturating_add(limit.window_ms));
+        room.max(self.blocked_until_ms.unwrap_or(0)).max(now_ms)
     }
 }
 
@@ -125,7 +136,37 @@ mod tests {
         assert_eq!(granted, 600, "half of Cloudflare's 1 200 per 5 minutes");
         assert!(!b.take(limit, 10_000 + 299_999));
         assert!(b.take(limit, 10_000 + 300_000), "the next window");
-        assert_eq!(b.used, 1);
+        assert_eq!(b.taken.len(), 1);
+    }
+
+    #[test]
+    fn no_span_of_the_window_ever_holds_more_than_the_budget() {
+        // Requests asked for every 250 ms for 20 minutes, in bursts and pauses: in any 5-minute
+        // span, at most 600 are granted.
+        let limit = limit(Api::Cloudflare);
+        let mut b = Budget::default();
+        let mut granted = Vec::new();
+        for step in 0..4_800u64 {
+            let now = step * 250;
+            let bursts = if (now / 60_000) % 3 == 0 { 40 } else { 1 };
+            for _ in 0..bursts {
+                if b.take(limit, now) {
+                    granted.push(now);
+                }
+            }
+        }
+        let most = granted
+            .iter()
+            .map(|start| {
+                granted
+                    .iter()
+                    .filter(|t| **t >= *start && **t < start + 300_000)
+                    .count()
+            })
+            .max()
+            .unwrap();
+        assert_eq!(most, 600);
+        assert!(granted.len() > 2_000, "the budget is used, not just held");
     }
 
     #[test]

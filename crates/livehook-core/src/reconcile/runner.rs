@@ -270,7 +270,7 @@ mod tests {
             .get("api:livepeer")
             .and_then(|v| v.parse())
             .unwrap();
-        assert_eq!(state.budget.used, 2);
+        assert_eq!(state.budget.taken.len(), 2);
     }
 
     #[test]

@@ -20,7 +20,9 @@ const record = (i, state = STATES[i % STATES.length]) => ({
   recording: i % 7 === 0,
   updated_at: new Date(Date.now() - i * 1000).toISOString(),
   received_at: new Date(Date.now() - i * 1000).toISOString(),
-  last_event: `t.${state}`,
+  // As with the providers' APIs polled: every stream verified, one in ten set by the API.
+  last_event: i % 10 === 0 ? "reconcile" : `t.${state}`,
+  verified_at: new Date(Date.now() - (i % 600) * 1000).toISOString(),
   ...(state === "errored" ? { error: { code: "ERR_GOP_OUT_OF_RANGE", message: "m", hint: "Set a fixed keyframe interval." } } : {}),
 });
 

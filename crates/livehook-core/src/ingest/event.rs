@@ -17,8 +17,8 @@ use serde::{Deserialize, Serialize};
 
 pub use status_record::{StatusRecord, Wins};
 pub use stream_key::{
-    valid_resource_arn, valid_stream_id, Kind, ProviderId, StreamKey, MAX_PROVIDER_ID_LEN,
-    MAX_STREAM_ID_LEN, STATUS_PREFIX,
+    valid_resource_arn, valid_stream_id, valid_stream_path, Kind, ProviderId, StreamKey,
+    MAX_PROVIDER_ID_LEN, MAX_STREAM_ID_LEN, STATUS_PREFIX,
 };
 
 use crate::time::Nanos;

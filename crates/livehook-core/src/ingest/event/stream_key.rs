@@ -128,14 +128,16 @@ pub const STATUS_PREFIX: &str = "status:";
 
 impl StreamKey {
     /// Validates the id: 1..=255 bytes of `[A-Za-z0-9._~:-]` (every id the seeds show fits;
-    /// anything else is refused rather than escaped, so keys stay readable and unambiguous), or
-    /// an AWS resource ARN (IVS channels: `arn:aws:ivs:{region}:{account}:channel/{id}`), the one
-    /// shape allowed a `/`.
+    /// anything else is refused rather than escaped, so keys stay readable and unambiguous), an
+    /// AWS resource ARN (IVS channels: `arn:aws:ivs:{region}:{account}:channel/{id}`), or a path
+    /// of such segments ([`valid_stream_path`]): the shapes allowed a `/`.
     pub fn new(provider: ProviderId, kind: Kind, id: &str) -> Option<Self> {
-        (valid_stream_id(id) || valid_resource_arn(id)).then(|| StreamKey {
-            provider,
-            kind,
-            id: id.to_owned(),
+        (valid_stream_id(id) || valid_resource_arn(id) || valid_stream_path(id)).then(|| {
+            StreamKey {
+                provider,
+                kind,
+                id: id.to_owned(),
+            }
         })
     }
 
@@ -206,6 +208,17 @@ pub fn valid_resource_arn(id: &str) -> bool {
         && plain(rid, b"_.")
 }
 
+/// A self-hosted media server's stream name: segments of [`valid_stream_id`]'s characters
+/// joined by single `/` (`live/cam1`, `vhost/app/stream`), none starting with `.` (so no `.`
+/// or `..`), at most [`MAX_STREAM_ID_LEN`] bytes in all.
+pub fn valid_stream_path(id: &str) -> bool {
+    id.len() <= MAX_STREAM_ID_LEN
+        && id.contains('/')
+        && id
+            .split('/')
+            .all(|seg| valid_stream_id(seg) && !seg.starts_with('.'))
+}
+
 pub fn valid_stream_id(id: &str) -> bool {
     !id.is_empty()
         && id.len() <= MAX_STREAM_ID_LEN
@@ -236,7 +249,8 @@ mod tests {
             "gcore:live_input",
             "gcore:nope:1",
             "Gcore:live_input:1",
-            "gcore:video:a/b",
+            "gcore:video:a//b",
+            "gcore:video:../b",
         ] {
             assert_eq!(StreamKey::parse(bad), None, "{bad}");
         }
@@ -254,11 +268,12 @@ mod tests {
     }
 
     #[test]
-    fn an_ivs_channel_arn_is_the_one_id_with_a_slash() {
+    fn an_ivs_channel_arn_has_a_slash() {
         let arn = "arn:aws:ivs:us-west-2:123456789012:channel/AbCdef1G2hij";
         let key = StreamKey::new(ProviderId::new("ivs"), Kind::LiveInput, arn).unwrap();
         assert_eq!(key.kv_key(), format!("status:ivs:live_input:{arn}"));
         assert_eq!(StreamKey::parse(&key.to_string()), Some(key));
+        // Not an ARN: the IVS parser refuses these (`valid_resource_arn`; its own test).
         for bad in [
             "arn:aws:ivs:us-west-2:123456789012:channel/a/b",
             "arn:aws:ivs:us-west-2:12345678901x:channel/a",
@@ -267,11 +282,44 @@ mod tests {
             "../../etc/passwd",
             "a/b",
         ] {
+            assert!(!valid_resource_arn(bad), "{bad}");
+        }
+    }
+
+    #[test]
+    fn a_media_servers_stream_path_has_slashes_and_no_dot_segments() {
+        for good in [
+            "live/cam1",
+            "vhost.example/live/cam-1",
+            "a/b/c/d",
+            "live/_x~y:z",
+        ] {
+            let key = StreamKey::new(ProviderId::new("srs"), Kind::LiveInput, good).unwrap();
+            assert_eq!(key.kv_key(), format!("status:srs:live_input:{good}"));
+            assert_eq!(StreamKey::parse(&key.to_string()), Some(key));
+        }
+        for bad in [
+            "/live/cam1",
+            "live/cam1/",
+            "live//cam1",
+            "../../etc/passwd",
+            "live/./cam1",
+            "live/..",
+            "live/.hidden",
+            "live/cam 1",
+            "live/cam?token=x",
+            "live/cam%2F1",
+            "/",
+        ] {
             assert!(
-                StreamKey::new(ProviderId::new("ivs"), Kind::LiveInput, bad).is_none(),
+                StreamKey::new(ProviderId::new("srs"), Kind::LiveInput, bad).is_none(),
                 "{bad}"
             );
         }
+        let long = format!("live/{}", "a".repeat(MAX_STREAM_ID_LEN - 5));
+        assert_eq!(long.len(), MAX_STREAM_ID_LEN);
+        assert!(valid_stream_path(&long));
+        assert!(!valid_stream_path(&format!("{long}a")));
     }
 
     #[test]

@@ -30,7 +30,8 @@ use super::json::{from_json, Text};
 use super::shape::{provider_time, stream_key, ParseError, Parsed, Provider};
 use crate::ingest::auth::{expect_secret, AuthError, Secret};
 use crate::ingest::event::{
-    ErrorInfo, Event, Kind, ProviderId, State, TimeSource, WarningChange, WarningInfo,
+    valid_resource_arn, ErrorInfo, Event, Kind, ProviderId, State, TimeSource, WarningChange,
+    WarningInfo,
 };
 use crate::ingest::settings::Setting;
 
@@ -128,6 +129,10 @@ fn parse(body: &[u8]) -> Result<Parsed, ParseError> {
         return Ok(Parsed::ignored(detail_type, "not an aws.ivs event", None));
     }
     let stream = match e.resources.first() {
+        // A channel is named by its ARN, nothing else.
+        Some(arn) if !valid_resource_arn(arn) => {
+            return Err(ParseError::InvalidId { field: "resources" })
+        }
         Some(arn) => Some(stream_key(ID, Kind::LiveInput, arn, "resources")?),
         None => None,
     };
@@ -562,11 +567,19 @@ mod tests {
     #[test]
     fn bad_arns_and_times_are_refused() {
         let body = String::from_utf8(fixture("ivs", "stream-start.json")).unwrap();
-        let bad_arn = body.replace(CHANNEL, "arn:aws:ivs:us-west-2:123456789012:channel/../x");
-        assert_eq!(
-            parse_any(&IVS, bad_arn.as_bytes(), 0),
-            Err(ParseError::InvalidId { field: "resources" })
-        );
+        for bad in [
+            "arn:aws:ivs:us-west-2:123456789012:channel/../x",
+            "arn:aws:ivs:us-west-2:123456789012:channel/a/b",
+            "arn:aws:ivs:us-west-2:12345678901x:channel/a",
+            "live/cam1",
+        ] {
+            let bad_arn = body.replace(CHANNEL, bad);
+            assert_eq!(
+                parse_any(&IVS, bad_arn.as_bytes(), 0),
+                Err(ParseError::InvalidId { field: "resources" }),
+                "{bad}"
+            );
+        }
         let bad_time = body.replace("2024-09-09T16:17:26Z", "yesterday");
         assert_eq!(
             parse_any(&IVS, bad_time.as_bytes(), 0),

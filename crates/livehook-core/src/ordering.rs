@@ -27,7 +27,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::alerts::alert::Alert;
 use crate::ids::AlertId;
-use crate::incidents::track::{self, IncidentTimers, IncidentTrack};
+use crate::incidents::track::{self, on_air, IncidentTimers, IncidentTrack};
 use crate::ingest::event::{Event, State, StatusRecord, TimeSource, Wins};
 use crate::time::{format_rfc3339_ms, millis_to_nanos, nanos_to_millis, parse_rfc3339, Nanos};
 
@@ -132,6 +132,10 @@ pub struct StreamLedger {
     /// When a provider's API last confirmed or corrected the record (ms).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub verified_ms: Option<u64>,
+    /// The publishing client of the start in force, where the server names one
+    /// ([`Event::publisher`]): a stop from another client is stale.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub publisher: Option<String>,
 }
 
 /// The result of [`StreamLedger::apply`].
@@ -218,7 +222,13 @@ impl StreamLedger {
         // Each field wins against its own newest event, so the result never depends on the
         // delivery order: an older state event still sets a recording flag newer than the one
         // in force.
-        let sets_state = !event.keeps_state && newer(&self.order);
+        // A stop from another publishing client than the start in force is the old session's.
+        let old_session_stop = !on_air(event.state)
+            && event
+                .publisher
+                .as_ref()
+                .is_some_and(|p| self.publisher.as_ref().is_some_and(|cur| cur != p));
+        let sets_state = !event.keeps_state && newer(&self.order) && !old_session_stop;
         let last = newer(&self.last_order);
         let wins = Wins {
             // Until a state event arrives, the newest event's assumption is the state.
@@ -268,6 +278,9 @@ impl StreamLedger {
                 },
                 timers,
             );
+        }
+        if sets_state {
+            self.publisher = event.publisher.clone().filter(|_| on_air(event.state));
         }
         self.record = Some(after);
         for (won, order) in [
@@ -436,7 +449,54 @@ mod tests {
             keeps_state: false,
             warning: None,
             latest_recording: None,
+            publisher: None,
         }
+    }
+
+    /// A media server's hook (by receipt) from publishing client `client`.
+    fn hook(id: &str, state: State, client: &str) -> Event {
+        Event {
+            time_source: TimeSource::Receipt,
+            publisher: Some(client.into()),
+            ..ev(id, 0, state)
+        }
+    }
+
+    #[test]
+    fn an_old_sessions_late_stop_never_undoes_a_new_publish() {
+        let mut s = StreamLedger::default();
+        assert_eq!(
+            s.apply(&hook("p1", State::Live, "c1"), 1, &[]).outcome,
+            Outcome::Applied
+        );
+        // The encoder reconnects: the new session's start arrives before the old one's stop.
+        assert_eq!(
+            s.apply(&hook("p2", State::Live, "c2"), 2, &[]).outcome,
+            Outcome::Applied
+        );
+        assert_eq!(s.publisher.as_deref(), Some("c2"));
+        let late = s.apply(&hook("u1", State::Disconnected, "c1"), 3, &[]);
+        assert_eq!(late.outcome, Outcome::Stale);
+        assert_eq!(s.record.as_ref().unwrap().state, State::Live);
+        // The new session's own stop applies, and then nothing is in force.
+        let own = s.apply(&hook("u2", State::Disconnected, "c2"), 4, &[]);
+        assert_eq!(own.outcome, Outcome::Applied);
+        assert_eq!(s.record.as_ref().unwrap().state, State::Disconnected);
+        assert_eq!(s.publisher, None);
+        // With no start in force (or no client named), a stop applies by receipt.
+        assert_eq!(
+            s.apply(&hook("u3", State::Disconnected, "c9"), 5, &[])
+                .outcome,
+            Outcome::Applied
+        );
+        assert_eq!(
+            s.apply(&hook("p3", State::Live, "c3"), 6, &[]).outcome,
+            Outcome::Applied
+        );
+        assert_eq!(
+            s.apply(&gcore("u4", State::Disconnected), 7, &[]).outcome,
+            Outcome::Applied
+        );
     }
 
     fn gcore(id: &str, state: State) -> Event {

@@ -58,6 +58,7 @@ fn event(stream: usize, id: usize, at: i64, state: State) -> Event {
         keeps_state: false,
         warning: None,
         latest_recording: None,
+        publisher: None,
     }
 }
 

@@ -151,6 +151,11 @@ pub struct Event {
     /// For a live input: the id of its newest recording (Cloudflare Stream recordings).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub latest_recording: Option<String>,
+    /// The publishing client a self-hosted media server names (SRS `client_id`, nginx-rtmp
+    /// `clientid`, MediaMTX `source_id`): a stop from another client than the start in force is
+    /// stale, so an old session's late stop never undoes a new publish.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub publisher: Option<String>,
 }
 
 fn is_false(b: &bool) -> bool {
@@ -204,5 +209,6 @@ pub(crate) fn errored_event_for_tests(stream_id: &str, event_id: &str) -> Event 
         keeps_state: false,
         warning: None,
         latest_recording: None,
+        publisher: None,
     }
 }

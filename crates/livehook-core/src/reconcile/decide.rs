@@ -63,6 +63,7 @@ fn event(poll: &Poll, state: State) -> Event {
         keeps_state: false,
         warning: None,
         latest_recording: None,
+        publisher: None,
     }
 }
 

@@ -50,6 +50,7 @@ fn cf(state: State, second: i64, event_type: &str) -> Event {
         keeps_state: false,
         warning: None,
         latest_recording: None,
+        publisher: None,
     }
 }
 
@@ -144,6 +145,7 @@ fn full_ledger() -> StreamLedger {
         outbox_retry_ms: Some(1_793_534_404_456),
         incidents: Default::default(),
         verified_ms: None,
+        publisher: None,
     }
 }
 

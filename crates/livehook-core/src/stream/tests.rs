@@ -53,6 +53,7 @@ fn ev(id: &str, at: u64, state: State) -> Event {
         keeps_state: false,
         warning: None,
         latest_recording: None,
+        publisher: None,
     }
 }
 

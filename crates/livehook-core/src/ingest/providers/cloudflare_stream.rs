@@ -187,6 +187,7 @@ fn parse(body: &[u8]) -> Result<Parsed, ParseError> {
         warning: None,
         latest_recording: None,
         stream,
+        publisher: None,
     };
     let Some(input) = parent else {
         return Ok(Parsed::Event(Box::new(event)));
@@ -208,6 +209,7 @@ fn parse(body: &[u8]) -> Result<Parsed, ParseError> {
         keeps_state: true,
         warning: None,
         latest_recording: Some(event.stream.id.clone()),
+        publisher: None,
     };
     Ok(Parsed::Linked {
         event: Box::new(event),

@@ -262,6 +262,7 @@ fn parse(body: &[u8], received_at: Nanos) -> Result<Parsed, ParseError> {
         keeps_state: false,
         warning: None,
         latest_recording: None,
+        publisher: None,
     })))
 }
 

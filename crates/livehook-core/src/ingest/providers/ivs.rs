@@ -183,6 +183,7 @@ fn parse(body: &[u8]) -> Result<Parsed, ParseError> {
         keeps_state,
         warning,
         latest_recording: None,
+        publisher: None,
     })))
 }
 

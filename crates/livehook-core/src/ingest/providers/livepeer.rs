@@ -191,6 +191,7 @@ fn parse(body: &[u8]) -> Result<Parsed, ParseError> {
         keeps_state: false,
         warning: None,
         latest_recording: None,
+        publisher: None,
     };
     match event_type {
         "stream.started" => {}

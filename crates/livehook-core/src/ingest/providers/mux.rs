@@ -264,6 +264,7 @@ fn event(
         keeps_state: false,
         warning: None,
         latest_recording: None,
+        publisher: None,
     })
 }
 

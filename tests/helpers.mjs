@@ -32,10 +32,11 @@ export const SECRETS = {
   IVS_WEBHOOK_TOKEN: "test-ivs-token",
   MUX_WEBHOOK_SECRET: "test-mux-secret",
   LIVEPEER_WEBHOOK_SECRET: "test-livepeer-secret",
+  SRS_WEBHOOK_TOKEN: "test-srs-token",
 };
 export const FASTPIX_KEY = Buffer.from(SECRETS.FASTPIX_WEBHOOK_SECRET, "base64");
 export const GCORE_IP = "92.223.123.10";
-export const STREAM_KEY_SENTINELS = ["fpx-live-sk-DO-NOT-LEAK", "81ta-sr0p-hrpr-t5tt-6bed", "DuM8W004MoZY", "FAKE-DO-NOT-LEAK"];
+export const STREAM_KEY_SENTINELS = ["fpx-live-sk-DO-NOT-LEAK", "81ta-sr0p-hrpr-t5tt-6bed", "DuM8W004MoZY", "FAKE-DO-NOT-LEAK", "SECRET-DO-NOT-LEAK"];
 
 /** Settings that make the alert fan-out testable in seconds (loopback receivers, short schedule). */
 export const FAST_ALERTS = {
@@ -262,6 +263,12 @@ export function gcore(body, { token = SECRETS.GCORE_WEBHOOK_TOKEN, ip = GCORE_IP
   const headers = { "Content-Type": "application/json" };
   if (ip !== null) headers["CF-Connecting-IP"] = ip;
   return [`/webhooks/gcore/${token}`, { method: "POST", headers, body }];
+}
+
+/** An SRS `http_hooks` call, as SRS sends it (the token is the hook URL's last segment). */
+export function srs(body, { token = SECRETS.SRS_WEBHOOK_TOKEN } = {}) {
+  const headers = { "Content-Type": "application/json", "User-Agent": "SRS/6.0.157(Hang)", Connection: "Keep-Alive" };
+  return [`/webhooks/srs/${token}`, { method: "POST", headers, body }];
 }
 
 /** A Cloudflare Stream video webhook, signed at `time` (seconds; default now). */

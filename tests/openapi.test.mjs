@@ -109,7 +109,9 @@ test("the document has the README's routes, docs/api.md's error codes, and a web
   const codes = new Set([...errorTable.matchAll(/\| \d{3} \| ([^|]+)\|/g)].flatMap((m) => [...m[1].matchAll(/`([a-z_]+)`/g)].map((c) => c[1])));
   assert.deepEqual([...codes].sort(), [...openapi.components.schemas.Error.properties.error.enum].sort(), "docs/api.md error table vs Error.error");
   const health = await send(w, ["/healthz", {}]);
-  const routes = Object.keys(health.body.providers).map((r) => (r === "gcore" ? "/webhooks/gcore/{token}" : `/webhooks/${r}`));
+  // The providers whose route ends with their token.
+  const tokenInPath = new Set(["gcore", "srs"]);
+  const routes = Object.keys(health.body.providers).map((r) => (tokenInPath.has(r) ? `/webhooks/${r}/{token}` : `/webhooks/${r}`));
   const webhooks = Object.keys(openapi.paths).filter((p) => p.startsWith("/webhooks/"));
   assert.deepEqual(webhooks.sort(), routes.sort(), "/healthz's providers vs the document's webhook routes");
   assert.equal(openapi.info.version, health.body.version, "info.version is the worker's version");

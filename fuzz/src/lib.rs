@@ -24,8 +24,8 @@ use livehook_core::ingest::auth::{
     bearer_from_protocols, secrets_equal, verify_bearer, AuthError, Cidr, Secret,
 };
 use livehook_core::ingest::event::{
-    valid_resource_arn, valid_stream_id, Event, State, StatusRecord, TimeSource, WarningChange,
-    MAX_STREAM_ID_LEN,
+    valid_resource_arn, valid_stream_id, valid_stream_path, Event, State, StatusRecord, TimeSource,
+    WarningChange, MAX_STREAM_ID_LEN,
 };
 use livehook_core::ingest::providers::cloudflare::{self, hint_for};
 use livehook_core::ingest::providers::fastpix::{self, signing_key as fastpix_key};
@@ -33,7 +33,7 @@ use livehook_core::ingest::providers::gcore;
 use livehook_core::ingest::providers::{
     self, ParseError, Parsed, Provider, MAX_ERROR_CODE, MAX_ERROR_MESSAGE, MAX_EVENT_ID,
 };
-use livehook_core::ingest::providers::{cloudflare_stream, ivs, livepeer, mux};
+use livehook_core::ingest::providers::{cloudflare_stream, ivs, livepeer, mux, srs};
 use livehook_core::time::{format_rfc3339, parse_http_date, parse_rfc3339, Nanos};
 
 /// The receipt time handed to the parsers (2024-07-09T18:07:51Z).
@@ -70,6 +70,8 @@ const PARSE_ERROR_FIELDS: &[&str] = &[
     "payload.session",
     "payload.session.assetId",
     "payload.target",
+    "action",
+    "app",
 ];
 
 /// Every `SubscriberError::Invalid` message, digits replaced by `#`. (`SubscriberError::Url`
@@ -142,6 +144,18 @@ pub fn livepeer(data: &[u8]) {
     provider(&livepeer::LIVEPEER, data);
 }
 
+/// `srs` target: one SRS `http_hooks` call.
+pub fn srs(data: &[u8]) {
+    provider(&srs::SRS, data);
+    // Every call SRS may send, read or refused, gets an answer that lets SRS go on or a 4xx.
+    if let Ok(parsed) = providers::parse(&srs::SRS, data, RECEIVED_AT) {
+        assert_eq!(
+            srs::SRS.reply(&parsed),
+            providers::Reply::Json(r#"{"code":0}"#)
+        );
+    }
+}
+
 fn provider(p: &Provider, body: &[u8]) {
     let got = providers::parse(p, body, RECEIVED_AT);
     assert_eq!(
@@ -169,12 +183,15 @@ fn provider(p: &Provider, body: &[u8]) {
 
 fn event(p: &Provider, e: &Event) {
     assert_eq!(e.stream.provider, p.id());
-    // Stream ids are plain, or (IVS channels) an AWS resource ARN, the one shape with a `/`.
-    assert!(
-        valid_stream_id(&e.stream.id) || valid_resource_arn(&e.stream.id),
-        "stream id {:?}",
-        e.stream.id
-    );
+    // Stream ids are plain, an AWS resource ARN (IVS channels, and only those) or a media
+    // server's path (`app/stream`, SRS).
+    let id = &e.stream.id;
+    let shape_ok = match p.route() {
+        "ivs" => valid_resource_arn(id),
+        "srs" => valid_stream_path(id),
+        _ => valid_stream_id(id),
+    };
+    assert!(shape_ok, "stream id {id:?}");
     assert_eq!(
         e.stream.kv_key(),
         format!(

@@ -1,10 +1,11 @@
 //! `POST /webhooks/{provider}[/{token}]`, for every provider in the registry: authenticate
 //! (headers first, so an unauthenticated body is never buffered where the scheme allows), read
 //! the body (bounded), parse and normalize, hand the event to its stream's object, answer with
-//! the outcome. One JSON log line per webhook; it never contains a secret.
+//! the outcome (or the body the provider's sender needs: [`Reply`]). One JSON log line per
+//! webhook; it never contains a secret.
 
 use livehook_core::ingest::event::Event;
-use livehook_core::ingest::providers::{self, Inbound, Parsed, Provider};
+use livehook_core::ingest::providers::{self, Inbound, Parsed, Provider, Reply};
 use livehook_core::ordering::Outcome;
 use livehook_core::protocol::{IgnoredNote, Ingest, IngestReply};
 use livehook_core::time::millis_to_nanos;
@@ -15,7 +16,7 @@ use worker::Env;
 
 use super::error::{ApiError, ApiResult};
 use super::request::read_body;
-use super::response::json;
+use super::response::{json, text_response};
 use crate::platform::clock::now_ms;
 use crate::platform::{env, log, rpc, traffic};
 
@@ -90,7 +91,9 @@ async fn handle(
     }
     providers::authenticate_body(provider, &cfg.providers, &inbound, &body)?;
     let received_at_ms = now_ms();
-    let event = match providers::parse(provider, &body, millis_to_nanos(received_at_ms))? {
+    let parsed = providers::parse(provider, &body, millis_to_nanos(received_at_ms))?;
+    let reply = provider.reply(&parsed);
+    let event = match parsed {
         Parsed::Test => return test_answer(line),
         Parsed::Ignored {
             event_type,
@@ -114,10 +117,12 @@ async fn handle(
                 }
             }
             line.event = event_type;
-            return json(
-                200,
-                &json!({ "ok": true, "outcome": "ignored", "reason": reason }),
-            );
+            return answer(reply, || {
+                json(
+                    200,
+                    &json!({ "ok": true, "outcome": "ignored", "reason": reason }),
+                )
+            });
         }
         Parsed::Event(event) => (*event, None),
         Parsed::Linked { event, also } => (*event, Some(*also)),
@@ -126,9 +131,9 @@ async fn handle(
     let stream = event.stream.to_string();
     line.stream = Some(stream.clone());
     line.event = Some(event.event_type.clone());
-    let reply = ingest(env, event, received_at_ms).await?;
-    line.outcome = reply.outcome.as_str();
-    if reply.outcome == Outcome::Deferred {
+    let ingested = ingest(env, event, received_at_ms).await?;
+    line.outcome = ingested.outcome.as_str();
+    if ingested.outcome == Outcome::Deferred {
         // The stream's alert backlog is full (the hub is down): the provider must retry.
         return Err(ApiError::Unavailable);
     }
@@ -140,15 +145,27 @@ async fn handle(
             return Err(ApiError::Unavailable);
         }
     }
-    json(
-        200,
-        &Accepted {
-            alert_queued: reply.alert_queued,
-            ok: true,
-            outcome: reply.outcome,
-            stream: &stream,
-        },
-    )
+    answer(reply, || {
+        json(
+            200,
+            &Accepted {
+                alert_queued: ingested.alert_queued,
+                ok: true,
+                outcome: ingested.outcome,
+                stream: &stream,
+            },
+        )
+    })
+}
+
+/// The 200 to an accepted webhook: livehook's own JSON (`standard`), or the body its sender
+/// needs (a media server's hook in the publish path).
+fn answer(reply: Reply, standard: impl FnOnce() -> ApiResult) -> ApiResult {
+    match reply {
+        Reply::Standard => standard(),
+        Reply::Json(body) => Ok(text_response(200, body)),
+        Reply::Empty => Ok(text_response(200, "")),
+    }
 }
 
 /// The answer to an event that reached its stream (fields in alphabetical order, as documented).

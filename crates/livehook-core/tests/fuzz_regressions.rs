@@ -11,7 +11,7 @@ use std::path::{Path, PathBuf};
 mod fuzz_checks;
 
 /// The provider targets (their fixtures are in `tests/fixtures/{route}`, `-` for `_`).
-const PROVIDERS: [&str; 7] = [
+const PROVIDERS: [&str; 8] = [
     "cloudflare",
     "fastpix",
     "gcore",
@@ -19,6 +19,7 @@ const PROVIDERS: [&str; 7] = [
     "ivs",
     "mux",
     "livepeer",
+    "srs",
 ];
 
 fn files_in(dir: &Path) -> Vec<PathBuf> {
@@ -89,6 +90,11 @@ fn mux_inputs_pass_the_fuzz_checks() {
 #[test]
 fn livepeer_inputs_pass_the_fuzz_checks() {
     replay("livepeer", fuzz_checks::livepeer);
+}
+
+#[test]
+fn srs_inputs_pass_the_fuzz_checks() {
+    replay("srs", fuzz_checks::srs);
 }
 
 #[test]

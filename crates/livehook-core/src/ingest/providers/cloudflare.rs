@@ -39,6 +39,7 @@ pub static CLOUDFLARE: Provider = Provider {
     probe: None,
     check_settings: None,
     parse,
+    reply: None,
 };
 
 /// The `cf-webhook-auth` header against the configured secret.

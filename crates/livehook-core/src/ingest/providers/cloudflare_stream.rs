@@ -54,6 +54,7 @@ pub static CLOUDFLARE_STREAM: Provider = Provider {
     probe: None,
     check_settings: None,
     parse: |body, _received_at| parse(body),
+    reply: None,
 };
 
 /// `Webhook-Signature: time=<unix s>,sig1=<hex>`.

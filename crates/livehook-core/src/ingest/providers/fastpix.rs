@@ -45,6 +45,7 @@ pub static FASTPIX: Provider = Provider {
     probe: Some(is_probe),
     check_settings: Some(check_secret),
     parse,
+    reply: None,
 };
 
 /// The secret must be base64: the signing key is what it decodes to.

@@ -45,6 +45,7 @@ pub static GCORE: Provider = Provider {
     probe: None,
     check_settings: Some(check_networks),
     parse,
+    reply: None,
 };
 
 /// The sender networks must parse; `/healthz` shows how many there are.

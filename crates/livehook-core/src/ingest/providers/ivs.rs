@@ -52,6 +52,7 @@ pub static IVS: Provider = Provider {
     probe: None,
     check_settings: None,
     parse: |body, _received_at| parse(body),
+    reply: None,
 };
 
 /// Checks the API key EventBridge's connection adds.

@@ -50,6 +50,7 @@ pub static LIVEPEER: Provider = Provider {
     probe: None,
     check_settings: None,
     parse: |body, _received_at| parse(body),
+    reply: None,
 };
 
 /// The body's own send time, read only once its signature is known good.

@@ -23,10 +23,11 @@ pub(crate) mod live_stream;
 pub mod livepeer;
 pub mod mux;
 pub mod shape;
+pub mod srs;
 
 pub use shape::{
     authenticate_body, authenticate_headers, missing_required, parse, Inbound, ParseError, Parsed,
-    Provider, MAX_ERROR_CODE, MAX_ERROR_MESSAGE, MAX_EVENT_ID, MAX_NAME,
+    Provider, Reply, MAX_ERROR_CODE, MAX_ERROR_MESSAGE, MAX_EVENT_ID, MAX_NAME,
 };
 
 use super::event::ProviderId;
@@ -40,6 +41,7 @@ pub static REGISTRY: &[&Provider] = &[
     &ivs::IVS,
     &livepeer::LIVEPEER,
     &mux::MUX,
+    &srs::SRS,
 ];
 
 /// The registered provider whose records carry the name `name` (a path segment of
@@ -184,6 +186,7 @@ mod tests {
                 Some(secret.into()),
             ),
             "ivs" => header("x-api-key", Some(secret.into())),
+            "srs" => (Vec::new(), Some(secret.into())),
             "cloudflare-stream" => header(
                 "Webhook-Signature",
                 cloudflare_stream::sign(secret, now_s, body),
@@ -299,7 +302,7 @@ mod tests {
         for &p in REGISTRY {
             for body in [
                 &b"\"rmissing fieldeg cie\""[..], // what the fuzzer found (fuzz/regressions/)
-                br#"{"type":"x","data":"missing field `x` secret-value","message":"missing field `x` secret-value","status":"missing field `x` secret-value","detail":"missing field `x` secret-value","payload":"missing field `x` secret-value"}"#,
+                br#"{"type":"x","action":17,"data":"missing field `x` secret-value","message":"missing field `x` secret-value","status":"missing field `x` secret-value","detail":"missing field `x` secret-value","payload":"missing field `x` secret-value"}"#,
             ] {
                 let err = parse(p, body, 0).unwrap_err();
                 let msg = err.to_string();

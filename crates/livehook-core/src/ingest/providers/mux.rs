@@ -65,6 +65,7 @@ pub static MUX: Provider = Provider {
     probe: None,
     check_settings: None,
     parse: |body, _received_at| parse(body),
+    reply: None,
 };
 
 /// Checks `Mux-Signature` over the raw body at `now_s`.

@@ -47,6 +47,20 @@ pub struct Provider {
     pub(crate) check_settings: Option<SettingsCheck>,
     /// [`Provider::parse`].
     pub(crate) parse: fn(&[u8], Nanos) -> Result<Parsed, ParseError>,
+    /// [`Provider::reply`]; `None`: livehook's own JSON answer.
+    pub(crate) reply: Option<fn(&Parsed) -> Reply>,
+}
+
+/// The body of the 2xx answer to an accepted webhook. A media server that calls its hook in
+/// the publish path reads it (SRS refuses a publish unless it gets `{"code":0}`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Reply {
+    /// livehook's JSON: `{"ok":true,"outcome":…}`.
+    Standard,
+    /// This JSON, as it is.
+    Json(&'static str),
+    /// No body.
+    Empty,
 }
 
 /// A provider's check of a request's headers and path.
@@ -120,6 +134,11 @@ impl Provider {
     ) -> Result<(), AuthError> {
         self.auth_body
             .map_or(Ok(()), |check| check(settings, req, body))
+    }
+
+    /// What the answer to an accepted webhook that parsed to `parsed` carries.
+    pub fn reply(&self, parsed: &Parsed) -> Reply {
+        self.reply.map_or(Reply::Standard, |reply| reply(parsed))
     }
 
     /// The payload as events, as the provider reads it (not yet bounded: [`parse`] is what the
@@ -218,7 +237,7 @@ pub enum ParseError {
         provider: ProviderId,
         detail: String,
     },
-    #[error("{field} is not a valid stream id (1-255 chars of A-Z a-z 0-9 . _ ~ : -)")]
+    #[error("{field} is not a valid stream id (1-255 chars of A-Z a-z 0-9 . _ ~ : -, or such segments joined by /)")]
     InvalidId { field: &'static str },
     #[error("{field} is not an RFC 3339 time")]
     InvalidTime { field: &'static str },

@@ -1,0 +1,120 @@
+// Self-hosted media servers' hooks end to end on the real built worker (issue #22): their
+// fixtures (tests/fixtures/{server}/, with SOURCES.md) in, through their authentication, the
+// answer each server needs to let the publish go on, the records and history they leave, and
+// the publishing-client rule for republishing. SRS today.
+import { test, before, after } from "node:test";
+import assert from "node:assert/strict";
+import { startWorker, fixture, send, srs, eventually, logLines, SECRETS, STREAM_KEY_SENTINELS } from "./helpers.mjs";
+
+let w;
+before(async () => { w = await startWorker(); });
+after(async () => { await w.dispose(); });
+
+const SRS_OK = { code: 0 };
+const record = (id) => w.record(`status:srs:live_input:${id}`);
+const history = async (id) => (await w.api(`/streams/srs/${encodeURIComponent(id)}/events`)).body.events;
+
+test("srs: a publish and its unpublish set the stream live and then disconnected, each answered {\"code\":0}", async () => {
+  const on = await send(w, srs(fixture("srs", "on-publish.json")));
+  assert.equal(on.status, 200, on.text);
+  assert.deepEqual(on.body, SRS_OK, "SRS refuses the publish on any other answer");
+  const rec = await eventually(async () => (await record("live/studio-a"))?.state === "live" && record("live/studio-a"));
+  assert.equal((await rec).last_event, "on_publish");
+  // Read back by the percent-encoded path.
+  const got = await w.api(`/streams/srs/${encodeURIComponent("live/studio-a")}`);
+  assert.equal(got.status, 200);
+  assert.equal(got.body.stream_id, "live/studio-a");
+  // A player's hooks change nothing and leave no history entry.
+  for (const name of ["on-connect.json", "on-play.json", "on-stop.json", "on-dvr.json", "on-hls.json", "on-close.json"]) {
+    const r = await send(w, srs(fixture("srs", name)));
+    assert.equal(r.status, 200, `${name}: ${r.text}`);
+    assert.deepEqual(r.body, SRS_OK, name);
+  }
+  assert.deepEqual((await history("live/studio-a")).map((e) => e.event_type), ["on_publish"]);
+  const off = await send(w, srs(fixture("srs", "on-unpublish.json")));
+  assert.deepEqual(off.body, SRS_OK);
+  assert.ok(await eventually(async () => (await record("live/studio-a"))?.state === "disconnected"));
+});
+
+test("srs: an old session's late on_unpublish never undoes a new publish", async () => {
+  const id = "live/reconnect";
+  const body = (action, client) => JSON.stringify({ action, client_id: client, vhost: "__defaultVhost__", app: "live", stream: "reconnect", param: "" });
+  for (const [action, client] of [["on_publish", "c1old00"], ["on_publish", "c2new00"], ["on_unpublish", "c1old00"]]) {
+    const r = await send(w, srs(body(action, client)));
+    assert.deepEqual(r.body, SRS_OK);
+  }
+  assert.deepEqual((await history(id)).map((e) => [e.event_type, e.outcome]), [["on_unpublish", "stale"], ["on_publish", "applied"], ["on_publish", "applied"]]);
+  assert.equal((await record(id))?.state ?? (await w.api(`/streams/srs/${encodeURIComponent(id)}`)).body.state, "live");
+  await send(w, srs(body("on_unpublish", "c2new00")));
+  assert.equal((await w.api(`/streams/srs/${encodeURIComponent(id)}`)).body.state, "disconnected");
+  // The fixture pair: another client's unpublish while live/studio-a is published again.
+  await send(w, srs(fixture("srs", "on-publish.json")));
+  const other = await send(w, srs(fixture("srs", "on-unpublish-other-client.json")));
+  assert.deepEqual(other.body, SRS_OK);
+  assert.equal((await w.api(`/streams/srs/${encodeURIComponent("live/studio-a")}`)).body.state, "live");
+});
+
+test("srs: a vhost other than the default is part of the id; SRS 4's shape is read", async () => {
+  assert.deepEqual((await send(w, srs(fixture("srs", "on-publish-vhost.json")))).body, SRS_OK);
+  assert.equal((await w.api(`/streams/srs/${encodeURIComponent("studio.example.com/live/main")}`)).body.state, "live");
+  assert.deepEqual((await send(w, srs(fixture("srs", "on-publish-srs4.json")))).body, SRS_OK);
+  assert.equal((await w.api(`/streams/srs/${encodeURIComponent("live/studio-c")}`)).body.state, "live");
+});
+
+test("srs: a wrong token is a 401 (SRS then refuses the publish), bad bodies 400; nothing changes", async () => {
+  const before = await w.kvKeys();
+  const body = fixture("srs", "on-publish.json").toString().replace("studio-a", "forged");
+  const wrong = await send(w, srs(body, { token: "not-the-token" }));
+  assert.equal(wrong.status, 401, wrong.text);
+  assert.equal(wrong.body.error, "unauthorized");
+  assert.equal((await send(w, ["/webhooks/srs", { method: "POST", body }])).status, 404, "the token is part of the route");
+  for (const bad of ["not json", "{}", '{"action":"on_publish","app":"live","stream":"a b"}', '{"action":"on_publish","app":"..","stream":"x"}']) {
+    const r = await send(w, srs(bad));
+    assert.equal(r.status, 400, `${bad}: ${r.text}`);
+  }
+  assert.deepEqual(await w.kvKeys(), before);
+});
+
+test("srs: unset, the route answers 403 not_configured; /healthz says so, and the next token rotates in", async () => {
+  const { SRS_WEBHOOK_TOKEN, ...others } = SECRETS;
+  const bare = await startWorker({ bindings: others });
+  try {
+    const r = await send(bare, srs(fixture("srs", "on-publish.json")));
+    assert.equal(r.status, 403, r.text);
+    assert.equal(r.body.error, "not_configured");
+    const h = await (await bare.call("/healthz")).json();
+    assert.equal(h.providers.srs.configured, false);
+  } finally {
+    await bare.dispose();
+  }
+  const rotating = await startWorker({ bindings: { ...SECRETS, SRS_WEBHOOK_TOKEN_NEXT: "next-srs-token" } });
+  try {
+    for (const token of [SRS_WEBHOOK_TOKEN, "next-srs-token"]) {
+      const r = await send(rotating, srs(fixture("srs", "on-publish.json"), { token }));
+      assert.deepEqual(r.body, SRS_OK, token === SRS_WEBHOOK_TOKEN ? "the current token" : "the next one");
+    }
+  } finally {
+    await rotating.dispose();
+  }
+});
+
+test("srs: 50 publishers at once each get {\"code\":0} and end live; a token in the publish URL reaches nothing", async () => {
+  const body = (i) => JSON.stringify({ action: "on_publish", client_id: `burst${i}`, vhost: "__defaultVhost__", app: "burst", stream: `cam${i}`, param: "?token=SECRET-DO-NOT-LEAK", tcUrl: "rtmp://x/burst?token=SECRET-DO-NOT-LEAK" });
+  const answers = await Promise.all(Array.from({ length: 50 }, (_, i) => send(w, srs(body(i)))));
+  assert.deepEqual(answers.map((a) => a.status), Array(50).fill(200));
+  assert.ok(answers.every((a) => a.body.code === 0));
+  const live = await eventually(async () => {
+    const states = await Promise.all(Array.from({ length: 50 }, (_, i) => record(`burst/cam${i}`)));
+    return states.every((r) => r?.state === "live");
+  });
+  assert.ok(live, "every publisher live in KV");
+  for (const name of ["on-publish-token.json", "on-unpublish-token.json"]) {
+    assert.deepEqual((await send(w, srs(fixture("srs", name)))).body, SRS_OK);
+  }
+  const dump = JSON.stringify(await Promise.all((await w.kvKeys()).map((k) => w.record(k))));
+  const logs = JSON.stringify(logLines(w.logs));
+  const streams = (await w.api("/streams?provider=srs&limit=100")).text;
+  for (const s of [...STREAM_KEY_SENTINELS, SECRETS.SRS_WEBHOOK_TOKEN]) {
+    assert.ok(!dump.includes(s) && !logs.includes(s) && !streams.includes(s), s);
+  }
+});

@@ -33,7 +33,8 @@ fi
 fuzz_flags=(--fuzz-dir fuzz --sanitizer "$SANITIZER" --debug-assertions)
 cargo fuzz build "${fuzz_flags[@]}"
 
-seed() { [ ! -e "$1" ] || [ -e "$2" ] || cp "$1" "$2"; }
+# A seed file (folders among the fixtures, such as a stored Durable Object, are not inputs).
+seed() { [ ! -f "$1" ] || [ -e "$2" ] || cp "$1" "$2"; }
 load_before=$(cut -d' ' -f1-3 /proc/loadavg)
 logs=fuzz/target/logs
 mkdir -p "$logs"

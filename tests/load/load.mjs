@@ -7,7 +7,9 @@
 // Other scenarios: `npm run load -- --scenario=storm` (`npm run load:storm`, tests/load/storm.mjs:
 // 2 000 streams errored within a minute) and `npm run load -- --scenario=index`
 // (`npm run load:index`, tests/load/index.mjs: `GET /incidents?state=open` with 10 000 streams
-// and 2 000 open incidents); each file's header says what it does and prints.
+// and 2 000 open incidents) and `npm run load -- --scenario=publish` (`npm run load:publish`,
+// tests/load/publish.mjs: the answer time of SRS's on_publish with 50 publishers at once); each
+// file's header says what it does and prints.
 import { spawn } from "node:child_process";
 import { createHash, createHmac } from "node:crypto";
 import { readFileSync } from "node:fs";
@@ -16,9 +18,9 @@ import { fileURLToPath } from "node:url";
 
 const scenario = process.argv.find((a) => a.startsWith("--scenario="))?.slice("--scenario=".length) ?? "mixed";
 if (scenario !== "mixed") {
-  const scenarios = { storm: "./storm.mjs", index: "./index.mjs" };
+  const scenarios = { storm: "./storm.mjs", index: "./index.mjs", publish: "./publish.mjs" };
   if (!scenarios[scenario]) {
-    console.error(`load: unknown scenario ${scenario} (mixed, storm, index)`);
+    console.error(`load: unknown scenario ${scenario} (mixed, storm, index, publish)`);
     process.exit(2);
   }
   const { main } = await import(scenarios[scenario]);

@@ -12,6 +12,8 @@ after(async () => { await w.dispose(); });
 
 const SRS_OK = { code: 0 };
 const record = (id) => w.record(`status:srs:live_input:${id}`);
+/** The stream's state from its own object, once it is `state` (the event is stored after the answer). */
+const reaches = (id, state) => eventually(async () => (await w.api(`/streams/srs/${encodeURIComponent(id)}`)).body.state === state);
 const history = async (id) => (await w.api(`/streams/srs/${encodeURIComponent(id)}/events`)).body.events;
 
 test("srs: a publish and its unpublish set the stream live and then disconnected, each answered {\"code\":0}", async () => {
@@ -30,7 +32,8 @@ test("srs: a publish and its unpublish set the stream live and then disconnected
     assert.equal(r.status, 200, `${name}: ${r.text}`);
     assert.deepEqual(r.body, SRS_OK, name);
   }
-  assert.deepEqual((await history("live/studio-a")).map((e) => e.event_type), ["on_publish"]);
+  const stored = await eventually(async () => { const h = await history("live/studio-a"); return h.length > 0 && h; });
+  assert.deepEqual(stored.map((e) => e.event_type), ["on_publish"]);
   const off = await send(w, srs(fixture("srs", "on-unpublish.json")));
   assert.deepEqual(off.body, SRS_OK);
   assert.ok(await eventually(async () => (await record("live/studio-a"))?.state === "disconnected"));
@@ -43,22 +46,26 @@ test("srs: an old session's late on_unpublish never undoes a new publish", async
     const r = await send(w, srs(body(action, client)));
     assert.deepEqual(r.body, SRS_OK);
   }
-  assert.deepEqual((await history(id)).map((e) => [e.event_type, e.outcome]), [["on_unpublish", "stale"], ["on_publish", "applied"], ["on_publish", "applied"]]);
-  assert.equal((await record(id))?.state ?? (await w.api(`/streams/srs/${encodeURIComponent(id)}`)).body.state, "live");
+  const three = await eventually(async () => ((await history(id)) ?? []).length === 3 && history(id));
+  assert.deepEqual((await three).map((e) => [e.event_type, e.outcome]), [["on_unpublish", "stale"], ["on_publish", "applied"], ["on_publish", "applied"]]);
+  assert.equal((await w.api(`/streams/srs/${encodeURIComponent(id)}`)).body.state, "live");
   await send(w, srs(body("on_unpublish", "c2new00")));
-  assert.equal((await w.api(`/streams/srs/${encodeURIComponent(id)}`)).body.state, "disconnected");
+  assert.ok(await reaches(id, "disconnected"));
   // The fixture pair: another client's unpublish while live/studio-a is published again.
   await send(w, srs(fixture("srs", "on-publish.json")));
+  assert.ok(await reaches("live/studio-a", "live"));
   const other = await send(w, srs(fixture("srs", "on-unpublish-other-client.json")));
   assert.deepEqual(other.body, SRS_OK);
+  const stale = await eventually(async () => (await history("live/studio-a"))[0]?.outcome === "stale");
+  assert.ok(stale, "the other client's unpublish is stale");
   assert.equal((await w.api(`/streams/srs/${encodeURIComponent("live/studio-a")}`)).body.state, "live");
 });
 
 test("srs: a vhost other than the default is part of the id; SRS 4's shape is read", async () => {
   assert.deepEqual((await send(w, srs(fixture("srs", "on-publish-vhost.json")))).body, SRS_OK);
-  assert.equal((await w.api(`/streams/srs/${encodeURIComponent("studio.example.com/live/main")}`)).body.state, "live");
+  assert.ok(await reaches("studio.example.com/live/main", "live"));
   assert.deepEqual((await send(w, srs(fixture("srs", "on-publish-srs4.json")))).body, SRS_OK);
-  assert.equal((await w.api(`/streams/srs/${encodeURIComponent("live/studio-c")}`)).body.state, "live");
+  assert.ok(await reaches("live/studio-c", "live"));
 });
 
 test("srs: a wrong token is a 401 (SRS then refuses the publish), bad bodies 400; nothing changes", async () => {
@@ -116,5 +123,22 @@ test("srs: 50 publishers at once each get {\"code\":0} and end live; a token in 
   const streams = (await w.api("/streams?provider=srs&limit=100")).text;
   for (const s of [...STREAM_KEY_SENTINELS, SECRETS.SRS_WEBHOOK_TOKEN]) {
     assert.ok(!dump.includes(s) && !logs.includes(s) && !streams.includes(s), s);
+  }
+});
+
+test("srs: the publish is answered before the event is stored, so a failing stream object never refuses it", async () => {
+  const faulty = await startWorker({ faults: true });
+  try {
+    await faulty.fault("streams.call", "before");
+    const r = await send(faulty, srs(fixture("srs", "on-publish.json")));
+    assert.equal(r.status, 200, r.text);
+    assert.deepEqual(r.body, SRS_OK, "SRS lets the publisher in");
+    const logged = await eventually(() => logLines(faulty.logs).find((l) => l.msg === "webhook not stored"));
+    assert.ok(logged, "the lost event is logged");
+    await faulty.fault("streams.call", null);
+    assert.deepEqual((await send(faulty, srs(fixture("srs", "on-unpublish.json")))).body, SRS_OK);
+    assert.ok(await eventually(async () => (await faulty.record("status:srs:live_input:live/studio-a"))?.state === "disconnected"));
+  } finally {
+    await faulty.dispose();
   }
 });

@@ -27,7 +27,7 @@
 
 use livehook_core::ingest::providers;
 use worker::web_sys::Request;
-use worker::Env;
+use worker::{Context, Env};
 
 use super::error::{ApiError, ApiResult};
 use super::request::{authorize, Method};
@@ -38,6 +38,7 @@ use crate::platform::{env, traffic};
 pub async fn route(
     req: Request,
     env: &Env,
+    ctx: &Context,
     method: Method,
     segments: &[&str],
     started: u64,
@@ -51,7 +52,7 @@ pub async fn route(
                 _ => return Err(ApiError::NotFound),
             };
             post(method)?;
-            webhooks::receive(req, env, provider, token, started).await
+            webhooks::receive(req, env, ctx, provider, token, started).await
         }
         ["streams"] => {
             get(method)?;

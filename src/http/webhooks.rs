@@ -12,7 +12,7 @@ use livehook_core::time::millis_to_nanos;
 use livehook_core::traffic::label;
 use serde_json::json;
 use worker::web_sys::Request;
-use worker::Env;
+use worker::{Context, Env};
 
 use super::error::{ApiError, ApiResult};
 use super::request::read_body;
@@ -43,12 +43,13 @@ struct WebhookLog {
 pub async fn receive(
     req: Request,
     env: &Env,
+    ctx: &Context,
     provider: &'static Provider,
     path_token: Option<&str>,
     started: u64,
 ) -> ApiResult {
     let mut line = WebhookLog::default();
-    let result = handle(&req, env, provider, path_token, &mut line).await;
+    let result = handle(&req, env, ctx, provider, path_token, &mut line).await;
     let status = result
         .as_ref()
         .map_or_else(ApiError::status, |r| r.status());
@@ -72,6 +73,7 @@ pub async fn receive(
 async fn handle(
     req: &Request,
     env: &Env,
+    ctx: &Context,
     provider: &Provider,
     path_token: Option<&str>,
     line: &mut WebhookLog,
@@ -131,6 +133,29 @@ async fn handle(
     let stream = event.stream.to_string();
     line.stream = Some(stream.clone());
     line.event = Some(event.event_type.clone());
+    if provider.answers_first() {
+        // A media server waits for this answer to let its publisher in, and never retries: the
+        // event reaches its stream after the answer; a failure is logged.
+        line.outcome = "accepted";
+        let env = env.clone();
+        ctx.wait_until(async move {
+            for event in std::iter::once(event).chain(also) {
+                match ingest(&env, event, received_at_ms).await {
+                    Ok(r) if r.outcome == Outcome::Deferred => {
+                        log::failed("webhook not stored", &"the stream's alert backlog is full")
+                    }
+                    Ok(_) => {}
+                    Err(e) => log::failed("webhook not stored", &e),
+                }
+            }
+        });
+        return answer(reply, || {
+            json(
+                200,
+                &json!({ "ok": true, "outcome": "accepted", "stream": stream }),
+            )
+        });
+    }
     let ingested = ingest(env, event, received_at_ms).await?;
     line.outcome = ingested.outcome.as_str();
     if ingested.outcome == Outcome::Deferred {

@@ -4,8 +4,8 @@
 //
 // 50 publishers (`--publishers=50`) publish at once through SRS's `on_publish`, each to its own
 // stream, then unpublish at once, `--rounds=10` times: 500 publishes and 500 unpublishes, every
-// answer checked (200, `{"code":0}`). Prints the publish answers' p50/p95/p99/max and the
-// unpublishes', and exits non-zero on any other answer. The hooks a server waits for are the
+// answer checked (200, `{"code":0}`); then 100 of each one at a time. Prints the answers'
+// p50/p95/p99/max, and exits non-zero on any other answer. The hooks a server waits for are the
 // publishes: SRS lets a publisher in only once livehook answers.
 import { BASE, arg, ensureDev, percentiles, post, run } from "./common.mjs";
 
@@ -40,6 +40,15 @@ export async function main() {
         }
       }
     }
+    // The same hooks one at a time: what one publisher waits without the others' queue.
+    const alone = { on_publish: [], on_unpublish: [] };
+    for (let i = 0; i < 100; i++) {
+      for (const action of ["on_publish", "on_unpublish"]) {
+        const a = await post(call(action, i, "alone"));
+        alone[action].push(a.ms);
+        if (a.status !== 200 || a.body !== '{"code":0}') wrong += 1;
+      }
+    }
     const row = (name, ms) => {
       const p = percentiles(ms);
       return `| ${name} | ${p.n} | ${p.p50} | ${p.p95} | ${p.p99} | ${p.max} |`;
@@ -48,6 +57,8 @@ export async function main() {
     console.log("|---|---:|---:|---:|---:|---:|");
     console.log(row("on_publish", times.on_publish));
     console.log(row("on_unpublish", times.on_unpublish));
+    console.log(row("on_publish, one at a time", alone.on_publish));
+    console.log(row("on_unpublish, one at a time", alone.on_unpublish));
     console.log(`other answers: ${wrong}`);
     return wrong ? 1 : 0;
   } finally {

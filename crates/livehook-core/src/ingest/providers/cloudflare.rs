@@ -40,6 +40,7 @@ pub static CLOUDFLARE: Provider = Provider {
     check_settings: None,
     parse,
     reply: None,
+    answers_first: false,
 };
 
 /// The `cf-webhook-auth` header against the configured secret.

@@ -55,6 +55,7 @@ pub static CLOUDFLARE_STREAM: Provider = Provider {
     check_settings: None,
     parse: |body, _received_at| parse(body),
     reply: None,
+    answers_first: false,
 };
 
 /// `Webhook-Signature: time=<unix s>,sig1=<hex>`.

@@ -46,6 +46,7 @@ pub static FASTPIX: Provider = Provider {
     check_settings: Some(check_secret),
     parse,
     reply: None,
+    answers_first: false,
 };
 
 /// The secret must be base64: the signing key is what it decodes to.

@@ -46,6 +46,7 @@ pub static GCORE: Provider = Provider {
     check_settings: Some(check_networks),
     parse,
     reply: None,
+    answers_first: false,
 };
 
 /// The sender networks must parse; `/healthz` shows how many there are.

@@ -53,6 +53,7 @@ pub static IVS: Provider = Provider {
     check_settings: None,
     parse: |body, _received_at| parse(body),
     reply: None,
+    answers_first: false,
 };
 
 /// Checks the API key EventBridge's connection adds.

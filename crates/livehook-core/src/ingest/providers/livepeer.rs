@@ -51,6 +51,7 @@ pub static LIVEPEER: Provider = Provider {
     check_settings: None,
     parse: |body, _received_at| parse(body),
     reply: None,
+    answers_first: false,
 };
 
 /// The body's own send time, read only once its signature is known good.

@@ -66,6 +66,7 @@ pub static MUX: Provider = Provider {
     check_settings: None,
     parse: |body, _received_at| parse(body),
     reply: None,
+    answers_first: false,
 };
 
 /// Checks `Mux-Signature` over the raw body at `now_s`.

@@ -49,6 +49,8 @@ pub struct Provider {
     pub(crate) parse: fn(&[u8], Nanos) -> Result<Parsed, ParseError>,
     /// [`Provider::reply`]; `None`: livehook's own JSON answer.
     pub(crate) reply: Option<fn(&Parsed) -> Reply>,
+    /// [`Provider::answers_first`].
+    pub(crate) answers_first: bool,
 }
 
 /// The body of the 2xx answer to an accepted webhook. A media server that calls its hook in
@@ -134,6 +136,15 @@ impl Provider {
     ) -> Result<(), AuthError> {
         self.auth_body
             .map_or(Ok(()), |check| check(settings, req, body))
+    }
+
+    /// The sender waits for the answer before it lets a publisher in, and never retries (a
+    /// self-hosted media server's hook): an authenticated, readable call is answered at once and
+    /// its event stored after the answer, so livehook's storage never holds up or refuses a
+    /// publish. Other providers' events reach their stream before the answer, and a failure is
+    /// a 5xx the provider retries.
+    pub fn answers_first(&self) -> bool {
+        self.answers_first
     }
 
     /// What the answer to an accepted webhook that parsed to `parsed` carries.

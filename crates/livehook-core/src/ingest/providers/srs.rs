@@ -42,6 +42,7 @@ pub static SRS: Provider = Provider {
     check_settings: None,
     parse,
     reply: Some(|_| Reply::Json(r#"{"code":0}"#)),
+    answers_first: true,
 };
 
 fn authenticate(s: &Settings, req: &Inbound<'_>) -> Result<(), AuthError> {

@@ -12,7 +12,7 @@ import assert from "node:assert/strict";
 import { mkdirSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import path from "node:path";
-import { chromium } from "playwright-core";
+import { openBoardPage } from "./board-page.mjs";
 import {
   startWorker, send, cloudflare, ivs, fixture, cfErrored, cfConnected, cfDisconnected, sleep,
   SECRETS, FAST_ALERTS, runCleanups,
@@ -47,17 +47,7 @@ before(async () => {
   });
   cleanups.push(() => w.dispose());
   for (const input of [ACKED, REFUSED, RECOVERS, ELSEWHERE]) await webhook(cfConnected({ input, at: at() }));
-  browser = await chromium.launch({
-    executablePath,
-    headless: true,
-    args: ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-      "--disable-background-networking", "--disable-component-update", "--disable-sync"],
-  });
-  cleanups.push(() => browser.close());
-  page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
-  page.on("console", (m) => { if (m.type() === "error") problems.push(`console: ${m.text()}`); });
-  page.on("pageerror", (e) => problems.push(`page: ${e.message}`));
-  page.on("response", (r) => { if (r.status() >= 400) problems.push(`response: ${r.status()} ${r.url()}`); });
+  ({ browser, page } = await openBoardPage({ executablePath, cleanups, problems }));
 });
 
 after(() => runCleanups(cleanups));

@@ -11,7 +11,7 @@ import assert from "node:assert/strict";
 import { mkdirSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import path from "node:path";
-import { chromium } from "playwright-core";
+import { openBoardPage } from "./board-page.mjs";
 import {
   startWorker, send, cloudflare, fastpix, gcore, ivs, mux, fixture, cfErrored, eventually, sleep,
   SECRETS, FAST_ALERTS, runCleanups,
@@ -68,17 +68,7 @@ before(async () => {
   assert.ok(await eventually(async () => (await w.api("/streams")).body.streams?.some((s) => s.warning), 5_000));
   assert.equal((await w.api("/streams")).body.streams.length, 6);
 
-  browser = await chromium.launch({
-    executablePath,
-    headless: true,
-    args: ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-      "--disable-background-networking", "--disable-component-update", "--disable-sync"],
-  });
-  cleanups.push(() => browser.close());
-  page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
-  page.on("console", (m) => { if (m.type() === "error") problems.push(`console: ${m.text()}`); });
-  page.on("pageerror", (e) => problems.push(`page: ${e.message}`));
-  page.on("response", (r) => { if (r.status() >= 400 && r.status() !== 401) problems.push(`response: ${r.status()} ${r.url()}`); });
+  ({ browser, page } = await openBoardPage({ executablePath, cleanups, problems, expected: (status) => status === 401 }));
 });
 
 after(() => runCleanups(cleanups));

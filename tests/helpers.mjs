@@ -33,6 +33,7 @@ export const SECRETS = {
   MUX_WEBHOOK_SECRET: "test-mux-secret",
   LIVEPEER_WEBHOOK_SECRET: "test-livepeer-secret",
   SRS_WEBHOOK_TOKEN: "test-srs-token",
+  MEDIAMTX_WEBHOOK_TOKEN: "test-mediamtx-token",
 };
 export const FASTPIX_KEY = Buffer.from(SECRETS.FASTPIX_WEBHOOK_SECRET, "base64");
 export const GCORE_IP = "92.223.123.10";
@@ -269,6 +270,12 @@ export function gcore(body, { token = SECRETS.GCORE_WEBHOOK_TOKEN, ip = GCORE_IP
 export function srs(body, { token = SECRETS.SRS_WEBHOOK_TOKEN } = {}) {
   const headers = { "Content-Type": "application/json", "User-Agent": "SRS/6.0.157(Hang)", Connection: "Keep-Alive" };
   return [`/webhooks/srs/${token}`, { method: "POST", headers, body }];
+}
+
+/** A MediaMTX path event, as the recipe's curl sends it (the token is the URL's last segment). */
+export function mediamtx(body, { token = SECRETS.MEDIAMTX_WEBHOOK_TOKEN } = {}) {
+  const headers = { "Content-Type": "application/json", "User-Agent": "curl/8.5.0", Accept: "*/*" };
+  return [`/webhooks/mediamtx/${token}`, { method: "POST", headers, body }];
 }
 
 /** A Cloudflare Stream video webhook, signed at `time` (seconds; default now). */

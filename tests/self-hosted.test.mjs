@@ -1,10 +1,11 @@
 // Self-hosted media servers' hooks end to end on the real built worker (issue #22): their
 // fixtures (tests/fixtures/{server}/, with SOURCES.md) in, through their authentication, the
 // answer each server needs to let the publish go on, the records and history they leave, and
-// the publishing-client rule for republishing. SRS today.
+// the publishing-client rule for republishing. SRS and MediaMTX today.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { startWorker, fixture, send, srs, eventually, logLines, SECRETS, STREAM_KEY_SENTINELS } from "./helpers.mjs";
+import { execFileSync } from "node:child_process";
+import { startWorker, fixture, send, srs, mediamtx, eventually, logLines, SECRETS, STREAM_KEY_SENTINELS } from "./helpers.mjs";
 
 let w;
 before(async () => { w = await startWorker(); });
@@ -141,4 +142,46 @@ test("srs: the publish is answered before the event is stored, so a failing stre
   } finally {
     await faulty.dispose();
   }
+});
+
+/** The body the MediaMTX recipe's curl sends for `event`, with MediaMTX's variables `vars`. */
+function recipe(event, vars, generation = "current") {
+  return execFileSync("bash", ["tests/fixtures/mediamtx/recipe.sh", "body", event, generation], { env: { ...process.env, ...vars }, encoding: "utf8" });
+}
+
+const mtxState = (id) => eventually(async () => (await w.api(`/streams/mediamtx/${encodeURIComponent(id)}`)).body.state);
+
+test("mediamtx: the recipe's bodies, both hook generations, set a path live and then disconnected", async () => {
+  for (const [generation, path] of [["current", "live/recipe-now"], ["legacy", "live/recipe-old"]]) {
+    const vars = { MTX_PATH: path, MTX_SOURCE_TYPE: "rtmpConn", MTX_SOURCE_ID: "6f1c9a52-3d4e-4b8a-9f27-0c5e8d1b2a43" };
+    const ready = recipe("ready", vars, generation);
+    assert.deepEqual(JSON.parse(ready), { event: "ready", path, source_type: "rtmpConn", source_id: vars.MTX_SOURCE_ID });
+    const on = await send(w, mediamtx(ready));
+    assert.equal(on.status, 200, on.text);
+    assert.equal(on.body.outcome, "applied");
+    assert.equal(on.body.stream, `mediamtx:live_input:${path}`);
+    assert.equal(await mtxState(path), "live");
+    const off = await send(w, mediamtx(recipe("not_ready", vars, generation)));
+    assert.equal(off.body.outcome, "applied");
+    assert.equal((await w.api(`/streams/mediamtx/${encodeURIComponent(path)}`)).body.state, "disconnected");
+  }
+});
+
+test("mediamtx: another session's not_ready is stale; a pulled source names none; bad bodies 400, a wrong token 401", async () => {
+  for (const name of ["ready-rtmp.json", "not-ready-other-source.json"]) await send(w, mediamtx(fixture("mediamtx", name)));
+  const events = (await w.api(`/streams/mediamtx/${encodeURIComponent("live/studio-a")}/events`)).body.events;
+  assert.deepEqual(events.map((e) => [e.event_type, e.outcome]), [["not_ready", "stale"], ["ready", "applied"]]);
+  assert.equal((await send(w, mediamtx(fixture("mediamtx", "not-ready-rtmp.json")))).body.outcome, "applied");
+  for (const name of ["ready-static.json", "not-ready-static.json"]) {
+    assert.equal((await send(w, mediamtx(fixture("mediamtx", name)))).body.outcome, "applied", name);
+  }
+  assert.equal((await w.api("/streams/mediamtx/cam1")).body.state, "disconnected");
+  const before = await w.kvKeys();
+  const unset = recipe("ready", { MTX_PATH: "", MTX_SOURCE_TYPE: "", MTX_SOURCE_ID: "" });
+  for (const bad of [unset, '{"event":"gone","path":"cam1"}', '{"event":"ready"}', "not json"]) {
+    const r = await send(w, mediamtx(bad));
+    assert.equal(r.status, 400, `${bad}: ${r.text}`);
+  }
+  assert.equal((await send(w, mediamtx(fixture("mediamtx", "ready-rtsp.json"), { token: "nope" }))).status, 401);
+  assert.deepEqual(await w.kvKeys(), before);
 });

@@ -33,7 +33,7 @@ use livehook_core::ingest::providers::gcore;
 use livehook_core::ingest::providers::{
     self, ParseError, Parsed, Provider, MAX_ERROR_CODE, MAX_ERROR_MESSAGE, MAX_EVENT_ID,
 };
-use livehook_core::ingest::providers::{cloudflare_stream, ivs, livepeer, mux, srs};
+use livehook_core::ingest::providers::{cloudflare_stream, ivs, livepeer, mediamtx, mux, srs};
 use livehook_core::time::{format_rfc3339, parse_http_date, parse_rfc3339, Nanos};
 
 /// The receipt time handed to the parsers (2024-07-09T18:07:51Z).
@@ -72,6 +72,7 @@ const PARSE_ERROR_FIELDS: &[&str] = &[
     "payload.target",
     "action",
     "app",
+    "path",
 ];
 
 /// Every `SubscriberError::Invalid` message, digits replaced by `#`. (`SubscriberError::Url`
@@ -156,6 +157,11 @@ pub fn srs(data: &[u8]) {
     }
 }
 
+/// `mediamtx` target: one body of the MediaMTX recipe's `curl`.
+pub fn mediamtx(data: &[u8]) {
+    provider(&mediamtx::MEDIAMTX, data);
+}
+
 fn provider(p: &Provider, body: &[u8]) {
     let got = providers::parse(p, body, RECEIVED_AT);
     assert_eq!(
@@ -189,6 +195,7 @@ fn event(p: &Provider, e: &Event) {
     let shape_ok = match p.route() {
         "ivs" => valid_resource_arn(id),
         "srs" => valid_stream_path(id),
+        "mediamtx" => valid_stream_id(id) || valid_stream_path(id),
         _ => valid_stream_id(id),
     };
     assert!(shape_ok, "stream id {id:?}");

@@ -11,7 +11,7 @@ use std::path::{Path, PathBuf};
 mod fuzz_checks;
 
 /// The provider targets (their fixtures are in `tests/fixtures/{route}`, `-` for `_`).
-const PROVIDERS: [&str; 8] = [
+const PROVIDERS: [&str; 9] = [
     "cloudflare",
     "fastpix",
     "gcore",
@@ -20,6 +20,7 @@ const PROVIDERS: [&str; 8] = [
     "mux",
     "livepeer",
     "srs",
+    "mediamtx",
 ];
 
 fn files_in(dir: &Path) -> Vec<PathBuf> {
@@ -95,6 +96,11 @@ fn livepeer_inputs_pass_the_fuzz_checks() {
 #[test]
 fn srs_inputs_pass_the_fuzz_checks() {
     replay("srs", fuzz_checks::srs);
+}
+
+#[test]
+fn mediamtx_inputs_pass_the_fuzz_checks() {
+    replay("mediamtx", fuzz_checks::mediamtx);
 }
 
 #[test]

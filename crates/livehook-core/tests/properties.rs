@@ -303,7 +303,7 @@ fn fixture_events() -> Vec<(&'static str, Vec<Event>)> {
     let mut out = Vec::new();
     for provider in REGISTRY
         .iter()
-        .filter(|p| !matches!(p.route(), "gcore" | "srs"))
+        .filter(|p| !matches!(p.route(), "gcore" | "srs" | "mediamtx"))
     {
         let mut paths: Vec<_> = std::fs::read_dir(root.join(provider.route()))
             .expect("a fixture folder per provider")

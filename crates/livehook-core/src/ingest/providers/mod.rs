@@ -21,6 +21,7 @@ pub mod ivs;
 pub(crate) mod json;
 pub(crate) mod live_stream;
 pub mod livepeer;
+pub mod mediamtx;
 pub mod mux;
 pub mod shape;
 pub mod srs;
@@ -42,6 +43,7 @@ pub static REGISTRY: &[&Provider] = &[
     &livepeer::LIVEPEER,
     &mux::MUX,
     &srs::SRS,
+    &mediamtx::MEDIAMTX,
 ];
 
 /// The registered provider whose records carry the name `name` (a path segment of
@@ -186,7 +188,7 @@ mod tests {
                 Some(secret.into()),
             ),
             "ivs" => header("x-api-key", Some(secret.into())),
-            "srs" => (Vec::new(), Some(secret.into())),
+            "srs" | "mediamtx" => (Vec::new(), Some(secret.into())),
             "cloudflare-stream" => header(
                 "Webhook-Signature",
                 cloudflare_stream::sign(secret, now_s, body),
@@ -302,7 +304,7 @@ mod tests {
         for &p in REGISTRY {
             for body in [
                 &b"\"rmissing fieldeg cie\""[..], // what the fuzzer found (fuzz/regressions/)
-                br#"{"type":"x","action":17,"data":"missing field `x` secret-value","message":"missing field `x` secret-value","status":"missing field `x` secret-value","detail":"missing field `x` secret-value","payload":"missing field `x` secret-value"}"#,
+                br#"{"type":"x","action":17,"event":17,"data":"missing field `x` secret-value","message":"missing field `x` secret-value","status":"missing field `x` secret-value","detail":"missing field `x` secret-value","payload":"missing field `x` secret-value"}"#,
             ] {
                 let err = parse(p, body, 0).unwrap_err();
                 let msg = err.to_string();

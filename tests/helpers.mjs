@@ -34,6 +34,7 @@ export const SECRETS = {
   LIVEPEER_WEBHOOK_SECRET: "test-livepeer-secret",
   SRS_WEBHOOK_TOKEN: "test-srs-token",
   MEDIAMTX_WEBHOOK_TOKEN: "test-mediamtx-token",
+  OME_WEBHOOK_SECRET: "livehook-ome-test-secret",
 };
 export const FASTPIX_KEY = Buffer.from(SECRETS.FASTPIX_WEBHOOK_SECRET, "base64");
 export const GCORE_IP = "92.223.123.10";
@@ -276,6 +277,13 @@ export function srs(body, { token = SECRETS.SRS_WEBHOOK_TOKEN } = {}) {
 export function mediamtx(body, { token = SECRETS.MEDIAMTX_WEBHOOK_TOKEN } = {}) {
   const headers = { "Content-Type": "application/json", "User-Agent": "curl/8.5.0", Accept: "*/*" };
   return [`/webhooks/mediamtx/${token}`, { method: "POST", headers, body }];
+}
+
+/** An OvenMediaEngine admission webhook, signed as OvenMediaEngine signs it (`secret: null`: unsigned). */
+export function ome(body, { secret = SECRETS.OME_WEBHOOK_SECRET } = {}) {
+  const headers = { "Content-Type": "application/json", "User-Agent": "OvenMediaEngine", Accept: "application/json" };
+  if (secret !== null) headers["X-OME-Signature"] = createHmac("sha1", secret).update(body).digest("base64url");
+  return ["/webhooks/ovenmediaengine", { method: "POST", headers, body }];
 }
 
 /** A Cloudflare Stream video webhook, signed at `time` (seconds; default now). */

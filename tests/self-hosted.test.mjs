@@ -1,11 +1,11 @@
 // Self-hosted media servers' hooks end to end on the real built worker (issue #22): their
 // fixtures (tests/fixtures/{server}/, with SOURCES.md) in, through their authentication, the
 // answer each server needs to let the publish go on, the records and history they leave, and
-// the publishing-client rule for republishing. SRS and MediaMTX today.
+// the publishing-client rule for republishing. SRS, OvenMediaEngine and MediaMTX today.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
-import { startWorker, fixture, send, srs, mediamtx, eventually, logLines, SECRETS, STREAM_KEY_SENTINELS } from "./helpers.mjs";
+import { startWorker, fixture, send, srs, mediamtx, ome, eventually, logLines, SECRETS, STREAM_KEY_SENTINELS } from "./helpers.mjs";
 
 let w;
 before(async () => { w = await startWorker(); });
@@ -184,4 +184,44 @@ test("mediamtx: another session's not_ready is stale; a pulled source names none
   }
   assert.equal((await send(w, mediamtx(fixture("mediamtx", "ready-rtsp.json"), { token: "nope" }))).status, 401);
   assert.deepEqual(await w.kvKeys(), before);
+});
+
+const omeState = (id) => w.api(`/streams/ovenmediaengine/${encodeURIComponent(id)}`);
+
+test("ovenmediaengine: an opening is allowed and sets the stream live, its closing gets {} and disconnects it; players are only acknowledged", async () => {
+  const open = await send(w, ome(fixture("ovenmediaengine", "incoming-opening.json")));
+  assert.equal(open.status, 200, open.text);
+  assert.deepEqual(open.body, { allowed: true }, "OvenMediaEngine refuses the publish otherwise");
+  assert.ok(await eventually(async () => (await omeState("app/studio-a")).body.state === "live"));
+  for (const [name, answer] of [["outgoing-opening.json", { allowed: true }], ["outgoing-closing.json", {}]]) {
+    assert.deepEqual((await send(w, ome(fixture("ovenmediaengine", name)))).body, answer, name);
+  }
+  const close = await send(w, ome(fixture("ovenmediaengine", "incoming-closing.json")));
+  assert.deepEqual(close.body, {});
+  assert.ok(await eventually(async () => (await omeState("app/studio-a")).body.state === "disconnected"));
+  const events = (await w.api(`/streams/ovenmediaengine/${encodeURIComponent("app/studio-a")}/events`)).body.events;
+  assert.deepEqual(events.map((e) => e.event_type), ["incoming.closing", "incoming.opening"], "no player in the history");
+});
+
+test("ovenmediaengine: times with offsets order the events; a token in the URL reaches nothing; a bad signature is a 401", async () => {
+  // The closing (+09:00) arrives first; the opening is older as an instant: stale.
+  assert.deepEqual((await send(w, ome(fixture("ovenmediaengine", "incoming-closing-token.json")))).body, {});
+  assert.ok(await eventually(async () => (await omeState("app/studio-b")).body.state === "disconnected"));
+  assert.deepEqual((await send(w, ome(fixture("ovenmediaengine", "incoming-opening-token.json")))).body, { allowed: true });
+  const events = await eventually(async () => {
+    const e = (await w.api(`/streams/ovenmediaengine/${encodeURIComponent("app/studio-b")}/events`)).body.events;
+    return e.length === 2 && e;
+  });
+  assert.deepEqual(events.map((e) => [e.event_type, e.outcome]), [["incoming.opening", "stale"], ["incoming.closing", "applied"]]);
+  assert.equal((await omeState("app/studio-b")).body.state, "disconnected");
+  const before = await w.kvKeys();
+  const body = fixture("ovenmediaengine", "incoming-opening-whip.json");
+  for (const opts of [{ secret: null }, { secret: "not-the-secret" }]) {
+    const r = await send(w, ome(body, opts));
+    assert.equal(r.status, 401, r.text);
+  }
+  assert.deepEqual(await w.kvKeys(), before);
+  const dump = JSON.stringify(await Promise.all((await w.kvKeys()).map((k) => w.record(k))));
+  const logs = JSON.stringify(logLines(w.logs));
+  for (const s of ["SECRET-DO-NOT-LEAK", SECRETS.OME_WEBHOOK_SECRET]) assert.ok(!dump.includes(s) && !logs.includes(s), s);
 });

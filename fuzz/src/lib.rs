@@ -33,7 +33,9 @@ use livehook_core::ingest::providers::gcore;
 use livehook_core::ingest::providers::{
     self, ParseError, Parsed, Provider, MAX_ERROR_CODE, MAX_ERROR_MESSAGE, MAX_EVENT_ID,
 };
-use livehook_core::ingest::providers::{cloudflare_stream, ivs, livepeer, mediamtx, mux, srs};
+use livehook_core::ingest::providers::{
+    cloudflare_stream, ivs, livepeer, mediamtx, mux, ovenmediaengine, srs,
+};
 use livehook_core::time::{format_rfc3339, parse_http_date, parse_rfc3339, Nanos};
 
 /// The receipt time handed to the parsers (2024-07-09T18:07:51Z).
@@ -73,6 +75,10 @@ const PARSE_ERROR_FIELDS: &[&str] = &[
     "action",
     "app",
     "path",
+    "request",
+    "request.url",
+    "direction",
+    "url",
 ];
 
 /// Every `SubscriberError::Invalid` message, digits replaced by `#`. (`SubscriberError::Url`
@@ -162,6 +168,25 @@ pub fn mediamtx(data: &[u8]) {
     provider(&mediamtx::MEDIAMTX, data);
 }
 
+/// `ovenmediaengine` target: one OvenMediaEngine admission webhook body; and its signature,
+/// which accepts the body it signed and refuses a changed byte.
+pub fn ovenmediaengine(data: &[u8]) {
+    provider(&ovenmediaengine::OVENMEDIAENGINE, data);
+    let secret = Secret::new(Some("fuzz-ome-secret".to_owned()));
+    let sig = ovenmediaengine::sign("fuzz-ome-secret", data).expect("HMAC takes any key");
+    assert_eq!(
+        ovenmediaengine::verify(secret.as_ref(), Some(&sig), data),
+        Ok(())
+    );
+    if let Some((first, rest)) = data.split_first() {
+        let mut changed = vec![first ^ 1];
+        changed.extend_from_slice(rest);
+        assert!(ovenmediaengine::verify(secret.as_ref(), Some(&sig), &changed).is_err());
+    }
+    // Any header value is refused or accepted without a panic.
+    let _ = ovenmediaengine::verify(secret.as_ref(), Some(&lossy(data)), data);
+}
+
 fn provider(p: &Provider, body: &[u8]) {
     let got = providers::parse(p, body, RECEIVED_AT);
     assert_eq!(
@@ -195,7 +220,7 @@ fn event(p: &Provider, e: &Event) {
     let shape_ok = match p.route() {
         "ivs" => valid_resource_arn(id),
         "srs" => valid_stream_path(id),
-        "mediamtx" => valid_stream_id(id) || valid_stream_path(id),
+        "mediamtx" | "ovenmediaengine" => valid_stream_id(id) || valid_stream_path(id),
         _ => valid_stream_id(id),
     };
     assert!(shape_ok, "stream id {id:?}");

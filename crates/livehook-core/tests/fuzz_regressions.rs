@@ -11,7 +11,7 @@ use std::path::{Path, PathBuf};
 mod fuzz_checks;
 
 /// The provider targets (their fixtures are in `tests/fixtures/{route}`, `-` for `_`).
-const PROVIDERS: [&str; 9] = [
+const PROVIDERS: [&str; 10] = [
     "cloudflare",
     "fastpix",
     "gcore",
@@ -21,6 +21,7 @@ const PROVIDERS: [&str; 9] = [
     "livepeer",
     "srs",
     "mediamtx",
+    "ovenmediaengine",
 ];
 
 fn files_in(dir: &Path) -> Vec<PathBuf> {
@@ -101,6 +102,11 @@ fn srs_inputs_pass_the_fuzz_checks() {
 #[test]
 fn mediamtx_inputs_pass_the_fuzz_checks() {
     replay("mediamtx", fuzz_checks::mediamtx);
+}
+
+#[test]
+fn ovenmediaengine_inputs_pass_the_fuzz_checks() {
+    replay("ovenmediaengine", fuzz_checks::ovenmediaengine);
 }
 
 #[test]

@@ -23,6 +23,7 @@ pub(crate) mod live_stream;
 pub mod livepeer;
 pub mod mediamtx;
 pub mod mux;
+pub mod ovenmediaengine;
 pub mod shape;
 pub mod srs;
 
@@ -44,6 +45,7 @@ pub static REGISTRY: &[&Provider] = &[
     &mux::MUX,
     &srs::SRS,
     &mediamtx::MEDIAMTX,
+    &ovenmediaengine::OVENMEDIAENGINE,
 ];
 
 /// The registered provider whose records carry the name `name` (a path segment of
@@ -189,6 +191,7 @@ mod tests {
             ),
             "ivs" => header("x-api-key", Some(secret.into())),
             "srs" | "mediamtx" => (Vec::new(), Some(secret.into())),
+            "ovenmediaengine" => header("X-OME-Signature", ovenmediaengine::sign(secret, body)),
             "cloudflare-stream" => header(
                 "Webhook-Signature",
                 cloudflare_stream::sign(secret, now_s, body),
@@ -304,7 +307,7 @@ mod tests {
         for &p in REGISTRY {
             for body in [
                 &b"\"rmissing fieldeg cie\""[..], // what the fuzzer found (fuzz/regressions/)
-                br#"{"type":"x","action":17,"event":17,"data":"missing field `x` secret-value","message":"missing field `x` secret-value","status":"missing field `x` secret-value","detail":"missing field `x` secret-value","payload":"missing field `x` secret-value"}"#,
+                br#"{"type":"x","action":17,"event":17,"request":17,"data":"missing field `x` secret-value","message":"missing field `x` secret-value","status":"missing field `x` secret-value","detail":"missing field `x` secret-value","payload":"missing field `x` secret-value"}"#,
             ] {
                 let err = parse(p, body, 0).unwrap_err();
                 let msg = err.to_string();

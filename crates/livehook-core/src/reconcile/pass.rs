@@ -22,6 +22,12 @@ use super::plan::{limit, order_checks, Budget, Candidate};
 use super::settings::Api;
 use crate::ingest::event::{ProviderId, State, StreamKey};
 
+/// How soon a Cloudflare input livehook has on air goes first again: passes run every minute,
+/// and asking every on-air input every minute would leave the rest of a large account's round
+/// only what they do not use (measured: 75 of the 120 requests a minute at 7 500 inputs, 1 % on
+/// air). After 5 minutes an input on air is asked first again; until then it waits its turn.
+pub const ON_AIR_RECHECK_MS: u64 = 300_000;
+
 /// The most streams a pass hands to their objects per API (each is a call to a Durable Object,
 /// a subrequest of the pass): a longer listing is handed over in turns, across passes.
 pub const MAX_STREAM_CALLS: usize = 500;
@@ -288,7 +294,11 @@ async fn check_inputs(
         .iter()
         .map(|l| Candidate {
             id: l.id.clone(),
-            on_air: on_air.contains(l.id.as_str()),
+            on_air: on_air.contains(l.id.as_str())
+                && state
+                    .checked
+                    .get(&l.id)
+                    .is_none_or(|t| fx.now_ms().saturating_sub(*t) >= ON_AIR_RECHECK_MS),
             verified_ms: state.checked.get(&l.id).copied(),
             checked_ms: state.checked.get(&l.id).copied(),
         })
@@ -662,5 +672,47 @@ mod tests {
             Some(300_000),
             "every input asked within the round"
         );
+    }
+
+    #[test]
+    fn an_input_on_air_goes_first_again_only_five_minutes_after_it_was_asked() {
+        let inputs: Vec<String> = (1..=3)
+            .map(|n| format!(r#"{{"uid":"{}","meta":{{"name":"in{n}"}}}}"#, uid(n)))
+            .collect();
+        let list = format!(
+            r#"{{"success":true,"result":{{"liveInputs":[{}]}}}}"#,
+            inputs.join(",")
+        );
+        let status_of =
+            r#"{"success":true,"result":{"uid":"x","status":{"current":{"state":"connected"}}}}"#;
+        let answers = vec![
+            ("/accounts/acc/stream/live_inputs/", ok(status_of.into())),
+            ("/accounts/acc/stream/live_inputs", ok(list)),
+        ];
+        let known = [Known {
+            id: uid(3),
+            on_air: true,
+        }];
+        let mut state = ApiState::default();
+        let first_asked = |minute: u64, state: &mut ApiState, room: usize| {
+            let mut w = World::new(answers.clone());
+            w.now += minute * 60_000;
+            // The window holds all but `room` requests: the listing and `room - 1` inputs.
+            state.budget.taken = vec![w.now; 600 - room];
+            block_on(run(Api::Cloudflare, "acc", &known, state, &w));
+            let asked = w
+                .applied
+                .borrow()
+                .iter()
+                .map(|a| a.0.clone())
+                .collect::<Vec<_>>();
+            asked
+        };
+        assert_eq!(first_asked(0, &mut state, 4), [uid(3), uid(1), uid(2)]);
+        // A minute later it is still on air, but was asked a minute ago: the oldest first.
+        assert_eq!(first_asked(1, &mut state, 2), [uid(1)]);
+        assert_eq!(first_asked(2, &mut state, 2), [uid(2)]);
+        // Five minutes after it was asked, first again.
+        assert_eq!(first_asked(5, &mut state, 2), [uid(3)]);
     }
 }

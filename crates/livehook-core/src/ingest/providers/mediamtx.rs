@@ -14,10 +14,9 @@
 use serde::Deserialize;
 
 use super::json::{from_json, Text};
-use super::shape::{Inbound, ParseError, Parsed, Provider};
-use crate::ingest::auth::{expect_secret, AuthError};
-use crate::ingest::event::{Event, Kind, ProviderId, State, StreamKey, TimeSource};
-use crate::ingest::settings::{Setting, Settings};
+use super::shape::{media_server_event, path_token, ParseError, Parsed, Provider};
+use crate::ingest::event::{Kind, ProviderId, State, StreamKey};
+use crate::ingest::settings::Setting;
 use crate::time::Nanos;
 
 pub const ID: ProviderId = ProviderId::new("mediamtx");
@@ -30,7 +29,7 @@ pub static MEDIAMTX: Provider = Provider {
     title: "MediaMTX",
     token_in_path: true,
     settings: &[Setting::required(TOKEN)],
-    auth_headers: Some(authenticate),
+    auth_headers: Some(|s, req| path_token(s, TOKEN, req)),
     auth_body: None,
     probe: None,
     check_settings: None,
@@ -38,11 +37,6 @@ pub static MEDIAMTX: Provider = Provider {
     reply: None,
     answers_first: false,
 };
-
-fn authenticate(s: &Settings, req: &Inbound<'_>) -> Result<(), AuthError> {
-    let token = s.get(TOKEN).ok_or(AuthError::NotConfigured(TOKEN))?;
-    expect_secret(req.path_token.unwrap_or_default(), token, "webhook token")
-}
 
 /// The recipe's body.
 #[derive(Deserialize)]
@@ -86,31 +80,13 @@ fn parse(body: &[u8], received_at: Nanos) -> Result<Parsed, ParseError> {
         .source_id
         .filter(|id| !id.is_empty())
         .map(Text::into_owned);
-    // `{event}|{path}|{source}`: the same call repeated is a duplicate, a new session is not.
-    let event_id = [
-        event_type,
-        "|",
-        &stream.id,
-        "|",
-        publisher.as_deref().unwrap_or("-"),
-    ]
-    .concat();
-    Ok(Parsed::Event(Box::new(Event {
+    Ok(media_server_event(
         stream,
-        parent_id: None,
         state,
-        recording: None,
-        occurred_at: received_at,
-        time_source: TimeSource::Receipt,
-        event_type: event_type.to_owned(),
-        event_id,
-        error: None,
-        name: None,
-        keeps_state: false,
-        warning: None,
-        latest_recording: None,
+        event_type.to_owned(),
         publisher,
-    })))
+        received_at,
+    ))
 }
 
 #[cfg(test)]
@@ -118,6 +94,7 @@ mod tests {
     use super::super::shape::{parse as parse_any, Reply};
     use super::super::test_support::{fixture_event, fixtures};
     use super::*;
+    use crate::ingest::event::TimeSource;
 
     #[test]
     fn ready_and_not_ready_normalize_with_their_publisher() {

@@ -6,8 +6,8 @@
 use serde_json::{Map, Value};
 use sha2::{Digest, Sha256};
 
-use crate::ingest::auth::{either, AuthError};
-use crate::ingest::event::{Event, Kind, ProviderId, StreamKey, WarningChange};
+use crate::ingest::auth::{either, expect_secret, AuthError};
+use crate::ingest::event::{Event, Kind, ProviderId, State, StreamKey, TimeSource, WarningChange};
 use crate::ingest::settings::{Setting, Settings};
 use crate::text::{hex, truncate};
 use crate::time::{parse_rfc3339, Nanos};
@@ -332,6 +332,53 @@ pub(crate) fn stream_key(
     field: &'static str,
 ) -> Result<StreamKey, ParseError> {
     StreamKey::new(provider, kind, id).ok_or(ParseError::InvalidId { field })
+}
+
+/// A self-hosted media server's start or stop of `stream`, as its hook tells it: no time of its
+/// own (the receipt time, arrival order decides), the publishing client where it names one, and
+/// `{event_type}|{stream}|{publisher}` as its id, so the same call repeated is a duplicate and a
+/// new session's is not.
+pub(crate) fn media_server_event(
+    stream: StreamKey,
+    state: State,
+    event_type: String,
+    publisher: Option<String>,
+    received_at: Nanos,
+) -> Parsed {
+    let event_id = [
+        event_type.as_str(),
+        "|",
+        &stream.id,
+        "|",
+        publisher.as_deref().unwrap_or("-"),
+    ]
+    .concat();
+    Parsed::Event(Box::new(Event {
+        stream,
+        parent_id: None,
+        state,
+        recording: None,
+        occurred_at: received_at,
+        time_source: TimeSource::Receipt,
+        event_type,
+        event_id,
+        error: None,
+        name: None,
+        keeps_state: false,
+        warning: None,
+        latest_recording: None,
+        publisher,
+    }))
+}
+
+/// The check of a route whose last segment is the token in `setting`.
+pub(crate) fn path_token(
+    s: &Settings,
+    setting: &'static str,
+    req: &Inbound<'_>,
+) -> Result<(), AuthError> {
+    let token = s.get(setting).ok_or(AuthError::NotConfigured(setting))?;
+    expect_secret(req.path_token.unwrap_or_default(), token, "webhook token")
 }
 
 pub(crate) fn provider_time(value: &str, field: &'static str) -> Result<Nanos, ParseError> {

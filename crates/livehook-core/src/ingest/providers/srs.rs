@@ -17,10 +17,9 @@
 use serde::Deserialize;
 
 use super::json::{from_json, Text};
-use super::shape::{Inbound, ParseError, Parsed, Provider, Reply};
-use crate::ingest::auth::{expect_secret, AuthError};
-use crate::ingest::event::{Event, Kind, ProviderId, State, StreamKey, TimeSource};
-use crate::ingest::settings::{Setting, Settings};
+use super::shape::{media_server_event, path_token, ParseError, Parsed, Provider, Reply};
+use crate::ingest::event::{Kind, ProviderId, State, StreamKey};
+use crate::ingest::settings::Setting;
 use crate::text::Decimal;
 use crate::time::Nanos;
 
@@ -36,7 +35,7 @@ pub static SRS: Provider = Provider {
     title: "SRS",
     token_in_path: true,
     settings: &[Setting::required(TOKEN)],
-    auth_headers: Some(authenticate),
+    auth_headers: Some(|s, req| path_token(s, TOKEN, req)),
     auth_body: None,
     probe: None,
     check_settings: None,
@@ -44,11 +43,6 @@ pub static SRS: Provider = Provider {
     reply: Some(|_| Reply::Json(r#"{"code":0}"#)),
     answers_first: true,
 };
-
-fn authenticate(s: &Settings, req: &Inbound<'_>) -> Result<(), AuthError> {
-    let token = s.get(TOKEN).ok_or(AuthError::NotConfigured(TOKEN))?;
-    expect_secret(req.path_token.unwrap_or_default(), token, "webhook token")
-}
 
 /// What livehook reads of a call.
 #[derive(Deserialize)]
@@ -109,38 +103,22 @@ fn parse(body: &[u8], received_at: Nanos) -> Result<Parsed, ParseError> {
         field: "app/stream",
     })?;
     let publisher = call.client_id.as_ref().map(ClientId::text);
-    // `{action}|{stream}|{client}`: the same call repeated is a duplicate, a new session is not.
-    let event_id = [
-        &*call.action,
-        "|",
-        &stream.id,
-        "|",
-        publisher.as_deref().unwrap_or("-"),
-    ]
-    .concat();
-    Ok(Parsed::Event(Box::new(Event {
+    Ok(media_server_event(
         stream,
-        parent_id: None,
         state,
-        recording: None,
-        occurred_at: received_at,
-        time_source: TimeSource::Receipt,
-        event_type: call.action.into_owned(),
-        event_id,
-        error: None,
-        name: None,
-        keeps_state: false,
-        warning: None,
-        latest_recording: None,
+        call.action.into_owned(),
         publisher,
-    })))
+        received_at,
+    ))
 }
 
 #[cfg(test)]
 mod tests {
-    use super::super::shape::parse as parse_any;
+    use super::super::shape::{parse as parse_any, Inbound};
     use super::super::test_support::{fixture, fixture_event, fixtures, secret};
     use super::*;
+    use crate::ingest::auth::AuthError;
+    use crate::ingest::event::TimeSource;
     use crate::ingest::settings::Settings;
 
     fn settings(token: Option<&str>) -> Settings {

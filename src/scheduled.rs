@@ -9,7 +9,7 @@ use crate::platform::{env, log, rpc};
 
 #[wasm_bindgen(js_name = handleScheduled, wasm_bindgen_futures = worker::wasm_bindgen_futures)]
 pub async fn handle_scheduled(env: Env) {
-    if env::config(&env).reconcile.polled().next().is_none() {
+    if !env::config(&env).reconcile.polls_any() {
         return;
     }
     let pass = async { rpc::call(&rpc::reconciler(&env)?, RunPass).await };

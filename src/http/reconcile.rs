@@ -20,7 +20,7 @@ const HEALTH_TIMEOUT: Duration = Duration::from_secs(2);
 
 /// Runs a pass now. Without any API configured there is nothing to ask: the empty summary.
 pub async fn run(env: &Env, config: &Config) -> ApiResult {
-    if config.reconcile.polled().next().is_none() {
+    if !config.reconcile.polls_any() {
         return json(200, &RunSummary::default());
     }
     let reconciler = rpc::reconciler(env).map_err(ApiError::from);
@@ -36,17 +36,14 @@ pub async fn run(env: &Env, config: &Config) -> ApiResult {
 /// `/healthz`'s `reconcile`: the reconciler's report when an API is polled (the settings alone
 /// if it does not answer in time), else the settings.
 pub async fn health(env: &Env, config: &Config) -> Value {
-    let configured = config.reconcile.configured();
-    if config.reconcile.polled().next().is_none() {
-        return configured;
+    if !config.reconcile.polls_any() {
+        return config.reconcile.configured();
     }
     let report = async { rpc::call(&rpc::reconciler(env)?, ReconcileHealthReport).await };
     match within(HEALTH_TIMEOUT, report).await {
-        Some(Ok(report)) => report.0,
-        Some(Err(e)) => {
-            log::failed("reconciler health unavailable", &e);
-            configured
-        }
-        None => configured,
+        Some(Ok(report)) => return report.0,
+        Some(Err(e)) => log::failed("reconciler health unavailable", &e),
+        None => {}
     }
+    config.reconcile.configured()
 }

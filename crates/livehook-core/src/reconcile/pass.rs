@@ -631,20 +631,30 @@ mod tests {
         format!("{n:032x}")
     }
 
-    #[test]
-    fn cloudflare_asks_inputs_on_air_first_within_the_budget_and_goes_on_next_window() {
-        let inputs: Vec<String> = (1..=4)
+    /// A Cloudflare account of `inputs` inputs (`uid(1)`…), each of which answers `state`.
+    fn cloudflare_account(
+        inputs: u32,
+        state: &str,
+    ) -> Vec<(&'static str, Result<Answer, NoAnswer>)> {
+        let listed: Vec<String> = (1..=inputs)
             .map(|n| format!(r#"{{"uid":"{}","meta":{{"name":"in{n}"}}}}"#, uid(n)))
             .collect();
         let list = format!(
             r#"{{"success":true,"result":{{"liveInputs":[{}]}}}}"#,
-            inputs.join(",")
+            listed.join(",")
         );
-        let status_of = r#"{"success":true,"result":{"uid":"x","status":{"current":{"state":"client_disconnect"}}}}"#;
-        let w = World::new(vec![
-            ("/accounts/acc/stream/live_inputs/", ok(status_of.into())),
+        let status = format!(
+            r#"{{"success":true,"result":{{"uid":"x","status":{{"current":{{"state":"{state}"}}}}}}}}"#
+        );
+        vec![
+            ("/accounts/acc/stream/live_inputs/", ok(status)),
             ("/accounts/acc/stream/live_inputs", ok(list)),
-        ]);
+        ]
+    }
+
+    #[test]
+    fn cloudflare_asks_inputs_on_air_first_within_the_budget_and_goes_on_next_window() {
+        let w = World::new(cloudflare_account(4, "client_disconnect"));
         let known = [Known {
             id: uid(3),
             on_air: true,
@@ -677,19 +687,7 @@ mod tests {
 
     #[test]
     fn an_input_on_air_goes_first_again_only_five_minutes_after_it_was_asked() {
-        let inputs: Vec<String> = (1..=3)
-            .map(|n| format!(r#"{{"uid":"{}","meta":{{"name":"in{n}"}}}}"#, uid(n)))
-            .collect();
-        let list = format!(
-            r#"{{"success":true,"result":{{"liveInputs":[{}]}}}}"#,
-            inputs.join(",")
-        );
-        let status_of =
-            r#"{"success":true,"result":{"uid":"x","status":{"current":{"state":"connected"}}}}"#;
-        let answers = vec![
-            ("/accounts/acc/stream/live_inputs/", ok(status_of.into())),
-            ("/accounts/acc/stream/live_inputs", ok(list)),
-        ];
+        let answers = cloudflare_account(3, "connected");
         let known = [Known {
             id: uid(3),
             on_air: true,

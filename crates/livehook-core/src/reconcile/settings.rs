@@ -188,6 +188,12 @@ impl ReconcileSettings {
         self.apis.iter().filter_map(|a| a.as_ref().ok())
     }
 
+    /// Whether any API is polled: without one, a pass has nothing to ask and the reconciler is
+    /// never called.
+    pub fn polls_any(&self) -> bool {
+        self.polled().next().is_some()
+    }
+
     /// `/healthz`'s `reconcile`: per API, `polled(access)` if it is polled, else why not
     /// (setting names only); the settle time; invalid settings, if any.
     pub fn health(&self, polled: impl Fn(&ApiAccess) -> Value) -> Value {

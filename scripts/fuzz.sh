@@ -11,7 +11,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 CARGO_FUZZ_VERSION=0.13.2
-ALL_TARGETS=(cloudflare fastpix gcore cloudflare_stream ivs mux livepeer srs mediamtx ovenmediaengine auth subscribers headers)
+ALL_TARGETS=(cloudflare fastpix gcore cloudflare_stream ivs mux livepeer srs nginx_rtmp mediamtx ovenmediaengine auth subscribers headers)
 SECONDS_PER_TARGET=${FUZZ_SECONDS:-300}
 RUNS=${FUZZ_RUNS:-}
 SANITIZER=${FUZZ_SANITIZER:-none}
@@ -46,7 +46,7 @@ for t in "${targets[@]}"; do
   mkdir -p "$corpus" "$artifacts"
   # Seeds: the committed hand-made ones, and every provider fixture for the provider targets.
   for f in fuzz/seeds/"$t"/*; do seed "$f" "$corpus/seed-$(basename "$f")"; done
-  case $t in cloudflare | fastpix | gcore | cloudflare_stream | ivs | mux | livepeer | srs | mediamtx | ovenmediaengine)
+  case $t in cloudflare | fastpix | gcore | cloudflare_stream | ivs | mux | livepeer | srs | nginx_rtmp | mediamtx | ovenmediaengine)
     for f in tests/fixtures/*/*; do seed "$f" "$corpus/fixture-$(basename "$(dirname "$f")")-$(basename "$f")"; done ;;
   esac
   case $t in

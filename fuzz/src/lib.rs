@@ -34,7 +34,7 @@ use livehook_core::ingest::providers::{
     self, ParseError, Parsed, Provider, MAX_ERROR_CODE, MAX_ERROR_MESSAGE, MAX_EVENT_ID,
 };
 use livehook_core::ingest::providers::{
-    cloudflare_stream, ivs, livepeer, mediamtx, mux, ovenmediaengine, srs,
+    cloudflare_stream, ivs, livepeer, mediamtx, mux, nginx_rtmp, ovenmediaengine, srs,
 };
 use livehook_core::time::{format_rfc3339, parse_http_date, parse_rfc3339, Nanos};
 
@@ -163,6 +163,18 @@ pub fn srs(data: &[u8]) {
     }
 }
 
+/// `nginx_rtmp` target: one nginx-rtmp notify call (a form body).
+pub fn nginx_rtmp(data: &[u8]) {
+    provider(&nginx_rtmp::NGINX_RTMP, data);
+    // Every call nginx-rtmp may send, read or refused, gets a 2xx with an empty body or a 4xx.
+    if let Ok(parsed) = providers::parse(&nginx_rtmp::NGINX_RTMP, data, RECEIVED_AT) {
+        assert_eq!(
+            nginx_rtmp::NGINX_RTMP.reply(&parsed),
+            providers::Reply::Empty
+        );
+    }
+}
+
 /// `mediamtx` target: one body of the MediaMTX recipe's `curl`.
 pub fn mediamtx(data: &[u8]) {
     provider(&mediamtx::MEDIAMTX, data);
@@ -208,6 +220,10 @@ fn provider(p: &Provider, body: &[u8]) {
             }
         }
         Ok(Parsed::Test) => {}
+        Ok(Parsed::Heartbeat { stream }) => {
+            assert_eq!(stream.provider, p.id());
+            assert!(valid_stream_path(&stream.id), "stream id {:?}", stream.id);
+        }
         Err(e) => parse_error(&e),
     }
 }
@@ -219,7 +235,7 @@ fn event(p: &Provider, e: &Event) {
     let id = &e.stream.id;
     let shape_ok = match p.route() {
         "ivs" => valid_resource_arn(id),
-        "srs" => valid_stream_path(id),
+        "srs" | "nginx-rtmp" => valid_stream_path(id),
         "mediamtx" | "ovenmediaengine" => valid_stream_id(id) || valid_stream_path(id),
         _ => valid_stream_id(id),
     };

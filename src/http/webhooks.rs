@@ -7,7 +7,7 @@
 use livehook_core::ingest::event::Event;
 use livehook_core::ingest::providers::{self, Inbound, Parsed, Provider, Reply};
 use livehook_core::ordering::Outcome;
-use livehook_core::protocol::{IgnoredNote, Ingest, IngestReply};
+use livehook_core::protocol::{Heartbeat, IgnoredNote, Ingest, IngestReply};
 use livehook_core::time::millis_to_nanos;
 use livehook_core::traffic::label;
 use serde_json::json;
@@ -124,6 +124,36 @@ async fn handle(
                     200,
                     &json!({ "ok": true, "outcome": "ignored", "reason": reason }),
                 )
+            });
+        }
+        Parsed::Heartbeat { stream } => {
+            line.outcome = "heartbeat";
+            line.stream = Some(stream.to_string());
+            let cfg = env::config(env);
+            let beat = Heartbeat {
+                at_ms: received_at_ms,
+                stale_after_ms: cfg.alerts.heartbeat_stale_after_ms,
+                incidents: cfg.alerts.incidents,
+            };
+            let env = env.clone();
+            let store = async move {
+                let kept = match rpc::stream(&env, &stream) {
+                    Ok(object) => rpc::call(&object, beat).await.map(|_| ()),
+                    Err(e) => Err(e),
+                };
+                if let Err(e) = kept {
+                    log::failed("heartbeat not stored", &e);
+                }
+            };
+            // The sender drops its publisher on any answer but a 2xx: a heartbeat that cannot
+            // be stored is logged, never refused.
+            if provider.answers_first() {
+                ctx.wait_until(store);
+            } else {
+                store.await;
+            }
+            return answer(reply, || {
+                json(200, &json!({ "ok": true, "outcome": "heartbeat" }))
             });
         }
         Parsed::Event(event) => (*event, None),

@@ -34,6 +34,11 @@ pub const INCIDENT_STABLE_AFTER: &str = "INCIDENT_STABLE_AFTER";
 pub const ALERT_STORM_THRESHOLD: &str = "ALERT_STORM_THRESHOLD";
 pub const ALERT_STORM_WINDOW: &str = "ALERT_STORM_WINDOW";
 pub const PUBLIC_URL: &str = "PUBLIC_URL";
+/// How long a media server's heartbeats (nginx-rtmp's `update_publish`) may stop before its
+/// stream is marked disconnected; 0 turns the watch off.
+pub const NGINX_RTMP_STALE_AFTER: &str = "NGINX_RTMP_STALE_AFTER";
+/// Three of nginx-rtmp's default 30 s `notify_update_timeout`.
+pub const DEFAULT_STALE_AFTER_SECS: u64 = 90;
 pub const DEFAULT_STORM_THRESHOLD: u64 = 10;
 pub const DEFAULT_STORM_WINDOW_SECS: u64 = 60;
 /// Longest setting in whole seconds (a week).
@@ -97,6 +102,8 @@ pub struct AlertConfig {
     pub subscribers: ConfigSubscribers,
     /// `INCIDENT_OFFLINE_AFTER`, `INCIDENT_STABLE_AFTER`.
     pub incidents: IncidentTimers,
+    /// `NGINX_RTMP_STALE_AFTER`, in ms (0: heartbeats are not watched).
+    pub heartbeat_stale_after_ms: u64,
     /// More than this many incidents of one provider within `storm_window_ms` is a storm
     /// (`ALERT_STORM_THRESHOLD`; 0: no grouping).
     pub storm_threshold: u32,
@@ -137,6 +144,7 @@ impl AlertConfig {
             DEFAULT_STORM_THRESHOLD,
         );
         let storm_window = setting(ALERT_STORM_WINDOW, &seconds, DEFAULT_STORM_WINDOW_SECS);
+        let stale_after = setting(NGINX_RTMP_STALE_AFTER, &seconds, DEFAULT_STALE_AFTER_SECS);
         let allow_loopback = allow_loopback(get);
         let schedule = match get(ALERT_RETRY_SCHEDULE) {
             None => Schedule::default(),
@@ -187,6 +195,7 @@ impl AlertConfig {
                 offline_after_ms: offline.saturating_mul(1000),
                 stable_after_ms: stable.saturating_mul(1000),
             },
+            heartbeat_stale_after_ms: stale_after.saturating_mul(1000),
             storm_threshold: storm_threshold as u32,
             storm_window_ms: storm_window.saturating_mul(1000),
             public_url,
@@ -206,6 +215,7 @@ impl AlertConfig {
                 .collect::<Vec<_>>(),
             "incident_offline_after_seconds": self.incidents.offline_after_ms / 1000,
             "incident_stable_after_seconds": self.incidents.stable_after_ms / 1000,
+            "nginx_rtmp_stale_after_seconds": self.heartbeat_stale_after_ms / 1000,
             "storm_threshold": self.storm_threshold,
             "storm_window_seconds": self.storm_window_ms / 1000,
             "public_url_set": self.public_url.is_some(),
@@ -404,6 +414,7 @@ mod tests {
             (60_000, 30_000)
         );
         assert_eq!((c.storm_threshold, c.storm_window_ms), (10, 60_000));
+        assert_eq!(c.heartbeat_stale_after_ms, 90_000);
         assert_eq!(c.public_url, None);
         let c = cfg(&[
             (INCIDENT_OFFLINE_AFTER, "0"),
@@ -411,8 +422,10 @@ mod tests {
             (ALERT_STORM_THRESHOLD, "0"),
             (ALERT_STORM_WINDOW, "120"),
             (PUBLIC_URL, "https://livehook.example.com/"),
+            (NGINX_RTMP_STALE_AFTER, "0"),
         ])
         .alerts;
+        assert_eq!(c.heartbeat_stale_after_ms, 0);
         assert_eq!(
             (c.incidents.offline_after_ms, c.incidents.stable_after_ms),
             (0, 5_000)
@@ -429,6 +442,7 @@ mod tests {
             (ALERT_STORM_THRESHOLD, "many"),
             (ALERT_STORM_WINDOW, "99999999"),
             (PUBLIC_URL, "http://10.0.0.1"),
+            (NGINX_RTMP_STALE_AFTER, "90s"),
         ]);
         assert_eq!(
             bad.alerts.invalid,
@@ -437,14 +451,17 @@ mod tests {
                 INCIDENT_STABLE_AFTER,
                 ALERT_STORM_THRESHOLD,
                 ALERT_STORM_WINDOW,
+                NGINX_RTMP_STALE_AFTER,
                 PUBLIC_URL
             ]
         );
+        assert_eq!(bad.alerts.heartbeat_stale_after_ms, 90_000);
         assert_eq!(bad.alerts.incidents, IncidentTimers::default());
         assert_eq!(bad.alerts.storm_window_ms, 60_000);
         assert_eq!(bad.alerts.public_url, None);
         let h = bad.health();
-        assert_eq!(h["alerts"]["invalid_settings"][4], PUBLIC_URL);
+        assert_eq!(h["alerts"]["invalid_settings"][5], PUBLIC_URL);
+        assert_eq!(h["alerts"]["nginx_rtmp_stale_after_seconds"], 90);
         assert_eq!(h["alerts"]["public_url_set"], false);
         assert_eq!(h["alerts"]["incident_offline_after_seconds"], 60);
     }

@@ -136,7 +136,22 @@ pub struct StreamLedger {
     /// ([`Event::publisher`]): a stop from another client is stale.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub publisher: Option<String>,
+    /// The watch on a media server's heartbeats while the stream is on air.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub heartbeat: Option<HeartbeatWatch>,
 }
+
+/// A media server's heartbeats for the session on air (nginx-rtmp's `update_publish`): if none
+/// comes by `due_ms`, the alarm marks the stream disconnected ([`StreamLedger::heartbeat_lost`]),
+/// with the incident settings of the last heartbeat.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct HeartbeatWatch {
+    pub due_ms: u64,
+    pub incidents: IncidentTimers,
+}
+
+/// The event type of the stop the alarm applies when heartbeats stop.
+pub const HEARTBEATS_STOPPED: &str = "heartbeats_stopped";
 
 /// The result of [`StreamLedger::apply`].
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -281,6 +296,8 @@ impl StreamLedger {
         }
         if sets_state {
             self.publisher = event.publisher.clone().filter(|_| on_air(event.state));
+            // A new session's heartbeats start the watch again; a stop ends it.
+            self.heartbeat = None;
         }
         self.record = Some(after);
         for (won, order) in [
@@ -421,7 +438,67 @@ impl StreamLedger {
             .has_outbox()
             .then(|| self.outbox_retry_ms.unwrap_or(now_ms).max(now_ms));
         let incidents = self.incidents.next_due_ms();
-        [kv, outbox, incidents].into_iter().flatten().min()
+        let heartbeat = self.heartbeat.map(|h| h.due_ms.max(now_ms));
+        [kv, outbox, incidents, heartbeat]
+            .into_iter()
+            .flatten()
+            .min()
+    }
+
+    /// A media server's heartbeat at `at_ms`: while the stream is on air, the record is verified
+    /// ([`Self::verified`]) and watched for the next heartbeat within `stale_after_ms` (0: not
+    /// watched). Off air (or never heard of) nothing changes, and it returns false: the state
+    /// comes from starts and stops only.
+    pub fn heartbeat(
+        &mut self,
+        at_ms: u64,
+        stale_after_ms: u64,
+        incidents: IncidentTimers,
+    ) -> bool {
+        if !self.record.as_ref().is_some_and(|r| on_air(r.state)) {
+            return false;
+        }
+        self.heartbeat = (stale_after_ms > 0).then(|| HeartbeatWatch {
+            due_ms: at_ms.saturating_add(stale_after_ms),
+            incidents,
+        });
+        self.verified(at_ms);
+        true
+    }
+
+    /// When the watched heartbeats stopped (the watch is due at `now_ms`) and the stream is
+    /// still on air: the `disconnected` event to apply, and the incident settings to apply it
+    /// with. The watch ends either way.
+    pub fn heartbeat_lost(&mut self, now_ms: u64) -> Option<(Event, IncidentTimers)> {
+        let watch = self.heartbeat.filter(|h| h.due_ms <= now_ms)?;
+        self.heartbeat = None;
+        let record = self.record.as_ref().filter(|r| on_air(r.state))?;
+        let stream = record.key();
+        let event_id = [
+            HEARTBEATS_STOPPED,
+            "|",
+            &stream.id,
+            "|",
+            &watch.due_ms.to_string(),
+        ]
+        .concat();
+        let event = Event {
+            stream,
+            parent_id: None,
+            state: State::Disconnected,
+            recording: None,
+            occurred_at: millis_to_nanos(now_ms),
+            time_source: TimeSource::Receipt,
+            event_type: HEARTBEATS_STOPPED.to_owned(),
+            event_id,
+            error: None,
+            name: None,
+            keeps_state: false,
+            warning: None,
+            latest_recording: None,
+            publisher: None,
+        };
+        Some((event, watch.incidents))
     }
 }
 

@@ -11,7 +11,7 @@ use std::path::{Path, PathBuf};
 mod fuzz_checks;
 
 /// The provider targets (their fixtures are in `tests/fixtures/{route}`, `-` for `_`).
-const PROVIDERS: [&str; 10] = [
+const PROVIDERS: [&str; 11] = [
     "cloudflare",
     "fastpix",
     "gcore",
@@ -20,6 +20,7 @@ const PROVIDERS: [&str; 10] = [
     "mux",
     "livepeer",
     "srs",
+    "nginx_rtmp",
     "mediamtx",
     "ovenmediaengine",
 ];
@@ -97,6 +98,11 @@ fn livepeer_inputs_pass_the_fuzz_checks() {
 #[test]
 fn srs_inputs_pass_the_fuzz_checks() {
     replay("srs", fuzz_checks::srs);
+}
+
+#[test]
+fn nginx_rtmp_inputs_pass_the_fuzz_checks() {
+    replay("nginx_rtmp", fuzz_checks::nginx_rtmp);
 }
 
 #[test]

@@ -303,7 +303,7 @@ fn fixture_events() -> Vec<(&'static str, Vec<Event>)> {
     let mut out = Vec::new();
     for provider in REGISTRY
         .iter()
-        .filter(|p| !matches!(p.route(), "gcore" | "srs" | "mediamtx"))
+        .filter(|p| !matches!(p.route(), "gcore" | "srs" | "mediamtx" | "nginx-rtmp"))
     {
         let mut paths: Vec<_> = std::fs::read_dir(root.join(provider.route()))
             .expect("a fixture folder per provider")
@@ -317,7 +317,7 @@ fn fixture_events() -> Vec<(&'static str, Vec<Event>)> {
             match parse(provider, &body, 7) {
                 Ok(Parsed::Event(e)) => events.push(*e),
                 Ok(Parsed::Linked { event, also }) => events.extend([*event, *also]),
-                Ok(Parsed::Ignored { .. } | Parsed::Test) | Err(_) => {}
+                Ok(Parsed::Ignored { .. } | Parsed::Test | Parsed::Heartbeat { .. }) | Err(_) => {}
             }
         }
         assert!(

@@ -64,10 +64,14 @@ impl DurableObject for StreamStatus {
 
     /// An error makes the runtime retry the alarm.
     async fn alarm(&self) -> Result<Response> {
-        self.stream
+        let push = self
+            .stream
             .alarm()
             .await
             .map_err(|e| worker::Error::RustError(e.to_string()))?;
+        if let Some(push) = push {
+            self.stream.push_live(push).await;
+        }
         Response::ok("ok")
     }
 }

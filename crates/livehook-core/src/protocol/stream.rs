@@ -37,6 +37,28 @@ pub enum StreamRequest {
     ResolveIncident(IncidentId),
     /// What a provider's API says about the stream ([`ReconcilePoll`]).
     Reconcile(Box<ReconcilePoll>),
+    /// A media server still publishes the stream ([`Heartbeat`]).
+    Heartbeat(Heartbeat),
+}
+
+/// A media server's heartbeat for the stream (nginx-rtmp's `update_publish`), received at
+/// `at_ms`: on air, the record is verified and watched for the next one within
+/// `stale_after_ms` (`NGINX_RTMP_STALE_AFTER`); the stop the alarm may apply runs with
+/// `incidents`. Answered `applied`, or `stale` when the stream is not on air.
+#[derive(Debug, Clone, Copy, Serialize, Deserialize)]
+pub struct Heartbeat {
+    pub at_ms: u64,
+    pub stale_after_ms: u64,
+    #[serde(default)]
+    pub incidents: IncidentTimers,
+}
+
+impl Call for Heartbeat {
+    type Wire = StreamRequest;
+    type Reply = IngestReply;
+    fn wire(self) -> StreamRequest {
+        StreamRequest::Heartbeat(self)
+    }
 }
 
 /// One event and when the worker received it.

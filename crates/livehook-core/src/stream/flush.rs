@@ -7,6 +7,7 @@
 //! a restart only means the record is written once more.
 
 use super::effects::Effects;
+use super::live_feed::LivePush;
 use super::state::{StreamObject, HAND_OFF_TIMEOUT_MS};
 use crate::alerts::alert::Alert;
 use crate::ids::IncidentId;
@@ -19,9 +20,13 @@ use crate::store::{Store, StoreError};
 use crate::text::write_json;
 
 impl<S: Store, E: Effects> StreamObject<S, E> {
-    /// The alarm: writes KV and hands alerts off if due, then saves what only memory holds.
-    pub async fn alarm(&self) -> Reply<()> {
+    /// The alarm: applies the stop of a stream whose heartbeats stopped, writes KV and hands
+    /// alerts off if due, then saves what only memory holds. The live-feed push to make, if the
+    /// stop changed the record.
+    pub async fn alarm(&self) -> Reply<Option<LivePush>> {
         let now = self.fx.now_ms();
+        let (stopped, push) = self.heartbeats_stopped(now).await;
+        stopped?;
         let (kv_write, incidents_moved) = self
             .with_ledger(|l| {
                 let before = l.incidents.clone();
@@ -40,7 +45,7 @@ impl<S: Store, E: Effects> StreamObject<S, E> {
         if self.unsaved.get() {
             self.save().await?;
         }
-        Ok(())
+        Ok(push)
     }
 
     /// Performs a reserved KV write, hands the outbox over if due, and sets the alarm for what

@@ -18,6 +18,7 @@
 //! - [`history_ring`]: the history in storage: recording, the legacy migration, reading.
 //! - [`reads`]: the record and the diagnostics.
 //! - [`reconcile`]: a provider's API's answer, decided and applied like a webhook.
+//! - [`heartbeat`]: a media server's heartbeats, and the stop when they end.
 //! - [`live_feed`]: an applied change to the hub's live feed, while someone may watch.
 //! - [`isolate`]: what the objects of one isolate share: the wanted states and the live gate.
 //! - [`requests`]: one typed request in, one typed answer out.
@@ -27,6 +28,7 @@
 pub mod apply;
 pub mod effects;
 pub mod flush;
+pub mod heartbeat;
 pub mod history_ring;
 pub mod isolate;
 pub mod keys;

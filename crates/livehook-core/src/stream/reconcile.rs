@@ -5,7 +5,7 @@
 use super::effects::Effects;
 use super::live_feed::LivePush;
 use super::state::StreamObject;
-use crate::ordering::Outcome;
+use crate::ordering::{Outcome, StreamLedger};
 use crate::protocol::{Ingest, ReconcileOutcome, ReconcilePoll, Reconciled, Reply};
 use crate::reconcile::decide::{decide, Decision};
 use crate::store::Store;
@@ -20,7 +20,13 @@ impl<S: Store, E: Effects> StreamObject<S, E> {
         let (event, added) = match decision {
             Err(e) => return (Err(e), None),
             Ok(Decision::Confirm) => {
-                return self.verified(at).await;
+                let (stored, push) = self
+                    .store_verified(|l| {
+                        l.verified(at);
+                        true
+                    })
+                    .await;
+                return (stored.map(|_| done(ReconcileOutcome::Confirmed)), push);
             }
             Ok(Decision::Settling) => return (Ok(done(ReconcileOutcome::Settling)), None),
             Ok(Decision::NotReconciled) => {
@@ -49,23 +55,31 @@ impl<S: Store, E: Effects> StreamObject<S, E> {
         (Ok(done(outcome)), push)
     }
 
-    /// Marks the stream verified at `at_ms` and stores it. Its record's `verified_at` moves
-    /// when due ([`crate::ordering::StreamLedger::verified`]); then the record goes to KV like
-    /// any change (within the one-write-a-second slot, else by the alarm) and to the live feed.
-    async fn verified(&self, at_ms: u64) -> (Reply<Reconciled>, Option<LivePush>) {
+    /// Runs `mark` on the ledger (it verifies the record, or answers false and changes nothing)
+    /// and stores what it did: the record's `verified_at` moves when due
+    /// ([`crate::ordering::StreamLedger::verified`]); then the record goes to KV like any change
+    /// (within the one-write-a-second slot, else by the alarm) and to the live feed. Answers
+    /// what `mark` answered.
+    pub(super) async fn store_verified(
+        &self,
+        mark: impl FnOnce(&mut StreamLedger) -> bool,
+    ) -> (Reply<bool>, Option<LivePush>) {
         let now = self.fx.now_ms();
-        let moved = self
+        let marked = self
             .with_ledger(|l| {
                 let before = l.version;
-                l.verified(at_ms);
+                if !mark(l) {
+                    return None;
+                }
                 let moved = (l.version != before)
                     .then(|| l.record.clone().map(|r| (l.version, r)))
                     .flatten();
-                (moved, l.begin_kv_write(now))
+                Some((moved, l.begin_kv_write(now)))
             })
             .await;
-        let (moved, kv_write) = match moved {
-            Ok(m) => m,
+        let (moved, kv_write) = match marked {
+            Ok(Some(m)) => m,
+            Ok(None) => return (Ok(false), None),
             Err(e) => return (Err(e), None),
         };
         if let Err(e) = self.save().await {
@@ -79,7 +93,7 @@ impl<S: Store, E: Effects> StreamObject<S, E> {
                 return (Err(e), push);
             }
         }
-        (Ok(done(ReconcileOutcome::Confirmed)), push)
+        (Ok(true), push)
     }
 }
 

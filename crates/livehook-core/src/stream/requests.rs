@@ -50,6 +50,13 @@ impl<S: Store, E: Effects> StreamObject<S, E> {
                     push,
                 }
             }
+            StreamRequest::Heartbeat(beat) => {
+                let (reply, push) = self.heartbeat(beat).await;
+                Handled {
+                    reply: reply.map(StreamReply::Ingested),
+                    push,
+                }
+            }
             StreamRequest::ResolveIncident(id) => answer(
                 self.resolve_incident(&id)
                     .await

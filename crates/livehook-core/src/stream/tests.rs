@@ -115,7 +115,7 @@ fn kv_verified_at(o: &TestObject) -> Option<String> {
 fn fire_alarm(o: &TestObject) -> Reply<()> {
     let at = o.store.alarm_ms.take().expect("an alarm is set");
     o.fx.now_ms.set(at);
-    block_on(o.alarm())
+    block_on(o.alarm()).map(|_| ())
 }
 
 fn history(o: &TestObject, limit: usize) -> Vec<HistoryEntry> {
@@ -899,4 +899,84 @@ fn a_poll_adds_a_stream_never_heard_of_and_a_webhook_after_the_poll_wins() {
     o.fx.advance(1_000);
     assert_eq!(outcome(&o, ev("live", 5, State::Live)), Outcome::Applied);
     assert_eq!(stored_ledger(&o).record.unwrap().state, State::Live);
+}
+
+fn heartbeat(o: &TestObject, stale_after_ms: u64) -> Outcome {
+    let beat = crate::protocol::Heartbeat {
+        at_ms: o.fx.now_ms.get(),
+        stale_after_ms,
+        incidents: Default::default(),
+    };
+    ask(o, beat).unwrap().outcome
+}
+
+#[test]
+fn heartbeats_verify_a_live_stream_and_when_they_stop_the_alarm_marks_it_disconnected() {
+    let o = object();
+    outcome(&o, ev("live", 1, State::Live));
+    o.fx.advance(30_000);
+    assert_eq!(heartbeat(&o, 90_000), Outcome::Applied);
+    let first = T0 + 30_000;
+    assert_eq!(kv_verified_at(&o).as_deref(), Some("2026-11-01T12:00:30Z"));
+    o.fx.advance(30_000);
+    assert_eq!(heartbeat(&o, 90_000), Outcome::Applied);
+    let watch = stored_ledger(&o).heartbeat.expect("watched");
+    assert_eq!(
+        watch.due_ms,
+        first + 30_000 + 90_000,
+        "the newest heartbeat moves it"
+    );
+    // Heartbeats are no history entries.
+    assert_eq!(history(&o, 10).len(), 1);
+    // The alarm the first heartbeat set finds the watch moved on, and waits for it.
+    assert_eq!(o.store.alarm_ms.get(), Some(first + 90_000));
+    fire_alarm(&o).unwrap();
+    assert_eq!(kv_state(&o).as_deref(), Some("live"));
+    assert_eq!(o.store.alarm_ms.get(), Some(watch.due_ms));
+    fire_alarm(&o).unwrap();
+    assert_eq!(kv_state(&o).as_deref(), Some("disconnected"));
+    let newest = &history(&o, 1)[0];
+    assert_eq!(
+        (newest.outcome, newest.event_type.as_str()),
+        (HistoryOutcome::Applied, crate::ordering::HEARTBEATS_STOPPED)
+    );
+    let saved = stored_ledger(&o);
+    assert_eq!(saved.heartbeat, None);
+    assert_eq!(saved.record.unwrap().last_event, "heartbeats_stopped");
+    // Off air like after any stop: the offline grace period runs.
+    assert!(saved.incidents.off_air.is_some());
+}
+
+#[test]
+fn a_heartbeat_off_air_changes_nothing_and_a_stop_or_a_new_start_ends_the_watch() {
+    let o = object();
+    assert_eq!(heartbeat(&o, 90_000), Outcome::Stale, "never heard of");
+    assert_eq!(o.store.text(keys::LEDGER), None, "nothing stored");
+    outcome(&o, ev("live", 1, State::Live));
+    assert_eq!(heartbeat(&o, 90_000), Outcome::Applied);
+    o.fx.advance(1_000);
+    outcome(&o, ev("again", 2, State::Live));
+    assert_eq!(
+        stored_ledger(&o).heartbeat,
+        None,
+        "a new session is watched from its own heartbeats"
+    );
+    assert_eq!(heartbeat(&o, 90_000), Outcome::Applied);
+    o.fx.advance(1_000);
+    outcome(&o, ev("gone", 3, State::Disconnected));
+    assert_eq!(stored_ledger(&o).heartbeat, None);
+    assert_eq!(
+        heartbeat(&o, 90_000),
+        Outcome::Stale,
+        "the state comes from starts and stops"
+    );
+    o.fx.advance(200_000);
+    block_on(o.alarm()).unwrap();
+    assert!(history(&o, 10)
+        .iter()
+        .all(|e| e.event_type != crate::ordering::HEARTBEATS_STOPPED));
+    // With NGINX_RTMP_STALE_AFTER=0 a heartbeat verifies and watches nothing.
+    outcome(&o, ev("back", 300, State::Live));
+    assert_eq!(heartbeat(&o, 0), Outcome::Applied);
+    assert_eq!(stored_ledger(&o).heartbeat, None);
 }

@@ -16,6 +16,7 @@
 pub mod cloudflare;
 pub mod cloudflare_stream;
 pub mod fastpix;
+mod form;
 pub mod gcore;
 pub mod ivs;
 pub(crate) mod json;
@@ -23,6 +24,7 @@ pub(crate) mod live_stream;
 pub mod livepeer;
 pub mod mediamtx;
 pub mod mux;
+pub mod nginx_rtmp;
 pub mod ovenmediaengine;
 pub mod shape;
 pub mod srs;
@@ -44,6 +46,7 @@ pub static REGISTRY: &[&Provider] = &[
     &livepeer::LIVEPEER,
     &mux::MUX,
     &srs::SRS,
+    &nginx_rtmp::NGINX_RTMP,
     &mediamtx::MEDIAMTX,
     &ovenmediaengine::OVENMEDIAENGINE,
 ];
@@ -190,7 +193,7 @@ mod tests {
                 Some(secret.into()),
             ),
             "ivs" => header("x-api-key", Some(secret.into())),
-            "srs" | "mediamtx" => (Vec::new(), Some(secret.into())),
+            "srs" | "mediamtx" | "nginx-rtmp" => (Vec::new(), Some(secret.into())),
             "ovenmediaengine" => header("X-OME-Signature", ovenmediaengine::sign(secret, body)),
             "cloudflare-stream" => header(
                 "Webhook-Signature",
@@ -277,9 +280,18 @@ mod tests {
         }
     }
 
+    /// The providers whose bodies are JSON (nginx-rtmp's are forms: `nginx_rtmp.rs` tests its
+    /// errors).
+    fn json_providers() -> impl Iterator<Item = &'static Provider> {
+        REGISTRY
+            .iter()
+            .copied()
+            .filter(|p| p.id() != nginx_rtmp::ID)
+    }
+
     #[test]
     fn syntax_errors_report_a_position_only() {
-        for &p in REGISTRY {
+        for p in json_providers() {
             let err = parse(p, b"{\"a\": \"secret-value\",}", 0).unwrap_err();
             assert!(matches!(err, ParseError::Json { line: 1, .. }), "{err:?}");
             assert!(!err.to_string().contains("secret-value"));
@@ -288,7 +300,7 @@ mod tests {
 
     #[test]
     fn shape_errors_never_quote_payload_values() {
-        for &p in REGISTRY {
+        for p in json_providers() {
             for body in [
                 &b"[1,2,3]"[..],
                 b"\"just a string\"",
@@ -304,7 +316,7 @@ mod tests {
 
     #[test]
     fn a_value_that_reads_like_a_missing_field_error_is_not_quoted() {
-        for &p in REGISTRY {
+        for p in json_providers() {
             for body in [
                 &b"\"rmissing fieldeg cie\""[..], // what the fuzzer found (fuzz/regressions/)
                 br#"{"type":"x","action":17,"event":17,"request":17,"data":"missing field `x` secret-value","message":"missing field `x` secret-value","status":"missing field `x` secret-value","detail":"missing field `x` secret-value","payload":"missing field `x` secret-value"}"#,

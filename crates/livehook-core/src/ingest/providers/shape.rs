@@ -218,6 +218,11 @@ pub enum Parsed {
         event: Box<Event>,
         also: Box<Event>,
     },
+    /// A media server says it is still publishing `stream` (nginx-rtmp's `update_publish`): the
+    /// state stays, the record is verified, and the stream is watched for the next one.
+    Heartbeat {
+        stream: StreamKey,
+    },
 }
 
 impl Parsed {
@@ -245,6 +250,11 @@ pub enum ParseError {
     Json { line: usize, column: usize },
     #[error("JSON does not match the {provider} payload: {detail}")]
     Shape {
+        provider: ProviderId,
+        detail: String,
+    },
+    #[error("form body does not match the {provider} call: {detail}")]
+    Form {
         provider: ProviderId,
         detail: String,
     },

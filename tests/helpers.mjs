@@ -34,6 +34,7 @@ export const SECRETS = {
   LIVEPEER_WEBHOOK_SECRET: "test-livepeer-secret",
   SRS_WEBHOOK_TOKEN: "test-srs-token",
   MEDIAMTX_WEBHOOK_TOKEN: "test-mediamtx-token",
+  NGINX_RTMP_WEBHOOK_TOKEN: "test-nginx-rtmp-token",
   OME_WEBHOOK_SECRET: "livehook-ome-test-secret",
 };
 export const FASTPIX_KEY = Buffer.from(SECRETS.FASTPIX_WEBHOOK_SECRET, "base64");
@@ -271,6 +272,12 @@ export function gcore(body, { token = SECRETS.GCORE_WEBHOOK_TOKEN, ip = GCORE_IP
 export function srs(body, { token = SECRETS.SRS_WEBHOOK_TOKEN } = {}) {
   const headers = { "Content-Type": "application/json", "User-Agent": "SRS/6.0.157(Hang)", Connection: "Keep-Alive" };
   return [`/webhooks/srs/${token}`, { method: "POST", headers, body }];
+}
+
+/** An nginx-rtmp notify call, with the headers nginx-rtmp sends (tests/fixtures/nginx-rtmp/headers.jsonl). */
+export function nginxRtmp(body, { token = SECRETS.NGINX_RTMP_WEBHOOK_TOKEN } = {}) {
+  const headers = { "Content-Type": "application/x-www-form-urlencoded", Connection: "Close" };
+  return [`/webhooks/nginx-rtmp/${token}`, { method: "POST", headers, body }];
 }
 
 /** A MediaMTX path event, as the recipe's curl sends it (the token is the URL's last segment). */

@@ -110,7 +110,7 @@ test("the document has the README's routes, docs/api.md's error codes, and a web
   assert.deepEqual([...codes].sort(), [...openapi.components.schemas.Error.properties.error.enum].sort(), "docs/api.md error table vs Error.error");
   const health = await send(w, ["/healthz", {}]);
   // The providers whose route ends with their token.
-  const tokenInPath = new Set(["gcore", "srs", "mediamtx"]);
+  const tokenInPath = new Set(["gcore", "srs", "nginx-rtmp", "mediamtx"]);
   const routes = Object.keys(health.body.providers).map((r) => (tokenInPath.has(r) ? `/webhooks/${r}/{token}` : `/webhooks/${r}`));
   const webhooks = Object.keys(openapi.paths).filter((p) => p.startsWith("/webhooks/"));
   assert.deepEqual(webhooks.sort(), routes.sort(), "/healthz's providers vs the document's webhook routes");

@@ -1,11 +1,11 @@
 // Self-hosted media servers' hooks end to end on the real built worker (issue #22): their
 // fixtures (tests/fixtures/{server}/, with SOURCES.md) in, through their authentication, the
 // answer each server needs to let the publish go on, the records and history they leave, and
-// the publishing-client rule for republishing. SRS, OvenMediaEngine and MediaMTX today.
+// the publishing-client rule for republishing: SRS, nginx-rtmp, OvenMediaEngine and MediaMTX.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
-import { startWorker, fixture, send, srs, mediamtx, ome, eventually, logLines, SECRETS, STREAM_KEY_SENTINELS } from "./helpers.mjs";
+import { startWorker, fixture, send, srs, nginxRtmp, mediamtx, ome, eventually, logLines, SECRETS, STREAM_KEY_SENTINELS } from "./helpers.mjs";
 
 let w;
 before(async () => { w = await startWorker(); });
@@ -139,6 +139,113 @@ test("srs: the publish is answered before the event is stored, so a failing stre
     await faulty.fault("streams.call", null);
     assert.deepEqual((await send(faulty, srs(fixture("srs", "on-unpublish.json")))).body, SRS_OK);
     assert.ok(await eventually(async () => (await faulty.record("status:srs:live_input:live/studio-a"))?.state === "disconnected"));
+  } finally {
+    await faulty.dispose();
+  }
+});
+
+const nginx = (id) => w.api(`/streams/nginx-rtmp/${encodeURIComponent(id)}`);
+const nginxEvents = async (id) => (await w.api(`/streams/nginx-rtmp/${encodeURIComponent(id)}/events`)).body.events ?? [];
+/** nginx-rtmp reads only the status's first digit: every accepted call is a 200 with nothing in it. */
+const nginxAccepts = (r, what) => {
+  assert.equal(r.status, 200, `${what}: ${r.text}`);
+  assert.equal(r.text, "", `${what}: an empty body`);
+};
+
+test("nginx-rtmp: publish sets the stream live and publish_done disconnects it, each answered 200 empty; players and other calls are only acknowledged", async () => {
+  nginxAccepts(await send(w, nginxRtmp(fixture("nginx-rtmp", "publish.form"))), "publish");
+  assert.ok(await eventually(async () => (await nginx("live/studio-a")).body.state === "live"));
+  const rec = await eventually(async () => (await w.record("status:nginx-rtmp:live_input:live/studio-a"))?.state === "live");
+  assert.ok(rec, "in KV");
+  for (const name of ["connect.form", "play.form", "update-play.form", "play-done.form", "record-done.form", "done.form", "disconnect.form"]) {
+    nginxAccepts(await send(w, nginxRtmp(fixture("nginx-rtmp", name))), name);
+  }
+  nginxAccepts(await send(w, nginxRtmp(fixture("nginx-rtmp", "publish-done.form"))), "publish_done");
+  assert.ok(await eventually(async () => (await nginx("live/studio-a")).body.state === "disconnected"));
+  const events = await eventually(async () => { const e = await nginxEvents("live/studio-a"); return e.length === 2 && e; });
+  assert.deepEqual(events.map((e) => [e.event_type, e.outcome]), [["publish_done", "applied"], ["publish", "applied"]], "no player, no heartbeat in the history");
+});
+
+test("nginx-rtmp: an old session's publish_done is stale; a client's query overrides nothing and reaches nothing; bad bodies 400, a wrong token 401", async () => {
+  const call = (c, client) => `app=live&flashver=FMLE/3.0&swfurl=&tcurl=rtmp://x/live&pageurl=&addr=192.0.2.1&clientid=${client}&call=${c}&name=again`;
+  for (const [c, client] of [["publish", 21], ["publish", 22], ["publish_done", 21]]) {
+    nginxAccepts(await send(w, nginxRtmp(call(c, client))), `${c} ${client}`);
+  }
+  const three = await eventually(async () => { const e = await nginxEvents("live/again"); return e.length === 3 && e; });
+  assert.deepEqual(three.map((e) => [e.event_type, e.outcome]), [["publish_done", "stale"], ["publish", "applied"], ["publish", "applied"]]);
+  assert.equal((await nginx("live/again")).body.state, "live");
+  // The repeated keys of the client's query are not nginx-rtmp's: the stream is live/studio-g.
+  nginxAccepts(await send(w, nginxRtmp(fixture("nginx-rtmp", "publish-args-repeat-keys.form"))), "repeat keys");
+  assert.ok(await eventually(async () => (await nginx("live/studio-g")).body.state === "live"));
+  for (const name of ["publish-token-args.form", "publish-token-tcurl.form", "update-publish-token-args.form"]) {
+    nginxAccepts(await send(w, nginxRtmp(fixture("nginx-rtmp", name))), name);
+  }
+  assert.ok(await eventually(async () => (await nginx("live/studio-d")).body.state === "live"));
+  const before = await w.kvKeys();
+  const wrong = await send(w, nginxRtmp(fixture("nginx-rtmp", "publish.form").toString().replace("studio-a", "forged"), { token: "not-the-token" }));
+  assert.equal(wrong.status, 401, "nginx-rtmp then refuses the publish");
+  for (const bad of ["", "call=publish&app=live", "app=live&name=x", "call=publish&app=live&name=%zz", "call=publish&app=..&name=x", '{"call":"publish"}']) {
+    const r = await send(w, nginxRtmp(bad));
+    assert.equal(r.status, 400, `${JSON.stringify(bad)}: ${r.text}`);
+  }
+  assert.deepEqual(await w.kvKeys(), before);
+  const dump = JSON.stringify(await Promise.all((await w.kvKeys()).map((k) => w.record(k))));
+  const logs = JSON.stringify(logLines(w.logs));
+  const streams = (await w.api("/streams?provider=nginx-rtmp&limit=100")).text;
+  for (const s of ["SECRET-DO-NOT-LEAK", SECRETS.NGINX_RTMP_WEBHOOK_TOKEN]) {
+    assert.ok(!dump.includes(s) && !logs.includes(s) && !streams.includes(s), s);
+  }
+});
+
+test("nginx-rtmp: update_publish heartbeats verify a live stream; when they stop for NGINX_RTMP_STALE_AFTER it is marked disconnected and the offline incident opens", async () => {
+  const watched = await startWorker({ vars: { NGINX_RTMP_STALE_AFTER: "2", INCIDENT_OFFLINE_AFTER: "1" } });
+  try {
+    const state = async (id) => (await watched.api(`/streams/nginx-rtmp/${encodeURIComponent(id)}`)).body;
+    // A heartbeat for a stream not on air changes nothing.
+    nginxAccepts(await send(watched, nginxRtmp(fixture("nginx-rtmp", "update-publish.form"))), "heartbeat, never published");
+    await new Promise((r) => setTimeout(r, 300));
+    assert.equal((await state("live/studio-a")).error, "not_found");
+    nginxAccepts(await send(watched, nginxRtmp(fixture("nginx-rtmp", "publish.form"))), "publish");
+    assert.ok(await eventually(async () => (await state("live/studio-a")).state === "live"));
+    assert.equal((await state("live/studio-a")).verified_at, undefined, "no heartbeat yet");
+    // Heartbeats every second keep it live past the 2 s watch, and verify it.
+    for (let i = 0; i < 3; i++) {
+      nginxAccepts(await send(watched, nginxRtmp(fixture("nginx-rtmp", "update-publish.form"))), "heartbeat");
+      await new Promise((r) => setTimeout(r, 1000));
+    }
+    const live = await state("live/studio-a");
+    assert.equal(live.state, "live");
+    assert.match(live.verified_at ?? "", /^\d{4}-\d\d-\d\dT/, "verified by its heartbeats");
+    // nginx dies: no publish_done, no heartbeat.
+    const stopped = await eventually(async () => (await state("live/studio-a")).state === "disconnected", 8000);
+    assert.ok(stopped, "marked disconnected when the heartbeats stopped");
+    assert.equal((await state("live/studio-a")).last_event, "heartbeats_stopped");
+    const events = (await watched.api(`/streams/nginx-rtmp/${encodeURIComponent("live/studio-a")}/events`)).body.events;
+    assert.deepEqual(events.map((e) => [e.event_type, e.outcome]), [["heartbeats_stopped", "applied"], ["publish", "applied"]]);
+    const incident = await eventually(async () => {
+      const list = (await watched.api("/incidents?state=open")).body.incidents ?? [];
+      return list.find((i) => i.stream_id === "live/studio-a" && i.cause === "offline");
+    }, 8000);
+    assert.ok(incident, "an offline incident opens as after any lost stream");
+    const h = await (await watched.call("/healthz")).json();
+    assert.equal(h.alerts.nginx_rtmp_stale_after_seconds, 2);
+  } finally {
+    await watched.dispose();
+  }
+});
+
+test("nginx-rtmp: the calls are answered before they are stored, so a failing stream object never refuses a publish or drops a publisher", async () => {
+  const faulty = await startWorker({ faults: true });
+  try {
+    await faulty.fault("streams.call", "before");
+    for (const name of ["publish.form", "update-publish.form"]) {
+      nginxAccepts(await send(faulty, nginxRtmp(fixture("nginx-rtmp", name))), name);
+    }
+    const logged = await eventually(() => {
+      const msgs = logLines(faulty.logs).map((l) => l.msg);
+      return msgs.includes("webhook not stored") && msgs.includes("heartbeat not stored");
+    });
+    assert.ok(logged, "both losses are logged");
   } finally {
     await faulty.dispose();
   }

@@ -25,7 +25,7 @@ test("every webhook is counted by provider and outcome, refusals by reason; noth
   const before = await health(w);
   assert.equal(before.traffic.source, "isolate");
   assert.deepEqual(Object.keys(before.traffic.providers).sort(),
-    ["cloudflare", "cloudflare-stream", "fastpix", "gcore", "ivs", "livepeer", "mediamtx", "mux", "ovenmediaengine", "srs"]);
+    ["cloudflare", "cloudflare-stream", "fastpix", "gcore", "ivs", "livepeer", "mediamtx", "mux", "nginx-rtmp", "ovenmediaengine", "srs"]);
   assert.equal(before.traffic.providers.mux.last_accepted_at, null);
   assert.deepEqual(before.traffic.providers.mux.last_hour, {});
 

@@ -201,10 +201,10 @@ test("nginx-rtmp: update_publish heartbeats verify a live stream; when they stop
   const watched = await startWorker({ vars: { NGINX_RTMP_STALE_AFTER: "2", INCIDENT_OFFLINE_AFTER: "1" } });
   try {
     const state = async (id) => (await watched.api(`/streams/nginx-rtmp/${encodeURIComponent(id)}`)).body;
-    // A heartbeat for a stream not on air changes nothing.
-    nginxAccepts(await send(watched, nginxRtmp(fixture("nginx-rtmp", "update-publish.form"))), "heartbeat, never published");
-    await new Promise((r) => setTimeout(r, 300));
-    assert.equal((await state("live/studio-a")).error, "not_found");
+    // A heartbeat of a stream never heard of: its publish was lost, and nginx says it publishes.
+    nginxAccepts(await send(watched, nginxRtmp(fixture("nginx-rtmp", "update-publish-token-args.form"))), "heartbeat, publish lost");
+    assert.ok(await eventually(async () => (await state("live/studio-c")).state === "live"));
+    assert.equal((await state("live/studio-c")).last_event, "update_publish");
     nginxAccepts(await send(watched, nginxRtmp(fixture("nginx-rtmp", "publish.form"))), "publish");
     assert.ok(await eventually(async () => (await state("live/studio-a")).state === "live"));
     assert.equal((await state("live/studio-a")).verified_at, undefined, "no heartbeat yet");
@@ -232,6 +232,26 @@ test("nginx-rtmp: update_publish heartbeats verify a live stream; when they stop
   } finally {
     await watched.dispose();
   }
+});
+
+test("nginx-rtmp: a second publisher refused with \"Already publishing\" stops the stream with its publish_done; the first one's next heartbeat puts it back on air", async () => {
+  const id = "live/refused";
+  const call = (c, client) => `app=live&flashver=FMLE/3.0&swfurl=&tcurl=rtmp://x/live&pageurl=&addr=192.0.2.1&clientid=${client}&call=${c}&name=refused`;
+  const heartbeat = (client) => `app=live&flashver=FMLE/3.0&swfurl=&tcurl=rtmp://x/live&pageurl=&addr=192.0.2.1&clientid=${client}&call=update_publish&time=30&timestamp=29968&name=refused`;
+  for (const [c, client] of [["publish", 31], ["publish", 32], ["publish_done", 32]]) {
+    nginxAccepts(await send(w, nginxRtmp(call(c, client))), `${c} ${client}`);
+  }
+  assert.ok(await eventually(async () => (await nginx(id)).body.state === "disconnected"), "the refused client's stop applies (the issue's rule)");
+  nginxAccepts(await send(w, nginxRtmp(heartbeat(31))), "client 31's heartbeat");
+  assert.ok(await eventually(async () => (await nginx(id)).body.state === "live"), "client 31 never stopped");
+  const events = await nginxEvents(id);
+  assert.deepEqual(events.slice(0, 2).map((e) => [e.event_type, e.outcome]), [["update_publish", "applied"], ["publish_done", "applied"]]);
+  // Its own stop ends it; a heartbeat it sent before that stop changes nothing after it.
+  nginxAccepts(await send(w, nginxRtmp(call("publish_done", 31))), "publish_done 31");
+  assert.ok(await eventually(async () => (await nginx(id)).body.state === "disconnected"));
+  nginxAccepts(await send(w, nginxRtmp(heartbeat(31))), "a late heartbeat");
+  await new Promise((r) => setTimeout(r, 300));
+  assert.equal((await nginx(id)).body.state, "disconnected");
 });
 
 test("nginx-rtmp: the calls are answered before they are stored, so a failing stream object never refuses a publish or drops a publisher", async () => {

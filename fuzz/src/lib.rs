@@ -220,9 +220,9 @@ fn provider(p: &Provider, body: &[u8]) {
             }
         }
         Ok(Parsed::Test) => {}
-        Ok(Parsed::Heartbeat { stream }) => {
-            assert_eq!(stream.provider, p.id());
-            assert!(valid_stream_path(&stream.id), "stream id {:?}", stream.id);
+        Ok(Parsed::Heartbeat { start }) => {
+            event(p, &start);
+            assert_eq!(start.state, State::Live, "a heartbeat stands for a start");
         }
         Err(e) => parse_error(&e),
     }

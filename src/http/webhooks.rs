@@ -126,11 +126,14 @@ async fn handle(
                 )
             });
         }
-        Parsed::Heartbeat { stream } => {
+        Parsed::Heartbeat { start } => {
             line.outcome = "heartbeat";
-            line.stream = Some(stream.to_string());
+            line.stream = Some(start.stream.to_string());
+            line.event = Some(start.event_type.clone());
             let cfg = env::config(env);
+            let stream = start.stream.clone();
             let beat = Heartbeat {
+                start: *start,
                 at_ms: received_at_ms,
                 stale_after_ms: cfg.alerts.heartbeat_stale_after_ms,
                 incidents: cfg.alerts.incidents,

@@ -136,6 +136,10 @@ pub struct StreamLedger {
     /// ([`Event::publisher`]): a stop from another client is stale.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub publisher: Option<String>,
+    /// The publishing client of the stop in force, where the server named one: a heartbeat
+    /// from another client puts the stream back on air ([`Self::missed_start`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub stopped_by: Option<String>,
     /// The watch on a media server's heartbeats while the stream is on air.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub heartbeat: Option<HeartbeatWatch>,
@@ -296,6 +300,7 @@ impl StreamLedger {
         }
         if sets_state {
             self.publisher = event.publisher.clone().filter(|_| on_air(event.state));
+            self.stopped_by = event.publisher.clone().filter(|_| !on_air(event.state));
             // A new session's heartbeats start the watch again; a stop ends it.
             self.heartbeat = None;
         }
@@ -464,6 +469,16 @@ impl StreamLedger {
         });
         self.verified(at_ms);
         true
+    }
+
+    /// A heartbeat from `client` says it publishes: with the stream off air (or never heard
+    /// of), that start was missed, unless the stop in force is that client's own (a heartbeat
+    /// sent before its stop and delivered after it). Its start was lost, or another client's
+    /// stop took the stream off air: nginx-rtmp answers a second publisher's `publish` and only
+    /// then refuses it ("Already publishing"), and that client's `publish_done` follows.
+    pub fn missed_start(&self, client: Option<&str>) -> bool {
+        let on = self.record.as_ref().is_some_and(|r| on_air(r.state));
+        !on && client.is_some_and(|c| self.stopped_by.as_deref() != Some(c))
     }
 
     /// When the watched heartbeats stopped (the watch is due at `now_ms`) and the stream is

@@ -38,15 +38,17 @@ pub enum StreamRequest {
     /// What a provider's API says about the stream ([`ReconcilePoll`]).
     Reconcile(Box<ReconcilePoll>),
     /// A media server still publishes the stream ([`Heartbeat`]).
-    Heartbeat(Heartbeat),
+    Heartbeat(Box<Heartbeat>),
 }
 
 /// A media server's heartbeat for the stream (nginx-rtmp's `update_publish`), received at
-/// `at_ms`: on air, the record is verified and watched for the next one within
-/// `stale_after_ms` (`NGINX_RTMP_STALE_AFTER`); the stop the alarm may apply runs with
-/// `incidents`. Answered `applied`, or `stale` when the stream is not on air.
-#[derive(Debug, Clone, Copy, Serialize, Deserialize)]
+/// `at_ms`, and the start it stands for. On air, the record is verified and watched for the
+/// next one within `stale_after_ms` (`NGINX_RTMP_STALE_AFTER`); off air, `start` is applied
+/// first if its client's own stop never came. The stop the alarm may apply, and the start,
+/// run with `incidents`. Answered `applied`, or `stale` when nothing changed.
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Heartbeat {
+    pub start: Event,
     pub at_ms: u64,
     pub stale_after_ms: u64,
     #[serde(default)]
@@ -57,7 +59,7 @@ impl Call for Heartbeat {
     type Wire = StreamRequest;
     type Reply = IngestReply;
     fn wire(self) -> StreamRequest {
-        StreamRequest::Heartbeat(self)
+        StreamRequest::Heartbeat(Box::new(self))
     }
 }
 

@@ -146,6 +146,7 @@ fn full_ledger() -> StreamLedger {
         incidents: Default::default(),
         verified_ms: None,
         publisher: None,
+        stopped_by: None,
         heartbeat: None,
     }
 }

@@ -15,21 +15,53 @@ use crate::store::Store;
 pub const STOP_DEFERRED_RETRY_MS: u64 = 60_000;
 
 impl<S: Store, E: Effects> StreamObject<S, E> {
-    /// One heartbeat: `applied` when the stream is on air (verified, watched), `stale` when not
-    /// (nothing changes).
+    /// One heartbeat: off air, its start first if that start was missed
+    /// ([`crate::ordering::StreamLedger::missed_start`]); then, on air, the record verified and
+    /// watched. `applied` when either happened, `stale` when nothing changed.
     pub async fn heartbeat(&self, beat: Heartbeat) -> (Reply<IngestReply>, Option<LivePush>) {
-        let (kept, push) = self
-            .store_verified(|l| l.heartbeat(beat.at_ms, beat.stale_after_ms, beat.incidents))
+        let Heartbeat {
+            start,
+            at_ms,
+            stale_after_ms,
+            incidents,
+        } = beat;
+        let missed = self
+            .with_ledger(|l| l.missed_start(start.publisher.as_deref()))
             .await;
-        let reply = kept.map(|kept| IngestReply {
-            outcome: if kept {
-                Outcome::Applied
-            } else {
-                Outcome::Stale
+        let mut started = None;
+        match missed {
+            Err(e) => return (Err(e), None),
+            Ok(false) => {}
+            Ok(true) => {
+                let ingest = Ingest {
+                    event: start,
+                    received_at_ms: at_ms,
+                    incidents,
+                    correction: false,
+                };
+                match self.ingest(ingest).await {
+                    (Err(e), push) => return (Err(e), push),
+                    (Ok(reply), push) => started = Some((reply, push)),
+                }
+            }
+        }
+        let (kept, push) = self
+            .store_verified(|l| l.heartbeat(at_ms, stale_after_ms, incidents))
+            .await;
+        let (started, start_push) = started.unzip();
+        // A start applied answers for the heartbeat (its alert too).
+        let reply = kept.map(|kept| match started {
+            Some(reply) => reply,
+            None => IngestReply {
+                outcome: if kept {
+                    Outcome::Applied
+                } else {
+                    Outcome::Stale
+                },
+                alert_queued: false,
             },
-            alert_queued: false,
         });
-        (reply, push)
+        (reply, push.or(start_push.flatten()))
     }
 
     /// The alarm's part: if the watched heartbeats stopped and the stream is still on air, its

@@ -51,7 +51,7 @@ impl<S: Store, E: Effects> StreamObject<S, E> {
                 }
             }
             StreamRequest::Heartbeat(beat) => {
-                let (reply, push) = self.heartbeat(beat).await;
+                let (reply, push) = self.heartbeat(*beat).await;
                 Handled {
                     reply: reply.map(StreamReply::Ingested),
                     push,

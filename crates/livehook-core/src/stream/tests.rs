@@ -901,19 +901,42 @@ fn a_poll_adds_a_stream_never_heard_of_and_a_webhook_after_the_poll_wins() {
     assert_eq!(stored_ledger(&o).record.unwrap().state, State::Live);
 }
 
-fn heartbeat(o: &TestObject, stale_after_ms: u64) -> Outcome {
+/// A heartbeat from `client` for stream `s1`, received now.
+fn beat_from(o: &TestObject, client: &str, stale_after_ms: u64) -> Outcome {
+    let at_ms = o.fx.now_ms.get();
+    let mut start = ev(
+        &format!("update_publish|{client}"),
+        at_ms / 1000 - T0 / 1000,
+        State::Live,
+    );
+    start.time_source = TimeSource::Receipt;
+    start.event_type = "update_publish".into();
+    start.publisher = Some(client.into());
     let beat = crate::protocol::Heartbeat {
-        at_ms: o.fx.now_ms.get(),
+        start,
+        at_ms,
         stale_after_ms,
         incidents: Default::default(),
     };
     ask(o, beat).unwrap().outcome
 }
 
+fn heartbeat(o: &TestObject, stale_after_ms: u64) -> Outcome {
+    beat_from(o, "c1", stale_after_ms)
+}
+
+/// A receipt-ordered start or stop of stream `s1` by `client`, as a media server sends it.
+fn session(id: &str, state: State, client: &str) -> Event {
+    let mut e = ev(id, 0, state);
+    e.time_source = TimeSource::Receipt;
+    e.publisher = Some(client.into());
+    e
+}
+
 #[test]
 fn heartbeats_verify_a_live_stream_and_when_they_stop_the_alarm_marks_it_disconnected() {
     let o = object();
-    outcome(&o, ev("live", 1, State::Live));
+    outcome(&o, session("live", State::Live, "c1"));
     o.fx.advance(30_000);
     assert_eq!(heartbeat(&o, 90_000), Outcome::Applied);
     let first = T0 + 30_000;
@@ -926,7 +949,7 @@ fn heartbeats_verify_a_live_stream_and_when_they_stop_the_alarm_marks_it_disconn
         first + 30_000 + 90_000,
         "the newest heartbeat moves it"
     );
-    // Heartbeats are no history entries.
+    // Heartbeats on air are no history entries.
     assert_eq!(history(&o, 10).len(), 1);
     // The alarm the first heartbeat set finds the watch moved on, and waits for it.
     assert_eq!(o.store.alarm_ms.get(), Some(first + 90_000));
@@ -945,17 +968,20 @@ fn heartbeats_verify_a_live_stream_and_when_they_stop_the_alarm_marks_it_disconn
     assert_eq!(saved.record.unwrap().last_event, "heartbeats_stopped");
     // Off air like after any stop: the offline grace period runs.
     assert!(saved.incidents.off_air.is_some());
+    // The server was only cut off: its next heartbeat puts the stream back on air.
+    o.fx.advance(30_000);
+    assert_eq!(heartbeat(&o, 90_000), Outcome::Applied);
+    assert_eq!(kv_state(&o).as_deref(), Some("live"));
 }
 
 #[test]
-fn a_heartbeat_off_air_changes_nothing_and_a_stop_or_a_new_start_ends_the_watch() {
+fn a_heartbeat_after_its_own_clients_stop_changes_nothing_and_a_stop_or_a_new_start_ends_the_watch()
+{
     let o = object();
-    assert_eq!(heartbeat(&o, 90_000), Outcome::Stale, "never heard of");
-    assert_eq!(o.store.text(keys::LEDGER), None, "nothing stored");
-    outcome(&o, ev("live", 1, State::Live));
+    outcome(&o, session("live", State::Live, "c1"));
     assert_eq!(heartbeat(&o, 90_000), Outcome::Applied);
     o.fx.advance(1_000);
-    outcome(&o, ev("again", 2, State::Live));
+    outcome(&o, session("again", State::Live, "c1"));
     assert_eq!(
         stored_ledger(&o).heartbeat,
         None,
@@ -963,20 +989,56 @@ fn a_heartbeat_off_air_changes_nothing_and_a_stop_or_a_new_start_ends_the_watch(
     );
     assert_eq!(heartbeat(&o, 90_000), Outcome::Applied);
     o.fx.advance(1_000);
-    outcome(&o, ev("gone", 3, State::Disconnected));
+    outcome(&o, session("gone", State::Disconnected, "c1"));
     assert_eq!(stored_ledger(&o).heartbeat, None);
-    assert_eq!(
-        heartbeat(&o, 90_000),
-        Outcome::Stale,
-        "the state comes from starts and stops"
-    );
+    // Sent before that stop, delivered after it.
+    assert_eq!(heartbeat(&o, 90_000), Outcome::Stale);
+    assert_eq!(kv_state(&o).as_deref(), Some("disconnected"));
     o.fx.advance(200_000);
     block_on(o.alarm()).unwrap();
     assert!(history(&o, 10)
         .iter()
         .all(|e| e.event_type != crate::ordering::HEARTBEATS_STOPPED));
     // With NGINX_RTMP_STALE_AFTER=0 a heartbeat verifies and watches nothing.
-    outcome(&o, ev("back", 300, State::Live));
-    assert_eq!(heartbeat(&o, 0), Outcome::Applied);
+    outcome(&o, session("back", State::Live, "c2"));
+    assert_eq!(beat_from(&o, "c2", 0), Outcome::Applied);
     assert_eq!(stored_ledger(&o).heartbeat, None);
+}
+
+#[test]
+fn a_heartbeat_puts_back_on_air_a_stream_whose_start_was_lost_or_that_a_refused_publisher_stopped()
+{
+    // Never heard of: the publish was lost.
+    let o = object();
+    assert_eq!(beat_from(&o, "c1", 90_000), Outcome::Applied);
+    assert_eq!(kv_state(&o).as_deref(), Some("live"));
+    assert!(stored_ledger(&o).heartbeat.is_some(), "and watched");
+    let newest = &history(&o, 1)[0];
+    assert_eq!(
+        (newest.outcome, newest.event_type.as_str()),
+        (HistoryOutcome::Applied, "update_publish")
+    );
+    // c1 publishes; c2 is refused ("Already publishing") after its publish was answered, and its
+    // publish_done takes the stream off air while c1 goes on.
+    let o = object();
+    outcome(&o, session("p1", State::Live, "c1"));
+    o.fx.advance(1_000);
+    outcome(&o, session("p2", State::Live, "c2"));
+    o.fx.advance(1_000);
+    assert_eq!(
+        outcome(&o, session("d2", State::Disconnected, "c2")),
+        Outcome::Applied
+    );
+    assert_eq!(kv_state(&o).as_deref(), Some("disconnected"));
+    o.fx.advance(28_000);
+    assert_eq!(beat_from(&o, "c1", 90_000), Outcome::Applied);
+    assert_eq!(kv_state(&o).as_deref(), Some("live"), "c1 never stopped");
+    // Back within the offline grace period: no incident opened.
+    assert!(stored_ledger(&o).incidents.open.is_none());
+    // c1's own stop then ends it.
+    assert_eq!(
+        outcome(&o, session("d1", State::Disconnected, "c1")),
+        Outcome::Applied
+    );
+    assert_eq!(beat_from(&o, "c1", 90_000), Outcome::Stale);
 }

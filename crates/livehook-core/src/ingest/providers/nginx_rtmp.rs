@@ -2,10 +2,12 @@
 //! `app=…&…&clientid=…&call=…&name=…` per call (tests/fixtures/nginx-rtmp/SOURCES.md).
 //!
 //! - `publish` → `live`, `publish_done` → `disconnected`. `update_publish` (`on_update`, every
-//!   `notify_update_timeout`) is a heartbeat ([`Parsed::Heartbeat`]): it keeps the state,
+//!   `notify_update_timeout`) is a heartbeat ([`Parsed::Heartbeat`]): on air it keeps the state,
 //!   refreshes the record's `verified_at`, and the stream's object marks the stream
 //!   `disconnected` when heartbeats stop for `NGINX_RTMP_STALE_AFTER` (a server that dies sends
-//!   no `publish_done`). `play`, `play_done`, `done`, `connect`, `update_play`, `disconnect`,
+//!   no `publish_done`); off air, a heartbeat from a client whose own `publish_done` never came
+//!   puts the stream back on air (its `publish` was lost, or a second publisher that nginx
+//!   refused sent the stop). `play`, `play_done`, `done`, `connect`, `update_play`, `disconnect`,
 //!   `record_done` (and any other call) are acknowledged and ignored, with no history entry.
 //! - The stream id is `{app}/{name}`; `clientid` (nginx's connection number) is the publisher,
 //!   so an old session's `publish_done` is stale.
@@ -78,17 +80,18 @@ fn parse(body: &[u8], received_at: Nanos) -> Result<Parsed, ParseError> {
     let id = [required(body, "app")?, required(body, "name")?].join("/");
     let stream = StreamKey::new(ID, Kind::LiveInput, &id)
         .ok_or(ParseError::InvalidId { field: "app/name" })?;
-    let Some(state) = state else {
-        return Ok(Parsed::Heartbeat { stream });
-    };
     let publisher = field(body, "clientid")?.filter(|c| !c.is_empty());
-    Ok(media_server_event(
+    let event = media_server_event(
         stream,
-        state,
+        state.unwrap_or(State::Live),
         call,
         publisher,
         received_at,
-    ))
+    );
+    Ok(match (state, event) {
+        (None, Parsed::Event(start)) => Parsed::Heartbeat { start },
+        (_, parsed) => parsed,
+    })
 }
 
 #[cfg(test)]
@@ -127,12 +130,28 @@ mod tests {
 
     #[test]
     fn update_publish_is_a_heartbeat_of_its_stream() {
-        for name in ["update-publish.form", "update-publish-token-args.form"] {
-            let Parsed::Heartbeat { stream } = parsed(name) else {
+        for (name, client) in [
+            ("update-publish.form", "7"),
+            ("update-publish-token-args.form", "11"),
+        ] {
+            let Parsed::Heartbeat { start } = parsed(name) else {
                 panic!("{name}: {:?}", parsed(name));
             };
-            assert_eq!(stream.provider, ID);
-            assert!(stream.id.starts_with("live/studio-"), "{}", stream.id);
+            assert_eq!(start.stream.provider, ID);
+            assert!(
+                start.stream.id.starts_with("live/studio-"),
+                "{}",
+                start.stream.id
+            );
+            assert_eq!(
+                (
+                    start.state,
+                    start.event_type.as_str(),
+                    start.publisher.as_deref()
+                ),
+                (State::Live, "update_publish", Some(client))
+            );
+            assert!(!format!("{start:?}").contains("SECRET"), "{name}");
         }
     }
 

@@ -218,10 +218,13 @@ pub enum Parsed {
         event: Box<Event>,
         also: Box<Event>,
     },
-    /// A media server says it is still publishing `stream` (nginx-rtmp's `update_publish`): the
-    /// state stays, the record is verified, and the stream is watched for the next one.
+    /// A media server says a client is still publishing a stream (nginx-rtmp's
+    /// `update_publish`): `start` is the start it stands for (`live`, with its publisher). On air,
+    /// the state stays, the record is verified and watched for the next heartbeat; off air, the
+    /// start is applied only if that client's own stop never came (its start was lost, or
+    /// another client's refused publish stopped the stream).
     Heartbeat {
-        stream: StreamKey,
+        start: Box<Event>,
     },
 }
 
@@ -294,6 +297,10 @@ pub fn parse(provider: &Provider, body: &[u8], received_at: Nanos) -> Result<Par
             bound(&mut also);
             Parsed::Linked { event, also }
         }
+        Parsed::Heartbeat { mut start } => {
+            bound(&mut start);
+            Parsed::Heartbeat { start }
+        }
         other => other,
     })
 }
@@ -303,6 +310,8 @@ pub const MAX_NAME: usize = 200;
 
 /// Longest event id kept as sent; longer ones are replaced by their SHA-256 (still unique).
 pub const MAX_EVENT_ID: usize = 256;
+/// Longest publishing client id kept (characters); longer ones are cut.
+pub const MAX_PUBLISHER: usize = 128;
 /// Longest error or warning code and message kept (characters); longer ones are cut.
 pub const MAX_ERROR_CODE: usize = 64;
 pub const MAX_ERROR_MESSAGE: usize = 1024;
@@ -316,6 +325,9 @@ fn bound(event: &mut Event) {
     }
     if let Some(name) = event.name.as_mut() {
         cap(name, MAX_NAME);
+    }
+    if let Some(publisher) = event.publisher.as_mut() {
+        cap(publisher, MAX_PUBLISHER);
     }
     if let Some(err) = event.error.as_mut() {
         cap(&mut err.code, MAX_ERROR_CODE);

@@ -130,31 +130,7 @@ async fn handle(
             line.outcome = "heartbeat";
             line.stream = Some(start.stream.to_string());
             line.event = Some(start.event_type.clone());
-            let cfg = env::config(env);
-            let stream = start.stream.clone();
-            let beat = Heartbeat {
-                start: *start,
-                at_ms: received_at_ms,
-                stale_after_ms: cfg.alerts.heartbeat_stale_after_ms,
-                incidents: cfg.alerts.incidents,
-            };
-            let env = env.clone();
-            let store = async move {
-                let kept = match rpc::stream(&env, &stream) {
-                    Ok(object) => rpc::call(&object, beat).await.map(|_| ()),
-                    Err(e) => Err(e),
-                };
-                if let Err(e) = kept {
-                    log::failed("heartbeat not stored", &e);
-                }
-            };
-            // The sender drops its publisher on any answer but a 2xx: a heartbeat that cannot
-            // be stored is logged, never refused.
-            if provider.answers_first() {
-                ctx.wait_until(store);
-            } else {
-                store.await;
-            }
+            heartbeat(env, ctx, provider, *start, received_at_ms).await;
             return answer(reply, || {
                 json(200, &json!({ "ok": true, "outcome": "heartbeat" }))
             });
@@ -239,6 +215,40 @@ struct Accepted<'a> {
 fn test_answer(line: &mut WebhookLog) -> ApiResult {
     line.outcome = "test";
     json(200, &json!({ "ok": true, "outcome": "test" }))
+}
+
+/// Hands a media server's heartbeat to its stream's object: after the answer where the sender
+/// waits for it (it drops its publisher on any answer but a 2xx), so a heartbeat that cannot be
+/// stored is logged, never refused.
+async fn heartbeat(
+    env: &Env,
+    ctx: &Context,
+    provider: &Provider,
+    start: Event,
+    received_at_ms: u64,
+) {
+    let cfg = env::config(env);
+    let beat = Heartbeat {
+        at_ms: received_at_ms,
+        stale_after_ms: cfg.alerts.heartbeat_stale_after_ms,
+        incidents: cfg.alerts.incidents,
+        start,
+    };
+    let env = env.clone();
+    let store = async move {
+        let kept = match rpc::stream(&env, &beat.start.stream) {
+            Ok(object) => rpc::call(&object, beat).await.map(|_| ()),
+            Err(e) => Err(e),
+        };
+        if let Err(e) = kept {
+            log::failed("heartbeat not stored", &e);
+        }
+    };
+    if provider.answers_first() {
+        ctx.wait_until(store);
+    } else {
+        store.await;
+    }
 }
 
 /// Hands one event to its stream's object.

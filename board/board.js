@@ -117,6 +117,13 @@ function problem(r) {
   return null;
 }
 
+/** Self-hosted media servers: their hooks are all there is (no API to ask). */
+const SELF_HOSTED = new Set(["srs", "nginx-rtmp", "ovenmediaengine", "mediamtx"]);
+
+/** Who confirmed a record's state at its `verified_at`: a provider's API, or (nginx-rtmp) the
+ * server's heartbeat. */
+const verifier = (r) => (SELF_HOSTED.has(r.provider) ? "the server's heartbeat" : "the provider's API");
+
 /** A state that came from a provider's API (a correction, or a stream no webhook told of). */
 const fromApi = (r) => r.last_event === "reconcile";
 
@@ -126,7 +133,7 @@ const apiMark = () => el("span", { class: "via-api", title: `State ${FROM_API}: 
 /** "verified N min ago", kept current by the 15-second tick (nothing when never verified). */
 const verified = (r) => r.verified_at
   ? el("span", { class: "since verified", "data-at": r.verified_at, "data-prefix": "verified ",
-    title: `the provider's API confirmed this state at ${r.verified_at}` }, `verified ${ago(r.verified_at)}`)
+    title: `${verifier(r)} confirmed this state at ${r.verified_at}` }, `verified ${ago(r.verified_at)}`)
   : null;
 
 function rowContent(r) {
@@ -146,7 +153,7 @@ function rowContent(r) {
 function rowLabel(r) {
   const parts = [r.stream_id, `${r.provider} ${r.kind.replace("_", " ")}`, r.state];
   if (fromApi(r)) parts.push(FROM_API);
-  if (r.verified_at) parts.push(`verified by the provider's API at ${clockText(r.verified_at)}`);
+  if (r.verified_at) parts.push(`verified by ${verifier(r)} at ${clockText(r.verified_at)}`);
   return parts.join(", ");
 }
 
@@ -524,8 +531,8 @@ function showRecord(r) {
     ["Recording", r.recording === null || r.recording === undefined ? "unknown" : r.recording ? "yes" : "no"],
     ["Last event", [r.last_event, " · ", when(r.updated_at), fromApi(r) ? [" ", apiMark(), el("span", { class: "visually-hidden" }, ` (${FROM_API})`)] : null]],
     ["Received", when(r.received_at)],
-    r.verified_at ? ["Verified", [when(r.verified_at), " ", el("span", { class: "muted since", "data-at": r.verified_at, "data-prefix": "by the provider's API, " },
-      `by the provider's API, ${ago(r.verified_at)}`)]] : null,
+    r.verified_at ? ["Verified", [when(r.verified_at), " ", el("span", { class: "muted since", "data-at": r.verified_at, "data-prefix": `by ${verifier(r)}, ` },
+      `by ${verifier(r)}, ${ago(r.verified_at)}`)]] : null,
     r.error ? ["Error", [el("b", {}, r.error.code), " ", r.error.message]] : null,
     r.error ? ["Hint", r.error.hint] : null,
     r.warning ? ["Warning", [el("b", { class: "warn" }, r.warning.code), " ", r.warning.message]] : null,
@@ -625,6 +632,9 @@ function apiCell(route, reconcile) {
   if (!reconcile) return { cell: el("td", { class: "muted", "data-label": "API" }, "—"), failing: false, polled: false };
   const name = API_OF_ROUTE[route];
   const a = name ? reconcile[name] : undefined;
+  if (SELF_HOSTED.has(route)) {
+    return { cell: el("td", { class: "muted", "data-label": "API", title: "A self-hosted server has no API to ask: its hooks are the record (nginx-rtmp's heartbeats also catch a server that stops calling)." }, "none (self-hosted)"), failing: false, polled: false };
+  }
   if (!a) {
     return { cell: el("td", { class: "muted", "data-label": "API", title: name ? null : "No API pass checks this route's streams (videos); Cloudflare's live inputs are checked on the cloudflare row." },
       name ? "—" : "not polled (videos)"), failing: false, polled: false };

@@ -17,7 +17,7 @@ import { fileURLToPath } from "node:url";
 import path from "node:path";
 import { openBoardPage } from "./board-page.mjs";
 import {
-  startWorker, send, cloudflare, livepeer, fixture, cfConnected, eventually, sleep, SECRETS, runCleanups,
+  startWorker, send, cloudflare, livepeer, nginxRtmp, fixture, cfConnected, eventually, sleep, SECRETS, runCleanups,
 } from "./helpers.mjs";
 import { chromiumPath } from "../scripts/chromium.mjs";
 import { startLivepeer } from "./stand-ins/apis/livepeer.mjs";
@@ -180,6 +180,7 @@ test("the Providers panel shows each API: ok and when, a failure with its status
   assert.equal(await apiCell("cloudflare").innerText(), "not polled");
   assert.equal(await apiCell("ivs").innerText(), "not polled");
   assert.equal(await apiCell("cloudflare-stream").innerText(), "not polled (videos)");
+  for (const route of ["srs", "nginx-rtmp", "ovenmediaengine", "mediamtx"]) assert.equal(await apiCell(route).innerText(), "none (self-hosted)", route);
 
   assert.match(await page.locator("#traffic-summary").innerText(), /2 APIs polled · 2 failing/);
   assert.equal(await page.locator("#traffic thead th", { hasText: "API" }).count(), 1);
@@ -238,6 +239,22 @@ test("375 px wide: nothing overflows sideways, the Providers panel stacks into l
   assert.ok(mark.x + mark.width <= 375, "the mark fits the width");
   await shoot("docs/board-reconcile-narrow.png");
   await page.setViewportSize({ width: 1280, height: 900 });
+});
+
+test("a stream an nginx-rtmp heartbeat verified says so, not the provider's API", async () => {
+  for (const name of ["publish.form", "update-publish.form"]) {
+    const r = await send(w, nginxRtmp(fixture("nginx-rtmp", name)));
+    assert.equal(r.status, 200, `${name}: ${r.text}`);
+  }
+  const beat = row("live/studio-a").filter({ hasText: "verified" });
+  await beat.waitFor({ timeout: 5000 });
+  assert.match(await beat.getAttribute("aria-label"), /live, verified by the server's heartbeat at /);
+  assert.match(await beat.locator(".verified").getAttribute("title"), /^the server's heartbeat confirmed/);
+  assert.equal(await beat.locator(".via-api").count(), 0, "no API set it");
+  await beat.click();
+  await page.locator("#details-record dt", { hasText: "Verified" }).waitFor();
+  assert.match(await page.locator("#details-record").innerText(), /by the server's heartbeat, \d+ s ago/);
+  await page.click("#close");
 });
 
 test("no console errors in all of the above", () => {

@@ -1,7 +1,8 @@
 // Self-hosted media servers' hooks end to end on the real built worker (issue #22): their
 // fixtures (tests/fixtures/{server}/, with SOURCES.md) in, through their authentication, the
 // answer each server needs to let the publish go on, the records and history they leave, and
-// the publishing-client rule for republishing: SRS, nginx-rtmp, OvenMediaEngine and MediaMTX.
+// the publishing-client rule for republishing, and a shuffled concurrent burst: SRS, nginx-rtmp,
+// OvenMediaEngine and MediaMTX.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
@@ -351,4 +352,87 @@ test("ovenmediaengine: times with offsets order the events; a token in the URL r
   const dump = JSON.stringify(await Promise.all((await w.kvKeys()).map((k) => w.record(k))));
   const logs = JSON.stringify(logLines(w.logs));
   for (const s of ["SECRET-DO-NOT-LEAK", SECRETS.OME_WEBHOOK_SECRET]) assert.ok(!dump.includes(s) && !logs.includes(s), s);
+});
+
+/** Fisher–Yates, in place. */
+function shuffled(list) {
+  for (let i = list.length - 1; i > 0; i--) {
+    const j = Math.floor(Math.random() * (i + 1));
+    [list[i], list[j]] = [list[j], list[i]];
+  }
+  return list;
+}
+
+/**
+ * Each server's sessions for stream `n` of a burst: calls in the order the server sends them.
+ * Even streams end on air (a second session starts), odd ones off air.
+ */
+const BURST = {
+  srs: {
+    id: (n) => `shuffle/cam${n}`,
+    calls(n) {
+      const c = (action, client) => srs(JSON.stringify({ action, client_id: `s${n}x${client}`, vhost: "__defaultVhost__", app: "shuffle", stream: `cam${n}` }));
+      return [c("on_publish", 1), c("on_unpublish", 1), ...(n % 2 ? [] : [c("on_publish", 2)])];
+    },
+  },
+  "nginx-rtmp": {
+    id: (n) => `shuffle/cam${n}`,
+    calls(n) {
+      const c = (call, client) => nginxRtmp(`app=shuffle&flashver=FMLE/3.0&swfurl=&tcurl=rtmp://x/shuffle&pageurl=&addr=192.0.2.9&clientid=${n * 10 + client}&call=${call}&name=cam${n}`);
+      return [c("publish", 1), c("update_publish", 1), c("publish_done", 1), ...(n % 2 ? [] : [c("publish", 2), c("update_publish", 2)])];
+    },
+  },
+  mediamtx: {
+    id: (n) => `shuffle/cam${n}`,
+    calls(n) {
+      const c = (event, source) => mediamtx(JSON.stringify({ event, path: `shuffle/cam${n}`, source_type: "rtmpConn", source_id: `src-${n}-${source}` }));
+      return [c("ready", 1), c("not_ready", 1), ...(n % 2 ? [] : [c("ready", 2)])];
+    },
+  },
+};
+
+test("self-hosted: a concurrent burst over 20 streams of each server, streams shuffled and every call sent twice at once, ends each stream in its last session's state", async () => {
+  const STREAMS = 20;
+  const work = [];
+  for (const [server, b] of Object.entries(BURST)) {
+    for (let n = 0; n < STREAMS; n++) work.push({ server, n, calls: b.calls(n) });
+  }
+  // OvenMediaEngine orders by its own times: its calls go out fully shuffled, each twice at once.
+  const omeCalls = [];
+  for (let n = 0; n < STREAMS; n++) {
+    const at = (s) => new Date(Date.UTC(2026, 11, 7, 12, 0, s)).toISOString().replace("Z", "+00:00");
+    const c = (status, s) => ome(JSON.stringify({ client: { address: "192.0.2.9", port: 40000 + n }, request: { direction: "incoming", protocol: "RTMP", status, time: at(s), url: `rtmp://ome.example.com:1935/shuffle/cam${n}` } }));
+    omeCalls.push(c("opening", 1), c("closing", 2), ...(n % 2 ? [] : [c("opening", 3)]));
+  }
+  // The receipt-ordered servers send one stream's calls in order; streams run at once, shuffled.
+  const sessions = shuffled(work).map(async ({ calls }) => {
+    for (const call of calls) {
+      const twice = await Promise.all([send(w, call), send(w, call)]);
+      for (const a of twice) assert.equal(a.status, 200, a.text);
+    }
+  });
+  const omeBurst = Promise.all(shuffled([...omeCalls, ...omeCalls]).map(async (call) => assert.equal((await send(w, call)).status, 200)));
+  await Promise.all([...sessions, omeBurst]);
+  const want = (n) => (n % 2 ? "disconnected" : "live");
+  const settled = await eventually(async () => {
+    const reads = [];
+    for (const [server, b] of Object.entries({ ...BURST, ovenmediaengine: { id: (n) => `shuffle/cam${n}` } })) {
+      for (let n = 0; n < STREAMS; n++) reads.push(w.record(`status:${server}:live_input:${b.id(n)}`).then((r) => [server, n, r?.state]));
+    }
+    const states = await Promise.all(reads);
+    const wrong = states.filter(([, n, s]) => s !== want(n));
+    return wrong.length === 0;
+  }, 15_000);
+  assert.ok(settled, "every stream in KV in its last session's state");
+  // A call sent twice is stored once: the copy is a duplicate (or, for OvenMediaEngine's
+  // out-of-order copies, stale), never a second change.
+  for (const server of ["srs", "mediamtx", "ovenmediaengine"]) {
+    const events = (await w.api(`/streams/${server}/${encodeURIComponent("shuffle/cam0")}/events`)).body.events;
+    const seen = JSON.stringify(events.map((e) => [e.event_type, e.outcome]));
+    assert.equal(events.length, 6, `${server}: each call twice: ${seen}`);
+    assert.equal(events.filter((e) => e.outcome === "duplicate").length, 3, `${server}: ${seen}`);
+    const applied = events.filter((e) => e.outcome === "applied").length;
+    if (server === "ovenmediaengine") assert.ok(applied >= 1 && applied <= 3, seen); // the rest stale
+    else assert.equal(applied, 3, `${server}: in order, each applied once: ${seen}`);
+  }
 });

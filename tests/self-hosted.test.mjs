@@ -84,24 +84,32 @@ test("srs: a wrong token is a 401 (SRS then refuses the publish), bad bodies 400
   assert.deepEqual(await w.kvKeys(), before);
 });
 
-test("srs: unset, the route answers 403 not_configured; /healthz says so, and the next token rotates in", async () => {
-  const { SRS_WEBHOOK_TOKEN, ...others } = SECRETS;
+test("srs and nginx-rtmp: unset, the route answers 403 not_configured; /healthz says so, and the next token rotates in", async () => {
+  const { SRS_WEBHOOK_TOKEN, NGINX_RTMP_WEBHOOK_TOKEN, ...others } = SECRETS;
   const bare = await startWorker({ bindings: others });
   try {
-    const r = await send(bare, srs(fixture("srs", "on-publish.json")));
-    assert.equal(r.status, 403, r.text);
-    assert.equal(r.body.error, "not_configured");
+    for (const call of [srs(fixture("srs", "on-publish.json")), nginxRtmp(fixture("nginx-rtmp", "publish.form"), { token: NGINX_RTMP_WEBHOOK_TOKEN })]) {
+      const r = await send(bare, call);
+      assert.equal(r.status, 403, r.text);
+      assert.equal(r.body.error, "not_configured");
+    }
     const h = await (await bare.call("/healthz")).json();
     assert.equal(h.providers.srs.configured, false);
+    assert.equal(h.providers["nginx-rtmp"].configured, false);
   } finally {
     await bare.dispose();
   }
-  const rotating = await startWorker({ bindings: { ...SECRETS, SRS_WEBHOOK_TOKEN_NEXT: "next-srs-token" } });
+  const rotating = await startWorker({ bindings: { ...SECRETS, SRS_WEBHOOK_TOKEN_NEXT: "next-srs-token", NGINX_RTMP_WEBHOOK_TOKEN_NEXT: "next-nginx-token" } });
   try {
     for (const token of [SRS_WEBHOOK_TOKEN, "next-srs-token"]) {
       const r = await send(rotating, srs(fixture("srs", "on-publish.json"), { token }));
       assert.deepEqual(r.body, SRS_OK, token === SRS_WEBHOOK_TOKEN ? "the current token" : "the next one");
     }
+    for (const token of [NGINX_RTMP_WEBHOOK_TOKEN, "next-nginx-token"]) {
+      const r = await send(rotating, nginxRtmp(fixture("nginx-rtmp", "publish.form"), { token }));
+      assert.deepEqual([r.status, r.text], [200, ""], token);
+    }
+    assert.equal((await send(rotating, nginxRtmp(fixture("nginx-rtmp", "publish.form"), { token: "neither" }))).status, 401);
   } finally {
     await rotating.dispose();
   }

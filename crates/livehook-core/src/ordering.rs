@@ -488,31 +488,13 @@ impl StreamLedger {
         let watch = self.heartbeat.filter(|h| h.due_ms <= now_ms)?;
         self.heartbeat = None;
         let record = self.record.as_ref().filter(|r| on_air(r.state))?;
-        let stream = record.key();
-        let event_id = [
-            HEARTBEATS_STOPPED,
-            "|",
-            &stream.id,
-            "|",
-            &watch.due_ms.to_string(),
-        ]
-        .concat();
-        let event = Event {
-            stream,
-            parent_id: None,
-            state: State::Disconnected,
-            recording: None,
-            occurred_at: millis_to_nanos(now_ms),
-            time_source: TimeSource::Receipt,
-            event_type: HEARTBEATS_STOPPED.to_owned(),
-            event_id,
-            error: None,
-            name: None,
-            keeps_state: false,
-            warning: None,
-            latest_recording: None,
-            publisher: None,
-        };
+        let event = Event::media_server(
+            record.key(),
+            State::Disconnected,
+            HEARTBEATS_STOPPED.to_owned(),
+            None,
+            millis_to_nanos(now_ms),
+        );
         Some((event, watch.incidents))
     }
 }

@@ -179,6 +179,43 @@ pub enum WarningChange {
 }
 
 impl Event {
+    /// A self-hosted media server's start or stop of `stream` (or the stop livehook applies when
+    /// its heartbeats end): no time of its own (the receipt time; arrival order decides), the
+    /// publishing client where one is named, and `{event_type}|{stream}|{publisher}` as its id,
+    /// so the same call repeated is a duplicate and a new session's is not.
+    pub fn media_server(
+        stream: StreamKey,
+        state: State,
+        event_type: String,
+        publisher: Option<String>,
+        received_at: Nanos,
+    ) -> Event {
+        let event_id = [
+            event_type.as_str(),
+            "|",
+            &stream.id,
+            "|",
+            publisher.as_deref().unwrap_or("-"),
+        ]
+        .concat();
+        Event {
+            stream,
+            parent_id: None,
+            state,
+            recording: None,
+            occurred_at: received_at,
+            time_source: TimeSource::Receipt,
+            event_type,
+            event_id,
+            error: None,
+            name: None,
+            keeps_state: false,
+            warning: None,
+            latest_recording: None,
+            publisher,
+        }
+    }
+
     /// The warning this event raises, if it raises one.
     pub fn raised_warning(&self) -> Option<&WarningInfo> {
         match &self.warning {

@@ -19,8 +19,8 @@
 //!   but a 2xx. Every accepted call is answered `200` with an empty body, before it is stored.
 
 use super::form::{decode, first};
-use super::shape::{media_server_event, path_token, ParseError, Parsed, Provider, Reply};
-use crate::ingest::event::{Kind, ProviderId, State, StreamKey};
+use super::shape::{path_token, ParseError, Parsed, Provider, Reply};
+use crate::ingest::event::{Event, Kind, ProviderId, State, StreamKey};
 use crate::ingest::settings::Setting;
 use crate::time::Nanos;
 
@@ -81,16 +81,18 @@ fn parse(body: &[u8], received_at: Nanos) -> Result<Parsed, ParseError> {
     let stream = StreamKey::new(ID, Kind::LiveInput, &id)
         .ok_or(ParseError::InvalidId { field: "app/name" })?;
     let publisher = field(body, "clientid")?.filter(|c| !c.is_empty());
-    let event = media_server_event(
+    let event = Event::media_server(
         stream,
         state.unwrap_or(State::Live),
         call,
         publisher,
         received_at,
     );
-    Ok(match (state, event) {
-        (None, Parsed::Event(start)) => Parsed::Heartbeat { start },
-        (_, parsed) => parsed,
+    Ok(match state {
+        Some(_) => Parsed::Event(Box::new(event)),
+        None => Parsed::Heartbeat {
+            start: Box::new(event),
+        },
     })
 }
 

@@ -7,7 +7,7 @@ use serde_json::{Map, Value};
 use sha2::{Digest, Sha256};
 
 use crate::ingest::auth::{either, expect_secret, AuthError};
-use crate::ingest::event::{Event, Kind, ProviderId, State, StreamKey, TimeSource, WarningChange};
+use crate::ingest::event::{Event, Kind, ProviderId, State, StreamKey, WarningChange};
 use crate::ingest::settings::{Setting, Settings};
 use crate::text::{hex, truncate};
 use crate::time::{parse_rfc3339, Nanos};
@@ -356,10 +356,8 @@ pub(crate) fn stream_key(
     StreamKey::new(provider, kind, id).ok_or(ParseError::InvalidId { field })
 }
 
-/// A self-hosted media server's start or stop of `stream`, as its hook tells it: no time of its
-/// own (the receipt time, arrival order decides), the publishing client where it names one, and
-/// `{event_type}|{stream}|{publisher}` as its id, so the same call repeated is a duplicate and a
-/// new session's is not.
+/// A self-hosted media server's start or stop of `stream`, as its hook tells it
+/// ([`Event::media_server`]).
 pub(crate) fn media_server_event(
     stream: StreamKey,
     state: State,
@@ -367,30 +365,13 @@ pub(crate) fn media_server_event(
     publisher: Option<String>,
     received_at: Nanos,
 ) -> Parsed {
-    let event_id = [
-        event_type.as_str(),
-        "|",
-        &stream.id,
-        "|",
-        publisher.as_deref().unwrap_or("-"),
-    ]
-    .concat();
-    Parsed::Event(Box::new(Event {
+    Parsed::Event(Box::new(Event::media_server(
         stream,
-        parent_id: None,
         state,
-        recording: None,
-        occurred_at: received_at,
-        time_source: TimeSource::Receipt,
         event_type,
-        event_id,
-        error: None,
-        name: None,
-        keeps_state: false,
-        warning: None,
-        latest_recording: None,
         publisher,
-    }))
+        received_at,
+    )))
 }
 
 /// The check of a route whose last segment is the token in `setting`.

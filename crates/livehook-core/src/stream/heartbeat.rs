@@ -28,10 +28,9 @@ impl<S: Store, E: Effects> StreamObject<S, E> {
         let missed = self
             .with_ledger(|l| l.missed_start(start.publisher.as_deref()))
             .await;
-        let mut started = None;
-        match missed {
+        let started = match missed {
             Err(e) => return (Err(e), None),
-            Ok(false) => {}
+            Ok(false) => None,
             Ok(true) => {
                 let ingest = Ingest {
                     event: start,
@@ -41,27 +40,29 @@ impl<S: Store, E: Effects> StreamObject<S, E> {
                 };
                 match self.ingest(ingest).await {
                     (Err(e), push) => return (Err(e), push),
-                    (Ok(reply), push) => started = Some((reply, push)),
+                    (Ok(reply), push) => Some((reply, push)),
                 }
             }
-        }
+        };
         let (kept, push) = self
             .store_verified(|l| l.heartbeat(at_ms, stale_after_ms, incidents))
             .await;
-        let (started, start_push) = started.unzip();
-        // A start applied answers for the heartbeat (its alert too).
-        let reply = kept.map(|kept| match started {
-            Some(reply) => reply,
-            None => IngestReply {
-                outcome: if kept {
+        let Some((reply, start_push)) = started else {
+            let outcome = |kept| {
+                if kept {
                     Outcome::Applied
                 } else {
                     Outcome::Stale
-                },
+                }
+            };
+            let reply = kept.map(|kept| IngestReply {
+                outcome: outcome(kept),
                 alert_queued: false,
-            },
-        });
-        (reply, push.or(start_push.flatten()))
+            });
+            return (reply, push);
+        };
+        // The start answers for the heartbeat (its alert too).
+        (kept.map(|_| reply), push.or(start_push))
     }
 
     /// The alarm's part: if the watched heartbeats stopped and the stream is still on air, its

@@ -20,6 +20,9 @@
 //!   The outbox is emptied only when the alert hub confirms it stored the alert.
 //! - An applied event (never a stale or duplicate one) moves the stream's incidents
 //!   ([`crate::incidents::track`]); their changes wait in the same write until the hub confirms.
+//! - A media server's heartbeats ([`StreamLedger::heartbeat`]) keep a stream on air watched; a
+//!   state event ends the watch, and a watch that falls due on air yields the stop to apply
+//!   ([`StreamLedger::heartbeat_lost`]).
 
 use std::collections::VecDeque;
 
@@ -452,8 +455,8 @@ impl StreamLedger {
 
     /// A media server's heartbeat at `at_ms`: while the stream is on air, the record is verified
     /// ([`Self::verified`]) and watched for the next heartbeat within `stale_after_ms` (0: not
-    /// watched). Off air (or never heard of) nothing changes, and it returns false: the state
-    /// comes from starts and stops only.
+    /// watched). Off air (or never heard of) it changes nothing and returns false: whether the
+    /// heartbeat's start is applied first is [`Self::missed_start`]'s to say.
     pub fn heartbeat(
         &mut self,
         at_ms: u64,

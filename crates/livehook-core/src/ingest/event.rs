@@ -179,6 +179,35 @@ pub enum WarningChange {
 }
 
 impl Event {
+    /// A change of `stream` to `state` and nothing more: no recording flag, error, name,
+    /// warning, parent, latest recording or publisher. A provider adds what its message says
+    /// with struct update syntax (`Event { name, ..Event::state_change(…) }`).
+    pub fn state_change(
+        stream: StreamKey,
+        state: State,
+        event_type: String,
+        event_id: String,
+        occurred_at: Nanos,
+        time_source: TimeSource,
+    ) -> Event {
+        Event {
+            stream,
+            parent_id: None,
+            state,
+            recording: None,
+            occurred_at,
+            time_source,
+            event_type,
+            event_id,
+            error: None,
+            name: None,
+            keeps_state: false,
+            warning: None,
+            latest_recording: None,
+            publisher: None,
+        }
+    }
+
     /// A self-hosted media server's start or stop of `stream` (or the stop livehook applies when
     /// its heartbeats end): no time of its own (the receipt time; arrival order decides), the
     /// publishing client where one is named, and `{event_type}|{stream}|{publisher}` as its id,
@@ -199,20 +228,15 @@ impl Event {
         ]
         .concat();
         Event {
-            stream,
-            parent_id: None,
-            state,
-            recording: None,
-            occurred_at: received_at,
-            time_source: TimeSource::Receipt,
-            event_type,
-            event_id,
-            error: None,
-            name: None,
-            keeps_state: false,
-            warning: None,
-            latest_recording: None,
             publisher,
+            ..Event::state_change(
+                stream,
+                state,
+                event_type,
+                event_id,
+                received_at,
+                TimeSource::Receipt,
+            )
         }
     }
 

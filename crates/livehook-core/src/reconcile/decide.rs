@@ -50,20 +50,15 @@ pub enum Decision {
 /// The reconcile event setting `state` at the poll's time.
 fn event(poll: &Poll, state: State) -> Event {
     Event {
-        stream: poll.stream.clone(),
-        parent_id: None,
-        state,
-        recording: None,
-        occurred_at: millis_to_nanos(poll.at_ms),
-        time_source: TimeSource::Provider,
-        event_type: RECONCILE_EVENT.to_owned(),
-        event_id: format!("{RECONCILE_EVENT}:{}:{}", poll.at_ms, state.as_str()),
-        error: None,
         name: poll.name.clone(),
-        keeps_state: false,
-        warning: None,
-        latest_recording: None,
-        publisher: None,
+        ..Event::state_change(
+            poll.stream.clone(),
+            state,
+            RECONCILE_EVENT.to_owned(),
+            format!("{RECONCILE_EVENT}:{}:{}", poll.at_ms, state.as_str()),
+            millis_to_nanos(poll.at_ms),
+            TimeSource::Provider,
+        )
     }
 }
 

@@ -153,20 +153,15 @@ fn parse(body: &[u8], received_at: Nanos) -> Result<Parsed, ParseError> {
     ]
     .concat();
     Ok(Parsed::Event(Box::new(Event {
-        stream,
-        parent_id: None,
-        state,
-        recording: None,
-        occurred_at,
-        time_source,
-        event_type: event_type.to_owned(),
-        event_id,
         error,
-        name: None,
-        keeps_state: false,
-        warning: None,
-        latest_recording: None,
-        publisher: None,
+        ..Event::state_change(
+            stream,
+            state,
+            event_type.to_owned(),
+            event_id,
+            occurred_at,
+            time_source,
+        )
     })))
 }
 

@@ -175,43 +175,37 @@ fn parse(body: &[u8]) -> Result<Parsed, ParseError> {
     };
     let time = Decimal::new(occurred_at);
     let event = Event {
-        // `{uid}|{state}|{occurred_at}`
-        event_id: [uid, "|", state_name, "|", &time].concat(),
         parent_id: parent.as_ref().map(|p| p.id.clone()),
-        state,
-        recording: None,
-        occurred_at,
-        time_source: TimeSource::Provider,
-        event_type,
         error,
         name,
-        keeps_state: false,
-        warning: None,
-        latest_recording: None,
-        stream,
-        publisher: None,
+        ..Event::state_change(
+            stream,
+            state,
+            event_type,
+            // `{uid}|{state}|{occurred_at}`
+            [uid, "|", state_name, "|", &time].concat(),
+            occurred_at,
+            TimeSource::Provider,
+        )
     };
     let Some(input) = parent else {
         return Ok(Parsed::Event(Box::new(event)));
     };
     // The live input learns its newest recording; its own state is not the video's business.
+    // `{input}|recording|{uid}|{occurred_at}`
+    let also_id = [&*input.id, "|recording|", uid, "|", &time].concat();
     let also = Event {
-        // `{input}|recording|{uid}|{occurred_at}`
-        event_id: [&*input.id, "|recording|", uid, "|", &time].concat(),
-        stream: input,
-        parent_id: None,
-        // Only an assumption for an input livehook has not heard of: its broadcast has ended.
-        state: State::Disconnected,
-        recording: None,
-        occurred_at,
-        time_source: TimeSource::Provider,
-        event_type: "video.recording".into(),
-        error: None,
-        name: None,
         keeps_state: true,
-        warning: None,
         latest_recording: Some(event.stream.id.clone()),
-        publisher: None,
+        ..Event::state_change(
+            input,
+            // Only an assumption for an input livehook has not heard of: its broadcast has ended.
+            State::Disconnected,
+            "video.recording".into(),
+            also_id,
+            occurred_at,
+            TimeSource::Provider,
+        )
     };
     Ok(Parsed::Linked {
         event: Box::new(event),

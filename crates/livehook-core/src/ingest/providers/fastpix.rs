@@ -216,20 +216,16 @@ fn parse(body: &[u8], received_at: Nanos) -> Result<Parsed, ParseError> {
     ]
     .concat();
     Ok(Parsed::Event(Box::new(Event {
-        stream,
         parent_id: parent_id.map(str::to_owned),
-        state,
         recording,
-        occurred_at,
-        time_source,
-        event_type: event_type.to_owned(),
-        event_id,
-        error: None,
-        name: None,
-        keeps_state: false,
-        warning: None,
-        latest_recording: None,
-        publisher: None,
+        ..Event::state_change(
+            stream,
+            state,
+            event_type.to_owned(),
+            event_id,
+            occurred_at,
+            time_source,
+        )
     })))
 }
 

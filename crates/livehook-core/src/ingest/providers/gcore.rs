@@ -251,20 +251,16 @@ fn parse(body: &[u8], received_at: Nanos) -> Result<Parsed, ParseError> {
     ]
     .concat();
     Ok(Parsed::Event(Box::new(Event {
-        stream,
-        parent_id: None,
-        state,
         recording,
-        occurred_at: received_at,
-        time_source: TimeSource::Receipt,
-        event_type,
-        event_id,
-        error: None,
         name: name.map(Text::into_owned),
-        keeps_state: false,
-        warning: None,
-        latest_recording: None,
-        publisher: None,
+        ..Event::state_change(
+            stream,
+            state,
+            event_type,
+            event_id,
+            received_at,
+            TimeSource::Receipt,
+        )
     })))
 }
 

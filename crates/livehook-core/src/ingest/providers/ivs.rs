@@ -167,15 +167,9 @@ fn parse(body: &[u8]) -> Result<Parsed, ParseError> {
             warning,
         } => (assume, None, true, recording, warning),
     };
+    let occurred_at = provider_time(&e.time, "time")?;
     Ok(Parsed::Event(Box::new(Event {
-        occurred_at: provider_time(&e.time, "time")?,
-        stream,
-        parent_id: None,
-        state,
         recording,
-        time_source: TimeSource::Provider,
-        event_type,
-        event_id: e.id.into_owned(),
         error,
         name: d
             .channel_name
@@ -184,8 +178,14 @@ fn parse(body: &[u8]) -> Result<Parsed, ParseError> {
             .map(str::to_owned),
         keeps_state,
         warning,
-        latest_recording: None,
-        publisher: None,
+        ..Event::state_change(
+            stream,
+            state,
+            event_type,
+            e.id.into_owned(),
+            occurred_at,
+            TimeSource::Provider,
+        )
     })))
 }
 

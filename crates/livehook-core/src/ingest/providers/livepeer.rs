@@ -180,20 +180,15 @@ fn parse(body: &[u8]) -> Result<Parsed, ParseError> {
         .ok_or(ParseError::InvalidTime { field: "createdAt" })?;
     let payload = e.payload.unwrap_or_default();
     let mut event = Event {
-        stream,
-        parent_id: None,
-        state: State::Live,
-        recording: None,
-        occurred_at,
-        time_source: TimeSource::Provider,
-        event_type: event_type.to_owned(),
-        event_id: e.id.into_owned(),
-        error: None,
         name: name(stream_name),
-        keeps_state: false,
-        warning: None,
-        latest_recording: None,
-        publisher: None,
+        ..Event::state_change(
+            stream,
+            State::Live,
+            event_type.to_owned(),
+            e.id.into_owned(),
+            occurred_at,
+            TimeSource::Provider,
+        )
     };
     match event_type {
         "stream.started" => {}

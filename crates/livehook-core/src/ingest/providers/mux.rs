@@ -252,22 +252,14 @@ fn event(
     stream: StreamKey,
     state: State,
 ) -> Result<Event, ParseError> {
-    Ok(Event {
-        occurred_at: provider_time(created_at, "created_at")?,
+    Ok(Event::state_change(
         stream,
-        parent_id: None,
         state,
-        recording: None,
-        time_source: TimeSource::Provider,
-        event_type: event_type.to_owned(),
-        event_id: event_id.to_owned(),
-        error: None,
-        name: None,
-        keeps_state: false,
-        warning: None,
-        latest_recording: None,
-        publisher: None,
-    })
+        event_type.to_owned(),
+        event_id.to_owned(),
+        provider_time(created_at, "created_at")?,
+        TimeSource::Provider,
+    ))
 }
 
 /// An errored simulcast target: Mux says only how bad it is.

@@ -134,22 +134,14 @@ fn parse(body: &[u8], _received_at: Nanos) -> Result<Parsed, ParseError> {
     let occurred_at = provider_time(&r.time, "request.time")?;
     // `{direction.status}|{stream}|{time}`: a repeated call is a duplicate.
     let event_id = [&event_type, "|", &stream.id, "|", &r.time].concat();
-    Ok(Parsed::Event(Box::new(Event {
+    Ok(Parsed::Event(Box::new(Event::state_change(
         stream,
-        parent_id: None,
         state,
-        recording: None,
-        occurred_at,
-        time_source: TimeSource::Provider,
         event_type,
         event_id,
-        error: None,
-        name: None,
-        keeps_state: false,
-        warning: None,
-        latest_recording: None,
-        publisher: None,
-    })))
+        occurred_at,
+        TimeSource::Provider,
+    ))))
 }
 
 #[cfg(test)]
